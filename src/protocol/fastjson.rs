@@ -1,0 +1,1 @@
+//! fastjson-tolerant JSON (being written).

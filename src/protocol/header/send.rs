@@ -1,0 +1,142 @@
+//! Send headers: SEND_MESSAGE (10), SEND_MESSAGE_V2 (310), SEND_BATCH_MESSAGE (320) and the send
+//! response.
+
+use crate::command_header;
+
+command_header! {
+    /// SEND_MESSAGE (10) request, and the form V2 requests are converted into.
+    pub struct SendMessageRequestHeader("SendMessageRequestHeader") {
+        producer_group: String => "producerGroup",
+        topic: String => "topic",
+        default_topic: String => "defaultTopic",
+        default_topic_queue_nums: i32 => "defaultTopicQueueNums",
+        /// Negative: the broker picks a queue.
+        queue_id: i32 => "queueId",
+        sys_flag: i32 => "sysFlag",
+        born_timestamp: i64 => "bornTimestamp",
+        flag: i32 => "flag",
+        properties: Option<String> => "properties",
+        reconsume_times: Option<i32> => "reconsumeTimes",
+        unit_mode: Option<bool> => "unitMode",
+        batch: Option<bool> => "batch",
+        max_reconsume_times: Option<i32> => "maxReconsumeTimes",
+        broker_name: Option<String> => "bname",
+    }
+}
+
+command_header! {
+    /// SEND_MESSAGE_V2 / SEND_BATCH_MESSAGE / SEND_REPLY_MESSAGE_V2 request: one-letter keys.
+    pub struct SendMessageRequestHeaderV2("SendMessageRequestHeaderV2") {
+        producer_group: String => "a",
+        topic: String => "b",
+        default_topic: String => "c",
+        default_topic_queue_nums: i32 => "d",
+        queue_id: i32 => "e",
+        sys_flag: i32 => "f",
+        born_timestamp: i64 => "g",
+        flag: i32 => "h",
+        properties: Option<String> => "i",
+        reconsume_times: Option<i32> => "j",
+        unit_mode: Option<bool> => "k",
+        max_reconsume_times: Option<i32> => "l",
+        batch: Option<bool> => "m",
+        broker_name: Option<String> => "n",
+    }
+}
+
+impl From<SendMessageRequestHeaderV2> for SendMessageRequestHeader {
+    fn from(v2: SendMessageRequestHeaderV2) -> Self {
+        SendMessageRequestHeader {
+            producer_group: v2.producer_group,
+            topic: v2.topic,
+            default_topic: v2.default_topic,
+            default_topic_queue_nums: v2.default_topic_queue_nums,
+            queue_id: v2.queue_id,
+            sys_flag: v2.sys_flag,
+            born_timestamp: v2.born_timestamp,
+            flag: v2.flag,
+            properties: v2.properties,
+            reconsume_times: v2.reconsume_times,
+            unit_mode: v2.unit_mode,
+            batch: v2.batch,
+            max_reconsume_times: v2.max_reconsume_times,
+            broker_name: v2.broker_name,
+        }
+    }
+}
+
+impl From<SendMessageRequestHeader> for SendMessageRequestHeaderV2 {
+    fn from(v1: SendMessageRequestHeader) -> Self {
+        SendMessageRequestHeaderV2 {
+            producer_group: v1.producer_group,
+            topic: v1.topic,
+            default_topic: v1.default_topic,
+            default_topic_queue_nums: v1.default_topic_queue_nums,
+            queue_id: v1.queue_id,
+            sys_flag: v1.sys_flag,
+            born_timestamp: v1.born_timestamp,
+            flag: v1.flag,
+            properties: v1.properties,
+            reconsume_times: v1.reconsume_times,
+            unit_mode: v1.unit_mode,
+            max_reconsume_times: v1.max_reconsume_times,
+            batch: v1.batch,
+            broker_name: v1.broker_name,
+        }
+    }
+}
+
+command_header! {
+    /// Send response. The broker also adds `MSG_REGION` and `TRACE_ON` to the ext fields; the
+    /// Java client reads them, so a send response always has ext fields.
+    pub struct SendMessageResponseHeader("SendMessageResponseHeader") {
+        /// Offset message id(s), comma-separated for a batch.
+        msg_id: String => "msgId",
+        queue_id: i32 => "queueId",
+        queue_offset: i64 => "queueOffset",
+        transaction_id: Option<String> => "transactionId",
+    }
+}
+
+command_header! {
+    /// CONSUMER_SEND_MSG_BACK (36) request.
+    pub struct ConsumerSendMsgBackRequestHeader("ConsumerSendMsgBackRequestHeader") {
+        /// CommitLog physical offset of the consumed message.
+        offset: i64 => "offset",
+        group: String => "group",
+        /// 0: the broker uses 3 + reconsumeTimes; negative: straight to the DLQ.
+        delay_level: i32 => "delayLevel",
+        origin_msg_id: Option<String> => "originMsgId",
+        origin_topic: Option<String> => "originTopic",
+        unit_mode: Option<bool> => "unitMode",
+        max_reconsume_times: Option<i32> => "maxReconsumeTimes",
+        broker_name: Option<String> => "bname",
+    }
+}
+
+command_header! {
+    /// END_TRANSACTION (37) request (sent oneway).
+    pub struct EndTransactionRequestHeader("EndTransactionRequestHeader") {
+        producer_group: String => "producerGroup",
+        tran_state_table_offset: i64 => "tranStateTableOffset",
+        commit_log_offset: i64 => "commitLogOffset",
+        /// 0 unknown, 8 commit, 12 rollback.
+        commit_or_rollback: i32 => "commitOrRollback",
+        from_transaction_check: Option<bool> => "fromTransactionCheck",
+        msg_id: String => "msgId",
+        transaction_id: Option<String> => "transactionId",
+        broker_name: Option<String> => "bname",
+    }
+}
+
+command_header! {
+    /// CHECK_TRANSACTION_STATE (39), broker to producer, oneway.
+    pub struct CheckTransactionStateRequestHeader("CheckTransactionStateRequestHeader") {
+        tran_state_table_offset: i64 => "tranStateTableOffset",
+        commit_log_offset: i64 => "commitLogOffset",
+        msg_id: Option<String> => "msgId",
+        transaction_id: Option<String> => "transactionId",
+        offset_msg_id: Option<String> => "offsetMsgId",
+        broker_name: Option<String> => "bname",
+    }
+}
