@@ -1,1 +1,42 @@
-//! Placeholder: being written.
+//! The tokio transport on top of [`crate::protocol`]: a [`Server`] that accepts connections and
+//! hands requests to a [`RequestHandler`], a [`RemotingClient`] with per-address connection
+//! reuse, and the [`Connection`] both are built on (opaque correlation, requests in both
+//! directions, idle close, batched writes).
+
+mod client;
+mod connection;
+mod server;
+
+pub use client::{ClientOptions, RemotingClient};
+pub use connection::{
+    not_supported, Connection, ConnectionOptions, NoRequests, RequestHandler, DEFAULT_IDLE_TIMEOUT,
+};
+pub use server::{shutdown_signal, Server};
+
+use std::net::SocketAddr;
+
+use thiserror::Error;
+
+use crate::protocol::ProtocolError;
+
+#[derive(Debug, Error)]
+pub enum NetError {
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: String,
+        source: std::io::Error,
+    },
+    #[error("cannot connect to {addr}: {source}")]
+    Connect {
+        addr: String,
+        source: std::io::Error,
+    },
+    #[error("no response from {addr} within {millis} ms")]
+    Timeout { addr: String, millis: u64 },
+    #[error("connection to {0} closed")]
+    Closed(SocketAddr),
+    #[error("bad frame from peer: {0}")]
+    Protocol(#[from] ProtocolError),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}

@@ -1,0 +1,103 @@
+//! The accept loop: every accepted socket becomes a [`Connection`] served by one handler.
+//! Shutdown stops accepting, stops reading new requests, lets in-flight requests answer, then
+//! closes the sockets.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use super::connection::{self, ConnectionOptions, RequestHandler};
+use super::NetError;
+
+/// How long shutdown waits for in-flight requests before closing anyway.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+
+pub struct Server {
+    listener: TcpListener,
+    options: ConnectionOptions,
+}
+
+impl Server {
+    /// Binds `addr` (e.g. `0.0.0.0:9876`, or port 0 for any free port).
+    pub async fn bind(addr: &str, options: ConnectionOptions) -> Result<Server, NetError> {
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| NetError::Bind {
+                addr: addr.to_string(),
+                source,
+            })?;
+        Ok(Server { listener, options })
+    }
+
+    pub fn local_addr(&self) -> Result<SocketAddr, NetError> {
+        Ok(self.listener.local_addr()?)
+    }
+
+    /// Serves until `shutdown` is cancelled, then drains and returns.
+    pub async fn serve<H: RequestHandler>(
+        self,
+        handler: Arc<H>,
+        shutdown: CancellationToken,
+    ) -> Result<(), NetError> {
+        let connections = TaskTracker::new();
+        loop {
+            tokio::select! {
+                accepted = self.listener.accept() => match accepted {
+                    Ok((stream, peer)) => {
+                        let stop = shutdown.child_token();
+                        if let Err(e) = connection::spawn(stream, handler.clone(), self.options.clone(), &connections, stop) {
+                            tracing::warn!(%peer, "could not set up connection: {e}");
+                        }
+                    }
+                    // Running out of descriptors is transient: back off instead of spinning.
+                    Err(e) => {
+                        tracing::warn!("accept failed: {e}");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                    }
+                },
+                _ = shutdown.cancelled() => break,
+            }
+        }
+        drop(self.listener);
+        connections.close();
+        if tokio::time::timeout(DRAIN_TIMEOUT, connections.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                "in-flight requests still running after {DRAIN_TIMEOUT:?}; closing anyway"
+            );
+        }
+        Ok(())
+    }
+}
+
+/// Resolves on SIGINT or SIGTERM (Ctrl-C elsewhere).
+pub async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        ) {
+            (Ok(mut int), Ok(mut term)) => {
+                tokio::select! {
+                    _ = int.recv() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            _ => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

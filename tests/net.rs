@@ -1,0 +1,291 @@
+//! The transport over real loopback sockets: dispatch by code, opaque correlation under
+//! concurrency, oneway, server-to-client requests, timeouts, reconnect, idle close and graceful
+//! shutdown.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use rmq::net::{
+    not_supported, ClientOptions, Connection, ConnectionOptions, NetError, RemotingClient,
+    RequestHandler, Server,
+};
+use rmq::protocol::{ExtFields, RemotingCommand, RequestCode, ResponseCode, SerializeType};
+use tokio_util::sync::CancellationToken;
+
+const T: Duration = Duration::from_secs(5);
+
+/// Echoes PULL_MESSAGE after a delay taken from the `sleepMs` ext field, counts oneway
+/// UPDATE_CONSUMER_OFFSET requests, calls the client back on HEART_BEAT, rejects the rest.
+#[derive(Default)]
+struct TestHandler {
+    oneway_seen: AtomicUsize,
+}
+
+impl RequestHandler for TestHandler {
+    async fn handle(&self, conn: &Connection, request: RemotingCommand) -> Option<RemotingCommand> {
+        match request.request_code() {
+            RequestCode::PULL_MESSAGE => {
+                let ms: u64 = request
+                    .ext("sleepMs")
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(0);
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+                let mut ext = ExtFields::new();
+                ext.insert("echo", request.ext("n").unwrap_or_default());
+                Some(
+                    RemotingCommand::response_to(&request, ResponseCode::SUCCESS)
+                        .with_ext_fields(ext)
+                        .with_body(request.body.clone()),
+                )
+            }
+            RequestCode::UPDATE_CONSUMER_OFFSET => {
+                self.oneway_seen.fetch_add(1, Ordering::SeqCst);
+                Some(RemotingCommand::response_to(
+                    &request,
+                    ResponseCode::SUCCESS,
+                ))
+            }
+            RequestCode::HEART_BEAT => {
+                let back = RemotingCommand::request(
+                    RequestCode::NOTIFY_CONSUMER_IDS_CHANGED,
+                    ExtFields::new(),
+                );
+                let answer = conn.invoke(back, T).await.ok()?;
+                Some(
+                    RemotingCommand::response_to(&request, ResponseCode::SUCCESS)
+                        .with_remark(format!("client answered {}", answer.code)),
+                )
+            }
+            _ => Some(not_supported(&request)),
+        }
+    }
+}
+
+/// The client side answers the server's NOTIFY_CONSUMER_IDS_CHANGED with code 0.
+struct ClientSide;
+
+impl RequestHandler for ClientSide {
+    async fn handle(
+        &self,
+        _conn: &Connection,
+        request: RemotingCommand,
+    ) -> Option<RemotingCommand> {
+        Some(RemotingCommand::response_to(
+            &request,
+            ResponseCode::SUCCESS,
+        ))
+    }
+}
+
+async fn start(
+    options: ConnectionOptions,
+) -> (
+    String,
+    Arc<TestHandler>,
+    CancellationToken,
+    tokio::task::JoinHandle<()>,
+) {
+    let server = Server::bind("127.0.0.1:0", options).await.unwrap();
+    let addr = server.local_addr().unwrap().to_string();
+    let handler = Arc::new(TestHandler::default());
+    let shutdown = CancellationToken::new();
+    let task = tokio::spawn({
+        let (handler, shutdown) = (handler.clone(), shutdown.clone());
+        async move { server.serve(handler, shutdown).await.unwrap() }
+    });
+    (addr, handler, shutdown, task)
+}
+
+fn pull(n: usize, sleep_ms: u64) -> RemotingCommand {
+    let mut ext = ExtFields::new();
+    ext.insert("n", n.to_string());
+    ext.insert("sleepMs", sleep_ms.to_string());
+    RemotingCommand::request(RequestCode::PULL_MESSAGE, ext).with_body(vec![n as u8; n * 1000])
+}
+
+#[tokio::test]
+async fn concurrent_requests_get_their_own_responses_in_both_serializations() {
+    let (addr, _h, shutdown, task) = start(ConnectionOptions::default()).await;
+    for serialize_type in [SerializeType::Json, SerializeType::RocketMq] {
+        let client = Arc::new(RemotingClient::new(ClientOptions {
+            serialize_type,
+            ..Default::default()
+        }));
+        let mut calls = Vec::new();
+        for n in 0..64usize {
+            let (client, addr) = (client.clone(), addr.clone());
+            // Later requests finish first: responses come back out of order.
+            calls.push(tokio::spawn(async move {
+                (n, client.invoke(&addr, pull(n, 64 - n as u64), T).await)
+            }));
+        }
+        for call in calls {
+            let (n, response) = call.await.unwrap();
+            let response = response.unwrap();
+            assert_eq!(response.ext("echo"), Some(n.to_string().as_str()));
+            assert_eq!(response.body.len(), n * 1000);
+            assert_eq!(response.serialize_type, serialize_type);
+        }
+        client.shutdown().await;
+    }
+    shutdown.cancel();
+    task.await.unwrap();
+}
+
+#[tokio::test]
+async fn unknown_codes_get_request_code_not_supported_and_the_connection_stays() {
+    let (addr, _h, shutdown, task) = start(ConnectionOptions::default()).await;
+    let client = RemotingClient::new(ClientOptions::default());
+    let response = client
+        .invoke(
+            &addr,
+            RemotingCommand::request(RequestCode(9999), ExtFields::new()),
+            T,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        response.response_code(),
+        ResponseCode::REQUEST_CODE_NOT_SUPPORTED
+    );
+    assert_eq!(
+        response.remark.as_deref(),
+        Some(" request type 9999 not supported")
+    );
+    let first = client.connection(&addr).await.unwrap();
+    client.invoke(&addr, pull(1, 0), T).await.unwrap();
+    assert_eq!(
+        client.connection(&addr).await.unwrap().id(),
+        first.id(),
+        "connection reused"
+    );
+    shutdown.cancel();
+    task.await.unwrap();
+}
+
+#[tokio::test]
+async fn oneway_requests_are_handled_without_reply() {
+    let (addr, handler, shutdown, task) = start(ConnectionOptions::default()).await;
+    let client = RemotingClient::new(ClientOptions::default());
+    for _ in 0..3 {
+        client
+            .invoke_oneway(
+                &addr,
+                RemotingCommand::request(RequestCode::UPDATE_CONSUMER_OFFSET, ExtFields::new()),
+            )
+            .await
+            .unwrap();
+    }
+    // A normal round trip afterwards proves no stray response confused the connection.
+    client.invoke(&addr, pull(2, 0), T).await.unwrap();
+    for _ in 0..50 {
+        if handler.oneway_seen.load(Ordering::SeqCst) == 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(handler.oneway_seen.load(Ordering::SeqCst), 3);
+    shutdown.cancel();
+    task.await.unwrap();
+}
+
+#[tokio::test]
+async fn the_server_can_call_the_client_back() {
+    let (addr, _h, shutdown, task) = start(ConnectionOptions::default()).await;
+    let client = RemotingClient::with_handler(Arc::new(ClientSide), ClientOptions::default());
+    let response = client
+        .invoke(
+            &addr,
+            RemotingCommand::request(RequestCode::HEART_BEAT, ExtFields::new()),
+            T,
+        )
+        .await
+        .unwrap();
+    assert_eq!(response.remark.as_deref(), Some("client answered 0"));
+    shutdown.cancel();
+    task.await.unwrap();
+}
+
+#[tokio::test]
+async fn timeouts_and_reconnects() {
+    let (addr, _h, shutdown, task) = start(ConnectionOptions::default()).await;
+    let client = RemotingClient::new(ClientOptions::default());
+    let err = client
+        .invoke(&addr, pull(1, 500), Duration::from_millis(50))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, NetError::Timeout { .. }), "{err}");
+    shutdown.cancel();
+    task.await.unwrap();
+
+    // Nothing listens now: a clear connect error.
+    let err = client.invoke(&addr, pull(1, 0), T).await.unwrap_err();
+    assert!(
+        matches!(err, NetError::Connect { .. } | NetError::Closed(_)),
+        "{err}"
+    );
+
+    // A server on the same port again: the client reconnects by itself.
+    let server = Server::bind(&addr, ConnectionOptions::default())
+        .await
+        .unwrap();
+    let shutdown = CancellationToken::new();
+    let task = tokio::spawn({
+        let shutdown = shutdown.clone();
+        async move {
+            server
+                .serve(Arc::new(TestHandler::default()), shutdown)
+                .await
+                .unwrap()
+        }
+    });
+    let mut reply = client.invoke(&addr, pull(3, 0), T).await;
+    if reply.is_err() {
+        reply = client.invoke(&addr, pull(3, 0), T).await;
+    }
+    assert_eq!(reply.unwrap().ext("echo"), Some("3"));
+    shutdown.cancel();
+    task.await.unwrap();
+}
+
+#[tokio::test]
+async fn idle_connections_are_closed() {
+    let (addr, _h, shutdown, task) = start(ConnectionOptions {
+        idle_timeout: Duration::from_millis(200),
+    })
+    .await;
+    let client = RemotingClient::new(ClientOptions::default());
+    client.invoke(&addr, pull(1, 0), T).await.unwrap();
+    let conn = client.connection(&addr).await.unwrap();
+    tokio::time::timeout(Duration::from_secs(3), conn.closed())
+        .await
+        .expect("server closed the idle connection");
+    // The next call reconnects.
+    client.invoke(&addr, pull(1, 0), T).await.unwrap();
+    shutdown.cancel();
+    task.await.unwrap();
+}
+
+#[tokio::test]
+async fn shutdown_finishes_in_flight_requests() {
+    let (addr, _h, shutdown, task) = start(ConnectionOptions::default()).await;
+    let client = Arc::new(RemotingClient::new(ClientOptions::default()));
+    client.connection(&addr).await.unwrap();
+    let slow = tokio::spawn({
+        let (client, addr) = (client.clone(), addr.clone());
+        async move { client.invoke(&addr, pull(7, 300), T).await }
+    });
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    shutdown.cancel();
+    let response = slow
+        .await
+        .unwrap()
+        .expect("in-flight request answered during shutdown");
+    assert_eq!(response.ext("echo"), Some("7"));
+    task.await.unwrap();
+    assert!(
+        tokio::net::TcpStream::connect(&addr).await.is_err(),
+        "no longer accepting"
+    );
+}
