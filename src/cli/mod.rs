@@ -1,0 +1,51 @@
+//! Command-line surface: clap definitions for every command group (one file per group) and the
+//! dispatch from a parsed command to the library. Rendering helpers live in [`output`].
+
+mod config;
+mod output;
+use clap::{Parser, Subcommand};
+
+const AFTER_HELP: &str = "\
+Exit status: 0 success, 1 error, 2 usage error.
+Environment: NAMESRV_ADDR (default for -n/--namesrv), RUST_LOG (log filter, e.g. rmq=debug).";
+
+/// rmq: an Apache RocketMQ 4.x-compatible name server, broker and admin toolbox in one binary.
+#[derive(Debug, Parser)]
+#[command(name = "rmq", version, about, after_help = AFTER_HELP, propagate_version = true)]
+pub struct Cli {
+    /// More log output on stderr (-v info, -vv debug, -vvv trace).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check and show configuration files.
+    #[command(subcommand)]
+    Config(config::ConfigCommand),
+}
+
+/// Logs go to stderr; `RUST_LOG` overrides the level chosen with -v.
+pub fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Config(cmd) => config::run(cmd),
+    }
+}
