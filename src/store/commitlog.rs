@@ -1,0 +1,277 @@
+//! The CommitLog: every message of every topic, appended to one log of mapped files. A record
+//! never crosses a file: when it does not fit (with room left for a BLANK), the file is closed
+//! with a BLANK record and the record goes to the next file. Appends happen under the store's
+//! put lock; reads are lock-free on published bytes.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use bytes::Bytes;
+
+use super::error::StoreError;
+use super::mapped_file::{MappedFile, MappedFileQueue};
+use super::message::{
+    self, decode_record, DecodeError, MessageToStore, Record, RecordView, END_FILE_MIN_BLANK_LENGTH,
+};
+
+/// Where a record was written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Appended {
+    pub phys_offset: i64,
+    pub size: usize,
+}
+
+/// Result of scanning the CommitLog during recovery.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ScanEnd {
+    /// Offset one past the last valid record.
+    pub end: i64,
+    /// Why the scan stopped before the end of written data, if it did (a torn or bad record).
+    pub stopped_by: Option<String>,
+}
+
+pub struct CommitLog {
+    files: MappedFileQueue,
+}
+
+impl CommitLog {
+    pub fn load(dir: &Path, file_size: usize, writable: bool) -> Result<CommitLog, StoreError> {
+        Ok(CommitLog {
+            files: MappedFileQueue::load(dir, file_size, writable)?,
+        })
+    }
+
+    pub fn files(&self) -> &MappedFileQueue {
+        &self.files
+    }
+
+    pub fn min_offset(&self) -> i64 {
+        self.files.min_offset()
+    }
+
+    pub fn max_offset(&self) -> i64 {
+        self.files.max_offset()
+    }
+
+    /// Appends the records of `msgs` contiguously in one file. `encode(i, slot, phys)` fills
+    /// record `i` (whose size is `sizes[i]`) at physical offset `phys`. Caller holds the put lock.
+    pub fn append_with(
+        &self,
+        sizes: &[usize],
+        store_timestamp: i64,
+        mut encode: impl FnMut(usize, &mut [u8], i64),
+    ) -> Result<Vec<Appended>, StoreError> {
+        let total: usize = sizes.iter().sum();
+        if total + END_FILE_MIN_BLANK_LENGTH > self.files.file_size() {
+            return Err(StoreError::Corrupt {
+                path: self.files.dir().to_path_buf(),
+                reason: format!(
+                    "{total}-byte write cannot fit in a {}-byte CommitLog file",
+                    self.files.file_size()
+                ),
+            });
+        }
+        loop {
+            let file = self.files.last_or_create(0)?;
+            let pos = file.write_pos();
+            let remaining = file.size() - pos;
+            if total + END_FILE_MIN_BLANK_LENGTH > remaining {
+                close_with_blank(&file, pos);
+                continue;
+            }
+            let mut at = pos;
+            let mut out = Vec::with_capacity(sizes.len());
+            for (i, &size) in sizes.iter().enumerate() {
+                let phys = file.from_offset() + at as i64;
+                // SAFETY: the caller holds the put lock (single writer) and `at` is at or past
+                // the published position; the slot is published below, after it is filled.
+                let slot = unsafe { file.write_slot(at, size) };
+                encode(i, slot, phys);
+                out.push(Appended {
+                    phys_offset: phys,
+                    size,
+                });
+                at += size;
+            }
+            file.set_last_store_timestamp(store_timestamp);
+            file.set_write_pos(at);
+            return Ok(out);
+        }
+    }
+
+    /// Appends one message.
+    pub fn append(
+        &self,
+        msg: &MessageToStore<'_>,
+        queue_offset: i64,
+        store_timestamp: i64,
+    ) -> Result<Appended, StoreError> {
+        let size = msg.encoded_len();
+        let appended = self.append_with(&[size], store_timestamp, |_, slot, phys| {
+            msg.encode(slot, queue_offset, phys, store_timestamp)
+        })?;
+        Ok(appended[0])
+    }
+
+    /// The record at `phys_offset`.
+    pub fn read(&self, phys_offset: i64) -> Option<(Arc<MappedFile>, usize)> {
+        let file = self.files.find(phys_offset)?;
+        let pos = (phys_offset - file.from_offset()) as usize;
+        Some((file, pos))
+    }
+
+    /// Decodes the record at `phys_offset` and passes it to `f`.
+    pub fn with_record<T>(
+        &self,
+        phys_offset: i64,
+        f: impl FnOnce(&RecordView<'_>) -> T,
+    ) -> Option<T> {
+        let (file, pos) = self.read(phys_offset)?;
+        match decode_record(file.read_from(pos)) {
+            Ok(Record::Message(view)) => Some(f(&view)),
+            _ => None,
+        }
+    }
+
+    /// `size` bytes at `phys_offset` as a zero-copy buffer (a stored record for a response).
+    pub fn bytes(&self, phys_offset: i64, size: usize) -> Option<Bytes> {
+        let (file, pos) = self.read(phys_offset)?;
+        file.slice_bytes(pos, size)
+    }
+
+    /// Store timestamp of the record at `phys_offset` (read from its fixed position).
+    pub fn store_timestamp(&self, phys_offset: i64) -> Option<i64> {
+        self.with_record(phys_offset, |r| r.store_timestamp)
+    }
+
+    /// Scans records from the start of file `from_file`, calling `visit` for each message,
+    /// and returns where valid data ends. Used by recovery (which then truncates there).
+    pub fn scan_from(
+        &self,
+        from_file: usize,
+        check_crc: bool,
+        mut visit: impl FnMut(&RecordView<'_>),
+    ) -> ScanEnd {
+        let files = self.files.files();
+        let Some(first) = files.get(from_file) else {
+            return ScanEnd {
+                end: self.files.min_offset(),
+                stopped_by: None,
+            };
+        };
+        let mut end = first.from_offset();
+        for file in &files[from_file..] {
+            let data = file.whole();
+            let mut pos = 0usize;
+            loop {
+                match decode_record(&data[pos..]) {
+                    Ok(Record::Message(view)) => {
+                        if view.physical_offset != file.from_offset() + pos as i64 {
+                            return ScanEnd {
+                                end,
+                                stopped_by: Some(format!(
+                                    "record at {} says it is at {}",
+                                    file.from_offset() + pos as i64,
+                                    view.physical_offset
+                                )),
+                            };
+                        }
+                        if check_crc && !view.crc_ok() {
+                            return ScanEnd {
+                                end,
+                                stopped_by: Some(format!(
+                                    "body CRC mismatch at {}",
+                                    file.from_offset() + pos as i64
+                                )),
+                            };
+                        }
+                        visit(&view);
+                        pos += view.raw.len();
+                        end = file.from_offset() + pos as i64;
+                    }
+                    Ok(Record::Blank { .. }) => {
+                        // The rest of this file is filler; the next file continues the log.
+                        end = file.from_offset() + file.size() as i64;
+                        break;
+                    }
+                    Ok(Record::End) => {
+                        if pos == 0 || file.from_offset() + pos as i64 == end {
+                            // Written data ends here. A later non-empty file would be a hole.
+                            return ScanEnd {
+                                end,
+                                stopped_by: None,
+                            };
+                        }
+                        return ScanEnd {
+                            end,
+                            stopped_by: None,
+                        };
+                    }
+                    Err(e) => {
+                        return ScanEnd {
+                            end,
+                            stopped_by: Some(describe(file.from_offset() + pos as i64, &e)),
+                        };
+                    }
+                }
+                if pos >= data.len() {
+                    break;
+                }
+            }
+        }
+        ScanEnd {
+            end,
+            stopped_by: None,
+        }
+    }
+
+    /// Index of the file recovery starts from for an abnormal exit: the newest file whose first
+    /// record was stored at or before `min_timestamp` (the checkpoint), else the first file.
+    pub fn abnormal_recovery_start(&self, min_timestamp: i64) -> usize {
+        let files = self.files.files();
+        for (i, file) in files.iter().enumerate().rev() {
+            if let Ok(Record::Message(view)) = decode_record(file.whole()) {
+                if view.magic == message::MAGIC_V1
+                    && view.store_timestamp != 0
+                    && view.store_timestamp <= min_timestamp
+                {
+                    return i;
+                }
+            }
+        }
+        0
+    }
+
+    /// Sets the end of the log after recovery.
+    pub fn truncate(&self, end: i64) -> Result<(), StoreError> {
+        self.files.truncate(end)?;
+        // Everything before the end was on disk when we started.
+        for f in self.files.files() {
+            f.set_flushed_pos(f.write_pos());
+        }
+        Ok(())
+    }
+
+    pub fn flush(&self) -> Result<i64, StoreError> {
+        self.files.flush()
+    }
+
+    pub fn flushed_offset(&self) -> i64 {
+        self.files.flushed_offset()
+    }
+}
+
+fn describe(at: i64, e: &DecodeError) -> String {
+    format!("bad record at {at}: {e}")
+}
+
+fn close_with_blank(file: &MappedFile, pos: usize) {
+    let remaining = file.size() - pos;
+    // SAFETY: put lock held; `pos` is the published end and a record always leaves at least
+    // END_FILE_MIN_BLANK_LENGTH bytes, so the 8-byte head fits.
+    let slot = unsafe { file.write_slot(pos, END_FILE_MIN_BLANK_LENGTH.min(remaining)) };
+    if slot.len() == END_FILE_MIN_BLANK_LENGTH {
+        message::encode_blank(slot, remaining);
+    }
+    file.set_write_pos(file.size());
+}

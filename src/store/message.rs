@@ -1,0 +1,909 @@
+//! The CommitLog record format: encoding (v1, as 4.9.x writes it), decoding (v1 and 5.x v2),
+//! the BLANK end-of-file record, properties strings, body CRC, offset message ids, producer batch
+//! bodies, and the Java string hash used for tags and index keys.
+//!
+//! ```text
+//! totalSize i32 | magic i32 | bodyCRC i32 | queueId i32 | flag i32 | queueOffset i64
+//! | physicalOffset i64 | sysFlag i32 | bornTimestamp i64 | bornHost (4|16 + port i32)
+//! | storeTimestamp i64 | storeHost (4|16 + port i32) | reconsumeTimes i32
+//! | preparedTransactionOffset i64 | bodyLen i32 + body | topicLen i8 (v2: i16) + topic
+//! | propertiesLen i16 + properties
+//! ```
+//!
+//! Decoding borrows from the buffer ([`RecordView`]) so scans over mapped files never copy.
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+
+use thiserror::Error;
+
+/// 4.x record magic.
+pub const MAGIC_V1: i32 = 0xDAA3_20A7_u32 as i32;
+/// 5.x record magic for topics longer than 127 bytes (i16 topic length).
+pub const MAGIC_V2: i32 = 0xDAA3_20AB_u32 as i32;
+/// Magic of the end-of-file filler record.
+pub const BLANK_MAGIC: i32 = 0xCBD4_3194_u32 as i32;
+/// A file always keeps room for a BLANK record (`[i32 size][i32 magic]`).
+pub const END_FILE_MIN_BLANK_LENGTH: usize = 8;
+/// Longest topic a v1 record can hold (i8 length).
+pub const MAX_TOPIC_LEN_V1: usize = 127;
+/// Longest properties string (i16 length).
+pub const MAX_PROPERTIES_LEN: usize = i16::MAX as usize;
+
+/// Separates a property name from its value.
+pub const NAME_VALUE_SEPARATOR: char = '\u{1}';
+/// Separates properties.
+pub const PROPERTY_SEPARATOR: char = '\u{2}';
+
+/// Well-known property names (`MessageConst`).
+pub mod property {
+    pub const KEYS: &str = "KEYS";
+    pub const TAGS: &str = "TAGS";
+    pub const WAIT: &str = "WAIT";
+    pub const DELAY: &str = "DELAY";
+    pub const RETRY_TOPIC: &str = "RETRY_TOPIC";
+    pub const REAL_TOPIC: &str = "REAL_TOPIC";
+    pub const REAL_QID: &str = "REAL_QID";
+    pub const TRAN_MSG: &str = "TRAN_MSG";
+    pub const PGROUP: &str = "PGROUP";
+    pub const UNIQ_KEY: &str = "UNIQ_KEY";
+    pub const CLUSTER: &str = "CLUSTER";
+    pub const ORIGIN_MESSAGE_ID: &str = "ORIGIN_MESSAGE_ID";
+    pub const RECONSUME_TIME: &str = "RECONSUME_TIME";
+    pub const MAX_RECONSUME_TIMES: &str = "MAX_RECONSUME_TIMES";
+    pub const MSG_REGION: &str = "MSG_REGION";
+    pub const TRACE_ON: &str = "TRACE_ON";
+    pub const TRANSACTION_ID: &str = "__transactionId__";
+    pub const CHECK_IMMUNITY_TIME_IN_SECONDS: &str = "CHECK_IMMUNITY_TIME_IN_SECONDS";
+    pub const TRANSACTION_CHECK_TIMES: &str = "TRANSACTION_CHECK_TIMES";
+    pub const SHARDING_KEY: &str = "__SHARDINGKEY";
+}
+
+/// `MessageSysFlag` bits.
+pub mod sys_flag {
+    pub const COMPRESSED: i32 = 0x1;
+    pub const MULTI_TAGS: i32 = 0x2;
+    pub const TRANSACTION_NOT_TYPE: i32 = 0;
+    pub const TRANSACTION_PREPARED: i32 = 0x4;
+    pub const TRANSACTION_COMMIT: i32 = 0x8;
+    pub const TRANSACTION_ROLLBACK: i32 = 0xC;
+    pub const BORNHOST_V6: i32 = 0x10;
+    pub const STOREHOST_V6: i32 = 0x20;
+    pub const NEED_UNWRAP: i32 = 0x40;
+    pub const INNER_BATCH: i32 = 0x80;
+    /// Bits 8-10: compression type; 0 (old producers) and 0x300 mean zlib.
+    pub const COMPRESSION_TYPE_MASK: i32 = 0x700;
+
+    /// The transaction type bits (`getTransactionValue`).
+    pub fn transaction_value(flag: i32) -> i32 {
+        flag & TRANSACTION_ROLLBACK
+    }
+}
+
+/// Java `String.hashCode()`: `h = 31*h + c` over UTF-16 code units, wrapping.
+pub fn java_string_hash(s: &str) -> i32 {
+    let mut h: i32 = 0;
+    for unit in s.encode_utf16() {
+        h = h.wrapping_mul(31).wrapping_add(i32::from(unit));
+    }
+    h
+}
+
+/// The ConsumeQueue tags code of a message: the Java hash of its TAGS property, 0 without tags.
+pub fn tags_code(tags: Option<&str>) -> i64 {
+    match tags {
+        Some(t) if !t.is_empty() => i64::from(java_string_hash(t)),
+        _ => 0,
+    }
+}
+
+/// `UtilAll.crc32`: IEEE CRC-32 with the top bit cleared.
+pub fn crc32(bytes: &[u8]) -> i32 {
+    (crc32fast::hash(bytes) & 0x7FFF_FFFF) as i32
+}
+
+// ---------------------------------------------------------------------------------------------
+// Properties strings
+
+/// Iterates `name \x01 value` pairs of a properties string, skipping malformed segments the way
+/// Java's `string2messageProperties` does (both name and value must be non-empty). A trailing
+/// separator (≤ 4.9.0 and ≥ 5.2 writers) is accepted.
+pub fn properties(props: &str) -> impl Iterator<Item = (&str, &str)> {
+    props.split(PROPERTY_SEPARATOR).filter_map(|segment| {
+        let (name, value) = segment.split_once(NAME_VALUE_SEPARATOR)?;
+        (!name.is_empty() && !value.is_empty()).then_some((name, value))
+    })
+}
+
+/// The value of property `name`; with duplicates the last wins (a Java map fill).
+pub fn get_property<'a>(props: &'a str, name: &str) -> Option<&'a str> {
+    properties(props)
+        .filter(|(k, _)| *k == name)
+        .last()
+        .map(|(_, v)| v)
+}
+
+/// Appends `name=value` to a properties string the way 4.9.8 joins them (no trailing separator).
+pub fn push_property(props: &mut String, name: &str, value: &str) {
+    if !props.is_empty() && !props.ends_with(PROPERTY_SEPARATOR) {
+        props.push(PROPERTY_SEPARATOR);
+    }
+    props.push_str(name);
+    props.push(NAME_VALUE_SEPARATOR);
+    props.push_str(value);
+}
+
+/// Builds a properties string from pairs (4.9.8 form: no trailing separator).
+pub fn format_properties<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    let mut out = String::new();
+    for (k, v) in pairs {
+        push_property(&mut out, k, v);
+    }
+    out
+}
+
+/// The properties string without property `name` (the broker drops `WAIT` before storing).
+pub fn without_property(props: &str, name: &str) -> String {
+    format_properties(properties(props).filter(|(k, _)| *k != name))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Message ids
+
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum MessageIdError {
+    #[error("message id '{0}' is not 32 or 56 hex characters")]
+    Length(String),
+    #[error("message id '{0}' is not hexadecimal")]
+    NotHex(String),
+}
+
+fn push_hex(out: &mut String, bytes: &[u8]) {
+    for b in bytes {
+        let _ = write!(out, "{b:02X}");
+    }
+}
+
+fn ip_bytes(ip: IpAddr) -> Vec<u8> {
+    match ip {
+        IpAddr::V4(v4) => v4.octets().to_vec(),
+        IpAddr::V6(v6) => v6.octets().to_vec(),
+    }
+}
+
+/// The offset message id (`MessageDecoder.createMessageId`): store host IP, port, physical
+/// offset, as uppercase hex.
+pub fn offset_msg_id(store_host: SocketAddr, physical_offset: i64) -> String {
+    let mut out = String::with_capacity(56);
+    push_hex(&mut out, &ip_bytes(store_host.ip()));
+    push_hex(&mut out, &(i32::from(store_host.port())).to_be_bytes());
+    push_hex(&mut out, &physical_offset.to_be_bytes());
+    out
+}
+
+/// Splits an offset message id into the store host and the physical offset.
+pub fn decode_offset_msg_id(id: &str) -> Result<(SocketAddr, i64), MessageIdError> {
+    let ip_len = match id.len() {
+        32 => 4,
+        56 => 16,
+        _ => return Err(MessageIdError::Length(id.to_string())),
+    };
+    let bytes = decode_hex(id).ok_or_else(|| MessageIdError::NotHex(id.to_string()))?;
+    let ip = if ip_len == 4 {
+        IpAddr::V4(Ipv4Addr::new(bytes[0], bytes[1], bytes[2], bytes[3]))
+    } else {
+        let mut octets = [0u8; 16];
+        octets.copy_from_slice(&bytes[..16]);
+        IpAddr::V6(Ipv6Addr::from(octets))
+    };
+    let port = i32::from_be_bytes([
+        bytes[ip_len],
+        bytes[ip_len + 1],
+        bytes[ip_len + 2],
+        bytes[ip_len + 3],
+    ]);
+    let mut off = [0u8; 8];
+    off.copy_from_slice(&bytes[ip_len + 4..ip_len + 12]);
+    Ok((SocketAddr::new(ip, port as u16), i64::from_be_bytes(off)))
+}
+
+fn decode_hex(s: &str) -> Option<Vec<u8>> {
+    let s = s.as_bytes();
+    if !s.len().is_multiple_of(2) {
+        return None;
+    }
+    s.chunks(2)
+        .map(|pair| {
+            let hi = (pair[0] as char).to_digit(16)?;
+            let lo = (pair[1] as char).to_digit(16)?;
+            Some((hi * 16 + lo) as u8)
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Encoding
+
+/// What the broker hands the store for one message; borrowed, so building it allocates nothing.
+#[derive(Clone, Debug)]
+pub struct MessageToStore<'a> {
+    pub topic: &'a str,
+    pub queue_id: i32,
+    pub flag: i32,
+    /// Stored as received (still compressed when the COMPRESSED flag is set).
+    pub body: &'a [u8],
+    /// [`crc32`] of `body`, computed before the append lock is taken.
+    pub body_crc: i32,
+    /// Without the host v6 bits; [`MessageToStore::sys_flag_on_disk`] adds them.
+    pub sys_flag: i32,
+    pub born_timestamp: i64,
+    pub born_host: SocketAddr,
+    pub store_host: SocketAddr,
+    pub reconsume_times: i32,
+    pub prepared_transaction_offset: i64,
+    /// The properties string exactly as it is to be stored.
+    pub properties: &'a str,
+}
+
+/// Why a message cannot be stored.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum EncodeError {
+    #[error("topic of {0} bytes is longer than {MAX_TOPIC_LEN_V1}")]
+    TopicTooLong(usize),
+    #[error("properties of {0} bytes are longer than {MAX_PROPERTIES_LEN}")]
+    PropertiesTooLong(usize),
+}
+
+/// Record size for the given parts (v1).
+pub fn record_len(
+    body_len: usize,
+    topic_len: usize,
+    properties_len: usize,
+    born_v6: bool,
+    store_v6: bool,
+) -> usize {
+    4 + 4
+        + 4
+        + 4
+        + 4
+        + 8
+        + 8
+        + 4
+        + 8
+        + if born_v6 { 20 } else { 8 }
+        + 8
+        + if store_v6 { 20 } else { 8 }
+        + 4
+        + 8
+        + 4
+        + body_len
+        + 1
+        + topic_len
+        + 2
+        + properties_len
+}
+
+impl MessageToStore<'_> {
+    /// Checks the limits of the v1 format.
+    pub fn validate(&self) -> Result<(), EncodeError> {
+        if self.topic.len() > MAX_TOPIC_LEN_V1 {
+            return Err(EncodeError::TopicTooLong(self.topic.len()));
+        }
+        if self.properties.len() > MAX_PROPERTIES_LEN {
+            return Err(EncodeError::PropertiesTooLong(self.properties.len()));
+        }
+        Ok(())
+    }
+
+    /// The sysFlag written: the host v6 bits follow the addresses, as the Java broker sets them.
+    pub fn sys_flag_on_disk(&self) -> i32 {
+        let mut flag = self.sys_flag & !(sys_flag::BORNHOST_V6 | sys_flag::STOREHOST_V6);
+        if self.born_host.is_ipv6() {
+            flag |= sys_flag::BORNHOST_V6;
+        }
+        if self.store_host.is_ipv6() {
+            flag |= sys_flag::STOREHOST_V6;
+        }
+        flag
+    }
+
+    /// Total record size in bytes.
+    pub fn encoded_len(&self) -> usize {
+        record_len(
+            self.body.len(),
+            self.topic.len(),
+            self.properties.len(),
+            self.born_host.is_ipv6(),
+            self.store_host.is_ipv6(),
+        )
+    }
+
+    /// Writes the record into `dst`, which must be exactly [`Self::encoded_len`] bytes (the
+    /// caller reserved it in the mapped file). Call [`Self::validate`] first.
+    pub fn encode(
+        &self,
+        dst: &mut [u8],
+        queue_offset: i64,
+        physical_offset: i64,
+        store_timestamp: i64,
+    ) {
+        let total = self.encoded_len();
+        debug_assert_eq!(dst.len(), total);
+        let mut w = Writer { buf: dst, pos: 0 };
+        w.i32(total as i32);
+        w.i32(MAGIC_V1);
+        w.i32(self.body_crc);
+        w.i32(self.queue_id);
+        w.i32(self.flag);
+        w.i64(queue_offset);
+        w.i64(physical_offset);
+        w.i32(self.sys_flag_on_disk());
+        w.i64(self.born_timestamp);
+        w.host(&self.born_host);
+        w.i64(store_timestamp);
+        w.host(&self.store_host);
+        w.i32(self.reconsume_times);
+        w.i64(self.prepared_transaction_offset);
+        w.i32(self.body.len() as i32);
+        w.bytes(self.body);
+        w.buf[w.pos] = self.topic.len() as u8;
+        w.pos += 1;
+        w.bytes(self.topic.as_bytes());
+        w.i16(self.properties.len() as i16);
+        w.bytes(self.properties.as_bytes());
+    }
+}
+
+struct Writer<'a> {
+    buf: &'a mut [u8],
+    pos: usize,
+}
+
+impl Writer<'_> {
+    fn bytes(&mut self, b: &[u8]) {
+        self.buf[self.pos..self.pos + b.len()].copy_from_slice(b);
+        self.pos += b.len();
+    }
+    fn i16(&mut self, v: i16) {
+        self.bytes(&v.to_be_bytes());
+    }
+    fn i32(&mut self, v: i32) {
+        self.bytes(&v.to_be_bytes());
+    }
+    fn i64(&mut self, v: i64) {
+        self.bytes(&v.to_be_bytes());
+    }
+    fn host(&mut self, addr: &SocketAddr) {
+        match addr.ip() {
+            IpAddr::V4(ip) => self.bytes(&ip.octets()),
+            IpAddr::V6(ip) => self.bytes(&ip.octets()),
+        }
+        self.i32(i32::from(addr.port()));
+    }
+}
+
+/// Writes a BLANK end-of-file record of `len` bytes (only its 8-byte head is written).
+pub fn encode_blank(dst: &mut [u8], len: usize) {
+    dst[0..4].copy_from_slice(&(len as i32).to_be_bytes());
+    dst[4..8].copy_from_slice(&BLANK_MAGIC.to_be_bytes());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decoding
+
+/// A decoded record borrowing from the buffer it was read from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordView<'a> {
+    pub total_size: i32,
+    pub magic: i32,
+    pub body_crc: i32,
+    pub queue_id: i32,
+    pub flag: i32,
+    pub queue_offset: i64,
+    pub physical_offset: i64,
+    pub sys_flag: i32,
+    pub born_timestamp: i64,
+    pub born_host: SocketAddr,
+    pub store_timestamp: i64,
+    pub store_host: SocketAddr,
+    pub reconsume_times: i32,
+    pub prepared_transaction_offset: i64,
+    pub body: &'a [u8],
+    pub topic_bytes: &'a [u8],
+    pub properties_bytes: &'a [u8],
+    /// The whole record, for callers that forward it as stored (pull responses).
+    pub raw: &'a [u8],
+}
+
+impl<'a> RecordView<'a> {
+    pub fn topic(&self) -> Cow<'a, str> {
+        String::from_utf8_lossy(self.topic_bytes)
+    }
+
+    pub fn properties(&self) -> Cow<'a, str> {
+        String::from_utf8_lossy(self.properties_bytes)
+    }
+
+    /// The property `name`, if present.
+    pub fn property(&self, name: &str) -> Option<String> {
+        get_property(&self.properties(), name).map(str::to_string)
+    }
+
+    /// Whether the stored body CRC matches the body.
+    pub fn crc_ok(&self) -> bool {
+        crc32(self.body) == self.body_crc
+    }
+
+    /// The offset message id of this record.
+    pub fn offset_msg_id(&self) -> String {
+        offset_msg_id(self.store_host, self.physical_offset)
+    }
+
+    pub fn is_compressed(&self) -> bool {
+        self.sys_flag & sys_flag::COMPRESSED != 0
+    }
+}
+
+/// What is found at a position of a CommitLog file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Record<'a> {
+    Message(RecordView<'a>),
+    /// End-of-file filler: skip to the next file.
+    Blank {
+        size: i32,
+    },
+    /// Zeros or a non-record magic: the end of valid data in this file.
+    End,
+}
+
+/// Why bytes at a position are not a valid record.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum DecodeError {
+    #[error("record size {size} at this position is invalid ({reason})")]
+    BadSize { size: i64, reason: &'static str },
+    #[error("record is cut off: {needed} bytes needed, {available} available")]
+    Truncated { needed: usize, available: usize },
+    #[error("record fields add up to {computed} bytes but its size says {size}")]
+    SizeMismatch { computed: usize, size: usize },
+    #[error("record {field} length {len} is negative or too large")]
+    FieldLength { field: &'static str, len: i64 },
+}
+
+struct Reader<'a> {
+    buf: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
+        let end = self
+            .pos
+            .checked_add(n)
+            .filter(|&e| e <= self.buf.len())
+            .ok_or(DecodeError::Truncated {
+                needed: self.pos.saturating_add(n),
+                available: self.buf.len(),
+            })?;
+        let s = &self.buf[self.pos..end];
+        self.pos = end;
+        Ok(s)
+    }
+    fn i16(&mut self) -> Result<i16, DecodeError> {
+        let b = self.take(2)?;
+        Ok(i16::from_be_bytes([b[0], b[1]]))
+    }
+    fn i32(&mut self) -> Result<i32, DecodeError> {
+        let b = self.take(4)?;
+        Ok(i32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+    }
+    fn i64(&mut self) -> Result<i64, DecodeError> {
+        let b = self.take(8)?;
+        let mut a = [0u8; 8];
+        a.copy_from_slice(b);
+        Ok(i64::from_be_bytes(a))
+    }
+    fn host(&mut self, v6: bool) -> Result<SocketAddr, DecodeError> {
+        let ip = if v6 {
+            let mut o = [0u8; 16];
+            o.copy_from_slice(self.take(16)?);
+            IpAddr::V6(Ipv6Addr::from(o))
+        } else {
+            let b = self.take(4)?;
+            IpAddr::V4(Ipv4Addr::new(b[0], b[1], b[2], b[3]))
+        };
+        let port = self.i32()?;
+        Ok(SocketAddr::new(ip, port as u16))
+    }
+}
+
+/// Decodes the record at the start of `buf` (a file's remaining bytes).
+///
+/// `Ok(Record::End)` for a zero or foreign magic (the normal end of written data);
+/// `Err` for a record with a valid magic whose sizes do not hold together (a torn write).
+pub fn decode_record(buf: &[u8]) -> Result<Record<'_>, DecodeError> {
+    if buf.len() < 8 {
+        return Ok(Record::End);
+    }
+    let size = i32::from_be_bytes([buf[0], buf[1], buf[2], buf[3]]);
+    let magic = i32::from_be_bytes([buf[4], buf[5], buf[6], buf[7]]);
+    match magic {
+        BLANK_MAGIC => return Ok(Record::Blank { size }),
+        MAGIC_V1 | MAGIC_V2 => {}
+        _ => return Ok(Record::End),
+    }
+    if size < 0 || (size as usize) < record_len(0, 0, 0, false, false) {
+        return Err(DecodeError::BadSize {
+            size: i64::from(size),
+            reason: "smaller than an empty record",
+        });
+    }
+    let total = size as usize;
+    if total > buf.len() {
+        return Err(DecodeError::Truncated {
+            needed: total,
+            available: buf.len(),
+        });
+    }
+    let record = &buf[..total];
+    let mut r = Reader {
+        buf: record,
+        pos: 8,
+    };
+    let body_crc = r.i32()?;
+    let queue_id = r.i32()?;
+    let flag = r.i32()?;
+    let queue_offset = r.i64()?;
+    let physical_offset = r.i64()?;
+    let sys_flag = r.i32()?;
+    let born_timestamp = r.i64()?;
+    let born_host = r.host(sys_flag & sys_flag::BORNHOST_V6 != 0)?;
+    let store_timestamp = r.i64()?;
+    let store_host = r.host(sys_flag & sys_flag::STOREHOST_V6 != 0)?;
+    let reconsume_times = r.i32()?;
+    let prepared_transaction_offset = r.i64()?;
+    let body_len = r.i32()?;
+    if body_len < 0 {
+        return Err(DecodeError::FieldLength {
+            field: "body",
+            len: i64::from(body_len),
+        });
+    }
+    let body = r.take(body_len as usize)?;
+    let topic_len = if magic == MAGIC_V2 {
+        r.i16()? as u16 as usize
+    } else {
+        // Java reads the v1 length as a signed byte; >127 never decodes in Java either.
+        let b = r.take(1)?[0] as i8;
+        if b < 0 {
+            return Err(DecodeError::FieldLength {
+                field: "topic",
+                len: i64::from(b),
+            });
+        }
+        b as usize
+    };
+    let topic_bytes = r.take(topic_len)?;
+    let properties_len = r.i16()?;
+    if properties_len < 0 {
+        return Err(DecodeError::FieldLength {
+            field: "properties",
+            len: i64::from(properties_len),
+        });
+    }
+    let properties_bytes = r.take(properties_len as usize)?;
+    if r.pos != total {
+        return Err(DecodeError::SizeMismatch {
+            computed: r.pos,
+            size: total,
+        });
+    }
+    Ok(Record::Message(RecordView {
+        total_size: size,
+        magic,
+        body_crc,
+        queue_id,
+        flag,
+        queue_offset,
+        physical_offset,
+        sys_flag,
+        born_timestamp,
+        born_host,
+        store_timestamp,
+        store_host,
+        reconsume_times,
+        prepared_transaction_offset,
+        body,
+        topic_bytes,
+        properties_bytes,
+        raw: record,
+    }))
+}
+
+/// Decodes a buffer of concatenated records (a pull, query or view response body).
+pub fn decode_records(buf: &[u8]) -> impl Iterator<Item = Result<RecordView<'_>, DecodeError>> {
+    let mut rest = buf;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        match decode_record(rest) {
+            Ok(Record::Message(view)) => {
+                rest = &rest[view.raw.len()..];
+                Some(Ok(view))
+            }
+            Ok(_) => {
+                rest = &[];
+                Some(Err(DecodeError::BadSize {
+                    size: 0,
+                    reason: "not a message record",
+                }))
+            }
+            Err(e) => {
+                rest = &[];
+                Some(Err(e))
+            }
+        }
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Producer batch bodies (SEND_BATCH_MESSAGE)
+
+/// One message inside a SEND_BATCH_MESSAGE body.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BatchItem<'a> {
+    pub flag: i32,
+    pub body: &'a [u8],
+    pub properties: &'a str,
+}
+
+/// Splits a producer batch body: `totalSize i32 | magic i32 | bodyCRC i32 | flag i32 |
+/// bodyLen i32 | body | propLen i16 | properties`, repeated.
+pub fn decode_batch(body: &[u8]) -> impl Iterator<Item = Result<BatchItem<'_>, DecodeError>> {
+    let mut rest = body;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let item = (|| {
+            let mut r = Reader { buf: rest, pos: 0 };
+            let total = r.i32()?;
+            if total < 22 || total as usize > rest.len() {
+                return Err(DecodeError::BadSize {
+                    size: i64::from(total),
+                    reason: "batch item size out of range",
+                });
+            }
+            let _magic = r.i32()?;
+            let _crc = r.i32()?;
+            let flag = r.i32()?;
+            let body_len = r.i32()?;
+            if body_len < 0 {
+                return Err(DecodeError::FieldLength {
+                    field: "batch body",
+                    len: i64::from(body_len),
+                });
+            }
+            let body = r.take(body_len as usize)?;
+            let prop_len = r.i16()?;
+            if prop_len < 0 {
+                return Err(DecodeError::FieldLength {
+                    field: "batch properties",
+                    len: i64::from(prop_len),
+                });
+            }
+            let props = r.take(prop_len as usize)?;
+            if r.pos != total as usize {
+                return Err(DecodeError::SizeMismatch {
+                    computed: r.pos,
+                    size: total as usize,
+                });
+            }
+            let properties = std::str::from_utf8(props).map_err(|_| DecodeError::FieldLength {
+                field: "batch properties (not UTF-8)",
+                len: i64::from(prop_len),
+            })?;
+            Ok((
+                BatchItem {
+                    flag,
+                    body,
+                    properties,
+                },
+                total as usize,
+            ))
+        })();
+        match item {
+            Ok((item, len)) => {
+                rest = &rest[len..];
+                Some(Ok(item))
+            }
+            Err(e) => {
+                rest = &[];
+                Some(Err(e))
+            }
+        }
+    })
+}
+
+/// Encodes a producer batch body (what a Java producer sends in SEND_BATCH_MESSAGE).
+pub fn encode_batch<'a>(items: impl IntoIterator<Item = BatchItem<'a>>) -> Vec<u8> {
+    let mut out = Vec::new();
+    for item in items {
+        let total = 20 + item.body.len() + 2 + item.properties.len();
+        out.extend_from_slice(&(total as i32).to_be_bytes());
+        out.extend_from_slice(&0i32.to_be_bytes());
+        out.extend_from_slice(&0i32.to_be_bytes());
+        out.extend_from_slice(&item.flag.to_be_bytes());
+        out.extend_from_slice(&(item.body.len() as i32).to_be_bytes());
+        out.extend_from_slice(item.body);
+        out.extend_from_slice(&(item.properties.len() as i16).to_be_bytes());
+        out.extend_from_slice(item.properties.as_bytes());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn java_hash_matches_java() {
+        assert_eq!(java_string_hash(""), 0);
+        assert_eq!(java_string_hash("S"), 83);
+        assert_eq!(java_string_hash("TagA"), 2598919);
+        // U+1F600 is the surrogate pair D83D DE00: a supplementary character counts twice.
+        assert_eq!(java_string_hash("😀"), 1772899);
+        assert_eq!(tags_code(None), 0);
+        assert_eq!(tags_code(Some("TagA")), 2598919);
+    }
+
+    fn sample<'a>(body: &'a [u8], props: &'a str) -> MessageToStore<'a> {
+        MessageToStore {
+            topic: "TopicTest",
+            queue_id: 3,
+            flag: 0,
+            body,
+            body_crc: crc32(body),
+            sys_flag: 0,
+            born_timestamp: 1_700_000_000_123,
+            born_host: "10.0.0.9:51234".parse().unwrap(),
+            store_host: "127.0.0.1:10911".parse().unwrap(),
+            reconsume_times: 0,
+            prepared_transaction_offset: 0,
+            properties: props,
+        }
+    }
+
+    #[test]
+    fn golden_record_bytes() {
+        let props = format_properties([("TAGS", "TagA"), ("KEYS", "k1 k2")]);
+        let msg = sample(b"hello", &props);
+        let mut buf = vec![0u8; msg.encoded_len()];
+        msg.encode(&mut buf, 7, 4096, 1_700_000_000_456);
+        // 91 fixed + 5 body + 9 topic + 20 properties
+        assert_eq!(buf.len(), 125);
+        let expected_head: Vec<u8> = [
+            &125i32.to_be_bytes()[..],
+            &[0xDA, 0xA3, 0x20, 0xA7],
+            &crc32(b"hello").to_be_bytes(),
+            &3i32.to_be_bytes(),
+            &0i32.to_be_bytes(),
+            &7i64.to_be_bytes(),
+            &4096i64.to_be_bytes(),
+            &0i32.to_be_bytes(),
+            &1_700_000_000_123i64.to_be_bytes(),
+            &[10, 0, 0, 9],
+            &51234i32.to_be_bytes(),
+            &1_700_000_000_456i64.to_be_bytes(),
+            &[127, 0, 0, 1],
+            &10911i32.to_be_bytes(),
+            &0i32.to_be_bytes(),
+            &0i64.to_be_bytes(),
+            &5i32.to_be_bytes(),
+            b"hello",
+            &[9],
+            b"TopicTest",
+            &20i16.to_be_bytes(),
+            b"TAGS\x01TagA\x02KEYS\x01k1 k2",
+        ]
+        .concat();
+        assert_eq!(buf, expected_head);
+        // crc32("hello") = 0x3610A686, top bit cleared
+        assert_eq!(crc32(b"hello"), 0x3610A686);
+
+        let Record::Message(view) = decode_record(&buf).unwrap() else {
+            panic!("not a message")
+        };
+        assert_eq!(view.topic(), "TopicTest");
+        assert_eq!(view.queue_offset, 7);
+        assert_eq!(view.physical_offset, 4096);
+        assert_eq!(view.body, b"hello");
+        assert_eq!(view.property("KEYS").as_deref(), Some("k1 k2"));
+        assert!(view.crc_ok());
+        assert_eq!(view.offset_msg_id(), "7F00000100002A9F0000000000001000");
+    }
+
+    #[test]
+    fn ipv6_hosts_set_the_flags_and_widen_the_record() {
+        let mut msg = sample(b"x", "");
+        msg.born_host = "[fd00::2]:5000".parse().unwrap();
+        let mut buf = vec![0u8; msg.encoded_len()];
+        msg.encode(&mut buf, 0, 0, 1);
+        assert_eq!(buf.len(), 91 + 12 + 1 + 9);
+        let Record::Message(view) = decode_record(&buf).unwrap() else {
+            panic!()
+        };
+        assert_eq!(view.sys_flag, sys_flag::BORNHOST_V6);
+        assert_eq!(view.born_host, msg.born_host);
+    }
+
+    #[test]
+    fn blank_and_zeros_and_torn_records() {
+        let mut buf = vec![0u8; 64];
+        assert_eq!(decode_record(&buf).unwrap(), Record::End);
+        encode_blank(&mut buf, 64);
+        assert_eq!(&buf[..8], &[0, 0, 0, 64, 0xCB, 0xD4, 0x31, 0x94]);
+        assert_eq!(decode_record(&buf).unwrap(), Record::Blank { size: 64 });
+
+        let msg = sample(b"body", "");
+        let mut rec = vec![0u8; msg.encoded_len()];
+        msg.encode(&mut rec, 0, 0, 1);
+        for cut in 8..rec.len() {
+            assert!(decode_record(&rec[..cut]).is_err(), "cut {cut}");
+        }
+        let mut bad = rec.clone();
+        bad[84..88].copy_from_slice(&1000i32.to_be_bytes()); // body length past the record
+        assert!(decode_record(&bad).is_err());
+    }
+
+    #[test]
+    fn properties_parse_like_java() {
+        let p = "TAGS\x01A\x02\x02bad\x02=\x01\x02KEYS\x01k\x02";
+        let all: Vec<_> = properties(p).collect();
+        assert_eq!(all, vec![("TAGS", "A"), ("KEYS", "k")]);
+        assert_eq!(get_property(p, "KEYS"), Some("k"));
+        assert_eq!(
+            without_property("WAIT\x01true\x02TAGS\x01A", "WAIT"),
+            "TAGS\x01A"
+        );
+        let mut s = String::from("A\x01b\x02");
+        push_property(&mut s, "C", "d");
+        assert_eq!(s, "A\x01b\x02C\x01d");
+    }
+
+    #[test]
+    fn offset_msg_ids_round_trip() {
+        let host: SocketAddr = "192.168.1.20:10911".parse().unwrap();
+        let id = offset_msg_id(host, 0x1234_5678_9ABC);
+        assert_eq!(id, "C0A80114".to_string() + "00002A9F" + "0000123456789ABC");
+        assert_eq!(decode_offset_msg_id(&id).unwrap(), (host, 0x1234_5678_9ABC));
+        let v6: SocketAddr = "[fd00::1]:9".parse().unwrap();
+        assert_eq!(
+            decode_offset_msg_id(&offset_msg_id(v6, 5)).unwrap(),
+            (v6, 5)
+        );
+        assert!(decode_offset_msg_id("XYZ").is_err());
+        assert!(decode_offset_msg_id(&"G".repeat(32)).is_err());
+    }
+
+    #[test]
+    fn batch_bodies_round_trip() {
+        let items = vec![
+            BatchItem {
+                flag: 0,
+                body: b"one",
+                properties: "KEYS\x01a\x02UNIQ_KEY\x01X",
+            },
+            BatchItem {
+                flag: 5,
+                body: b"",
+                properties: "",
+            },
+        ];
+        let body = encode_batch(items.clone());
+        let back: Vec<_> = decode_batch(&body).collect::<Result<_, _>>().unwrap();
+        assert_eq!(back, items);
+        assert!(decode_batch(&body[..body.len() - 1]).any(|r| r.is_err()));
+    }
+}

@@ -1,0 +1,1180 @@
+//! [`MessageStore`]: the store as the broker uses it. Puts append to the CommitLog and write the
+//! ConsumeQueue entry under one put lock (so a message is pullable the moment its put returns);
+//! flushing runs on its own thread (periodic for ASYNC_FLUSH, group commit for SYNC_FLUSH); the
+//! index is built by a dispatcher thread; recovery and retention keep the files consistent.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use thiserror::Error;
+use tokio::sync::watch;
+
+use super::checkpoint::StoreCheckpoint;
+use super::commitlog::{Appended, CommitLog};
+use super::consume_queue::{ConsumeQueue, ConsumeQueueStore, CqEntry};
+use super::error::StoreError;
+use super::index::{IndexRequest, IndexService};
+use super::message::{self, property, sys_flag, MessageToStore, RecordView};
+use crate::config::{BrokerRole, FlushDiskType, MessageStoreConfig};
+
+/// Topic of delayed messages; its ConsumeQueue tags code is the delivery time.
+pub const SCHEDULE_TOPIC: &str = "SCHEDULE_TOPIC_XXXX";
+
+/// Why a put was refused (Java `PutMessageStatus`).
+#[derive(Debug, Error)]
+pub enum PutError {
+    #[error("message illegal: {0}")]
+    MessageIllegal(String),
+    #[error("properties of {0} bytes exceed 32767")]
+    PropertiesSizeExceeded(usize),
+    #[error("service not available: {0}")]
+    ServiceNotAvailable(&'static str),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A stored message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PutOk {
+    pub phys_offset: i64,
+    pub size: usize,
+    pub queue_offset: i64,
+    pub store_timestamp: i64,
+}
+
+impl PutOk {
+    /// CommitLog offset one past the record (what a flush must reach).
+    pub fn end_offset(&self) -> i64 {
+        self.phys_offset + self.size as i64
+    }
+}
+
+/// Decides per ConsumeQueue entry (and optionally per record) whether a pull returns a message.
+pub trait MessageFilter: Send + Sync {
+    fn matches_tags_code(&self, tags_code: i64) -> bool;
+    fn matches_record(&self, _record: &RecordView<'_>) -> bool {
+        true
+    }
+}
+
+/// Matches everything.
+pub struct AcceptAll;
+
+impl MessageFilter for AcceptAll {
+    fn matches_tags_code(&self, _: i64) -> bool {
+        true
+    }
+}
+
+/// Outcome of a read (Java `GetMessageStatus`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GetStatus {
+    Found,
+    NoMatchedMessage,
+    MessageWasRemoving,
+    OffsetFoundNull,
+    OffsetOverflowBadly,
+    OffsetOverflowOne,
+    OffsetTooSmall,
+    NoMatchedLogicQueue,
+    NoMessageInQueue,
+}
+
+impl GetStatus {
+    /// The Java enum name (pull responses carry it as their remark).
+    pub fn name(self) -> &'static str {
+        match self {
+            GetStatus::Found => "FOUND",
+            GetStatus::NoMatchedMessage => "NO_MATCHED_MESSAGE",
+            GetStatus::MessageWasRemoving => "MESSAGE_WAS_REMOVING",
+            GetStatus::OffsetFoundNull => "OFFSET_FOUND_NULL",
+            GetStatus::OffsetOverflowBadly => "OFFSET_OVERFLOW_BADLY",
+            GetStatus::OffsetOverflowOne => "OFFSET_OVERFLOW_ONE",
+            GetStatus::OffsetTooSmall => "OFFSET_TOO_SMALL",
+            GetStatus::NoMatchedLogicQueue => "NO_MATCHED_LOGIC_QUEUE",
+            GetStatus::NoMessageInQueue => "NO_MESSAGE_IN_QUEUE",
+        }
+    }
+}
+
+/// What a read found.
+#[derive(Clone, Debug)]
+pub struct GetResult {
+    pub status: GetStatus,
+    pub next_begin_offset: i64,
+    pub min_offset: i64,
+    pub max_offset: i64,
+    /// Stored records, zero-copy views of the CommitLog.
+    pub messages: Vec<Bytes>,
+    /// The reader is so far behind that its data is likely no longer in memory.
+    pub suggest_slave: bool,
+}
+
+impl GetResult {
+    pub fn total_bytes(&self) -> usize {
+        self.messages.iter().map(Bytes::len).sum()
+    }
+}
+
+/// Called after every put with `(topic, queue_id, next queue offset)`; wakes long polls.
+pub type ArrivalListener = Box<dyn Fn(&str, i32, i64) + Send + Sync>;
+
+struct PutState {
+    /// Next logical offset per topic and queue id.
+    queue_offsets: HashMap<String, Vec<i64>>,
+    last_store_timestamp: i64,
+}
+
+impl PutState {
+    fn next_offset(&mut self, topic: &str, queue_id: i32) -> &mut i64 {
+        if !self.queue_offsets.contains_key(topic) {
+            self.queue_offsets.insert(topic.to_string(), Vec::new());
+        }
+        let offsets = self.queue_offsets.get_mut(topic).expect("inserted above");
+        let idx = queue_id.max(0) as usize;
+        if offsets.len() <= idx {
+            offsets.resize(idx + 1, 0);
+        }
+        &mut offsets[idx]
+    }
+}
+
+/// Group commit for SYNC_FLUSH: writers ask for an offset to be durable, the flush thread
+/// flushes everything written so far in one msync and publishes the flushed offset.
+struct FlushControl {
+    requested: Mutex<i64>,
+    wake: Condvar,
+    flushed_tx: watch::Sender<i64>,
+}
+
+pub struct MessageStore {
+    cfg: MessageStoreConfig,
+    root: PathBuf,
+    store_host: SocketAddr,
+    commitlog: CommitLog,
+    cqs: ConsumeQueueStore,
+    index: Option<IndexService>,
+    checkpoint: StoreCheckpoint,
+    put: Mutex<PutState>,
+    flush: FlushControl,
+    /// CommitLog offset up to which the index is built.
+    index_dispatched: AtomicI64,
+    arrival: Mutex<Option<Arc<ArrivalListener>>>,
+    shutting_down: AtomicBool,
+    disk_full: AtomicBool,
+    threads: Mutex<Vec<JoinHandle<()>>>,
+    memory_bytes: u64,
+    _lock: File,
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+impl MessageStore {
+    /// Opens (creating if needed) the store under `cfg.store_path_root_dir`, recovers it and
+    /// starts its flush, dispatch and cleanup threads. `store_host` (brokerIP1:listenPort) goes
+    /// into every record.
+    pub fn open(
+        cfg: MessageStoreConfig,
+        store_host: SocketAddr,
+    ) -> Result<Arc<MessageStore>, StoreError> {
+        let root = cfg.store_path_root_dir.clone();
+        std::fs::create_dir_all(&root).map_err(|e| StoreError::io(&root, e))?;
+        let lock = lock_store(&root)?;
+        let abort_path = root.join("abort");
+        let last_exit_ok = !abort_path.exists();
+
+        let checkpoint = StoreCheckpoint::open(&root.join("checkpoint"))?;
+        let commitlog = CommitLog::load(
+            &cfg.commit_log_dir(),
+            cfg.mapped_file_size_commit_log as usize,
+            true,
+        )?;
+        let cqs = ConsumeQueueStore::load(
+            &cfg.consume_queue_dir(),
+            cfg.consume_queue_file_size() as usize,
+            true,
+        )?;
+        let index = if cfg.message_index_enable {
+            Some(IndexService::load(
+                &root.join("index"),
+                cfg.max_hash_slot_num,
+                cfg.max_index_num,
+                last_exit_ok,
+                checkpoint.index_msg_timestamp(),
+            )?)
+        } else {
+            None
+        };
+        let (flushed_tx, _) = watch::channel(0i64);
+        let store = Arc::new(MessageStore {
+            memory_bytes: total_memory_bytes(),
+            root,
+            store_host,
+            commitlog,
+            cqs,
+            index,
+            checkpoint,
+            put: Mutex::new(PutState {
+                queue_offsets: HashMap::new(),
+                last_store_timestamp: 0,
+            }),
+            flush: FlushControl {
+                requested: Mutex::new(0),
+                wake: Condvar::new(),
+                flushed_tx,
+            },
+            index_dispatched: AtomicI64::new(0),
+            arrival: Mutex::new(None),
+            shutting_down: AtomicBool::new(false),
+            disk_full: AtomicBool::new(false),
+            threads: Mutex::new(Vec::new()),
+            _lock: lock,
+            cfg,
+        });
+        store.recover(last_exit_ok)?;
+        // Present while running; a clean shutdown removes it, so its presence at start means
+        // the last run crashed.
+        File::create(&abort_path).map_err(|e| StoreError::io(&abort_path, e))?;
+        store.start_threads();
+        Ok(store)
+    }
+
+    pub fn config(&self) -> &MessageStoreConfig {
+        &self.cfg
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn store_host(&self) -> SocketAddr {
+        self.store_host
+    }
+
+    pub fn commitlog(&self) -> &CommitLog {
+        &self.commitlog
+    }
+
+    pub fn consume_queues(&self) -> &ConsumeQueueStore {
+        &self.cqs
+    }
+
+    /// Registers the callback run after each put (long-polling wake-up).
+    pub fn set_arrival_listener(&self, listener: ArrivalListener) {
+        *self.arrival.lock().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(listener));
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Recovery
+
+    fn recover(&self, last_exit_ok: bool) -> Result<(), StoreError> {
+        for cq in self.cqs.all() {
+            cq.recover()?;
+        }
+        let check_crc = self.cfg.check_crc_on_recover;
+        let files = self.commitlog.files().files().len();
+        let scan = if files == 0 {
+            for cq in self.cqs.all() {
+                cq.destroy()?;
+            }
+            None
+        } else if last_exit_ok {
+            Some(
+                self.commitlog
+                    .scan_from(files.saturating_sub(3), check_crc, |_| {}),
+            )
+        } else {
+            let min_ts = if self.cfg.message_index_enable && self.cfg.message_index_safe {
+                self.checkpoint.min_timestamp_index()
+            } else {
+                self.checkpoint.min_timestamp()
+            };
+            let start = self.commitlog.abnormal_recovery_start(min_ts);
+            tracing::warn!(
+                "abnormal shutdown detected: recovering the CommitLog from file #{start}"
+            );
+            let mut first_err = None;
+            let scan = self.commitlog.scan_from(start, check_crc, |record| {
+                if let Err(e) = self.dispatch_to_consume_queue(record) {
+                    first_err.get_or_insert(e);
+                }
+            });
+            if let Some(e) = first_err {
+                return Err(e);
+            }
+            Some(scan)
+        };
+        if let Some(scan) = scan {
+            if let Some(reason) = &scan.stopped_by {
+                tracing::warn!(
+                    "CommitLog recovery stopped at offset {}: {reason}; later bytes are discarded",
+                    scan.end
+                );
+            }
+            self.commitlog.truncate(scan.end)?;
+            for cq in self.cqs.all() {
+                cq.truncate_dirty(scan.end)?;
+            }
+        }
+        // Re-dispatch whatever the ConsumeQueues miss (entries lost with unflushed CQ pages).
+        let cq_end = self
+            .cqs
+            .all()
+            .iter()
+            .map(|cq| cq.max_phys_end())
+            .max()
+            .unwrap_or(0)
+            .max(self.commitlog.min_offset());
+        if cq_end < self.commitlog.max_offset() {
+            let mut first_err = None;
+            self.scan_range(cq_end, |record| {
+                if let Err(e) = self.dispatch_to_consume_queue(record) {
+                    first_err.get_or_insert(e);
+                }
+            });
+            if let Some(e) = first_err {
+                return Err(e);
+            }
+        }
+        // Rebuild the next-offset table from the queues.
+        let mut put = self.put.lock().unwrap_or_else(|p| p.into_inner());
+        for cq in self.cqs.all() {
+            *put.next_offset(cq.topic(), cq.queue_id()) = cq.max_offset();
+        }
+        drop(put);
+        self.cqs_correct_min()?;
+        // The index records the start of the last message it holds; dispatch resumes after it.
+        let index_end = match &self.index {
+            Some(index) => match index.last_update().1 {
+                0 => 0,
+                last => {
+                    last + self
+                        .commitlog
+                        .with_record(last, |r| r.raw.len() as i64)
+                        .unwrap_or(0)
+                }
+            },
+            None => self.commitlog.max_offset(),
+        };
+        self.index_dispatched.store(
+            index_end.max(self.commitlog.min_offset()),
+            Ordering::Release,
+        );
+        let _ = self.flush.flushed_tx.send(self.commitlog.max_offset());
+        *self
+            .flush
+            .requested
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = self.commitlog.max_offset();
+        Ok(())
+    }
+
+    /// Calls `visit` for each message record from `from` to the end of the CommitLog.
+    fn scan_range(&self, from: i64, mut visit: impl FnMut(&RecordView<'_>)) {
+        let mut offset = from;
+        let end = self.commitlog.max_offset();
+        while offset < end {
+            let Some((file, pos)) = self.commitlog.read(offset) else {
+                break;
+            };
+            match message::decode_record(file.read_from(pos)) {
+                Ok(message::Record::Message(view)) => {
+                    visit(&view);
+                    offset += view.raw.len() as i64;
+                }
+                Ok(message::Record::Blank { .. }) => {
+                    offset = file.from_offset() + file.size() as i64
+                }
+                _ => break,
+            }
+        }
+    }
+
+    fn dispatch_to_consume_queue(&self, record: &RecordView<'_>) -> Result<(), StoreError> {
+        let tx = sys_flag::transaction_value(record.sys_flag);
+        if tx != sys_flag::TRANSACTION_NOT_TYPE && tx != sys_flag::TRANSACTION_COMMIT {
+            return Ok(());
+        }
+        let topic = record.topic();
+        let props = record.properties();
+        let tags = self.tags_code_for(&topic, &props, record.store_timestamp);
+        let cq = self.cqs.get_or_create(&topic, record.queue_id)?;
+        cq.put(
+            record.queue_offset,
+            CqEntry {
+                phys_offset: record.physical_offset,
+                size: record.total_size,
+                tags_code: tags,
+            },
+        )
+    }
+
+    fn cqs_correct_min(&self) -> Result<(), StoreError> {
+        let min = self.commitlog.min_offset();
+        for cq in self.cqs.all() {
+            cq.correct_min_offset(min)?;
+        }
+        Ok(())
+    }
+
+    /// The ConsumeQueue tags code: the TAGS hash, or the delivery time for delayed messages.
+    pub fn tags_code_for(&self, topic: &str, properties: &str, store_timestamp: i64) -> i64 {
+        if topic == SCHEDULE_TOPIC {
+            if let Some(level) = message::get_property(properties, property::DELAY)
+                .and_then(|d| d.parse::<usize>().ok())
+            {
+                let level = level.clamp(1, self.cfg.max_delay_level().max(1));
+                let delay = self
+                    .cfg
+                    .delay_of_level(level)
+                    .map_or(1000, |d| d.as_millis() as i64);
+                return store_timestamp + delay;
+            }
+            return store_timestamp + 1000;
+        }
+        message::tags_code(message::get_property(properties, property::TAGS))
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Writing
+
+    fn check_writable(&self) -> Result<(), PutError> {
+        if self.shutting_down.load(Ordering::Acquire) {
+            return Err(PutError::ServiceNotAvailable(
+                "the message store is shutting down",
+            ));
+        }
+        if self.cfg.broker_role == BrokerRole::Slave {
+            return Err(PutError::ServiceNotAvailable(
+                "this broker is a slave: messages are written to its master",
+            ));
+        }
+        if self.disk_full.load(Ordering::Acquire) {
+            return Err(PutError::ServiceNotAvailable(
+                "the disk is full: writes are refused until space is freed",
+            ));
+        }
+        Ok(())
+    }
+
+    fn validate(&self, msg: &MessageToStore<'_>) -> Result<(), PutError> {
+        if msg.body.len() > self.cfg.max_message_size as usize {
+            return Err(PutError::MessageIllegal(format!(
+                "message body of {} bytes exceeds maxMessageSize {}",
+                msg.body.len(),
+                self.cfg.max_message_size
+            )));
+        }
+        msg.validate().map_err(|e| match e {
+            message::EncodeError::PropertiesTooLong(n) => PutError::PropertiesSizeExceeded(n),
+            other => PutError::MessageIllegal(other.to_string()),
+        })
+    }
+
+    /// Stores one message. `msg.queue_id` must be a valid queue. The message is readable when
+    /// this returns; with SYNC_FLUSH, await [`Self::wait_flushed`] before acknowledging.
+    pub fn put(&self, msg: &MessageToStore<'_>) -> Result<PutOk, PutError> {
+        self.check_writable()?;
+        self.validate(msg)?;
+        let tx = sys_flag::transaction_value(msg.sys_flag);
+        let in_queue = tx == sys_flag::TRANSACTION_NOT_TYPE || tx == sys_flag::TRANSACTION_COMMIT;
+        let mut put = self.put.lock().unwrap_or_else(|p| p.into_inner());
+        // Store time never goes backwards, so time lookups can binary-search.
+        let store_ts = now_ms().max(put.last_store_timestamp);
+        put.last_store_timestamp = store_ts;
+        let next = put.next_offset(msg.topic, msg.queue_id);
+        let queue_offset = if in_queue { *next } else { 0 };
+        let appended = self.commitlog.append(msg, queue_offset, store_ts)?;
+        if in_queue {
+            let tags_code = self.tags_code_for(msg.topic, msg.properties, store_ts);
+            self.write_cq(msg.topic, msg.queue_id, queue_offset, appended, tags_code)?;
+            *next += 1;
+        }
+        drop(put);
+        if in_queue {
+            self.notify_arrival(msg.topic, msg.queue_id, queue_offset + 1);
+        }
+        Ok(PutOk {
+            phys_offset: appended.phys_offset,
+            size: appended.size,
+            queue_offset,
+            store_timestamp: store_ts,
+        })
+    }
+
+    /// Stores a batch (one topic and queue) contiguously with consecutive queue offsets.
+    pub fn put_batch(&self, msgs: &[MessageToStore<'_>]) -> Result<Vec<PutOk>, PutError> {
+        self.check_writable()?;
+        let Some(first) = msgs.first() else {
+            return Ok(Vec::new());
+        };
+        for m in msgs {
+            self.validate(m)?;
+        }
+        let sizes: Vec<usize> = msgs.iter().map(MessageToStore::encoded_len).collect();
+        let mut put = self.put.lock().unwrap_or_else(|p| p.into_inner());
+        let store_ts = now_ms().max(put.last_store_timestamp);
+        put.last_store_timestamp = store_ts;
+        let base = *put.next_offset(first.topic, first.queue_id);
+        let appended = self
+            .commitlog
+            .append_with(&sizes, store_ts, |i, slot, phys| {
+                msgs[i].encode(slot, base + i as i64, phys, store_ts)
+            })?;
+        let mut out = Vec::with_capacity(msgs.len());
+        for (i, (m, a)) in msgs.iter().zip(&appended).enumerate() {
+            let tags_code = self.tags_code_for(m.topic, m.properties, store_ts);
+            self.write_cq(m.topic, m.queue_id, base + i as i64, *a, tags_code)?;
+            out.push(PutOk {
+                phys_offset: a.phys_offset,
+                size: a.size,
+                queue_offset: base + i as i64,
+                store_timestamp: store_ts,
+            });
+        }
+        *put.next_offset(first.topic, first.queue_id) = base + msgs.len() as i64;
+        drop(put);
+        self.notify_arrival(first.topic, first.queue_id, base + msgs.len() as i64);
+        Ok(out)
+    }
+
+    fn write_cq(
+        &self,
+        topic: &str,
+        queue_id: i32,
+        offset: i64,
+        a: Appended,
+        tags_code: i64,
+    ) -> Result<(), StoreError> {
+        let cq = self.cqs.get_or_create(topic, queue_id)?;
+        cq.put(
+            offset,
+            CqEntry {
+                phys_offset: a.phys_offset,
+                size: a.size as i32,
+                tags_code,
+            },
+        )
+    }
+
+    fn notify_arrival(&self, topic: &str, queue_id: i32, next_offset: i64) {
+        let listener = self
+            .arrival
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        if let Some(listener) = listener {
+            listener(topic, queue_id, next_offset);
+        }
+    }
+
+    /// Whether puts must wait for [`Self::wait_flushed`] before they are acknowledged.
+    pub fn is_sync_flush(&self) -> bool {
+        self.cfg.flush_disk_type == FlushDiskType::SyncFlush
+    }
+
+    /// Waits until the CommitLog is durable up to `end_offset`; `false` after `syncFlushTimeout`
+    /// (FLUSH_DISK_TIMEOUT: the message is stored but not yet known to be on disk).
+    pub async fn wait_flushed(&self, end_offset: i64) -> bool {
+        {
+            let mut requested = self
+                .flush
+                .requested
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            if *requested < end_offset {
+                *requested = end_offset;
+            }
+        }
+        self.flush.wake.notify_one();
+        let mut rx = self.flush.flushed_tx.subscribe();
+        let timeout = Duration::from_millis(self.cfg.sync_flush_timeout.max(1) as u64);
+        let flushed = tokio::time::timeout(timeout, rx.wait_for(|&f| f >= end_offset)).await;
+        matches!(flushed, Ok(Ok(_)))
+    }
+
+    /// CommitLog offset known to be durable.
+    pub fn flushed_offset(&self) -> i64 {
+        *self.flush.flushed_tx.borrow()
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Reading
+
+    pub fn min_offset(&self, topic: &str, queue_id: i32) -> i64 {
+        self.cqs
+            .get(topic, queue_id)
+            .map_or(0, |cq| cq.min_offset())
+    }
+
+    pub fn max_offset(&self, topic: &str, queue_id: i32) -> i64 {
+        self.cqs
+            .get(topic, queue_id)
+            .map_or(0, |cq| cq.max_offset())
+    }
+
+    /// Store time of the message at logical `offset`.
+    pub fn store_time_at(&self, topic: &str, queue_id: i32, offset: i64) -> Option<i64> {
+        let entry = self.cqs.get(topic, queue_id)?.get(offset)?;
+        self.commitlog.store_timestamp(entry.phys_offset)
+    }
+
+    /// Store time of the oldest message still in the queue (`-1` when empty, as Java answers).
+    pub fn earliest_store_time(&self, topic: &str, queue_id: i32) -> i64 {
+        self.store_time_at(topic, queue_id, self.min_offset(topic, queue_id))
+            .unwrap_or(-1)
+    }
+
+    /// The first offset stored at or after `timestamp` ms.
+    pub fn offset_by_time(&self, topic: &str, queue_id: i32, timestamp: i64) -> i64 {
+        match self.cqs.get(topic, queue_id) {
+            Some(cq) => {
+                cq.offset_by_time(timestamp, |e| self.commitlog.store_timestamp(e.phys_offset))
+            }
+            None => 0,
+        }
+    }
+
+    /// The stored record at a physical offset (VIEW_MESSAGE_BY_ID), zero-copy.
+    pub fn record_at(&self, phys_offset: i64) -> Option<Bytes> {
+        let size = self.commitlog.with_record(phys_offset, |r| r.raw.len())?;
+        self.commitlog.bytes(phys_offset, size)
+    }
+
+    /// Reads up to `max_msgs` messages of a queue from `offset`, applying `filter` (Java
+    /// `DefaultMessageStore.getMessage`, including its byte/count limits).
+    pub fn get_messages(
+        &self,
+        topic: &str,
+        queue_id: i32,
+        offset: i64,
+        max_msgs: usize,
+        filter: &dyn MessageFilter,
+    ) -> GetResult {
+        let mut result = GetResult {
+            status: GetStatus::NoMatchedLogicQueue,
+            next_begin_offset: 0,
+            min_offset: 0,
+            max_offset: 0,
+            messages: Vec::new(),
+            suggest_slave: false,
+        };
+        let Some(cq) = self.cqs.get(topic, queue_id) else {
+            // Java creates the queue on demand, so a missing queue reads as an empty one.
+            result.status = GetStatus::NoMessageInQueue;
+            return result;
+        };
+        let (min, max) = (cq.min_offset(), cq.max_offset());
+        result.min_offset = min;
+        result.max_offset = max;
+        if max == 0 {
+            result.status = GetStatus::NoMessageInQueue;
+            return result;
+        }
+        if offset < min {
+            result.status = GetStatus::OffsetTooSmall;
+            result.next_begin_offset = min;
+            return result;
+        }
+        if offset == max {
+            result.status = GetStatus::OffsetOverflowOne;
+            result.next_begin_offset = offset;
+            return result;
+        }
+        if offset > max {
+            result.status = GetStatus::OffsetOverflowBadly;
+            result.next_begin_offset = max;
+            return result;
+        }
+        let scan_units = 16000usize.max(max_msgs.saturating_mul(20)) / 20;
+        let entries = cq.read(offset, scan_units);
+        if entries.is_empty() {
+            result.status = GetStatus::OffsetFoundNull;
+            result.next_begin_offset = cq.roll_next_file(offset);
+            return result;
+        }
+        let commitlog_max = self.commitlog.max_offset();
+        let commitlog_min = self.commitlog.min_offset();
+        let mut status = GetStatus::NoMatchedMessage;
+        let mut scanned = 0i64;
+        let mut bytes = 0usize;
+        let mut max_phys_seen = 0i64;
+        for entry in &entries {
+            if result.messages.len() >= max_msgs {
+                break;
+            }
+            let in_disk = self.is_in_disk(commitlog_max - entry.phys_offset);
+            let (max_bytes, max_count) = if in_disk {
+                (
+                    self.cfg.max_transfer_bytes_on_message_in_disk as usize,
+                    self.cfg.max_transfer_count_on_message_in_disk as usize,
+                )
+            } else {
+                (
+                    self.cfg.max_transfer_bytes_on_message_in_memory as usize,
+                    self.cfg.max_transfer_count_on_message_in_memory as usize,
+                )
+            };
+            if !result.messages.is_empty()
+                && (bytes + entry.size as usize > max_bytes
+                    || result.messages.len() + 1 > max_count)
+            {
+                break;
+            }
+            scanned += 1;
+            max_phys_seen = entry.phys_offset;
+            if *entry == CqEntry::PRE_FILL {
+                continue;
+            }
+            if entry.phys_offset < commitlog_min {
+                status = GetStatus::MessageWasRemoving;
+                continue;
+            }
+            if !filter.matches_tags_code(entry.tags_code) {
+                if result.messages.is_empty() {
+                    status = GetStatus::NoMatchedMessage;
+                }
+                continue;
+            }
+            let Some(record) = self.commitlog.bytes(entry.phys_offset, entry.size as usize) else {
+                if result.messages.is_empty() {
+                    status = GetStatus::MessageWasRemoving;
+                }
+                continue;
+            };
+            let passes = match message::decode_record(&record) {
+                Ok(message::Record::Message(view)) => filter.matches_record(&view),
+                _ => false,
+            };
+            if !passes {
+                continue;
+            }
+            bytes += record.len();
+            result.messages.push(record);
+            status = GetStatus::Found;
+        }
+        result.status = status;
+        result.next_begin_offset = offset + scanned;
+        result.suggest_slave = self.is_in_disk(commitlog_max - max_phys_seen);
+        result
+    }
+
+    fn is_in_disk(&self, behind: i64) -> bool {
+        let limit = self.memory_bytes as f64
+            * f64::from(self.cfg.access_message_in_memory_max_ratio)
+            / 100.0;
+        behind as f64 > limit
+    }
+
+    /// Queue ids known for `topic`, with their (min, max) offsets.
+    pub fn queue_offsets(&self, topic: &str) -> Vec<(i32, i64, i64)> {
+        self.cqs
+            .of_topic(topic)
+            .iter()
+            .map(|cq| (cq.queue_id(), cq.min_offset(), cq.max_offset()))
+            .collect()
+    }
+
+    /// Physical offsets of messages with `key` (a KEYS token or UNIQ_KEY) stored in
+    /// `[begin, end]` ms, newest first, plus the index's last update time and offset.
+    pub fn query_by_key(
+        &self,
+        topic: &str,
+        key: &str,
+        max: usize,
+        begin: i64,
+        end: i64,
+    ) -> (Vec<i64>, i64, i64) {
+        match &self.index {
+            Some(index) => {
+                let r = index.query(topic, key, max, begin, end);
+                (
+                    r.phy_offsets,
+                    r.index_last_update_timestamp,
+                    r.index_last_update_phyoffset,
+                )
+            }
+            None => (Vec::new(), 0, 0),
+        }
+    }
+
+    /// Deletes a topic's ConsumeQueues (DELETE_TOPIC_IN_BROKER).
+    pub fn delete_topic(&self, topic: &str) -> Result<(), StoreError> {
+        let mut put = self.put.lock().unwrap_or_else(|p| p.into_inner());
+        put.queue_offsets.remove(topic);
+        self.cqs.remove_topic(topic)
+    }
+
+    /// The queue for `topic`/`queue_id` (created if missing).
+    pub fn consume_queue(
+        &self,
+        topic: &str,
+        queue_id: i32,
+    ) -> Result<Arc<ConsumeQueue>, StoreError> {
+        self.cqs.get_or_create(topic, queue_id)
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Background work
+
+    fn start_threads(self: &Arc<Self>) {
+        let mut threads = self.threads.lock().unwrap_or_else(|p| p.into_inner());
+        let me = Arc::downgrade(self);
+        threads.push(spawn("rmq-flush", move || flush_loop(me)));
+        let me = Arc::downgrade(self);
+        threads.push(spawn("rmq-dispatch", move || dispatch_loop(me)));
+        let me = Arc::downgrade(self);
+        threads.push(spawn("rmq-clean", move || clean_loop(me)));
+    }
+
+    /// Flushes the CommitLog once (and records progress in the checkpoint).
+    fn flush_commitlog(&self) -> Result<(), StoreError> {
+        let before_ts = self
+            .commitlog
+            .files()
+            .last()
+            .map_or(0, |f| f.last_store_timestamp());
+        let flushed = self.commitlog.flush()?;
+        if before_ts > 0 {
+            self.checkpoint.set_physic_msg_timestamp(before_ts);
+        }
+        let _ = self.flush.flushed_tx.send_if_modified(|f| {
+            if flushed > *f {
+                *f = flushed;
+                true
+            } else {
+                false
+            }
+        });
+        Ok(())
+    }
+
+    fn flush_consume_queues(&self) -> Result<(), StoreError> {
+        // ConsumeQueue entries are written at put time, so everything stored so far is in them.
+        let ts = self
+            .put
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .last_store_timestamp;
+        for cq in self.cqs.all() {
+            cq.flush()?;
+        }
+        if ts > 0 {
+            self.checkpoint.set_logics_msg_timestamp(ts);
+        }
+        if let Some(index) = &self.index {
+            // The end time of the newest full file: an abnormal restart rebuilds from there.
+            let index_ts = index.flush_full()?;
+            if index_ts > 0 {
+                self.checkpoint.set_index_msg_timestamp(index_ts);
+            }
+        }
+        self.checkpoint.flush()?;
+        Ok(())
+    }
+
+    /// Index dispatch: builds index entries for records not yet indexed. Returns how many
+    /// records were processed.
+    fn dispatch_index(&self) -> usize {
+        let from = self.index_dispatched.load(Ordering::Acquire);
+        let end = self.commitlog.max_offset();
+        if from >= end {
+            return 0;
+        }
+        let mut count = 0usize;
+        let mut last = from;
+        self.scan_range(from, |record| {
+            if let Some(index) = &self.index {
+                let topic = record.topic();
+                let props = record.properties();
+                let request = IndexRequest {
+                    topic: &topic,
+                    keys: message::get_property(&props, property::KEYS),
+                    uniq_key: message::get_property(&props, property::UNIQ_KEY),
+                    commit_log_offset: record.physical_offset,
+                    store_timestamp: record.store_timestamp,
+                    sys_flag: record.sys_flag,
+                };
+                if let Err(e) = index.build_index(&request) {
+                    tracing::error!(
+                        "index update failed at offset {}: {e}",
+                        record.physical_offset
+                    );
+                }
+            }
+            last = record.physical_offset + record.raw.len() as i64;
+            count += 1;
+        });
+        // A BLANK at a file end moves the dispatch point to the next file.
+        self.index_dispatched
+            .store(last.max(from), Ordering::Release);
+        if count == 0 {
+            if let Some((file, pos)) = self.commitlog.read(from) {
+                if matches!(
+                    message::decode_record(file.read_from(pos)),
+                    Ok(message::Record::Blank { .. })
+                ) {
+                    self.index_dispatched
+                        .store(file.from_offset() + file.size() as i64, Ordering::Release);
+                }
+            }
+        }
+        count
+    }
+
+    /// Deletes expired CommitLog files (retention) and what referenced them. Returns the count.
+    pub fn clean_expired(&self, force: bool) -> Result<usize, StoreError> {
+        let reserved = Duration::from_secs(self.cfg.file_reserved_time.max(0) as u64 * 3600);
+        let now = std::time::SystemTime::now();
+        let dispatched = self.index_dispatched.load(Ordering::Acquire);
+        let deleted = self.commitlog.files().delete_front_while(|f| {
+            // Never delete data not yet dispatched or flushed.
+            let end = f.from_offset() + f.size() as i64;
+            if end > dispatched || end > self.flushed_offset() {
+                return false;
+            }
+            let modified = std::fs::metadata(f.path())
+                .and_then(|m| m.modified())
+                .unwrap_or(now);
+            force || now.duration_since(modified).unwrap_or_default() >= reserved
+        })?;
+        if deleted > 0 {
+            self.cqs_correct_min()?;
+            if let Some(index) = &self.index {
+                index.delete_expired(self.commitlog.min_offset())?;
+            }
+            tracing::info!(
+                "retention deleted {deleted} CommitLog file(s); min offset now {}",
+                self.commitlog.min_offset()
+            );
+        }
+        Ok(deleted)
+    }
+
+    fn disk_usage_ratio(&self) -> Option<f64> {
+        disk_usage(&self.cfg.commit_log_dir())
+    }
+
+    /// Stops the threads, flushes everything and removes the abort marker (a clean exit).
+    pub fn shutdown(&self) -> Result<(), StoreError> {
+        if self.shutting_down.swap(true, Ordering::AcqRel) {
+            return Ok(());
+        }
+        self.flush.wake.notify_all();
+        let threads: Vec<_> = self
+            .threads
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .drain(..)
+            .collect();
+        for t in threads {
+            let _ = t.join();
+        }
+        while self.dispatch_index() > 0 {}
+        self.flush_commitlog()?;
+        if let Some(index) = &self.index {
+            index.flush()?;
+        }
+        self.flush_consume_queues()?;
+        let abort = self.root.join("abort");
+        if abort.exists() {
+            std::fs::remove_file(&abort).map_err(|e| StoreError::io(&abort, e))?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for MessageStore {
+    fn drop(&mut self) {
+        // Threads hold weak references and exit once the store is gone.
+        self.shutting_down.store(true, Ordering::Release);
+        self.flush.wake.notify_all();
+    }
+}
+
+fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> JoinHandle<()> {
+    std::thread::Builder::new()
+        .name(name.to_string())
+        .spawn(f)
+        .expect("spawning a store thread")
+}
+
+/// SYNC_FLUSH: flush as soon as someone waits, batching every waiter since the last flush.
+/// ASYNC_FLUSH: flush every `flushIntervalCommitLog` ms. ConsumeQueues and the checkpoint are
+/// flushed every `flushIntervalConsumeQueue` ms in both modes.
+fn flush_loop(store: std::sync::Weak<MessageStore>) {
+    let mut last_cq_flush = Instant::now();
+    loop {
+        let Some(s) = store.upgrade() else { return };
+        if s.shutting_down.load(Ordering::Acquire) {
+            return;
+        }
+        let interval = Duration::from_millis(s.cfg.flush_interval_commit_log.max(1) as u64);
+        if s.is_sync_flush() {
+            let requested = s.flush.requested.lock().unwrap_or_else(|p| p.into_inner());
+            let flushed = s.flushed_offset();
+            if *requested <= flushed {
+                let _ = s
+                    .flush
+                    .wake
+                    .wait_timeout(requested, Duration::from_millis(10));
+            }
+        } else {
+            let guard = s.flush.requested.lock().unwrap_or_else(|p| p.into_inner());
+            let _ = s.flush.wake.wait_timeout(guard, interval);
+        }
+        if s.shutting_down.load(Ordering::Acquire) {
+            return;
+        }
+        if let Err(e) = s.flush_commitlog() {
+            tracing::error!("CommitLog flush failed: {e}");
+        }
+        let cq_interval = Duration::from_millis(s.cfg.flush_interval_consume_queue.max(1) as u64);
+        if last_cq_flush.elapsed() >= cq_interval {
+            last_cq_flush = Instant::now();
+            if let Err(e) = s.flush_consume_queues() {
+                tracing::error!("ConsumeQueue flush failed: {e}");
+            }
+        }
+    }
+}
+
+fn dispatch_loop(store: std::sync::Weak<MessageStore>) {
+    loop {
+        let Some(s) = store.upgrade() else { return };
+        if s.shutting_down.load(Ordering::Acquire) {
+            return;
+        }
+        let n = s.dispatch_index();
+        drop(s);
+        if n == 0 {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+}
+
+/// Retention: at the hours of `deleteWhen`, or whenever the disk is above
+/// `diskMaxUsedSpaceRatio`; writes are refused above 95 % so nothing is corrupted by a full disk.
+fn clean_loop(store: std::sync::Weak<MessageStore>) {
+    let mut next = Instant::now();
+    loop {
+        std::thread::sleep(Duration::from_millis(200));
+        let Some(s) = store.upgrade() else { return };
+        if s.shutting_down.load(Ordering::Acquire) {
+            return;
+        }
+        if Instant::now() < next {
+            continue;
+        }
+        next =
+            Instant::now() + Duration::from_millis(s.cfg.clean_resource_interval.max(100) as u64);
+        let usage = s.disk_usage_ratio().unwrap_or(0.0);
+        let full = usage > 0.95;
+        if full != s.disk_full.swap(full, Ordering::AcqRel) {
+            if full {
+                tracing::error!("disk {:.0}% full: refusing writes", usage * 100.0);
+            } else {
+                tracing::info!("disk usage back to {:.0}%: accepting writes", usage * 100.0);
+            }
+        }
+        let over = usage * 100.0 > f64::from(s.cfg.effective_disk_max_used_space_ratio());
+        let hour = local_hour();
+        let time_to_delete = s.cfg.delete_when.iter().any(|&h| i64::from(h) == hour);
+        if time_to_delete || over {
+            if let Err(e) = s.clean_expired(over && s.cfg.clean_file_forcibly_enable) {
+                tracing::error!("retention failed: {e}");
+            }
+        }
+    }
+}
+
+fn local_hour() -> i64 {
+    let now = now_ms() / 1000;
+    let t: libc::time_t = now as libc::time_t;
+    // SAFETY: localtime_r writes into the provided struct only.
+    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    if unsafe { libc::localtime_r(&t, &mut tm) }.is_null() {
+        return -1;
+    }
+    i64::from(tm.tm_hour)
+}
+
+/// Used fraction of the file system holding `path`.
+pub fn disk_usage(path: &Path) -> Option<f64> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
+    // SAFETY: statvfs writes into the provided struct only; `c` is NUL-terminated.
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    if unsafe { libc::statvfs(c.as_ptr(), &mut st) } != 0 {
+        return None;
+    }
+    let total = st.f_blocks as f64;
+    if total == 0.0 {
+        return None;
+    }
+    Some((total - st.f_bfree as f64) / total)
+}
+
+fn total_memory_bytes() -> u64 {
+    std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("MemTotal:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<u64>().ok())
+        })
+        .map_or(8 << 30, |kb| kb * 1024)
+}
+
+/// Takes the store's `lock` file, refusing a store another process holds. Two locks: an
+/// `fcntl` record lock on byte 0 (what Java's `FileChannel.tryLock` takes, so a Java broker on
+/// the same store is refused too) and an `flock` (which, unlike `fcntl`, also conflicts within
+/// one process).
+fn lock_store(root: &Path) -> Result<File, StoreError> {
+    use std::os::unix::io::AsRawFd;
+    let path = root.join("lock");
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(|e| StoreError::io(&path, e))?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            return Err(StoreError::Locked {
+                root: root.to_path_buf(),
+            })
+        }
+        Err(std::fs::TryLockError::Error(e)) => return Err(StoreError::io(&path, e)),
+    }
+    // SAFETY: a plain fcntl call on a descriptor we own, with an initialised flock struct.
+    let mut lock: libc::flock = unsafe { std::mem::zeroed() };
+    lock.l_type = libc::F_WRLCK as libc::c_short;
+    lock.l_whence = libc::SEEK_SET as libc::c_short;
+    lock.l_start = 0;
+    lock.l_len = 1;
+    if unsafe { libc::fcntl(file.as_raw_fd(), libc::F_SETLK, &lock) } != 0 {
+        let err = std::io::Error::last_os_error();
+        return match err.raw_os_error() {
+            Some(libc::EACCES) | Some(libc::EAGAIN) => Err(StoreError::Locked {
+                root: root.to_path_buf(),
+            }),
+            _ => Err(StoreError::io(&path, err)),
+        };
+    }
+    Ok(file)
+}

@@ -1,0 +1,340 @@
+//! The message store end to end on real files: puts and reads, restarts (clean and after a
+//! crash), recovery of torn tails, time and key lookups, retention, the store lock, and a
+//! SIGKILL crash test of a SYNC_FLUSH writer in a child process.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+
+use rmq::config::{FlushDiskType, MessageStoreConfig};
+use rmq::store::message::{self, MessageToStore, Record};
+use rmq::store::message_store::AcceptAll;
+use rmq::store::{GetStatus, MessageFilter, MessageStore};
+
+fn temp_store(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("rmq-store-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn config(root: &Path, flush: FlushDiskType) -> MessageStoreConfig {
+    MessageStoreConfig {
+        store_path_root_dir: root.to_path_buf(),
+        mapped_file_size_commit_log: 64 * 1024,
+        mapped_file_size_consume_queue: 100 * 20,
+        flush_disk_type: flush,
+        max_hash_slot_num: 64,
+        max_index_num: 256,
+        flush_interval_commit_log: 20,
+        flush_interval_consume_queue: 50,
+        ..MessageStoreConfig::default()
+    }
+}
+
+const HOST: &str = "127.0.0.1:10911";
+
+fn msg<'a>(topic: &'a str, queue_id: i32, body: &'a [u8], props: &'a str) -> MessageToStore<'a> {
+    MessageToStore {
+        topic,
+        queue_id,
+        flag: 0,
+        body,
+        body_crc: message::crc32(body),
+        sys_flag: 0,
+        born_timestamp: 1_700_000_000_000,
+        born_host: "10.1.2.3:40000".parse().unwrap(),
+        store_host: HOST.parse().unwrap(),
+        reconsume_times: 0,
+        prepared_transaction_offset: 0,
+        properties: props,
+    }
+}
+
+fn open(root: &Path, flush: FlushDiskType) -> Arc<MessageStore> {
+    MessageStore::open(config(root, flush), HOST.parse::<SocketAddr>().unwrap()).unwrap()
+}
+
+/// Opens a store whose previous in-process owner was dropped without shutdown: its threads
+/// let go of it within a few milliseconds.
+fn reopen_after_drop(root: &Path, flush: FlushDiskType) -> Arc<MessageStore> {
+    for _ in 0..100 {
+        match MessageStore::open(config(root, flush), HOST.parse().unwrap()) {
+            Ok(store) => return store,
+            Err(rmq::store::StoreError::Locked { .. }) => {
+                std::thread::sleep(std::time::Duration::from_millis(20))
+            }
+            Err(e) => panic!("{e}"),
+        }
+    }
+    panic!("store still locked");
+}
+
+fn bodies(store: &MessageStore, topic: &str, queue_id: i32, from: i64, max: usize) -> Vec<String> {
+    let r = store.get_messages(topic, queue_id, from, max, &AcceptAll);
+    r.messages
+        .iter()
+        .map(|m| match message::decode_record(m).unwrap() {
+            Record::Message(v) => String::from_utf8(v.body.to_vec()).unwrap(),
+            other => panic!("{other:?}"),
+        })
+        .collect()
+}
+
+#[test]
+fn put_read_roll_files_and_restart_cleanly() {
+    let root = temp_store("basic");
+    let store = open(&root, FlushDiskType::AsyncFlush);
+    let mut props = String::new();
+    message::push_property(&mut props, "TAGS", "TagA");
+    for i in 0..600 {
+        let body = format!("message-{i:04}-{}", "x".repeat(100));
+        let ok = store
+            .put(&msg("TopicA", i % 2, body.as_bytes(), &props))
+            .unwrap();
+        assert_eq!(ok.queue_offset, i64::from(i / 2));
+    }
+    assert!(
+        store.commitlog().files().files().len() > 1,
+        "rolled into several CommitLog files"
+    );
+    assert_eq!(store.max_offset("TopicA", 0), 300);
+    let got = bodies(&store, "TopicA", 1, 10, 5);
+    assert_eq!(got.len(), 5);
+    assert!(got[0].starts_with("message-0021-"));
+    let r = store.get_messages("TopicA", 0, 300, 32, &AcceptAll);
+    assert_eq!(
+        (r.status, r.next_begin_offset),
+        (GetStatus::OffsetOverflowOne, 300)
+    );
+    let r = store.get_messages("TopicA", 0, 400, 32, &AcceptAll);
+    assert_eq!(
+        (r.status, r.next_begin_offset),
+        (GetStatus::OffsetOverflowBadly, 300)
+    );
+    assert_eq!(
+        store.get_messages("Nope", 0, 0, 32, &AcceptAll).status,
+        GetStatus::NoMessageInQueue
+    );
+    store.shutdown().unwrap();
+    drop(store);
+    assert!(!root.join("abort").exists());
+
+    let store = reopen_after_drop(&root, FlushDiskType::AsyncFlush);
+    assert_eq!(store.max_offset("TopicA", 0), 300);
+    assert_eq!(store.max_offset("TopicA", 1), 300);
+    let ok = store.put(&msg("TopicA", 0, b"after restart", "")).unwrap();
+    assert_eq!(ok.queue_offset, 300);
+    assert_eq!(bodies(&store, "TopicA", 0, 300, 1), vec!["after restart"]);
+    store.shutdown().unwrap();
+    drop(store);
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+struct Tag(i64);
+
+impl MessageFilter for Tag {
+    fn matches_tags_code(&self, tags_code: i64) -> bool {
+        tags_code == self.0
+    }
+}
+
+#[test]
+fn tag_filtering_uses_the_consume_queue_hash() {
+    let root = temp_store("tags");
+    let store = open(&root, FlushDiskType::AsyncFlush);
+    for (i, tag) in ["A", "B", "A", "C"].iter().enumerate() {
+        let props = message::format_properties([("TAGS", *tag)]);
+        store
+            .put(&msg("T", 0, format!("{i}").as_bytes(), &props))
+            .unwrap();
+    }
+    let a = message::tags_code(Some("A"));
+    let r = store.get_messages("T", 0, 0, 32, &Tag(a));
+    assert_eq!(r.status, GetStatus::Found);
+    assert_eq!(r.messages.len(), 2);
+    assert_eq!(r.next_begin_offset, 4);
+    let r = store.get_messages("T", 0, 0, 32, &Tag(message::tags_code(Some("Z"))));
+    assert_eq!(
+        (r.status, r.next_begin_offset),
+        (GetStatus::NoMatchedMessage, 4)
+    );
+    drop(store);
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+#[test]
+fn time_and_key_lookups() {
+    let root = temp_store("lookup");
+    let store = open(&root, FlushDiskType::AsyncFlush);
+    let before = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let props = message::format_properties([("KEYS", "order-1 order-2"), ("UNIQ_KEY", "ABCDEF")]);
+    let first = store.put(&msg("K", 0, b"keyed", &props)).unwrap();
+    store.put(&msg("K", 0, b"plain", "")).unwrap();
+    assert_eq!(store.offset_by_time("K", 0, before - 10_000), 0);
+    assert_eq!(store.offset_by_time("K", 0, i64::MAX), 2);
+    assert!(store.earliest_store_time("K", 0) >= before);
+    // The index is built by a background thread.
+    let mut found = Vec::new();
+    for _ in 0..200 {
+        found = store.query_by_key("K", "order-2", 32, 0, i64::MAX).0;
+        if !found.is_empty() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert_eq!(found, vec![first.phys_offset]);
+    assert_eq!(
+        store.query_by_key("K", "ABCDEF", 32, 0, i64::MAX).0,
+        vec![first.phys_offset]
+    );
+    let raw = store.record_at(first.phys_offset).unwrap();
+    let Record::Message(view) = message::decode_record(&raw).unwrap() else {
+        panic!()
+    };
+    assert_eq!(view.body, b"keyed");
+    drop(store);
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+#[test]
+fn a_second_open_of_the_same_store_is_refused() {
+    let root = temp_store("lock");
+    let store = open(&root, FlushDiskType::AsyncFlush);
+    let err = MessageStore::open(
+        config(&root, FlushDiskType::AsyncFlush),
+        HOST.parse().unwrap(),
+    )
+    .err()
+    .unwrap();
+    assert!(
+        err.to_string().contains("in use by another process"),
+        "{err}"
+    );
+    drop(store);
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+#[test]
+fn torn_tail_is_truncated_and_queues_rebuilt_after_a_crash() {
+    let root = temp_store("torn");
+    let store = open(&root, FlushDiskType::AsyncFlush);
+    let mut ends = Vec::new();
+    for i in 0..20 {
+        let ok = store
+            .put(&msg("T", 0, format!("m{i}").as_bytes(), ""))
+            .unwrap();
+        ends.push(ok.end_offset());
+    }
+    // Simulate a crash: no shutdown (abort stays), then tear the last record in half and wipe
+    // the ConsumeQueue so recovery must rebuild it from the CommitLog.
+    drop(store);
+    assert!(root.join("abort").exists());
+    let file = root.join("commitlog").join("00000000000000000000");
+    let mut data = std::fs::read(&file).unwrap();
+    let last_start = ends[18] as usize;
+    for b in &mut data[last_start + 30..ends[19] as usize] {
+        *b = 0;
+    }
+    std::fs::write(&file, &data).unwrap();
+    std::fs::remove_dir_all(root.join("consumequeue")).unwrap();
+
+    let store = reopen_after_drop(&root, FlushDiskType::AsyncFlush);
+    assert_eq!(store.commitlog().max_offset(), ends[18]);
+    assert_eq!(store.max_offset("T", 0), 19);
+    assert_eq!(bodies(&store, "T", 0, 17, 10), vec!["m17", "m18"]);
+    let ok = store.put(&msg("T", 0, b"next", "")).unwrap();
+    assert_eq!((ok.queue_offset, ok.phys_offset), (19, ends[18]));
+    drop(store);
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+/// The child side of the crash test: appends with SYNC_FLUSH and prints each acknowledged
+/// message until it is killed. Runs only when the parent sets RMQ_CRASH_CHILD_STORE.
+#[test]
+fn crash_child() {
+    let Ok(root) = std::env::var("RMQ_CRASH_CHILD_STORE") else {
+        return;
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let store = open(Path::new(&root), FlushDiskType::SyncFlush);
+    rt.block_on(async {
+        for i in 0.. {
+            let body = format!("durable-{i}");
+            let ok = store
+                .put(&msg("Crash", i % 3, body.as_bytes(), ""))
+                .unwrap();
+            if store.wait_flushed(ok.end_offset()).await {
+                println!("ACK {} {} {}", i % 3, ok.queue_offset, body);
+            }
+        }
+    });
+}
+
+#[test]
+fn sigkill_during_sync_flush_loses_no_acknowledged_message() {
+    let root = temp_store("crash");
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "crash_child",
+            "--nocapture",
+            "--test-threads",
+            "1",
+        ])
+        .env("RMQ_CRASH_CHILD_STORE", &root)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut acked = Vec::new();
+    for line in BufReader::new(child.stdout.take().unwrap()).lines() {
+        let line = line.unwrap();
+        if let Some(rest) = line.strip_prefix("ACK ") {
+            let mut parts = rest.split(' ');
+            let queue: i32 = parts.next().unwrap().parse().unwrap();
+            let offset: i64 = parts.next().unwrap().parse().unwrap();
+            acked.push((queue, offset, parts.next().unwrap().to_string()));
+            if acked.len() == 300 {
+                // SIGKILL mid-stream: no shutdown hook, no flush.
+                child.kill().unwrap();
+                break;
+            }
+        }
+    }
+    child.wait().unwrap();
+    assert_eq!(acked.len(), 300);
+
+    let store = open(&root, FlushDiskType::SyncFlush);
+    for (queue, offset, body) in &acked {
+        let got = bodies(&store, "Crash", *queue, *offset, 1);
+        assert_eq!(
+            got,
+            vec![body.clone()],
+            "acknowledged message at queue {queue} offset {offset}"
+        );
+    }
+    // Every ConsumeQueue entry matches its CommitLog record and every CRC checks.
+    for queue in 0..3 {
+        let cq = store.consume_queue("Crash", queue).unwrap();
+        for offset in cq.min_offset()..cq.max_offset() {
+            let entry = cq.get(offset).unwrap();
+            let ok = store.commitlog().with_record(entry.phys_offset, |r| {
+                r.crc_ok()
+                    && r.queue_id == queue
+                    && r.queue_offset == offset
+                    && r.total_size == entry.size
+            });
+            assert_eq!(ok, Some(true), "queue {queue} offset {offset}");
+        }
+    }
+    drop(store);
+    std::fs::remove_dir_all(&root).unwrap();
+}
