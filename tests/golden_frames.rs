@@ -13,7 +13,10 @@ struct Captured {
 }
 
 fn hex_decode(s: &str) -> Vec<u8> {
-    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
 }
 
 fn captured() -> Vec<Captured> {
@@ -23,7 +26,11 @@ fn captured() -> Vec<Captured> {
         .map(|line| {
             let meta: Value = serde_json::from_str(line).unwrap();
             let frame = hex_decode(meta["hex"].as_str().unwrap());
-            Captured { idx: meta["idx"].as_u64().unwrap(), meta, frame }
+            Captured {
+                idx: meta["idx"].as_u64().unwrap(),
+                meta,
+                frame,
+            }
         })
         .collect()
 }
@@ -46,11 +53,27 @@ fn every_captured_frame_decodes_to_the_recorded_fields() {
         let ctx = format!("frame idx {}", f.idx);
         assert_eq!(i64::from(cmd.code), m["code"].as_i64().unwrap(), "{ctx}");
         assert_eq!(i64::from(cmd.flag), m["flag"].as_i64().unwrap(), "{ctx}");
-        assert_eq!(i64::from(cmd.opaque), m["opaque"].as_i64().unwrap(), "{ctx}");
-        assert_eq!(i64::from(cmd.version), m["version"].as_i64().unwrap(), "{ctx}");
-        assert_eq!(cmd.language.name(), m["language"].as_str().unwrap(), "{ctx}");
+        assert_eq!(
+            i64::from(cmd.opaque),
+            m["opaque"].as_i64().unwrap(),
+            "{ctx}"
+        );
+        assert_eq!(
+            i64::from(cmd.version),
+            m["version"].as_i64().unwrap(),
+            "{ctx}"
+        );
+        assert_eq!(
+            cmd.language.name(),
+            m["language"].as_str().unwrap(),
+            "{ctx}"
+        );
         assert_eq!(cmd.remark.as_deref(), m["remark"].as_str(), "{ctx}");
-        assert_eq!(cmd.body.len() as u64, m["bodyLen"].as_u64().unwrap(), "{ctx}");
+        assert_eq!(
+            cmd.body.len() as u64,
+            m["bodyLen"].as_u64().unwrap(),
+            "{ctx}"
+        );
         match m["serializeType"].as_str().unwrap() {
             "JSON" => {
                 json += 1;
@@ -98,6 +121,9 @@ fn unknown_code_request_and_broker_answer_from_the_capture() {
         let cmd = decode(&f.frame);
         assert!(cmd.is_response());
         assert_eq!(cmd.code, 3);
-        assert_eq!(cmd.remark.as_deref(), Some(" request type 9999 not supported"));
+        assert_eq!(
+            cmd.remark.as_deref(),
+            Some(" request type 9999 not supported")
+        );
     }
 }

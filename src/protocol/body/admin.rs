@@ -1,0 +1,57 @@
+//! Small list and table bodies used by admin requests.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use super::json_body;
+
+/// Consumer group names (`GroupList`), e.g. the QUERY_TOPIC_CONSUME_BY_WHO response.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct GroupList {
+    pub group_list: BTreeSet<String>,
+}
+
+/// Topic names (`TopicList`), e.g. the GET_ALL_TOPIC_LIST_FROM_NAMESERVER response.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct TopicList {
+    pub topic_list: BTreeSet<String>,
+    /// Set only by some listings (system topics of a broker); omitted when `None`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub broker_addr: Option<String>,
+}
+
+/// String key/value pairs (`KVTable`), e.g. the GET_BROKER_RUNTIME_INFO response.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct KVTable {
+    pub table: BTreeMap<String, String>,
+}
+
+json_body!(GroupList, TopicList, KVTable);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shapes() {
+        let g = GroupList::from_json(br#"{"groupList":["G2","G1","G1"]}"#).unwrap();
+        assert_eq!(g.to_json(), br#"{"groupList":["G1","G2"]}"#);
+        let t = TopicList::from_json(br#"{"topicList":["T"],"brokerAddr":null}"#).unwrap();
+        assert_eq!(t.broker_addr, None);
+        assert_eq!(t.to_json(), br#"{"topicList":["T"]}"#);
+        let t = TopicList {
+            broker_addr: Some("1.2.3.4:10911".into()),
+            ..t
+        };
+        assert_eq!(
+            t.to_json(),
+            br#"{"brokerAddr":"1.2.3.4:10911","topicList":["T"]}"#
+        );
+        let kv = KVTable::from_json(br#"{"table":{"b":"2","a":"1"}}"#).unwrap();
+        assert_eq!(kv.to_json(), br#"{"table":{"a":"1","b":"2"}}"#);
+    }
+}
