@@ -1,7 +1,9 @@
 //! Command-line surface: clap definitions for every command group (one file per group) and the
 //! dispatch from a parsed command to the library. Rendering helpers live in [`output`].
 
+mod broker;
 mod config;
+mod namesrv;
 mod output;
 use clap::{Parser, Subcommand};
 
@@ -23,9 +25,15 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run a broker.
+    #[command(subcommand)]
+    Broker(broker::BrokerCommand),
     /// Check and show configuration files.
     #[command(subcommand)]
     Config(config::ConfigCommand),
+    /// Run the name server.
+    #[command(subcommand)]
+    Namesrv(namesrv::NamesrvCommand),
 }
 
 /// Logs go to stderr; `RUST_LOG` overrides the level chosen with -v.
@@ -46,6 +54,8 @@ pub fn init_logging(verbose: u8) {
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
+        Command::Broker(cmd) => broker::run(cmd),
         Command::Config(cmd) => config::run(cmd),
+        Command::Namesrv(cmd) => namesrv::run(cmd),
     }
 }

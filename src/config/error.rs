@@ -55,7 +55,7 @@ pub enum ConfigError {
 
 impl ConfigError {
     /// Attributes this error to `path` (I/O errors already name their file).
-    pub(crate) fn in_file(self, path: &Path) -> ConfigError {
+    pub fn in_file(self, path: &Path) -> ConfigError {
         match self {
             ConfigError::Io { .. } | ConfigError::File { .. } => self,
             other => ConfigError::File {

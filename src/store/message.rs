@@ -143,6 +143,24 @@ pub fn format_properties<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>
     out
 }
 
+/// Properties in the order a Java `HashMap` (default capacity) iterates them: by bucket
+/// `(h ^ h >>> 16) & (capacity - 1)` of the key's `String.hashCode`, then by insertion order
+/// within a bucket. The broker stores properties re-serialised from such a map, so producing
+/// the same order makes stored records byte-identical to the Java broker's.
+pub fn java_hashmap_order<'a>(pairs: &mut [(&'a str, &'a str)]) {
+    let mut capacity = 16usize;
+    // A resize happens when the size passes 3/4 of the capacity.
+    while pairs.len() > capacity * 3 / 4 {
+        capacity *= 2;
+    }
+    let bucket = |key: &str| {
+        let h = java_string_hash(key) as u32;
+        ((h ^ (h >> 16)) as usize) & (capacity - 1)
+    };
+    // Stable: keys of one bucket keep their insertion order.
+    pairs.sort_by_key(|(k, _)| bucket(k));
+}
+
 /// The properties string without property `name` (the broker drops `WAIT` before storing).
 pub fn without_property(props: &str, name: &str) -> String {
     format_properties(properties(props).filter(|(k, _)| *k != name))
@@ -870,6 +888,23 @@ mod tests {
         let mut s = String::from("A\x01b\x02");
         push_property(&mut s, "C", "d");
         assert_eq!(s, "A\x01b\x02C\x01d");
+    }
+
+    #[test]
+    fn hashmap_order_matches_the_java_broker() {
+        // Stored by a 4.9.8 broker (capture idx 84): the producer's map with WAIT removed and
+        // CLUSTER added, re-serialised in HashMap order.
+        let mut pairs = vec![
+            ("userProp", "v1"),
+            ("KEYS", "key-one key-two"),
+            ("UNIQ_KEY", "U"),
+            ("TAGS", "TagA"),
+            ("seq", "1"),
+            ("CLUSTER", "DefaultCluster"),
+        ];
+        java_hashmap_order(&mut pairs);
+        let keys: Vec<_> = pairs.iter().map(|(k, _)| *k).collect();
+        assert_eq!(keys, ["userProp", "KEYS", "UNIQ_KEY", "CLUSTER", "TAGS", "seq"]);
     }
 
     #[test]

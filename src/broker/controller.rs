@@ -1,0 +1,272 @@
+//! [`Broker`]: everything one broker owns, its start-up (store recovery, metadata load, server
+//! bind, first registration) and its periodic work (registration every 30 s, offset
+//! persistence, client expiry), and the request dispatch by code.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use thiserror::Error;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+use super::clients::{ConsumerManager, ProducerManager};
+use super::locks::QueueLocks;
+use super::long_poll::PullWaiters;
+use super::metadata::BrokerMetadata;
+use crate::config::{BrokerConfig, MessageStoreConfig};
+use crate::net::{
+    not_supported, ClientOptions, Connection, ConnectionOptions, RemotingClient, RequestHandler,
+    Server,
+};
+use crate::protocol::{RemotingCommand, RequestCode, ResponseCode};
+use crate::store::{MessageStore, StoreError};
+
+/// Clients silent for this long are dropped (Java's channel expiry).
+pub const CLIENT_EXPIRY: Duration = Duration::from_secs(120);
+
+#[derive(Debug, Error)]
+pub enum BrokerError {
+    #[error("message store: {0}")]
+    Store(#[from] StoreError),
+    #[error("broker metadata: {0}")]
+    Metadata(String),
+    #[error(transparent)]
+    Net(#[from] crate::net::NetError),
+    #[error("brokerIP1 '{0}' is not an IP address")]
+    BadAddress(String),
+}
+
+/// Message counters for runtime info and cluster listings.
+#[derive(Default)]
+pub struct BrokerStats {
+    pub put_messages: AtomicU64,
+    pub put_bytes: AtomicU64,
+    pub get_messages: AtomicU64,
+    pub get_bytes: AtomicU64,
+}
+
+pub struct Broker {
+    pub config: RwLock<BrokerConfig>,
+    pub store_config: MessageStoreConfig,
+    pub store: Arc<MessageStore>,
+    pub metadata: BrokerMetadata,
+    pub consumers: ConsumerManager,
+    pub producers: ProducerManager,
+    pub pull_waiters: Arc<PullWaiters>,
+    pub queue_locks: QueueLocks,
+    /// Client for the name servers.
+    pub namesrv: RemotingClient,
+    /// `brokerIP1:listenPort`: written into records and announced in routes.
+    pub store_host: SocketAddr,
+    pub stats: BrokerStats,
+    pub started_at: Instant,
+    pub boot_timestamp: i64,
+    /// Registration wanted now (a topic changed).
+    pub(super) register_now: Notify,
+    /// The config file, for UPDATE_BROKER_CONFIG persistence.
+    pub config_file: Option<std::path::PathBuf>,
+}
+
+impl Broker {
+    /// Opens the store and metadata. The listener is bound by [`Broker::serve`].
+    pub fn open(
+        config: BrokerConfig,
+        store_config: MessageStoreConfig,
+        listen_port: u16,
+        config_file: Option<std::path::PathBuf>,
+    ) -> Result<Arc<Broker>, BrokerError> {
+        let ip: std::net::IpAddr = config
+            .broker_ip1
+            .parse()
+            .map_err(|_| BrokerError::BadAddress(config.broker_ip1.clone()))?;
+        let store_host = SocketAddr::new(ip, listen_port);
+        let store = MessageStore::open(store_config.clone(), store_host)?;
+        let metadata =
+            BrokerMetadata::load(&store_config.store_path_root_dir.join("config"), &config)
+                .map_err(|e| BrokerError::Metadata(e.to_string()))?;
+        let pull_waiters = Arc::new(PullWaiters::default());
+        let waiters = pull_waiters.clone();
+        store.set_arrival_listener(Box::new(move |topic, queue_id, next| {
+            waiters.notify(topic, queue_id, next)
+        }));
+        Ok(Arc::new(Broker {
+            config: RwLock::new(config),
+            store_config,
+            store,
+            metadata,
+            consumers: ConsumerManager::default(),
+            producers: ProducerManager::default(),
+            pull_waiters,
+            queue_locks: QueueLocks::default(),
+            namesrv: RemotingClient::new(ClientOptions::default()),
+            store_host,
+            stats: BrokerStats::default(),
+            started_at: Instant::now(),
+            boot_timestamp: now_ms(),
+            register_now: Notify::new(),
+            config_file,
+        }))
+    }
+
+    /// A snapshot of the broker config.
+    pub fn cfg(&self) -> BrokerConfig {
+        self.config
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// `ip:port` clients use to reach this broker.
+    pub fn broker_addr(&self) -> String {
+        self.store_host.to_string()
+    }
+
+    /// Serves requests on `server` until `shutdown`, with registration and housekeeping in the
+    /// background; then unregisters, persists metadata and closes the store cleanly.
+    pub async fn serve(
+        self: Arc<Self>,
+        server: Server,
+        shutdown: CancellationToken,
+    ) -> Result<(), BrokerError> {
+        let background = CancellationToken::new();
+        self.register_all(false).await;
+        let tasks = vec![
+            tokio::spawn(self.clone().registration_loop(background.clone())),
+            tokio::spawn(self.clone().housekeeping_loop(background.clone())),
+        ];
+        let handler = Arc::new(BrokerHandler(self.clone()));
+        server.serve(handler, shutdown).await?;
+        background.cancel();
+        for t in tasks {
+            let _ = t.await;
+        }
+        self.unregister_all().await;
+        self.namesrv.shutdown().await;
+        if let Err(e) = self.metadata.persist_all() {
+            tracing::error!("persisting broker metadata failed: {e}");
+        }
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || store.shutdown())
+            .await
+            .map_err(|e| BrokerError::Metadata(e.to_string()))??;
+        Ok(())
+    }
+
+    async fn housekeeping_loop(self: Arc<Self>, stop: CancellationToken) {
+        let persist_every =
+            Duration::from_millis(self.cfg().flush_consumer_offset_interval.max(100) as u64);
+        let mut persist = tokio::time::interval(persist_every);
+        let mut expire = tokio::time::interval(Duration::from_secs(10));
+        loop {
+            tokio::select! {
+                _ = stop.cancelled() => return,
+                _ = persist.tick() => {
+                    let broker = self.clone();
+                    let result = tokio::task::spawn_blocking(move || broker.metadata.persist_all()).await;
+                    if let Ok(Err(e)) = result {
+                        tracing::error!("persisting broker metadata failed: {e}");
+                    }
+                }
+                _ = expire.tick() => self.expire_clients().await,
+            }
+        }
+    }
+
+    async fn expire_clients(&self) {
+        let (groups, mut closed) = self.consumers.expire(CLIENT_EXPIRY);
+        closed.extend(self.producers.expire(CLIENT_EXPIRY));
+        for conn in closed {
+            tracing::info!(peer = %conn.peer_addr(), "closing client silent for {CLIENT_EXPIRY:?}");
+            conn.close();
+        }
+        for group in groups {
+            self.notify_consumer_ids_changed(&group).await;
+        }
+    }
+
+    pub(super) fn record_put(&self, messages: u64, bytes: u64) {
+        self.stats
+            .put_messages
+            .fetch_add(messages, Ordering::Relaxed);
+        self.stats.put_bytes.fetch_add(bytes, Ordering::Relaxed);
+    }
+
+    pub(super) fn record_get(&self, messages: u64, bytes: u64) {
+        self.stats
+            .get_messages
+            .fetch_add(messages, Ordering::Relaxed);
+        self.stats.get_bytes.fetch_add(bytes, Ordering::Relaxed);
+    }
+
+    /// A client connection closed: forget it everywhere.
+    fn connection_closed(self: &Arc<Self>, conn: &Connection) {
+        self.producers.remove_connection(conn.id());
+        let groups = self.consumers.remove_connection(conn.id());
+        if !groups.is_empty() {
+            let broker = self.clone();
+            tokio::spawn(async move {
+                for group in groups {
+                    broker.notify_consumer_ids_changed(&group).await;
+                }
+            });
+        }
+    }
+}
+
+pub(super) fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+/// The connection handler: dispatches each request to its processor by code.
+pub struct BrokerHandler(pub Arc<Broker>);
+
+impl RequestHandler for BrokerHandler {
+    async fn handle(&self, conn: &Connection, request: RemotingCommand) -> Option<RemotingCommand> {
+        let b = &self.0;
+        let response = match request.request_code() {
+            RequestCode::SEND_MESSAGE
+            | RequestCode::SEND_MESSAGE_V2
+            | RequestCode::SEND_BATCH_MESSAGE
+            | RequestCode::SEND_REPLY_MESSAGE
+            | RequestCode::SEND_REPLY_MESSAGE_V2 => b.send_message(conn, &request).await,
+            RequestCode::CONSUMER_SEND_MSG_BACK => b.consumer_send_back(conn, &request).await,
+            RequestCode::PULL_MESSAGE | RequestCode::LITE_PULL_MESSAGE => {
+                b.pull_message(conn, &request, true).await
+            }
+            RequestCode::QUERY_CONSUMER_OFFSET => b.query_consumer_offset(&request),
+            RequestCode::UPDATE_CONSUMER_OFFSET => b.update_consumer_offset(conn, &request),
+            RequestCode::GET_MAX_OFFSET => b.get_max_offset(&request),
+            RequestCode::GET_MIN_OFFSET => b.get_min_offset(&request),
+            RequestCode::GET_EARLIEST_MSG_STORETIME => b.get_earliest_msg_storetime(&request),
+            RequestCode::SEARCH_OFFSET_BY_TIMESTAMP => b.search_offset_by_timestamp(&request),
+            RequestCode::QUERY_MESSAGE => b.query_message(&request),
+            RequestCode::VIEW_MESSAGE_BY_ID => b.view_message_by_id(&request),
+            RequestCode::HEART_BEAT => b.heart_beat(conn, &request).await,
+            RequestCode::UNREGISTER_CLIENT => b.unregister_client(conn, &request).await,
+            RequestCode::GET_CONSUMER_LIST_BY_GROUP => b.get_consumer_list_by_group(&request),
+            RequestCode::LOCK_BATCH_MQ => b.lock_batch_mq(conn, &request),
+            RequestCode::UNLOCK_BATCH_MQ => b.unlock_batch_mq(conn, &request),
+            RequestCode::CHECK_CLIENT_CONFIG => {
+                RemotingCommand::response_to(&request, ResponseCode::SUCCESS)
+            }
+            _ => match b.admin(conn, &request).await {
+                Some(response) => response,
+                None => not_supported(&request),
+            },
+        };
+        Some(response)
+    }
+
+    fn on_close(&self, conn: &Connection) {
+        self.0.connection_closed(conn);
+    }
+}
+
+/// Binds the broker's listener on all interfaces at `port`.
+pub async fn bind(port: u16) -> Result<Server, BrokerError> {
+    Ok(Server::bind(&format!("0.0.0.0:{port}"), ConnectionOptions::default()).await?)
+}

@@ -1,0 +1,77 @@
+//! `rmq namesrv start`: runs the name server in the foreground, the way Java's `mqnamesrv`
+//! does, until SIGINT or SIGTERM.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use rmq::config::{self, NamesrvConfig};
+use rmq::namesrv::NamesrvServer;
+
+#[derive(Debug, Subcommand)]
+pub enum NamesrvCommand {
+    /// Start the name server and serve until SIGINT/SIGTERM. Prints
+    /// "The Name Server boot success. serializeType=JSON, address HOST:PORT" on stdout once
+    /// it accepts connections.
+    Start(StartArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct StartArgs {
+    /// A namesrv `.properties` file (Java's `mqnamesrv -c`); Java's defaults without it.
+    #[arg(short = 'c', long = "config")]
+    pub config: Option<PathBuf>,
+    /// Port to listen on, overriding the file (default 9876; 0 picks a free port).
+    #[arg(short = 'p', long = "listen-port")]
+    pub listen_port: Option<u16>,
+    /// Where the KV config is kept, overriding the file (default ~/namesrv/kvConfig.json).
+    #[arg(long = "kv-config")]
+    pub kv_config: Option<PathBuf>,
+}
+
+pub fn run(cmd: NamesrvCommand) -> anyhow::Result<()> {
+    match cmd {
+        NamesrvCommand::Start(args) => start(args),
+    }
+}
+
+fn start(args: StartArgs) -> anyhow::Result<()> {
+    let mut cfg = match &args.config {
+        Some(path) => {
+            let (cfg, warnings) = config::load_namesrv_file(path)?;
+            for w in &warnings {
+                tracing::warn!("{}: {w}", path.display());
+            }
+            cfg
+        }
+        None => NamesrvConfig::default(),
+    };
+    if let Some(port) = args.listen_port {
+        cfg.server.listen_port = i32::from(port);
+    }
+    if let Some(path) = args.kv_config {
+        cfg.kv_config_path = path;
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("rmq-namesrv")
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        let server = NamesrvServer::start(cfg)
+            .await
+            .context("name server failed to start")?;
+        // Scripts (and the tests) wait for this exact prefix, which Java's mqnamesrv prints.
+        let mut out = std::io::stdout().lock();
+        writeln!(
+            out,
+            "The Name Server boot success. serializeType=JSON, address {}",
+            server.local_addr()
+        )?;
+        out.flush()?;
+        drop(out);
+        server.run_until(rmq::net::shutdown_signal()).await?;
+        anyhow::Ok(())
+    })
+}
