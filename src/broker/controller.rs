@@ -135,6 +135,7 @@ impl Broker {
         let tasks = vec![
             tokio::spawn(self.clone().registration_loop(background.clone())),
             tokio::spawn(self.clone().housekeeping_loop(background.clone())),
+            tokio::spawn(self.clone().schedule_loop(background.clone())),
         ];
         let handler = Arc::new(BrokerHandler(self.clone()));
         server.serve(handler, shutdown).await?;

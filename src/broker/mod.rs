@@ -14,6 +14,7 @@ mod offset;
 mod pull;
 mod query;
 mod register;
+mod schedule;
 mod send;
 
 pub use controller::{Broker, BrokerError, BrokerHandler};

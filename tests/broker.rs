@@ -1,0 +1,437 @@
+//! `rmq namesrv` + `rmq broker` as real daemons, driven by the real Java 4.9.8 client and by
+//! rmq's own remoting client: sends, tag-filtered pulls (checked on the wire), long polling,
+//! consumer offsets across a restart, delayed delivery, retries and error answers.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{Daemon, TempDir};
+use rmq::net::{ClientOptions, RemotingClient};
+use rmq::protocol::header::{
+    pull_sys_flag, OffsetResponseHeader, PullMessageRequestHeader, PullMessageResponseHeader,
+    QueryConsumerOffsetRequestHeader, SendMessageRequestHeaderV2, SendMessageResponseHeader,
+    UpdateConsumerOffsetRequestHeader,
+};
+use rmq::protocol::{CommandHeader, RemotingCommand, RequestCode, ResponseCode};
+use rmq::store::message::{self, decode_records};
+
+const T: Duration = Duration::from_secs(10);
+
+struct Cluster {
+    _dir: TempDir,
+    namesrv: Daemon,
+    broker: Daemon,
+}
+
+impl Cluster {
+    fn start(tag: &str, extra: &str) -> Cluster {
+        let dir = TempDir::new(tag);
+        let namesrv = Daemon::namesrv(dir.path());
+        let broker = Daemon::broker(dir.path(), &namesrv.addr, extra);
+        Cluster {
+            _dir: dir,
+            namesrv,
+            broker,
+        }
+    }
+}
+
+fn send_request(
+    topic: &str,
+    queue_id: i32,
+    tags: &str,
+    body: &str,
+    extra_props: &[(&str, &str)],
+) -> RemotingCommand {
+    let mut props = message::format_properties([("TAGS", tags), ("WAIT", "true")]);
+    for (k, v) in extra_props {
+        message::push_property(&mut props, k, v);
+    }
+    let header = SendMessageRequestHeaderV2 {
+        producer_group: "it_producer".into(),
+        topic: topic.into(),
+        default_topic: "TBW102".into(),
+        default_topic_queue_nums: 4,
+        queue_id,
+        sys_flag: 0,
+        born_timestamp: 1,
+        flag: 0,
+        properties: Some(props),
+        ..Default::default()
+    };
+    RemotingCommand::request(RequestCode::SEND_MESSAGE_V2, header.to_ext_fields())
+        .with_body(body.as_bytes().to_vec())
+}
+
+async fn send(
+    client: &RemotingClient,
+    addr: &str,
+    topic: &str,
+    queue_id: i32,
+    tags: &str,
+    body: &str,
+) -> SendMessageResponseHeader {
+    let response = client
+        .invoke(addr, send_request(topic, queue_id, tags, body, &[]), T)
+        .await
+        .unwrap();
+    assert_eq!(
+        response.response_code(),
+        ResponseCode::SUCCESS,
+        "{:?}",
+        response.remark
+    );
+    SendMessageResponseHeader::from_command(&response).unwrap()
+}
+
+fn pull_request(
+    topic: &str,
+    group: &str,
+    queue_id: i32,
+    offset: i64,
+    expr: &str,
+    suspend_ms: i64,
+) -> RemotingCommand {
+    let mut sys_flag = pull_sys_flag::SUBSCRIPTION;
+    if suspend_ms > 0 {
+        sys_flag |= pull_sys_flag::SUSPEND;
+    }
+    let header = PullMessageRequestHeader {
+        consumer_group: group.into(),
+        topic: topic.into(),
+        queue_id,
+        queue_offset: offset,
+        max_msg_nums: 32,
+        sys_flag,
+        commit_offset: 0,
+        suspend_timeout_millis: suspend_ms,
+        subscription: Some(expr.into()),
+        sub_version: 0,
+        expression_type: Some("TAG".into()),
+        ..Default::default()
+    };
+    RemotingCommand::request(RequestCode::PULL_MESSAGE, header.to_ext_fields())
+}
+
+/// Tags of the records in a pull response body.
+fn tags_of(response: &RemotingCommand) -> Vec<String> {
+    decode_records(&response.body)
+        .map(|r| r.unwrap().property("TAGS").unwrap_or_default())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sends_and_tag_filtered_pulls_over_the_wire() {
+    let cluster = Cluster::start("pull", "");
+    let broker = &cluster.broker.addr;
+    let client = RemotingClient::new(ClientOptions::default());
+    for i in 0..12 {
+        let tag = ["TagA", "TagB", "TagC"][i % 3];
+        let r = send(&client, broker, "FilterTopic", 0, tag, &format!("m{i}")).await;
+        assert_eq!(r.queue_offset, i as i64);
+        assert_eq!(r.msg_id.len(), 32, "offset message id");
+    }
+    // The broker filters by tag hash: only matching records cross the wire.
+    let response = client
+        .invoke(
+            broker,
+            pull_request("FilterTopic", "g1", 0, 0, "TagA || TagC", 0),
+            T,
+        )
+        .await
+        .unwrap();
+    assert_eq!(response.response_code(), ResponseCode::SUCCESS);
+    assert_eq!(response.remark.as_deref(), Some("FOUND"));
+    assert_eq!(
+        tags_of(&response),
+        ["TagA", "TagC", "TagA", "TagC", "TagA", "TagC", "TagA", "TagC"]
+    );
+    let header = PullMessageResponseHeader::from_command(&response).unwrap();
+    assert_eq!(
+        (
+            header.next_begin_offset,
+            header.min_offset,
+            header.max_offset
+        ),
+        (12, 0, 12)
+    );
+
+    // Nothing new at the end: PULL_NOT_FOUND (OFFSET_OVERFLOW_ONE) at once without SUSPEND.
+    let response = client
+        .invoke(broker, pull_request("FilterTopic", "g1", 0, 12, "*", 0), T)
+        .await
+        .unwrap();
+    assert_eq!(response.response_code(), ResponseCode::PULL_NOT_FOUND);
+    assert_eq!(response.remark.as_deref(), Some("OFFSET_OVERFLOW_ONE"));
+    // Past the end: PULL_OFFSET_MOVED to the max.
+    let response = client
+        .invoke(broker, pull_request("FilterTopic", "g1", 0, 40, "*", 0), T)
+        .await
+        .unwrap();
+    assert_eq!(response.response_code(), ResponseCode::PULL_OFFSET_MOVED);
+    // No match at all in range: PULL_RETRY_IMMEDIATELY with the scan moved forward.
+    let response = client
+        .invoke(
+            broker,
+            pull_request("FilterTopic", "g1", 0, 0, "TagZ", 0),
+            T,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        response.response_code(),
+        ResponseCode::PULL_RETRY_IMMEDIATELY
+    );
+    assert_eq!(
+        PullMessageResponseHeader::from_command(&response)
+            .unwrap()
+            .next_begin_offset,
+        12
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn long_polling_wakes_on_arrival_and_times_out() {
+    let cluster = Cluster::start("longpoll", "");
+    let broker = cluster.broker.addr.clone();
+    let client = std::sync::Arc::new(RemotingClient::new(ClientOptions::default()));
+    send(&client, &broker, "PollTopic", 0, "TagA", "first").await;
+
+    // Held: answered when a matching message arrives, not before.
+    let started = Instant::now();
+    let held = tokio::spawn({
+        let (client, broker) = (client.clone(), broker.clone());
+        async move {
+            client
+                .invoke(
+                    &broker,
+                    pull_request("PollTopic", "g", 0, 1, "TagA", 15_000),
+                    Duration::from_secs(30),
+                )
+                .await
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert!(
+        !held.is_finished(),
+        "the pull is held while nothing is there"
+    );
+    send(&client, &broker, "PollTopic", 0, "TagA", "second").await;
+    let response = held.await.unwrap().unwrap();
+    assert_eq!(response.response_code(), ResponseCode::SUCCESS);
+    assert_eq!(tags_of(&response), ["TagA"]);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "woken by the arrival, not the timeout"
+    );
+
+    // Nothing arrives: answered PULL_NOT_FOUND when the suspend time is up.
+    let started = Instant::now();
+    let response = client
+        .invoke(&broker, pull_request("PollTopic", "g", 0, 2, "*", 600), T)
+        .await
+        .unwrap();
+    assert_eq!(response.response_code(), ResponseCode::PULL_NOT_FOUND);
+    assert!(
+        started.elapsed() >= Duration::from_millis(550),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn consumer_offsets_survive_a_restart_and_errors_are_explained() {
+    let dir = TempDir::new("offsets");
+    let namesrv = Daemon::namesrv(dir.path());
+    let broker = Daemon::broker(dir.path(), &namesrv.addr, "autoCreateTopicEnable=false");
+    let client = RemotingClient::new(ClientOptions::default());
+    let query = |group: &str| {
+        let header = QueryConsumerOffsetRequestHeader {
+            consumer_group: group.into(),
+            topic: "BenchmarkTest".into(),
+            queue_id: 0,
+            ..Default::default()
+        };
+        RemotingCommand::request(RequestCode::QUERY_CONSUMER_OFFSET, header.to_ext_fields())
+    };
+    // 4.9.8: a new group starts at offset 0 while the queue's first message is there.
+    let r = client
+        .invoke(&broker.addr, query("fresh"), T)
+        .await
+        .unwrap();
+    assert_eq!(r.response_code(), ResponseCode::SUCCESS);
+    assert_eq!(OffsetResponseHeader::from_command(&r).unwrap().offset, 0);
+    let update = UpdateConsumerOffsetRequestHeader {
+        consumer_group: "g".into(),
+        topic: "BenchmarkTest".into(),
+        queue_id: 0,
+        commit_offset: 42,
+        ..Default::default()
+    };
+    let r = client
+        .invoke(
+            &broker.addr,
+            RemotingCommand::request(RequestCode::UPDATE_CONSUMER_OFFSET, update.to_ext_fields()),
+            T,
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.response_code(), ResponseCode::SUCCESS);
+
+    // Auto-creation is off: an unknown topic is refused with the Java code and a reason.
+    let r = client
+        .invoke(
+            &broker.addr,
+            send_request("NoSuchTopic", 0, "A", "x", &[]),
+            T,
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.response_code(), ResponseCode::TOPIC_NOT_EXIST);
+    assert!(r.remark.unwrap().contains("NoSuchTopic"));
+    // A missing header field is named.
+    let mut bad = send_request("BenchmarkTest", 0, "A", "x", &[]);
+    bad.ext_mut().remove("b");
+    let r = client.invoke(&broker.addr, bad, T).await.unwrap();
+    assert_eq!(r.response_code(), ResponseCode::SYSTEM_ERROR);
+    assert!(r.remark.unwrap().contains("'b'"));
+    // Unknown codes: REQUEST_CODE_NOT_SUPPORTED, connection kept.
+    let r = client
+        .invoke(
+            &broker.addr,
+            RemotingCommand::request(RequestCode(9999), Default::default()),
+            T,
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.response_code(), ResponseCode::REQUEST_CODE_NOT_SUPPORTED);
+
+    // Clean shutdown persists offsets; a new broker on the same store reads them back.
+    let status = broker.terminate();
+    assert!(status.success(), "{status:?}");
+    let broker = Daemon::broker(dir.path(), &namesrv.addr, "");
+    let client = RemotingClient::new(ClientOptions::default());
+    let r = client.invoke(&broker.addr, query("g"), T).await.unwrap();
+    assert_eq!(OffsetResponseHeader::from_command(&r).unwrap().offset, 42);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delayed_messages_arrive_after_their_level() {
+    let cluster = Cluster::start("delay", "messageDelayLevel=1s 2s");
+    let broker = &cluster.broker.addr;
+    let client = RemotingClient::new(ClientOptions::default());
+    let sent = Instant::now();
+    let r = client
+        .invoke(
+            broker,
+            send_request("DelayTopic", 0, "TagD", "later", &[("DELAY", "1")]),
+            T,
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.response_code(), ResponseCode::SUCCESS);
+    loop {
+        let response = client
+            .invoke(broker, pull_request("DelayTopic", "g", 0, 0, "TagD", 0), T)
+            .await
+            .unwrap();
+        if response.response_code() == ResponseCode::SUCCESS {
+            let records: Vec<_> = decode_records(&response.body).map(Result::unwrap).collect();
+            assert_eq!(records.len(), 1);
+            assert_eq!(records[0].body, b"later");
+            assert_eq!(records[0].property("DELAY"), None);
+            assert_eq!(
+                records[0].property("REAL_TOPIC").as_deref(),
+                Some("DelayTopic")
+            );
+            break;
+        }
+        assert!(
+            sent.elapsed() < Duration::from_secs(10),
+            "delayed message never arrived"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        sent.elapsed() >= Duration::from_millis(900),
+        "delivered after its delay, not before: {:?}",
+        sent.elapsed()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn java_producer_and_consumers() {
+    let Some(lib) = common::java_lib() else {
+        return;
+    };
+    let cluster = Cluster::start("java", "");
+    let ns = cluster.namesrv.addr.clone();
+    let run = move |args: Vec<String>| {
+        let mut cmd = common::java_program(&lib, "ClientProbe");
+        cmd.args(&args);
+        let out = cmd.output().expect("java runs");
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "{args:?}: {stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        stdout
+    };
+    let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+    let out = tokio::task::spawn_blocking({
+        let (run, ns) = (run.clone(), ns.clone());
+        move || run(s(&["produce", &ns, "JavaTopic", "30", "TagA,TagB,TagC"]))
+    })
+    .await
+    .unwrap();
+    assert!(out.contains("PRODUCED 30"), "{out}");
+    let out = tokio::task::spawn_blocking({
+        let (run, ns) = (run.clone(), ns.clone());
+        move || run(s(&["batch", &ns, "JavaTopic", "5"]))
+    })
+    .await
+    .unwrap();
+    assert!(out.contains("BATCH SEND_OK"), "{out}");
+    // Push consumer with `TagA || TagB`: exactly the 20 matching messages.
+    let out = tokio::task::spawn_blocking({
+        let (run, ns) = (run.clone(), ns.clone());
+        move || {
+            run(s(&[
+                "push",
+                &ns,
+                "JavaTopic",
+                "push_group",
+                "TagA || TagB",
+                "20",
+                "40",
+            ]))
+        }
+    })
+    .await
+    .unwrap();
+    assert!(out.contains("CONSUMED 20"), "{out}");
+    assert!(
+        !out.contains("GOT TagC") && !out.contains("GOT BatchTag"),
+        "{out}"
+    );
+    // Lite pull consumer: the batch, by its tag.
+    let out = tokio::task::spawn_blocking(move || {
+        run(s(&[
+            "lite",
+            &ns,
+            "JavaTopic",
+            "lite_group",
+            "BatchTag",
+            "5",
+            "30",
+        ]))
+    })
+    .await
+    .unwrap();
+    assert!(out.contains("CONSUMED 5"), "{out}");
+    for i in 0..5 {
+        assert!(out.contains(&format!("GOT BatchTag batch-{i}")), "{out}");
+    }
+}
