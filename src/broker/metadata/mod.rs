@@ -10,7 +10,7 @@
 //!   `topic@group` and queue, cheap to commit on every pull;
 //! - [`DelayOffsetTable`] (`delayOffset.json`): delivery progress per delay level;
 //! - [`file`]: the write-temp / backup / rename protocol and the `.bak` fallback on load;
-//! - [`perm`]: permission bits (`PermName`); [`validate`]: system names and topic name
+//! - [`perm`] (re-exported from `protocol::perm`): permission bits (`PermName`); [`validate`]: system names and topic name
 //!   checks (`TopicValidator`).
 //!
 //! Does not own: the request processors that call these, registration with the name servers
@@ -26,7 +26,7 @@ pub mod delay_offsets;
 pub mod file;
 pub mod groups;
 pub mod offsets;
-pub mod perm;
+pub use crate::protocol::perm;
 pub mod topics;
 pub mod validate;
 
