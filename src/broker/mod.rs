@@ -16,5 +16,6 @@ mod query;
 mod register;
 mod schedule;
 mod send;
+pub mod sql92;
 
 pub use controller::{Broker, BrokerError, BrokerHandler};

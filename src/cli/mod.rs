@@ -2,9 +2,14 @@
 //! dispatch from a parsed command to the library. Rendering helpers live in [`output`].
 
 mod broker;
+mod cluster;
+pub mod common;
 mod config;
 mod namesrv;
 mod output;
+mod perf;
+mod store;
+mod topic;
 use clap::{Parser, Subcommand};
 
 const AFTER_HELP: &str = "\
@@ -25,6 +30,9 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Measure throughput and latency against a cluster.
+    #[command(subcommand)]
+    Perf(perf::PerfCommand),
     /// Run a broker.
     #[command(subcommand)]
     Broker(broker::BrokerCommand),
@@ -34,6 +42,20 @@ pub enum Command {
     /// Run the name server.
     #[command(subcommand)]
     Namesrv(namesrv::NamesrvCommand),
+    /// Inspect a store offline: dump its files, verify it, per-queue stats.
+    Store(store::StoreArgs),
+    /// Create, delete, list topics; show their route and per-queue status.
+    #[command(subcommand)]
+    Topic(topic::TopicCommand),
+    /// List the brokers of the clusters.
+    #[command(subcommand)]
+    Cluster(cluster::ClusterCommand),
+    #[command(flatten)]
+    TopicAlias(topic::TopicAlias),
+    #[command(flatten)]
+    ClusterAlias(cluster::ClusterAlias),
+    #[command(flatten)]
+    BrokerAlias(broker::BrokerAlias),
 }
 
 /// Logs go to stderr; `RUST_LOG` overrides the level chosen with -v.
@@ -55,7 +77,14 @@ pub fn init_logging(verbose: u8) {
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Broker(cmd) => broker::run(cmd),
+        Command::Perf(cmd) => perf::run(cmd),
         Command::Config(cmd) => config::run(cmd),
         Command::Namesrv(cmd) => namesrv::run(cmd),
+        Command::Store(args) => store::run(args),
+        Command::Topic(cmd) => topic::run(cmd),
+        Command::Cluster(cmd) => cluster::run(cmd),
+        Command::TopicAlias(cmd) => topic::run_alias(cmd),
+        Command::ClusterAlias(cmd) => cluster::run_alias(cmd),
+        Command::BrokerAlias(cmd) => broker::run_alias(cmd),
     }
 }

@@ -9,6 +9,7 @@
 //! - GET_TOPICS_BY_CLUSTER for an unknown cluster is an empty list (Java: NullPointerException).
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Instant;
 
@@ -73,6 +74,8 @@ pub struct NamesrvProcessor {
     routes: Arc<RouteInfoManager>,
     kv: Arc<KvConfigManager>,
     config: RwLock<NamesrvConfig>,
+    /// `orderMessageEnable`, read on every route request without cloning the config.
+    order_message_enable: AtomicBool,
     /// Connections that registered a broker, so an expired broker's connection can be closed.
     broker_connections: Mutex<HashMap<u64, Connection>>,
 }
@@ -86,6 +89,7 @@ impl NamesrvProcessor {
         NamesrvProcessor {
             routes,
             kv,
+            order_message_enable: AtomicBool::new(config.order_message_enable),
             config: RwLock::new(config),
             broker_connections: Mutex::new(HashMap::new()),
         }
@@ -214,7 +218,7 @@ impl NamesrvProcessor {
                 ),
             });
         };
-        if self.config().order_message_enable {
+        if self.order_message_enable.load(Ordering::Relaxed) {
             route.order_topic_conf = self.kv.get(NAMESPACE_ORDER_TOPIC_CONFIG, &h.topic);
         }
         let style = TopicRouteData::json_style_for(
@@ -297,6 +301,8 @@ impl NamesrvProcessor {
 
     fn put_kv_config(&self, req: &RemotingCommand) -> Outcome {
         let h = PutKvConfigRequestHeader::from_command(req)?;
+        // The file write happens right here, on a runtime thread: the file is small and KV
+        // updates are rare admin operations, so a blocking-pool hop would buy nothing.
         self.kv
             .put(&h.namespace, &h.key, &h.value)
             .map_err(|e| Failure::system(format!("kv config set in memory only: {e}")))?;
@@ -368,6 +374,8 @@ impl NamesrvProcessor {
             tracing::warn!("UPDATE_NAMESRV_CONFIG: {w}");
         }
         tracing::info!(caller = %conn.peer_addr(), changes = %props.to_plain_string().trim_end(), "name server config updated");
+        self.order_message_enable
+            .store(config.order_message_enable, Ordering::Relaxed);
         let path = config.config_store_path.clone();
         let content = config.to_properties().to_properties_string();
         drop(config);

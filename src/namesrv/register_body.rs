@@ -271,7 +271,9 @@ mod tests {
     #[test]
     fn corrupt_compressed_bodies_are_errors() {
         let bytes = encode_compressed(&body());
-        for cut in [1, 2, 10, bytes.len() - 5] {
+        // Cuts inside the deflate data. (A cut in the 4-byte Adler-32 trailer goes unnoticed,
+        // as it does in Java: neither reads the stream to its end.)
+        for cut in [1, 2, 10, bytes.len() / 2] {
             let err = decode(&bytes[..cut], true, 409).unwrap_err().to_string();
             assert!(err.contains("compressed"), "{cut}: {err}");
         }

@@ -8,6 +8,7 @@ pub mod command;
 pub mod error;
 pub mod fastjson;
 pub mod header;
+pub mod perm;
 
 pub use code::{LanguageCode, RequestCode, ResponseCode, SerializeType};
 pub use command::{decode_frame, ExtFields, RemotingCommand, MAX_FRAME_LEN};

@@ -7,6 +7,7 @@ pub mod commitlog;
 pub mod consume_queue;
 pub mod error;
 pub mod index;
+pub mod inspect;
 pub mod mapped_file;
 pub mod message;
 pub mod message_store;

@@ -196,3 +196,28 @@ impl Drop for Daemon {
         let _ = self.child.wait();
     }
 }
+
+/// The directory of Apache RocketMQ **4.9.7** broker and name server jars fetched by
+/// `tests/java/fetch.sh` (`$RMQ_JAVA_BROKER_LIB`, default `~/.cache/rmq/java-broker-lib`), if
+/// present. 4.9.7 because Maven Central serves no 4.9.8 broker; its store format is 4.9.8's. It
+/// is a directory of its own so the 4.9.7 jars never share a classpath with [`java_lib`]'s
+/// 4.9.8 client jars.
+///
+/// Without it the tests that run the Java broker are skipped with a message, unless
+/// `RMQ_REQUIRE_JAVA=1`, where a missing directory fails the test.
+pub fn java_broker_lib() -> Option<PathBuf> {
+    let dir = std::env::var_os("RMQ_JAVA_BROKER_LIB")
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/rmq/java-broker-lib"))
+        });
+    let found = dir.filter(|d| d.join("rocketmq-broker-4.9.7.jar").exists());
+    if found.is_none() {
+        assert!(
+            std::env::var("RMQ_REQUIRE_JAVA").as_deref() != Ok("1"),
+            "RMQ_REQUIRE_JAVA=1 but no Java broker jars: run tests/java/fetch.sh"
+        );
+        eprintln!("skipped: no Apache RocketMQ 4.9.7 broker jars (run tests/java/fetch.sh)");
+    }
+    found
+}

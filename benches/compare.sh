@@ -1,0 +1,202 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark: the rmq broker and the Apache RocketMQ Java broker (4.9.7: Maven
+# Central serves no 4.9.8 broker jar; the store and protocol are the same) on this machine, one
+# after the other, with the same store settings and the same load, printing one table.
+#
+#   benches/compare.sh                  # defaults below; takes a few minutes
+#   DURATION=30 FLUSH=SYNC_FLUSH benches/compare.sh
+#
+# Loads per broker (client and broker share the machine's cores, as in production tests here):
+#   1. rmq perf produce  --inflight $INFLIGHT --size $SIZE for $DURATION s  (rmq's client)
+#   2. BenchProducer.java: the Java 4.9.8 client, $INFLIGHT threads of sync sends, $DURATION s
+#   3. rmq perf consume and BenchConsumer.java (20 threads) each draining $BACKLOG messages
+# Measured on the broker process: CPU time (utime+stime from /proc) per message sent, RssAnon
+# after the load (mapped store pages are page cache, not the broker's), and start-to-ready time
+# (process start until the name server lists the broker).
+# A `rocketmq-broker-rust` binary on PATH is not run yet: that column is left out.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+DURATION=${DURATION:-20}
+WARMUP=${WARMUP:-5}
+INFLIGHT=${INFLIGHT:-64}
+SIZE=${SIZE:-1024}
+BACKLOG=${BACKLOG:-300000}
+FLUSH=${FLUSH:-ASYNC_FLUSH}
+JAVA_LIB=${RMQ_JAVA_LIB:-$HOME/.cache/rmq/java-lib}
+BROKER_LIB=${RMQ_JAVA_BROKER_LIB:-$HOME/.cache/rmq/java-broker-lib}
+JAVA=${JAVA:-java}
+
+cd "$ROOT"
+cargo build --release --quiet
+RMQ=$ROOT/target/release/rmq
+tests/java/fetch.sh >/dev/null
+[ -n "$(ls "$BROKER_LIB"/rocketmq-broker-*.jar 2>/dev/null)" ] || { echo "no Java broker jars in $BROKER_LIB (tests/java/fetch.sh)" >&2; exit 1; }
+
+WORK=$(mktemp -d /tmp/rmq-compare.XXXXXX)
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  sleep 1
+  for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+log() { printf '%s %s\n' "$(date +%T)" "$*" >&2; }
+now_ms() { date +%s%3N; }
+
+# A port whose neighbours (-2 fast channel, +1 HA) are free too.
+free_port() {
+  python3 - <<'EOF'
+import random, socket
+for _ in range(200):
+    p = random.randint(20000, 40000)
+    ok = True
+    for q in (p - 2, p, p + 1):
+        s = socket.socket()
+        try:
+            s.bind(("127.0.0.1", q))
+        except OSError:
+            ok = False
+        finally:
+            s.close()
+    if ok:
+        print(p)
+        break
+EOF
+}
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+rss_anon_kb() { awk '/^RssAnon:/ {print $2}' "/proc/$1/status"; }
+
+wait_registered() { # namesrv broker_addr -> waits until the name server lists it
+  local i
+  for ((i = 0; i < 600; i++)); do
+    if "$RMQ" cluster list -n "$1" -o json 2>/dev/null | grep -q "$2"; then return 0; fi
+    sleep 0.05
+  done
+  echo "broker $2 never registered" >&2
+  return 1
+}
+
+# The name server (rmq's for both brokers: it is not what is measured).
+NS_LOG=$WORK/namesrv.log
+"$RMQ" namesrv start --listen-port 0 --kv-config "$WORK/kv.json" >"$NS_LOG" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 100); do grep -q "boot success" "$NS_LOG" && break; sleep 0.05; done
+NS="127.0.0.1:$(grep -o 'address [^ ]*' "$NS_LOG" | awk -F: '{print $NF}')"
+log "name server $NS"
+
+write_conf() { # dir port
+  mkdir -p "$1/store"
+  cat >"$1/broker.properties" <<EOF
+brokerClusterName=DefaultCluster
+brokerName=bench-broker
+brokerId=0
+brokerRole=ASYNC_MASTER
+flushDiskType=$FLUSH
+brokerIP1=127.0.0.1
+listenPort=$2
+namesrvAddr=$NS
+storePathRootDir=$1/store
+storePathCommitLog=$1/store/commitlog
+autoCreateTopicEnable=true
+diskMaxUsedSpaceRatio=95
+EOF
+}
+
+start_rmq() { # dir port -> pid
+  "$RMQ" broker start -c "$1/broker.properties" -n "$NS" >"$1/broker.log" 2>&1 &
+  echo $!
+}
+
+start_java() { # dir port -> pid
+  local home=$1/rocketmq-home
+  mkdir -p "$home/conf" "$1/home"
+  for n in broker tools client namesrv; do
+    cat >"$home/conf/logback_$n.xml" <<EOF
+<configuration><appender name="F" class="ch.qos.logback.core.FileAppender"><file>$1/$n-java.log</file>
+<encoder><pattern>%d %-5level %logger{20} - %msg%n</pattern></encoder></appender>
+<root level="WARN"><appender-ref ref="F"/></root></configuration>
+EOF
+  done
+  ROCKETMQ_HOME=$home "$JAVA" -Xms512m -Xmx512m -XX:MaxDirectMemorySize=256m -XX:+UseSerialGC \
+    --add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED \
+    --add-opens=java.base/jdk.internal.ref=ALL-UNNAMED --add-opens=java.base/java.lang=ALL-UNNAMED \
+    --add-exports=java.base/sun.nio.ch=ALL-UNNAMED --add-exports=java.base/jdk.internal.ref=ALL-UNNAMED \
+    -Duser.home="$1/home" -Drocketmq.home.dir="$home" -Dlogback.configurationFile="$home/conf/logback_broker.xml" \
+    -Drocketmq.broker.diskSpaceWarningLevelRatio=0.98 \
+    -cp "$BROKER_LIB/*" org.apache.rocketmq.broker.BrokerStartup -c "$1/broker.properties" -n "$NS" \
+    >"$1/broker.log" 2>&1 &
+  echo $!
+}
+
+java_client() { "$JAVA" -Xms256m -Xmx1g -cp "$JAVA_LIB/*" -Drocketmq.client.logUseSlf4j=false "$@"; }
+
+run_broker() { # kind (rmq|java) -> writes $WORK/<kind>.json
+  local kind=$1 dir=$WORK/$1 port pid t0 ready c0 c1 c2 c3
+  port=$(free_port)
+  write_conf "$dir" "$port"
+  t0=$(now_ms)
+  if [ "$kind" = rmq ]; then pid=$(start_rmq "$dir" "$port"); else pid=$(start_java "$dir" "$port"); fi
+  PIDS+=("$pid")
+  wait_registered "$NS" "127.0.0.1:$port"
+  ready=$(($(now_ms) - t0))
+  log "$kind broker pid $pid on $port, ready in ${ready} ms"
+  "$RMQ" topic create -n "$NS" -c DefaultCluster -t BenchTopic -r 8 -w 8 -o json >/dev/null
+  sleep 1
+  "$RMQ" perf produce -n "$NS" -t BenchTopic --inflight "$INFLIGHT" --size "$SIZE" --duration "${WARMUP}s" -o json >/dev/null
+  c0=$(cpu_ticks "$pid")
+  "$RMQ" perf produce -n "$NS" -t BenchTopic --inflight "$INFLIGHT" --size "$SIZE" --duration "${DURATION}s" -o json >"$dir/rmq-produce.json"
+  c1=$(cpu_ticks "$pid")
+  local rss; rss=$(rss_anon_kb "$pid")
+  java_client "$ROOT/benches/java/BenchProducer.java" "$NS" BenchTopic "$INFLIGHT" "$SIZE" "$DURATION" | tail -1 >"$dir/java-produce.json"
+  c2=$(cpu_ticks "$pid")
+  "$RMQ" perf consume -n "$NS" -t BenchTopic -g bench_rmq_consumer --from-earliest --count "$BACKLOG" -o json >"$dir/rmq-consume.json"
+  java_client "$ROOT/benches/java/BenchConsumer.java" "$NS" BenchTopic bench_java_consumer "$BACKLOG" 300 | tail -1 >"$dir/java-consume.json"
+  c3=$(cpu_ticks "$pid")
+  kill "$pid"
+  wait "$pid" 2>/dev/null || true
+  python3 - "$dir" "$kind" "$ready" "$rss" "$c0" "$c1" "$c2" <<'EOF' >"$WORK/$kind.json"
+import json, os, sys
+d, kind, ready, rss, c0, c1, c2 = sys.argv[1:]
+hz = os.sysconf("SC_CLK_TCK")
+rp = json.load(open(f"{d}/rmq-produce.json")); jp = json.loads(open(f"{d}/java-produce.json").read())
+rc = json.load(open(f"{d}/rmq-consume.json")); jc = json.loads(open(f"{d}/java-consume.json").read())
+cpu_rmq_load = (int(c1) - int(c0)) / hz / max(rp["sent"], 1) * 1e6
+cpu_java_load = (int(c2) - int(c1)) / hz / max(jp["sent"], 1) * 1e6
+print(json.dumps({"kind": kind, "ready_ms": int(ready), "rss_anon_mb": int(rss) / 1024,
+  "send_tps_rmq_client": rp["msgsPerSec"], "p99_ms_rmq_client": rp["latencyUs"]["p99"] / 1000,
+  "send_tps_java_client": jp["tps"], "p99_ms_java_client": jp["p99Us"] / 1000,
+  "cpu_us_per_msg_rmq_client": cpu_rmq_load, "cpu_us_per_msg_java_client": cpu_java_load,
+  "consume_tps_rmq_client": rc["msgsPerSec"], "consume_tps_java_client": jc["tps"]}))
+EOF
+}
+
+log "load: $INFLIGHT in flight, $SIZE-byte messages, $DURATION s per produce run, $BACKLOG consumed, $FLUSH"
+run_broker rmq
+run_broker java
+
+python3 - "$WORK/rmq.json" "$WORK/java.json" <<'EOF'
+import json, sys
+r = json.load(open(sys.argv[1])); j = json.load(open(sys.argv[2]))
+rows = [
+  ("send TPS (rmq perf client)", "send_tps_rmq_client", "{:,.0f}"),
+  ("send p99 ms (rmq perf client)", "p99_ms_rmq_client", "{:.2f}"),
+  ("send TPS (Java 4.9.8 client)", "send_tps_java_client", "{:,.0f}"),
+  ("send p99 ms (Java 4.9.8 client)", "p99_ms_java_client", "{:.2f}"),
+  ("consume TPS (rmq perf client)", "consume_tps_rmq_client", "{:,.0f}"),
+  ("consume TPS (Java 4.9.8 push consumer)", "consume_tps_java_client", "{:,.0f}"),
+  ("broker CPU us/msg (rmq perf load)", "cpu_us_per_msg_rmq_client", "{:.1f}"),
+  ("broker CPU us/msg (Java client load)", "cpu_us_per_msg_java_client", "{:.1f}"),
+  ("broker RssAnon MB after load", "rss_anon_mb", "{:.0f}"),
+  ("start to ready ms", "ready_ms", "{:.0f}"),
+]
+print("| metric | rmq | Java 4.9.7 | rmq / Java |")
+print("|---|---:|---:|---:|")
+for name, key, fmt in rows:
+    a, b = r[key], j[key]
+    ratio = a / b if b else float("nan")
+    print(f"| {name} | {fmt.format(a)} | {fmt.format(b)} | {ratio:.2f} |")
+EOF

@@ -1,0 +1,320 @@
+//! Requests about connected clients: their connections, offset resets pushed to a consumer
+//! group, and the calls the broker forwards to one consumer (running info, consuming a
+//! message directly), as 4.9.8's `AdminBrokerProcessor` and `Broker2Client` do them.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::{decode_or_reply, ok_with_body, V3_0_7_SNAPSHOT, V3_1_8_SNAPSHOT};
+use crate::broker::clients::ClientChannel;
+use crate::broker::controller::Broker;
+use crate::broker::send::error;
+use crate::net::{Connection, NetError};
+use crate::protocol::body::{
+    ConsumerConnection, MessageQueue, ProducerConnection, ResetOffsetBody,
+};
+use crate::protocol::fastjson::{self, JsonStyle};
+use crate::protocol::header::{
+    ConsumeMessageDirectlyRequestHeader, ConsumerGroupHeader, GetConsumerRunningInfoRequestHeader,
+    ProducerGroupHeader, ResetOffsetRequestHeader,
+};
+use crate::protocol::{CommandHeader, LanguageCode, RemotingCommand, RequestCode, ResponseCode};
+use crate::store::message::decode_offset_msg_id;
+
+/// How long a forwarded call may take (Java's `Broker2Client.callClient`).
+const CALL_CLIENT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long queueing a oneway reset to one client may take (Java passes 5000 ms).
+const RESET_PUSH_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// One queue of the C++ client's reset body (`MessageQueueForC`).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct MessageQueueForC {
+    topic: String,
+    broker_name: String,
+    queue_id: i32,
+    offset: i64,
+}
+
+/// The reset body C++ clients read (`ResetOffsetBodyForC`): a list instead of a map with
+/// object keys.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ResetOffsetBodyForC {
+    offset_table: Vec<MessageQueueForC>,
+}
+
+impl Broker {
+    pub(super) fn get_consumer_connection_list(&self, req: &RemotingCommand) -> RemotingCommand {
+        let h = decode_or_reply!(ConsumerGroupHeader, req);
+        let Some(group) = self
+            .consumers
+            .group(&h.consumer_group)
+            .filter(|g| !g.channels.is_empty())
+        else {
+            return error(
+                req,
+                ResponseCode::CONSUMER_NOT_ONLINE,
+                format!("the consumer group[{}] not online", h.consumer_group),
+            );
+        };
+        let mut connection_set: Vec<_> = group
+            .channels
+            .values()
+            .map(ClientChannel::to_body)
+            .collect();
+        connection_set.sort_by(|a, b| a.client_id.cmp(&b.client_id));
+        let body = ConsumerConnection {
+            connection_set,
+            subscription_table: group.subscriptions.into_iter().collect(),
+            consume_type: group.consume_type,
+            message_model: group.message_model,
+            consume_from_where: group.consume_from_where,
+        };
+        ok_with_body(req, body.to_json())
+    }
+
+    pub(super) fn get_producer_connection_list(&self, req: &RemotingCommand) -> RemotingCommand {
+        let h = decode_or_reply!(ProducerGroupHeader, req);
+        let channels = self.producers.channels(&h.producer_group);
+        if channels.is_empty() {
+            return error(
+                req,
+                ResponseCode::SYSTEM_ERROR,
+                format!("the producer group[{}] not exist", h.producer_group),
+            );
+        }
+        let mut connection_set: Vec<_> = channels.iter().map(ClientChannel::to_body).collect();
+        connection_set.sort_by(|a, b| a.client_id.cmp(&b.client_id));
+        ok_with_body(req, ProducerConnection { connection_set }.to_json())
+    }
+
+    /// INVOKE_BROKER_TO_RESET_OFFSET: computes the offset of each write queue for the
+    /// timestamp (-1 = the max offset), pushes it to every online member of the group with
+    /// RESET_CONSUMER_CLIENT_OFFSET and answers with the table. Without `isForce` a queue only
+    /// moves backwards. With no member online the answer is CONSUMER_NOT_ONLINE, on which
+    /// mqadmin falls back to rewriting the offsets itself.
+    pub(super) async fn reset_offset(
+        &self,
+        conn: &Connection,
+        req: &RemotingCommand,
+    ) -> RemotingCommand {
+        let h = decode_or_reply!(ResetOffsetRequestHeader, req);
+        tracing::info!(
+            peer = %conn.peer_addr(), topic = %h.topic, group = %h.group,
+            timestamp = h.timestamp, is_force = h.is_force, "[reset-offset] reset offset started"
+        );
+        let Some(topic) = self.metadata.topics.get(&h.topic) else {
+            return error(
+                req,
+                ResponseCode::SYSTEM_ERROR,
+                format!(
+                    "[reset-offset] reset offset failed, no topic in this broker. topic={}",
+                    h.topic
+                ),
+            );
+        };
+        let committed = self
+            .metadata
+            .offsets
+            .query_all(&h.group, &h.topic)
+            .unwrap_or_default();
+        let online = self
+            .consumers
+            .group(&h.group)
+            .map(|g| g.channels.into_values().collect::<Vec<_>>())
+            .unwrap_or_default();
+        // Java refuses when a queue has no committed offset. A group that is online, or has
+        // offsets on some queues, may simply not have committed the others yet; those start
+        // from the timestamp's offset like the rest.
+        if committed.is_empty() && online.is_empty() {
+            return error(
+                req,
+                ResponseCode::SYSTEM_ERROR,
+                format!("THe consumer group <{}> not exist", h.group),
+            );
+        }
+        let broker_name = self.cfg().broker_name;
+        let mut table = BTreeMap::new();
+        for queue_id in 0..topic.write_queue_nums {
+            let target = if h.timestamp == -1 {
+                self.store.max_offset(&h.topic, queue_id)
+            } else {
+                self.store.offset_by_time(&h.topic, queue_id, h.timestamp)
+            }
+            .max(0);
+            let offset = match committed.get(&queue_id) {
+                Some(&current) if !h.is_force && target >= current => current,
+                _ => target,
+            };
+            table.insert(MessageQueue::new(&h.topic, &broker_name, queue_id), offset);
+        }
+        if online.is_empty() {
+            return error(
+                req,
+                ResponseCode::CONSUMER_NOT_ONLINE,
+                format!(
+                    "Consumer not online, so can not reset offset, Group: {} Topic: {} Timestamp: {}",
+                    h.group, h.topic, h.timestamp
+                ),
+            );
+        }
+        if let Some(old) = online.iter().find(|c| c.version < V3_0_7_SNAPSHOT) {
+            return error(
+                req,
+                ResponseCode::SYSTEM_ERROR,
+                format!(
+                    "the client does not support this feature. version={}",
+                    old.version
+                ),
+            );
+        }
+
+        let header = ResetOffsetRequestHeader {
+            topic: h.topic.clone(),
+            group: h.group.clone(),
+            timestamp: h.timestamp,
+            is_force: h.is_force,
+        };
+        // Java picks the body shape by the language of the admin request, not of the clients.
+        let push_body = if req.language == LanguageCode::Cpp {
+            let offset_table = table
+                .iter()
+                .map(|(mq, &offset)| MessageQueueForC {
+                    topic: mq.topic.clone(),
+                    broker_name: mq.broker_name.clone(),
+                    queue_id: mq.queue_id,
+                    offset,
+                })
+                .collect();
+            fastjson::to_vec(&ResetOffsetBodyForC { offset_table }, JsonStyle::Fastjson)
+        } else {
+            ResetOffsetBody {
+                offset_table: table.clone(),
+            }
+            .to_json()
+        };
+        for channel in &online {
+            let push = RemotingCommand::request(
+                RequestCode::RESET_CONSUMER_CLIENT_OFFSET,
+                header.to_ext_fields(),
+            )
+            .with_body(push_body.clone());
+            match tokio::time::timeout(RESET_PUSH_TIMEOUT, channel.conn.invoke_oneway(push)).await {
+                Ok(Ok(())) => tracing::info!(
+                    topic = %h.topic, group = %h.group, client = %channel.client_id,
+                    "[reset-offset] reset offset success"
+                ),
+                Ok(Err(e)) => tracing::error!(
+                    topic = %h.topic, group = %h.group, client = %channel.client_id,
+                    "[reset-offset] reset offset exception: {e}"
+                ),
+                Err(_) => tracing::error!(
+                    topic = %h.topic, group = %h.group, client = %channel.client_id,
+                    "[reset-offset] reset offset timed out"
+                ),
+            }
+        }
+        // The clients commit the new offsets themselves; setting them here too means the
+        // reset holds even for a client that ignores or misses the push.
+        for (mq, &offset) in &table {
+            self.metadata
+                .offsets
+                .reset(&h.group, &h.topic, mq.queue_id, offset);
+        }
+        ok_with_body(
+            req,
+            ResetOffsetBody {
+                offset_table: table,
+            }
+            .to_json(),
+        )
+    }
+
+    pub(super) async fn get_consumer_running_info(&self, req: &RemotingCommand) -> RemotingCommand {
+        let h = decode_or_reply!(GetConsumerRunningInfoRequestHeader, req);
+        let forward = RemotingCommand::request(
+            RequestCode::GET_CONSUMER_RUNNING_INFO,
+            req.ext_fields.clone().unwrap_or_default(),
+        )
+        .with_body(req.body.clone());
+        self.call_consumer(req, forward, &h.consumer_group, &h.client_id)
+            .await
+    }
+
+    /// Forwards the message named by `msgId` (an offset message id of this broker) to one
+    /// consumer, which consumes it and reports the result.
+    pub(super) async fn consume_message_directly(&self, req: &RemotingCommand) -> RemotingCommand {
+        let h = decode_or_reply!(ConsumeMessageDirectlyRequestHeader, req);
+        let mut ext = req.ext_fields.clone().unwrap_or_default();
+        ext.insert("brokerName", self.cfg().broker_name);
+        // Java leaves the body empty when the id does not decode; the client then reports
+        // the failure.
+        let body = h
+            .msg_id
+            .as_deref()
+            .and_then(|id| decode_offset_msg_id(id).ok())
+            .and_then(|(_, offset)| self.store.record_at(offset))
+            .unwrap_or_default();
+        let forward =
+            RemotingCommand::request(RequestCode::CONSUME_MESSAGE_DIRECTLY, ext).with_body(body);
+        let client_id = h.client_id.unwrap_or_default();
+        self.call_consumer(req, forward, &h.consumer_group, &client_id)
+            .await
+    }
+
+    /// Java's `callConsumer`: sends `forward` to the consumer `client_id` of `group` and
+    /// answers the admin with the client's response as it came.
+    async fn call_consumer(
+        &self,
+        req: &RemotingCommand,
+        forward: RemotingCommand,
+        group: &str,
+        client_id: &str,
+    ) -> RemotingCommand {
+        let channel = self
+            .consumers
+            .group(group)
+            .and_then(|g| g.channels.into_values().find(|c| c.client_id == client_id));
+        let Some(channel) = channel else {
+            return error(
+                req,
+                ResponseCode::SYSTEM_ERROR,
+                format!("The Consumer <{group}> <{client_id}> not online"),
+            );
+        };
+        if channel.version < V3_1_8_SNAPSHOT {
+            return error(
+                req,
+                ResponseCode::SYSTEM_ERROR,
+                format!(
+                    "The Consumer <{client_id}> Version <{}> too low to finish, please upgrade it to V3_1_8_SNAPSHOT",
+                    channel.version
+                ),
+            );
+        }
+        match channel.conn.invoke(forward, CALL_CLIENT_TIMEOUT).await {
+            Ok(mut response) => {
+                // The client's answer goes back as ours: same code, remark, header and body,
+                // re-addressed to the admin's request.
+                let ours = RemotingCommand::response_to(req, ResponseCode::SUCCESS);
+                response.opaque = ours.opaque;
+                response.flag = ours.flag;
+                response.serialize_type = ours.serialize_type;
+                response
+            }
+            Err(e @ NetError::Timeout { .. }) => error(
+                req,
+                ResponseCode::CONSUME_MSG_TIMEOUT,
+                format!("consumer <{group}> <{client_id}> Timeout: {e}"),
+            ),
+            Err(e) => error(
+                req,
+                ResponseCode::SYSTEM_ERROR,
+                format!("invoke consumer <{group}> <{client_id}> Exception: {e}"),
+            ),
+        }
+    }
+}

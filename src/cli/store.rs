@@ -1,0 +1,1726 @@
+//! `rmq store dump|verify|stats`: offline tools over a store directory. Flags are parsed here,
+//! the work is done by [`rmq::store::inspect`], and the results are rendered as tables or
+//! JSON.
+//!
+//! Record-sized output (CommitLog records, ConsumeQueue entries, index slots and entries) is
+//! streamed: tables are fixed-width text written row by row, `-o json` writes its array
+//! incrementally and `-o ndjson` writes one object per line, all through one buffered, locked
+//! stdout. Summaries (verify, stats, checkpoint, config) are small and use comfy-table.
+
+use std::fmt::{self, Display, Write as _};
+use std::io::{self, BufWriter, IsTerminal, StdoutLock, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context as _};
+use clap::{Args, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use super::output;
+use rmq::config::MessageStoreConfig;
+use rmq::protocol::fastjson;
+use rmq::store::index::{time_millis_to_human_string, IndexFile};
+use rmq::store::inspect::{
+    decode_body, detect_kind, index_files_in, open_index_file, read_checkpoint, record_has_key,
+    resolve_path, store_stats, verify_store, BodyEncoding, BodyState, BodyText, CommitLogReader,
+    CommitLogScanner, ConsumeQueueFiles, IndexGeometry, MessageExtJson, OffsetMsgId, ScanItem,
+    StoreFileKind, StoreLayout, MAX_REPORTED_PROBLEMS,
+};
+use rmq::store::message::{self, RecordView, MAGIC_V2};
+
+/// `-o` of the store tools.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum StoreOutput {
+    /// Tables for people (record dumps: one fixed-width line per record).
+    #[default]
+    Table,
+    /// One JSON document: an array of records, or an object for summaries.
+    Json,
+    /// One JSON object per line (summaries: the document on one line).
+    Ndjson,
+}
+
+#[derive(Debug, Args)]
+pub struct StoreArgs {
+    #[command(subcommand)]
+    pub command: StoreCommand,
+    /// Store root (storePathRootDir); relative dump paths are taken from it. Default: the root
+    /// of -c, else $HOME/store (relative dump paths: the current directory).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub store: Option<PathBuf>,
+    /// Broker .properties file: store paths and file sizes (mappedFileSizeCommitLog,
+    /// mappedFileSizeConsumeQueue, maxHashSlotNum, maxIndexNum). Without it sizes are taken
+    /// from the files.
+    #[arg(short = 'c', long = "config", global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[arg(short, long, value_enum, global = true, default_value_t)]
+    pub output: StoreOutput,
+}
+
+const STORE_AFTER_HELP: &str = "\
+All store tools open files read-only and never take the store lock: they may run against the \
+store of a running broker (a record being written at that moment can show up as torn).";
+
+#[derive(Debug, Subcommand)]
+#[command(after_help = STORE_AFTER_HELP)]
+pub enum StoreCommand {
+    /// Print the contents of store files: `dump <kind> [PATH]`, or `dump PATH` with the kind
+    /// told from the path (e.g. `dump commitlog/00000000000000000000`).
+    Dump(Box<DumpArgs>),
+    /// Check every record's CRC, every ConsumeQueue entry against its CommitLog record, the
+    /// index files, file sizes and truncation points. Exit 1 naming the first problem.
+    Verify(VerifyArgs),
+    /// Message counts, bytes, offsets and store times per topic and queue (from the CommitLog).
+    Stats,
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct DumpArgs {
+    #[command(subcommand)]
+    pub kind: Option<DumpKind>,
+    /// A store file or directory; its kind is told from its path.
+    #[arg(value_name = "PATH")]
+    pub path: Option<PathBuf>,
+    #[command(flatten)]
+    pub opts: DumpOpts,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DumpKind {
+    /// CommitLog records: one file, or the commitlog directory (default: the store's).
+    Commitlog(DumpTarget),
+    /// ConsumeQueue entries: a file, a queue or topic directory, or --topic [--queue].
+    Consumequeue(DumpTarget),
+    /// An index file's header, used slots and entries; a directory's headers; --key lookups.
+    Index(DumpTarget),
+    /// The checkpoint file (default: the store's).
+    Checkpoint(DumpTarget),
+    /// A config JSON file: topics.json, consumerOffset.json, subscriptionGroup.json,
+    /// delayOffset.json (fastjson's bare keys accepted), as standard JSON or a table.
+    Config(DumpTarget),
+}
+
+#[derive(Debug, Args)]
+pub struct DumpTarget {
+    /// The file or directory (relative: to --store when given).
+    #[arg(value_name = "PATH")]
+    pub path: Option<PathBuf>,
+    #[command(flatten)]
+    pub opts: DumpOpts,
+}
+
+impl DumpTarget {
+    fn resolved(&self, ctx: &Ctx) -> Option<PathBuf> {
+        self.path.as_deref().map(|p| ctx.resolve(p))
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum BodyArg {
+    None,
+    #[default]
+    Utf8,
+    Hex,
+    Base64,
+}
+
+impl From<BodyArg> for BodyEncoding {
+    fn from(b: BodyArg) -> BodyEncoding {
+        match b {
+            BodyArg::None => BodyEncoding::None,
+            BodyArg::Utf8 => BodyEncoding::Utf8,
+            BodyArg::Hex => BodyEncoding::Hex,
+            BodyArg::Base64 => BodyEncoding::Base64,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, Args)]
+pub struct DumpOpts {
+    /// Message bodies (commitlog, index --key): zlib bodies are shown decompressed. Tables cut
+    /// them to the terminal; JSON keeps them whole.
+    #[arg(long, value_enum, default_value_t)]
+    pub body: BodyArg,
+    /// First CommitLog offset (commitlog) or queue offset (consumequeue) to show.
+    #[arg(long, value_name = "OFFSET")]
+    pub from_offset: Option<i64>,
+    /// Show only offsets below this one.
+    #[arg(long, value_name = "OFFSET")]
+    pub to_offset: Option<i64>,
+    /// Only this topic (commitlog); the queue's topic (consumequeue); the key's topic (index).
+    #[arg(long)]
+    pub topic: Option<String>,
+    /// Only this queue id (commitlog); the queue to dump (consumequeue).
+    #[arg(long, value_name = "ID")]
+    pub queue: Option<i32>,
+    /// Stop after this many rows.
+    #[arg(long, value_name = "N")]
+    pub limit: Option<u64>,
+    /// Index lookup of a message key or UNIQ_KEY (with --topic).
+    #[arg(long)]
+    pub key: Option<String>,
+    /// Index geometry when neither -c nor the file size tells it.
+    #[arg(long, value_name = "N", requires = "max_index_num")]
+    pub max_hash_slot_num: Option<i32>,
+    #[arg(long, value_name = "N", requires = "max_hash_slot_num")]
+    pub max_index_num: Option<i32>,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Problems listed in the table (JSON lists up to 1000).
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub max_problems: usize,
+}
+
+/// Where the store is, from --store and -c.
+struct Ctx {
+    layout: StoreLayout,
+    /// The root relative dump paths are taken from, when one was given.
+    base: Option<PathBuf>,
+    output: StoreOutput,
+}
+
+impl Ctx {
+    fn new(args: &StoreArgs) -> anyhow::Result<Ctx> {
+        let mut layout = match &args.config {
+            Some(file) => {
+                let (_, store, warnings) = rmq::config::load_broker_file(file)?;
+                for w in warnings {
+                    tracing::info!("{}: {w}", file.display());
+                }
+                StoreLayout::from_config(&store)
+            }
+            None => StoreLayout::at(MessageStoreConfig::default().store_path_root_dir),
+        };
+        if let Some(root) = &args.store {
+            layout = StoreLayout {
+                sizes: layout.sizes,
+                ..StoreLayout::at(root)
+            };
+        }
+        let base = (args.store.is_some() || args.config.is_some()).then(|| layout.root.clone());
+        Ok(Ctx {
+            layout,
+            base,
+            output: args.output,
+        })
+    }
+
+    fn resolve(&self, path: &Path) -> PathBuf {
+        resolve_path(path, self.base.as_deref())
+    }
+}
+
+pub fn run(args: StoreArgs) -> anyhow::Result<()> {
+    let ctx = Ctx::new(&args)?;
+    let result = match args.command {
+        StoreCommand::Dump(d) => dump(&ctx, *d),
+        StoreCommand::Verify(v) => verify(&ctx, &v),
+        StoreCommand::Stats => stats(&ctx),
+    };
+    match result {
+        // `| head` closed the pipe: not an error.
+        Err(e)
+            if e.downcast_ref::<io::Error>()
+                .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe) =>
+        {
+            Ok(())
+        }
+        other => other,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output plumbing
+
+type Out = BufWriter<StdoutLock<'static>>;
+
+fn stdout() -> Out {
+    BufWriter::with_capacity(1 << 16, io::stdout().lock())
+}
+
+/// A progress bar on stderr for a scan of `total` bytes, only when stderr is a terminal (and,
+/// for dumps, stdout is not: the rows would interleave with it).
+fn progress_bar(for_dump: bool) -> Option<ProgressBar> {
+    if !io::stderr().is_terminal() || (for_dump && io::stdout().is_terminal()) {
+        return None;
+    }
+    let style = ProgressStyle::with_template(
+        "{spinner} [{bar:40}] {bytes}/{total_bytes} ({binary_bytes_per_sec}, {eta})",
+    )
+    .map(|s| s.progress_chars("=> "))
+    .unwrap_or_else(|_| ProgressStyle::default_bar());
+    let bar = ProgressBar::new(0);
+    bar.set_style(style);
+    Some(bar)
+}
+
+/// Writes records as a JSON array (incrementally) or as NDJSON.
+struct JsonSink {
+    ndjson: bool,
+    count: u64,
+}
+
+impl JsonSink {
+    fn begin(out: &mut Out, ndjson: bool) -> io::Result<JsonSink> {
+        if !ndjson {
+            out.write_all(b"[")?;
+        }
+        Ok(JsonSink { ndjson, count: 0 })
+    }
+
+    fn item<T: Serialize + ?Sized>(&mut self, out: &mut Out, value: &T) -> io::Result<()> {
+        if !self.ndjson {
+            out.write_all(if self.count == 0 { b"\n" } else { b",\n" })?;
+        }
+        serde_json::to_writer(&mut *out, value).map_err(io::Error::from)?;
+        if self.ndjson {
+            out.write_all(b"\n")?;
+        }
+        self.count += 1;
+        Ok(())
+    }
+
+    fn end(self, out: &mut Out) -> io::Result<()> {
+        self.end_with(out, b"\n")
+    }
+
+    /// Closes the array and writes `tail` (JSON only).
+    fn end_with(self, out: &mut Out, tail: &[u8]) -> io::Result<()> {
+        if !self.ndjson {
+            out.write_all(if self.count == 0 { b"]" } else { b"\n]" })?;
+            out.write_all(tail)?;
+        }
+        Ok(())
+    }
+}
+
+/// One column of a [`StreamTable`].
+struct Col {
+    name: &'static str,
+    width: usize,
+    right: bool,
+}
+
+fn col(name: &'static str, width: usize) -> Col {
+    Col {
+        name,
+        width: width.max(name.len()),
+        right: false,
+    }
+}
+
+fn num(name: &'static str, width: usize) -> Col {
+    Col {
+        right: true,
+        ..col(name, width)
+    }
+}
+
+/// A fixed-width text table written row by row, so any number of rows takes constant memory.
+/// Cells are cut to their column (with `…`) and control characters are escaped; the last
+/// column gets what is left of the terminal width.
+struct StreamTable {
+    cols: Vec<Col>,
+    line: String,
+    cell: String,
+}
+
+/// Fills a cell: escapes control characters and stops (with an error, which ends the
+/// formatting early) once the column is full.
+struct CellWriter<'a> {
+    out: &'a mut String,
+    room: usize,
+    cut: bool,
+}
+
+impl fmt::Write for CellWriter<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        for c in s.chars() {
+            if self.room == 0 {
+                self.cut = true;
+                return Err(fmt::Error);
+            }
+            let escaped = match c {
+                '\n' => "\\n",
+                '\r' => "\\r",
+                '\t' => "\\t",
+                _ => "",
+            };
+            let width = if escaped.is_empty() { 1 } else { 2 };
+            if self.room < width {
+                self.cut = true;
+                return Err(fmt::Error);
+            }
+            match c {
+                _ if !escaped.is_empty() => self.out.push_str(escaped),
+                c if c.is_control() => self.out.push('·'),
+                c => self.out.push(c),
+            }
+            self.room -= width;
+        }
+        Ok(())
+    }
+}
+
+impl StreamTable {
+    /// A table of fixed-width columns.
+    fn new(cols: Vec<Col>) -> StreamTable {
+        StreamTable {
+            cols,
+            line: String::new(),
+            cell: String::new(),
+        }
+    }
+
+    /// A table whose last column (a body) takes the rest of the terminal line.
+    fn fitted(mut cols: Vec<Col>) -> StreamTable {
+        let fixed: usize = cols.iter().rev().skip(1).map(|c| c.width + 2).sum();
+        if let Some(last) = cols.last_mut() {
+            let terminal = comfy_table::Table::new().width().map(usize::from);
+            // Piped output has no width to fit; keep rows readable rather than unbounded.
+            let room = terminal.map_or(80, |w| w.saturating_sub(fixed));
+            last.width = room.max(last.width).max(16);
+        }
+        StreamTable::new(cols)
+    }
+
+    fn header(&mut self, out: &mut Out) -> io::Result<()> {
+        let names: Vec<&'static str> = self.cols.iter().map(|c| c.name).collect();
+        let cells: Vec<&dyn Display> = names.iter().map(|n| n as &dyn Display).collect();
+        self.row(out, &cells)
+    }
+
+    fn row(&mut self, out: &mut Out, cells: &[&dyn Display]) -> io::Result<()> {
+        self.line.clear();
+        let last = self.cols.len().saturating_sub(1);
+        for (i, (col, cell)) in self.cols.iter().zip(cells).enumerate() {
+            if i > 0 {
+                self.line.push_str("  ");
+            }
+            self.cell.clear();
+            let mut w = CellWriter {
+                out: &mut self.cell,
+                room: col.width,
+                cut: false,
+            };
+            let _ = write!(w, "{cell}");
+            let used = col.width - w.room;
+            let used = if w.cut {
+                // Make room for the ellipsis.
+                self.cell.pop();
+                self.cell.push('…');
+                used
+            } else {
+                used
+            };
+            let pad = col.width.saturating_sub(used);
+            if col.right {
+                self.line.extend(std::iter::repeat_n(' ', pad));
+                self.line.push_str(&self.cell);
+            } else {
+                self.line.push_str(&self.cell);
+                if i != last {
+                    self.line.extend(std::iter::repeat_n(' ', pad));
+                }
+            }
+        }
+        self.line.push('\n');
+        out.write_all(self.line.as_bytes())
+    }
+}
+
+/// `yyyy-MM-dd HH:mm:ss.SSS` in local time (as Java tools show it), `-` for 0.
+fn human_time(millis: i64) -> String {
+    if millis <= 0 {
+        return "-".into();
+    }
+    let s = time_millis_to_human_string(millis);
+    if s.len() != 17 {
+        return s;
+    }
+    format!(
+        "{}-{}-{} {}:{}:{}.{}",
+        &s[0..4],
+        &s[4..6],
+        &s[6..8],
+        &s[8..10],
+        &s[10..12],
+        &s[12..14],
+        &s[14..17]
+    )
+}
+
+/// Properties as `name=value` pairs separated by `;`.
+struct PropsText<'a>(&'a str);
+
+impl Display for PropsText<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, (k, v)) in message::properties(self.0).enumerate() {
+            if i > 0 {
+                f.write_char(';')?;
+            }
+            write!(f, "{k}={v}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Refuses options that do not apply to a dump kind, rather than silently ignoring them.
+fn only(o: &DumpOpts, kind: &str, allowed: &[&str]) -> anyhow::Result<()> {
+    let given = [
+        ("body", o.body != BodyArg::Utf8),
+        ("from-offset", o.from_offset.is_some()),
+        ("to-offset", o.to_offset.is_some()),
+        ("topic", o.topic.is_some()),
+        ("queue", o.queue.is_some()),
+        ("limit", o.limit.is_some()),
+        ("key", o.key.is_some()),
+        ("max-hash-slot-num", o.max_hash_slot_num.is_some()),
+        ("max-index-num", o.max_index_num.is_some()),
+    ];
+    for (name, set) in given {
+        if set && !allowed.contains(&name) {
+            bail!("--{name} does not apply to {kind} dumps");
+        }
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// dump
+
+fn dump(ctx: &Ctx, args: DumpArgs) -> anyhow::Result<()> {
+    let (kind, path, opts) = match args.kind {
+        Some(DumpKind::Commitlog(t)) => (StoreFileKind::CommitLog, t.resolved(ctx), t.opts),
+        Some(DumpKind::Consumequeue(t)) => (StoreFileKind::ConsumeQueue, t.resolved(ctx), t.opts),
+        Some(DumpKind::Index(t)) => (StoreFileKind::Index, t.resolved(ctx), t.opts),
+        Some(DumpKind::Checkpoint(t)) => (StoreFileKind::Checkpoint, t.resolved(ctx), t.opts),
+        Some(DumpKind::Config(t)) => (StoreFileKind::Config, t.resolved(ctx), t.opts),
+        None => {
+            let Some(path) = args.path else {
+                bail!(
+                    "name a store file or directory, or a kind: rmq store dump \
+                     <commitlog|consumequeue|index|checkpoint|config> [PATH]"
+                );
+            };
+            let path = ctx.resolve(&path);
+            (detect_kind(&path)?, Some(path), args.opts)
+        }
+    };
+    let layout = &ctx.layout;
+    match kind {
+        StoreFileKind::CommitLog => {
+            only(
+                &opts,
+                "commitlog",
+                &[
+                    "body",
+                    "from-offset",
+                    "to-offset",
+                    "topic",
+                    "queue",
+                    "limit",
+                ],
+            )?;
+            dump_commitlog(ctx, path.as_deref().unwrap_or(&layout.commitlog_dir), &opts)
+        }
+        StoreFileKind::ConsumeQueue => {
+            only(
+                &opts,
+                "consumequeue",
+                &["from-offset", "to-offset", "topic", "queue", "limit"],
+            )?;
+            dump_consumequeue(ctx, path.as_deref(), &opts)
+        }
+        StoreFileKind::Index => {
+            only(
+                &opts,
+                "index",
+                &[
+                    "body",
+                    "topic",
+                    "limit",
+                    "key",
+                    "max-hash-slot-num",
+                    "max-index-num",
+                ],
+            )?;
+            dump_index(ctx, path.as_deref().unwrap_or(&layout.index_dir), &opts)
+        }
+        StoreFileKind::Checkpoint => {
+            only(&opts, "checkpoint", &[])?;
+            dump_checkpoint(ctx, path.as_deref().unwrap_or(&layout.checkpoint_file))
+        }
+        StoreFileKind::Config => {
+            only(&opts, "config", &[])?;
+            let Some(path) = path else {
+                bail!(
+                    "name the config file, e.g. config/topics.json (in {})",
+                    layout.config_dir.display()
+                );
+            };
+            dump_config(ctx, &path)
+        }
+    }
+}
+
+fn dump_commitlog(ctx: &Ctx, path: &Path, o: &DumpOpts) -> anyhow::Result<()> {
+    let scanner = CommitLogScanner::open(path)?;
+    let from = o.from_offset.unwrap_or(i64::MIN);
+    let to = o.to_offset.unwrap_or(i64::MAX);
+    let limit = o.limit.unwrap_or(u64::MAX);
+    let encoding = BodyEncoding::from(o.body);
+    let bar = progress_bar(true);
+    if let Some(bar) = &bar {
+        bar.set_length(scanner.total_bytes());
+    }
+    let mut out = stdout();
+    let mut scratch = Vec::new();
+    let mut table = None;
+    let mut sink = None;
+    if ctx.output == StoreOutput::Table {
+        let offset_width = scanner.file_end().max(1).to_string().len();
+        let mut cols = vec![
+            num("OFFSET", offset_width),
+            num("SIZE", 6),
+            col("MAGIC", 2),
+            col("CRC", 3),
+            col("TOPIC", 24),
+            num("QID", 3),
+            num("QOFFSET", 8),
+            col("SYSFLAG", 5),
+            col("BORN TIME", 23),
+            col("STORE TIME", 23),
+            col("BORN HOST", 21),
+            col("STORE HOST", 21),
+            col("PROPERTIES", 40),
+        ];
+        let mut t = if encoding != BodyEncoding::None {
+            cols.push(col("BODY", 16));
+            StreamTable::fitted(cols)
+        } else {
+            StreamTable::new(cols)
+        };
+        t.header(&mut out)?;
+        table = Some(t);
+    } else {
+        sink = Some(JsonSink::begin(
+            &mut out,
+            ctx.output == StoreOutput::Ndjson,
+        )?);
+    }
+    let mut shown = 0u64;
+    let mut done = 0u64;
+    let mut seen = 0u64;
+    'files: for file in scanner.mapped_files(from) {
+        let file = file?;
+        if shown >= limit || file.info().base_offset >= to {
+            break;
+        }
+        let base = file.info().base_offset;
+        for item in file.records() {
+            seen += 1;
+            if seen.is_multiple_of(16384) {
+                if let (Some(bar), ScanItem::Message { offset, .. }) = (&bar, &item) {
+                    bar.set_position(done + (offset - base) as u64);
+                }
+            }
+            let (offset, record) = match item {
+                ScanItem::Message { offset, record } => (offset, record),
+                ScanItem::Corrupt { offset, error } => {
+                    eprintln!(
+                        "warning: commitlog offset {offset}: invalid record ({error}); skipping \
+                         the rest of {}",
+                        file.info().path.display()
+                    );
+                    break;
+                }
+                ScanItem::Blank { .. } | ScanItem::End { .. } => break,
+            };
+            if offset >= to {
+                break 'files;
+            }
+            if offset < from
+                || o.topic
+                    .as_ref()
+                    .is_some_and(|t| t.as_bytes() != record.topic_bytes)
+                || o.queue.is_some_and(|q| q != record.queue_id)
+            {
+                continue;
+            }
+            if shown >= limit {
+                break 'files;
+            }
+            shown += 1;
+            let (body, state) = if encoding == BodyEncoding::None {
+                (record.body, BodyState::Plain)
+            } else {
+                decode_body(record.body, record.sys_flag, &mut scratch)
+            };
+            if let Some(sink) = &mut sink {
+                sink.item(
+                    &mut out,
+                    &MessageExtJson {
+                        record: &record,
+                        body,
+                        body_state: &state,
+                        encoding,
+                    },
+                )?;
+            } else if let Some(t) = &mut table {
+                let magic = if record.magic == MAGIC_V2 { "v2" } else { "v1" };
+                let crc = if record.crc_ok() { "ok" } else { "BAD" };
+                let sys_flag = format!("{:#x}", record.sys_flag);
+                let born = human_time(record.born_timestamp);
+                let stored = human_time(record.store_timestamp);
+                let props = record.properties();
+                let note = match &state {
+                    BodyState::LeftCompressed(_) | BodyState::InflateFailed(_) => {
+                        format!("[{}] ", state.note().unwrap_or_default())
+                    }
+                    _ => String::new(),
+                };
+                let body_text = BodyText {
+                    bytes: body,
+                    encoding,
+                };
+                let body_cell = Prefixed(&note, body_text);
+                let topic = topic_text(&record);
+                let props = PropsText(&props);
+                let mut cells: Vec<&dyn Display> = vec![
+                    &offset,
+                    &record.total_size,
+                    &magic,
+                    &crc,
+                    &topic,
+                    &record.queue_id,
+                    &record.queue_offset,
+                    &sys_flag,
+                    &born,
+                    &stored,
+                    &record.born_host,
+                    &record.store_host,
+                    &props,
+                ];
+                if encoding != BodyEncoding::None {
+                    cells.push(&body_cell);
+                }
+                t.row(&mut out, &cells)?;
+            }
+        }
+        done += file.info().len;
+        if let Some(bar) = &bar {
+            bar.set_position(done);
+        }
+    }
+    if let Some(sink) = sink {
+        sink.end(&mut out)?;
+    }
+    out.flush()?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    Ok(())
+}
+
+/// Topic text of a record for a table cell, without allocating for UTF-8 topics.
+fn topic_text<'a>(record: &RecordView<'a>) -> BodyText<'a> {
+    BodyText {
+        bytes: record.topic_bytes,
+        encoding: BodyEncoding::Utf8,
+    }
+}
+
+/// A note in front of a body.
+struct Prefixed<'a>(&'a str, BodyText<'a>);
+
+impl Display for Prefixed<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)?;
+        self.1.fmt(f)
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CqRow<'a> {
+    topic: Option<&'a str>,
+    queue_id: Option<i32>,
+    queue_offset: i64,
+    commit_log_offset: i64,
+    size: i32,
+    tags_code: i64,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pre_fill: bool,
+}
+
+fn dump_consumequeue(ctx: &Ctx, path: Option<&Path>, o: &DumpOpts) -> anyhow::Result<()> {
+    if path.is_some() && (o.topic.is_some() || o.queue.is_some()) {
+        bail!("give either a ConsumeQueue PATH or --topic [--queue], not both");
+    }
+    let queues = match (path, &o.topic) {
+        (Some(path), _) => ConsumeQueueFiles::open(path)?,
+        (None, Some(topic)) => {
+            ConsumeQueueFiles::topic(&ctx.layout.consumequeue_dir, topic, o.queue)?
+        }
+        (None, None) => bail!("name a ConsumeQueue file or directory, or give --topic [--queue]"),
+    };
+    let from = o.from_offset.unwrap_or(i64::MIN);
+    let to = o.to_offset.unwrap_or(i64::MAX);
+    let limit = o.limit.unwrap_or(u64::MAX);
+    let mut out = stdout();
+    let mut table = None;
+    let mut sink = None;
+    if ctx.output == StoreOutput::Table {
+        let mut t = StreamTable::new(vec![
+            col("TOPIC", 24),
+            num("QUEUE", 5),
+            num("QUEUE OFFSET", 12),
+            num("COMMITLOG OFFSET", 16),
+            num("SIZE", 10),
+            num("TAGS CODE", 20),
+            col("NOTE", 8),
+        ]);
+        t.header(&mut out)?;
+        table = Some(t);
+    } else {
+        sink = Some(JsonSink::begin(
+            &mut out,
+            ctx.output == StoreOutput::Ndjson,
+        )?);
+    }
+    let mut shown = 0u64;
+    'queues: for q in &queues {
+        for slot in q.entries(from) {
+            let slot = slot?;
+            if slot.queue_offset >= to {
+                break;
+            }
+            if shown >= limit {
+                break 'queues;
+            }
+            shown += 1;
+            let row = CqRow {
+                topic: q.topic.as_deref(),
+                queue_id: q.queue_id,
+                queue_offset: slot.queue_offset,
+                commit_log_offset: slot.entry.phys_offset,
+                size: slot.entry.size,
+                tags_code: slot.entry.tags_code,
+                pre_fill: slot.is_pre_fill(),
+            };
+            if let Some(sink) = &mut sink {
+                sink.item(&mut out, &row)?;
+            } else if let Some(t) = &mut table {
+                let topic = row.topic.unwrap_or("?");
+                let queue: &dyn Display = match &row.queue_id {
+                    Some(q) => q,
+                    None => &"?",
+                };
+                let note = if row.pre_fill { "pre-fill" } else { "" };
+                t.row(
+                    &mut out,
+                    &[
+                        &topic,
+                        queue,
+                        &row.queue_offset,
+                        &row.commit_log_offset,
+                        &row.size,
+                        &row.tags_code,
+                        &note,
+                    ],
+                )?;
+            }
+        }
+    }
+    if let Some(sink) = sink {
+        sink.end(&mut out)?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn index_geometry(ctx: &Ctx, o: &DumpOpts) -> Option<IndexGeometry> {
+    match (o.max_hash_slot_num, o.max_index_num) {
+        (Some(hash_slot_num), Some(index_num)) => Some(IndexGeometry {
+            hash_slot_num,
+            index_num,
+        }),
+        _ => ctx.layout.sizes.index_geometry,
+    }
+}
+
+/// The CommitLog to resolve index hits in: the store's when one was named, else the one next
+/// to the index directory.
+fn commitlog_for_index(ctx: &Ctx, index_path: &Path) -> Option<CommitLogReader> {
+    let dir = if ctx.base.is_some() {
+        ctx.layout.commitlog_dir.clone()
+    } else {
+        let abs = std::fs::canonicalize(index_path).ok()?;
+        let index_dir = if abs.is_dir() {
+            abs
+        } else {
+            abs.parent()?.to_path_buf()
+        };
+        index_dir.parent()?.join("commitlog")
+    };
+    let scanner = CommitLogScanner::open_dir(&dir).ok()?;
+    Some(CommitLogReader::new(scanner.files().to_vec()))
+}
+
+fn header_json(file: &IndexFile, geometry: IndexGeometry) -> Value {
+    let h = file.header();
+    json!({
+        "file": file.path(),
+        "hashSlotNum": geometry.hash_slot_num,
+        "indexNum": geometry.index_num,
+        "beginTimestamp": h.begin_timestamp,
+        "endTimestamp": h.end_timestamp,
+        "beginPhyOffset": h.begin_phy_offset,
+        "endPhyOffset": h.end_phy_offset,
+        "hashSlotCount": h.hash_slot_count,
+        "indexCount": h.index_count,
+    })
+}
+
+fn dump_index(ctx: &Ctx, path: &Path, o: &DumpOpts) -> anyhow::Result<()> {
+    let geometry = index_geometry(ctx, o);
+    let files = if path.is_dir() {
+        index_files_in(path)?
+    } else {
+        // Fails with the reason (no such file, ...) before anything is printed.
+        std::fs::metadata(path).with_context(|| path.display().to_string())?;
+        vec![path.to_path_buf()]
+    };
+    if let Some(key) = &o.key {
+        let Some(topic) = &o.topic else {
+            bail!("--key needs --topic: index keys are 'topic#key'");
+        };
+        return index_lookup(ctx, path, &files, geometry, topic, key, o);
+    }
+    if o.topic.is_some() {
+        bail!("--topic applies to index dumps only with --key");
+    }
+    if path.is_dir() {
+        return index_headers(ctx, &files, geometry);
+    }
+    let (file, geometry) = open_index_file(path, geometry)?;
+    dump_index_file(ctx, &file, geometry, o.limit.unwrap_or(u64::MAX))
+}
+
+fn index_headers(
+    ctx: &Ctx,
+    files: &[PathBuf],
+    geometry: Option<IndexGeometry>,
+) -> anyhow::Result<()> {
+    let mut headers = Vec::new();
+    for path in files {
+        let (file, g) = open_index_file(path, geometry)?;
+        headers.push(header_json(&file, g));
+    }
+    match ctx.output {
+        StoreOutput::Json => output::print_json(&Value::Array(headers))?,
+        StoreOutput::Ndjson => {
+            let mut out = stdout();
+            for h in &headers {
+                serde_json::to_writer(&mut out, h)?;
+                out.write_all(b"\n")?;
+            }
+            out.flush()?;
+        }
+        StoreOutput::Table => {
+            let mut table = output::table([
+                "FILE",
+                "BEGIN TIME",
+                "END TIME",
+                "BEGIN PHY OFFSET",
+                "END PHY OFFSET",
+                "USED SLOTS",
+                "ENTRIES",
+            ]);
+            for h in &headers {
+                let file = h["file"].as_str().unwrap_or_default();
+                let name = Path::new(file)
+                    .file_name()
+                    .map_or(file.into(), |n| n.to_string_lossy());
+                table.add_row([
+                    name.to_string(),
+                    human_time(h["beginTimestamp"].as_i64().unwrap_or(0)),
+                    human_time(h["endTimestamp"].as_i64().unwrap_or(0)),
+                    h["beginPhyOffset"].to_string(),
+                    h["endPhyOffset"].to_string(),
+                    h["hashSlotCount"].to_string(),
+                    (h["indexCount"].as_i64().unwrap_or(1) - 1).to_string(),
+                ]);
+            }
+            println!("{table}");
+        }
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SlotRow {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    slot: u32,
+    entry: i32,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct EntryRow {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    entry: u32,
+    key_hash: i32,
+    phy_offset: i64,
+    time_diff: i32,
+    store_timestamp: i64,
+    prev_index: i32,
+}
+
+fn dump_index_file(
+    ctx: &Ctx,
+    file: &IndexFile,
+    geometry: IndexGeometry,
+    limit: u64,
+) -> anyhow::Result<()> {
+    let h = file.header();
+    let mut out = stdout();
+    let slots = (0..geometry.hash_slot_num.unsigned_abs())
+        .filter_map(|s| file.slot_value(s).filter(|&v| v != 0).map(|v| (s, v)))
+        .take(usize::try_from(limit).unwrap_or(usize::MAX));
+    let entries = (1..h.index_count.unsigned_abs())
+        .filter_map(|n| file.entry(n).map(|e| (n, e)))
+        .take(usize::try_from(limit).unwrap_or(usize::MAX));
+    let entry_row = |n: u32, e: rmq::store::index::IndexEntry| EntryRow {
+        kind: "entry",
+        entry: n,
+        key_hash: e.key_hash,
+        phy_offset: e.phy_offset,
+        time_diff: e.time_diff,
+        store_timestamp: if h.begin_timestamp > 0 {
+            h.begin_timestamp + i64::from(e.time_diff) * 1000
+        } else {
+            0
+        },
+        prev_index: e.prev_index,
+    };
+    match ctx.output {
+        StoreOutput::Table => {
+            let mut table = output::table(["FIELD", "VALUE"]);
+            table.add_row(["file".to_string(), file.path().display().to_string()]);
+            table.add_row([
+                "maxHashSlotNum / maxIndexNum".into(),
+                format!("{} / {}", geometry.hash_slot_num, geometry.index_num),
+            ]);
+            for (name, ms) in [
+                ("beginTimestamp", h.begin_timestamp),
+                ("endTimestamp", h.end_timestamp),
+            ] {
+                table.add_row([name.to_string(), format!("{ms} ({})", human_time(ms))]);
+            }
+            table.add_row(["beginPhyOffset".into(), h.begin_phy_offset.to_string()]);
+            table.add_row(["endPhyOffset".into(), h.end_phy_offset.to_string()]);
+            table.add_row(["hashSlotCount".into(), h.hash_slot_count.to_string()]);
+            table.add_row(["indexCount".into(), h.index_count.to_string()]);
+            writeln!(out, "{table}\n")?;
+            let mut t = StreamTable::new(vec![num("SLOT", 10), num("NEWEST ENTRY", 12)]);
+            t.header(&mut out)?;
+            for (s, v) in slots {
+                t.row(&mut out, &[&s, &v])?;
+            }
+            writeln!(out)?;
+            let mut t = StreamTable::new(vec![
+                num("ENTRY", 10),
+                num("KEY HASH", 11),
+                num("COMMITLOG OFFSET", 16),
+                num("TIME DIFF s", 11),
+                col("STORE TIME", 23),
+                num("PREV", 10),
+            ]);
+            t.header(&mut out)?;
+            for (n, e) in entries {
+                let row = entry_row(n, e);
+                let time = human_time(row.store_timestamp);
+                t.row(
+                    &mut out,
+                    &[
+                        &n,
+                        &row.key_hash,
+                        &row.phy_offset,
+                        &row.time_diff,
+                        &time,
+                        &row.prev_index,
+                    ],
+                )?;
+            }
+        }
+        StoreOutput::Json => {
+            // One object written in pieces so the slot and entry arrays stream.
+            let header = header_json(file, geometry);
+            out.write_all(b"{\"header\":")?;
+            serde_json::to_writer(&mut out, &header)?;
+            out.write_all(b",\n\"slots\":")?;
+            let mut sink = JsonSink::begin(&mut out, false)?;
+            for (slot, entry) in slots {
+                sink.item(&mut out, &json!({"slot": slot, "entry": entry}))?;
+            }
+            sink.end_with(&mut out, b",\n\"entries\":")?;
+            let mut sink = JsonSink::begin(&mut out, false)?;
+            for (n, e) in entries {
+                let row = entry_row(n, e);
+                sink.item(
+                    &mut out,
+                    &json!({
+                        "entry": row.entry,
+                        "keyHash": row.key_hash,
+                        "phyOffset": row.phy_offset,
+                        "timeDiff": row.time_diff,
+                        "storeTimestamp": row.store_timestamp,
+                        "prevIndex": row.prev_index,
+                    }),
+                )?;
+            }
+            sink.end_with(&mut out, b"}\n")?;
+        }
+        StoreOutput::Ndjson => {
+            let mut header = header_json(file, geometry);
+            header["type"] = json!("header");
+            serde_json::to_writer(&mut out, &header)?;
+            out.write_all(b"\n")?;
+            for (slot, entry) in slots {
+                serde_json::to_writer(
+                    &mut out,
+                    &SlotRow {
+                        kind: "slot",
+                        slot,
+                        entry,
+                    },
+                )?;
+                out.write_all(b"\n")?;
+            }
+            for (n, e) in entries {
+                serde_json::to_writer(&mut out, &entry_row(n, e))?;
+                out.write_all(b"\n")?;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// One index lookup hit resolved in the CommitLog.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct IndexHit<'a, 'r, 'v> {
+    index_file: &'a str,
+    commit_log_offset: i64,
+    /// Whether the record really has the key (the index matches by hash).
+    #[serde(rename = "match")]
+    matched: bool,
+    message: MessageExtJson<'r, 'v>,
+}
+
+fn index_lookup(
+    ctx: &Ctx,
+    path: &Path,
+    files: &[PathBuf],
+    geometry: Option<IndexGeometry>,
+    topic: &str,
+    key: &str,
+    o: &DumpOpts,
+) -> anyhow::Result<()> {
+    let full_key = format!("{topic}#{key}");
+    let max = usize::try_from(o.limit.unwrap_or(u64::MAX)).unwrap_or(usize::MAX);
+    let mut hits: Vec<(PathBuf, i64)> = Vec::new();
+    // Newest file first, as the broker's query walks them.
+    for path in files.iter().rev() {
+        let (file, _) = open_index_file(path, geometry)?;
+        for offset in file.select_phy_offsets(&full_key, max - hits.len(), 0, i64::MAX) {
+            hits.push((path.clone(), offset));
+        }
+        if hits.len() >= max {
+            break;
+        }
+    }
+    let mut commitlog = commitlog_for_index(ctx, path);
+    let encoding = BodyEncoding::from(o.body);
+    let mut scratch = Vec::new();
+    let mut out = stdout();
+    let mut table = None;
+    let mut sink = None;
+    if ctx.output == StoreOutput::Table {
+        let mut t = StreamTable::new(vec![
+            num("COMMITLOG OFFSET", 16),
+            col("MATCH", 5),
+            col("MSG ID", 32),
+            col("TOPIC", 24),
+            num("QID", 3),
+            num("QOFFSET", 8),
+            col("STORE TIME", 23),
+            col("KEYS", 24),
+            col("INDEX FILE", 17),
+        ]);
+        t.header(&mut out)?;
+        table = Some(t);
+    } else {
+        sink = Some(JsonSink::begin(
+            &mut out,
+            ctx.output == StoreOutput::Ndjson,
+        )?);
+    }
+    for (index_file, offset) in &hits {
+        let file_name = index_file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let Some(reader) = &mut commitlog else {
+            // No CommitLog next to the index: the offsets are all there is to show.
+            if let Some(sink) = &mut sink {
+                sink.item(
+                    &mut out,
+                    &json!({"indexFile": file_name, "commitLogOffset": offset, "message": null}),
+                )?;
+            } else if let Some(t) = &mut table {
+                let dash = "-";
+                t.row(
+                    &mut out,
+                    &[
+                        offset, &"?", &dash, &dash, &dash, &dash, &dash, &dash, &file_name,
+                    ],
+                )?;
+            }
+            continue;
+        };
+        reader.with_record(*offset, |found| -> anyhow::Result<()> {
+            match found {
+                Ok(record) => {
+                    let matched =
+                        record.topic_bytes == topic.as_bytes() && record_has_key(&record, key);
+                    if let Some(sink) = &mut sink {
+                        let (body, state) = if encoding == BodyEncoding::None {
+                            (record.body, BodyState::Plain)
+                        } else {
+                            decode_body(record.body, record.sys_flag, &mut scratch)
+                        };
+                        sink.item(
+                            &mut out,
+                            &IndexHit {
+                                index_file: &file_name,
+                                commit_log_offset: *offset,
+                                matched,
+                                message: MessageExtJson {
+                                    record: &record,
+                                    body,
+                                    body_state: &state,
+                                    encoding,
+                                },
+                            },
+                        )?;
+                    } else if let Some(t) = &mut table {
+                        let id = OffsetMsgId {
+                            store_host: record.store_host,
+                            offset: record.physical_offset,
+                        };
+                        let yes_no = if matched { "yes" } else { "no" };
+                        let time = human_time(record.store_timestamp);
+                        let keys = record.property(message::property::KEYS).unwrap_or_default();
+                        t.row(
+                            &mut out,
+                            &[
+                                offset,
+                                &yes_no,
+                                &id,
+                                &topic_text(&record),
+                                &record.queue_id,
+                                &record.queue_offset,
+                                &time,
+                                &keys,
+                                &file_name,
+                            ],
+                        )?;
+                    }
+                }
+                Err(e) => {
+                    if let Some(sink) = &mut sink {
+                        sink.item(
+                            &mut out,
+                            &json!({
+                                "indexFile": file_name,
+                                "commitLogOffset": offset,
+                                "message": null,
+                                "error": e.to_string(),
+                            }),
+                        )?;
+                    } else if let Some(t) = &mut table {
+                        let dash = "-";
+                        let why = e.to_string();
+                        t.row(
+                            &mut out,
+                            &[
+                                offset, &"?", &why, &dash, &dash, &dash, &dash, &dash, &file_name,
+                            ],
+                        )?;
+                    }
+                }
+            }
+            Ok(())
+        })?;
+    }
+    if let Some(sink) = sink {
+        sink.end(&mut out)?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn dump_checkpoint(ctx: &Ctx, path: &Path) -> anyhow::Result<()> {
+    let data = read_checkpoint(path)?;
+    let fields = [
+        ("physicMsgTimestamp", data.physic_msg_timestamp, true),
+        ("logicsMsgTimestamp", data.logics_msg_timestamp, true),
+        ("indexMsgTimestamp", data.index_msg_timestamp, true),
+        ("masterFlushedOffset", data.master_flushed_offset, false),
+        ("confirmPhyOffset", data.confirm_phy_offset, false),
+        ("minTimestamp", data.min_timestamp(), true),
+        ("minTimestampIndex", data.min_timestamp_index(), true),
+    ];
+    let doc: serde_json::Map<String, Value> = fields
+        .iter()
+        .map(|(k, v, _)| (k.to_string(), json!(v)))
+        .collect();
+    match ctx.output {
+        StoreOutput::Json => output::print_json(&Value::Object(doc))?,
+        StoreOutput::Ndjson => println!("{}", Value::Object(doc)),
+        StoreOutput::Table => {
+            let mut table = output::table(["FIELD", "VALUE", "TIME"]);
+            for (name, value, is_time) in fields {
+                let time = if is_time {
+                    human_time(value)
+                } else {
+                    String::new()
+                };
+                table.add_row([name.to_string(), value.to_string(), time]);
+            }
+            println!("{table}");
+        }
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// dump config
+
+/// The config files the broker keeps under `<store>/config`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ConfigShape {
+    Topics,
+    ConsumerOffsets,
+    SubscriptionGroups,
+    DelayOffsets,
+    Unknown,
+}
+
+fn config_shape(doc: &Value, path: &Path) -> ConfigShape {
+    if doc.get("topicConfigTable").is_some_and(Value::is_object) {
+        return ConfigShape::Topics;
+    }
+    if doc
+        .get("subscriptionGroupTable")
+        .is_some_and(Value::is_object)
+    {
+        return ConfigShape::SubscriptionGroups;
+    }
+    if let Some(table) = doc.get("offsetTable").and_then(Value::as_object) {
+        // consumerOffset.json keys are "topic@group"; delayOffset.json keys are delay levels.
+        if table.keys().any(|k| k.contains('@')) {
+            return ConfigShape::ConsumerOffsets;
+        }
+        if !table.is_empty() && table.keys().all(|k| k.parse::<i64>().is_ok()) {
+            return ConfigShape::DelayOffsets;
+        }
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        return if name.starts_with("delayOffset") {
+            ConfigShape::DelayOffsets
+        } else {
+            ConfigShape::ConsumerOffsets
+        };
+    }
+    ConfigShape::Unknown
+}
+
+/// A cell for a JSON value: strings bare, missing values empty.
+fn cell(v: Option<&Value>) -> String {
+    match v {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+    }
+}
+
+/// `PermName.perm2String`: R(4) W(2) X(1, inherit).
+fn perm_text(v: Option<&Value>) -> String {
+    let Some(perm) = v.and_then(Value::as_i64) else {
+        return cell(v);
+    };
+    let bit = |mask: i64, c: char| if perm & mask != 0 { c } else { '-' };
+    format!("{perm} ({}{}{})", bit(4, 'R'), bit(2, 'W'), bit(1, 'X'))
+}
+
+fn config_table(doc: &Value, shape: ConfigShape) -> comfy_table::Table {
+    let empty = serde_json::Map::new();
+    let object = |key: &str| doc.get(key).and_then(Value::as_object).unwrap_or(&empty);
+    match shape {
+        ConfigShape::Topics => {
+            let mut t = output::table([
+                "TOPIC", "READ", "WRITE", "PERM", "FILTER", "SYSFLAG", "ORDER",
+            ]);
+            for (name, c) in object("topicConfigTable") {
+                t.add_row([
+                    name.clone(),
+                    cell(c.get("readQueueNums")),
+                    cell(c.get("writeQueueNums")),
+                    perm_text(c.get("perm")),
+                    cell(c.get("topicFilterType")),
+                    cell(c.get("topicSysFlag")),
+                    cell(c.get("order")),
+                ]);
+            }
+            t
+        }
+        ConfigShape::ConsumerOffsets => {
+            let mut t = output::table(["TOPIC", "GROUP", "QUEUE", "OFFSET"]);
+            for (key, queues) in object("offsetTable") {
+                let (topic, group) = key.split_once('@').unwrap_or((key.as_str(), ""));
+                let Some(queues) = queues.as_object() else {
+                    t.add_row([
+                        topic.to_string(),
+                        group.into(),
+                        String::new(),
+                        cell(Some(queues)),
+                    ]);
+                    continue;
+                };
+                let mut sorted: Vec<_> = queues.iter().collect();
+                sorted.sort_by_key(|(q, _)| q.parse::<i64>().unwrap_or(i64::MAX));
+                for (q, offset) in sorted {
+                    t.add_row([
+                        topic.to_string(),
+                        group.into(),
+                        q.clone(),
+                        cell(Some(offset)),
+                    ]);
+                }
+            }
+            t
+        }
+        ConfigShape::SubscriptionGroups => {
+            let mut t = output::table([
+                "GROUP",
+                "CONSUME",
+                "BROADCAST",
+                "FROM MIN",
+                "RETRY QUEUES",
+                "RETRY MAX",
+                "BROKER ID",
+                "SLOW BROKER",
+                "NOTIFY",
+            ]);
+            for (name, g) in object("subscriptionGroupTable") {
+                t.add_row([
+                    name.clone(),
+                    cell(g.get("consumeEnable")),
+                    cell(g.get("consumeBroadcastEnable")),
+                    cell(g.get("consumeFromMinEnable")),
+                    cell(g.get("retryQueueNums")),
+                    cell(g.get("retryMaxTimes")),
+                    cell(g.get("brokerId")),
+                    cell(g.get("whichBrokerWhenConsumeSlowly")),
+                    cell(g.get("notifyConsumerIdsChangedEnable")),
+                ]);
+            }
+            t
+        }
+        ConfigShape::DelayOffsets => {
+            let mut t = output::table(["LEVEL", "OFFSET"]);
+            let mut sorted: Vec<_> = object("offsetTable").iter().collect();
+            sorted.sort_by_key(|(l, _)| l.parse::<i64>().unwrap_or(i64::MAX));
+            for (level, offset) in sorted {
+                t.add_row([level.clone(), cell(Some(offset))]);
+            }
+            t
+        }
+        ConfigShape::Unknown => output::table(["VALUE"]),
+    }
+}
+
+fn dump_config(ctx: &Ctx, path: &Path) -> anyhow::Result<()> {
+    let bytes = std::fs::read(path).with_context(|| path.display().to_string())?;
+    let doc = fastjson::parse(&bytes)
+        .with_context(|| format!("{}: not a JSON config file", path.display()))?;
+    let shape = config_shape(&doc, path);
+    match ctx.output {
+        StoreOutput::Json => output::print_json(&doc)?,
+        StoreOutput::Ndjson => println!("{doc}"),
+        StoreOutput::Table if shape == ConfigShape::Unknown => output::print_json(&doc)?,
+        StoreOutput::Table => {
+            println!("{}", config_table(&doc, shape));
+            if let Some(version) = doc.get("dataVersion") {
+                println!("dataVersion: {version}");
+            }
+        }
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// verify and stats
+
+fn scan_progress() -> (Option<ProgressBar>, impl FnMut(u64, u64)) {
+    let bar = progress_bar(false);
+    let handle = bar.clone();
+    let update = move |done: u64, total: u64| {
+        if let Some(bar) = &handle {
+            bar.set_length(total);
+            bar.set_position(done);
+        }
+    };
+    (bar, update)
+}
+
+fn verify(ctx: &Ctx, args: &VerifyArgs) -> anyhow::Result<()> {
+    let (bar, mut update) = scan_progress();
+    let report = verify_store(&ctx.layout, &mut update);
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let report = report?;
+    match ctx.output {
+        StoreOutput::Json => output::print_json(&serde_json::to_value(&report)?)?,
+        StoreOutput::Ndjson => println!("{}", serde_json::to_string(&report)?),
+        StoreOutput::Table => {
+            let cl = &report.commitlog;
+            let cq = &report.consume_queues;
+            let ix = &report.index;
+            let mut t = output::table(["PART", "CHECK", "RESULT"]);
+            let mut row = |part: &str, check: &str, result: String| {
+                t.add_row([part.to_string(), check.to_string(), result]);
+            };
+            let size = |s: Option<u64>| s.map_or("-".into(), |s| s.to_string());
+            row(
+                "commitlog",
+                "files (file size)",
+                format!("{} ({})", cl.files, size(cl.file_size)),
+            );
+            row(
+                "commitlog",
+                "offsets: first / valid end / file end",
+                format!("{} / {} / {}", cl.min_offset, cl.valid_end, cl.file_end),
+            );
+            row(
+                "commitlog",
+                "messages (bytes)",
+                format!("{} ({})", cl.messages, cl.message_bytes),
+            );
+            row("commitlog", "CRC errors", cl.crc_errors.to_string());
+            row(
+                "commitlog",
+                "recovery stops at",
+                cl.recovery_stops_at.map_or("-".into(), |o| o.to_string()),
+            );
+            row(
+                "commitlog",
+                "trailing non-zero bytes",
+                cl.trailing_nonzero_bytes.to_string(),
+            );
+            row(
+                "consumequeue",
+                "topics / queues / files (file size)",
+                format!(
+                    "{} / {} / {} ({})",
+                    cq.topics,
+                    cq.queues,
+                    cq.files,
+                    size(cq.file_size)
+                ),
+            );
+            row(
+                "consumequeue",
+                "entries: checked / expired / pre-fill",
+                format!(
+                    "{}: {} / {} / {}",
+                    cq.entries, cq.checked, cq.expired, cq.pre_fill
+                ),
+            );
+            row("consumequeue", "bad entries", cq.bad_entries.to_string());
+            let geometry = ix.geometry.map_or("-".into(), |g| {
+                format!("{} slots, {} entries", g.hash_slot_num, g.index_num)
+            });
+            row(
+                "index",
+                "files (geometry)",
+                format!("{} ({geometry})", ix.files),
+            );
+            row(
+                "index",
+                "entries / used slots",
+                format!("{} / {}", ix.entries, ix.used_slots),
+            );
+            row(
+                "index",
+                "bad files",
+                match &ix.skipped {
+                    Some(why) => format!("not checked: {why}"),
+                    None => ix.bad_files.to_string(),
+                },
+            );
+            row(
+                "store",
+                "result",
+                if report.is_clean() {
+                    "OK".into()
+                } else {
+                    format!("{} problem(s)", report.problem_count)
+                },
+            );
+            println!("{t}");
+            if !report.is_clean() {
+                let mut p = output::table(["AREA", "FILE", "AT", "PROBLEM"]);
+                for problem in report.problems.iter().take(args.max_problems) {
+                    p.add_row([
+                        problem.area.label().to_string(),
+                        problem.file.display().to_string(),
+                        format!("{} {}", problem.unit.label(), problem.offset),
+                        problem.what.clone(),
+                    ]);
+                }
+                println!("{p}");
+                let listed = report.problems.len().min(args.max_problems) as u64;
+                if report.problem_count > listed {
+                    println!(
+                        "… and {} more (--max-problems N, or -o json for up to \
+                         {MAX_REPORTED_PROBLEMS})",
+                        report.problem_count - listed
+                    );
+                }
+            }
+        }
+    }
+    if let Some(first) = report.problems.first() {
+        bail!(
+            "store {} failed verification: {} problem(s); the first: {first}",
+            report.root.display(),
+            report.problem_count
+        );
+    }
+    Ok(())
+}
+
+fn stats(ctx: &Ctx) -> anyhow::Result<()> {
+    let (bar, mut update) = scan_progress();
+    let report = store_stats(&ctx.layout, &mut update);
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let report = report?;
+    match ctx.output {
+        StoreOutput::Json => output::print_json(&serde_json::to_value(&report)?)?,
+        StoreOutput::Ndjson => println!("{}", serde_json::to_string(&report)?),
+        StoreOutput::Table => {
+            let mut t = output::table([
+                "TOPIC",
+                "QUEUE",
+                "MESSAGES",
+                "BYTES",
+                "MIN QOFFSET",
+                "MAX QOFFSET",
+                "FIRST STORE TIME",
+                "LAST STORE TIME",
+            ]);
+            let opt = |v: Option<i64>| v.map_or("-".into(), |v| v.to_string());
+            for q in &report.queues {
+                t.add_row([
+                    q.topic.clone(),
+                    q.queue_id.to_string(),
+                    q.messages.to_string(),
+                    q.bytes.to_string(),
+                    opt(q.min_queue_offset),
+                    opt(q.max_queue_offset),
+                    human_time(q.first_store_timestamp),
+                    human_time(q.last_store_timestamp),
+                ]);
+            }
+            println!("{t}");
+            println!(
+                "{} messages ({} bytes) in {} topics / {} queues; CommitLog {} files, offsets \
+                 {}..{}{}",
+                report.messages,
+                report.message_bytes,
+                report.topics,
+                report.queues.len(),
+                report.commitlog_files,
+                report.min_offset,
+                report.max_offset,
+                if report.corrupt_records > 0 {
+                    format!(
+                        "; {} invalid records (run 'rmq store verify')",
+                        report.corrupt_records
+                    )
+                } else {
+                    String::new()
+                }
+            );
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_shapes_are_told_by_content() {
+        let p = Path::new("x.json");
+        let doc = |s: &str| fastjson::parse(s.as_bytes()).unwrap();
+        assert_eq!(
+            config_shape(&doc(r#"{"topicConfigTable":{}}"#), p),
+            ConfigShape::Topics
+        );
+        assert_eq!(
+            config_shape(&doc(r#"{"offsetTable":{"T@G":{0:1}}}"#), p),
+            ConfigShape::ConsumerOffsets
+        );
+        assert_eq!(
+            config_shape(&doc(r#"{"offsetTable":{1:5,2:0}}"#), p),
+            ConfigShape::DelayOffsets
+        );
+        assert_eq!(
+            config_shape(&doc(r#"{"offsetTable":{}}"#), Path::new("delayOffset.json")),
+            ConfigShape::DelayOffsets
+        );
+        assert_eq!(config_shape(&doc("{}"), p), ConfigShape::Unknown);
+        assert_eq!(perm_text(Some(&json!(6))), "6 (RW-)");
+    }
+
+    #[test]
+    fn cells_are_cut_and_escaped() {
+        let mut s = String::new();
+        let mut w = CellWriter {
+            out: &mut s,
+            room: 4,
+            cut: false,
+        };
+        assert!(write!(w, "a\nbcdef").is_err());
+        assert!(w.cut);
+        assert_eq!(s, "a\\nb");
+        assert_eq!(human_time(0), "-");
+    }
+}

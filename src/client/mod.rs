@@ -1,0 +1,258 @@
+//! The client side of RocketMQ for tools: [`MqClient`] talks to name servers (routes, cluster
+//! info, KV, write permission) and brokers (admin requests, offsets, lookups, sends and pulls).
+//! It works the same against rmq daemons and Java 4.9.x servers; the CLI and `rmq perf` are
+//! built on it.
+
+mod admin;
+mod messaging;
+pub mod perf;
+
+pub use messaging::{publish_queues, subscribe_queues, PullOutcome, QueueAddr, SendOutcome};
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use thiserror::Error;
+
+use crate::net::{ClientOptions, NetError, RemotingClient};
+use crate::protocol::body::{BrokerData, ClusterInfo, TopicList, TopicRouteData};
+use crate::protocol::header::GetRouteInfoRequestHeader;
+use crate::protocol::{
+    CommandHeader, ExtFields, ProtocolError, RemotingCommand, RequestCode, ResponseCode,
+    SerializeType,
+};
+
+#[derive(Debug, Error)]
+pub enum ClientError {
+    #[error("no name server address: pass -n/--namesrv or set NAMESRV_ADDR")]
+    NoNamesrv,
+    #[error(transparent)]
+    Net(#[from] NetError),
+    #[error("{addr} answered {code}: {remark}")]
+    Refused {
+        addr: String,
+        code: ResponseCode,
+        remark: String,
+    },
+    #[error("no route for topic {0}: create it with 'rmq topic create -t {0} -c CLUSTER'")]
+    NoRoute(String),
+    #[error("bad answer from {addr}: {source}")]
+    Protocol { addr: String, source: ProtocolError },
+    #[error("{0}")]
+    Other(String),
+}
+
+impl ClientError {
+    /// The response code, when a server refused the request.
+    pub fn code(&self) -> Option<ResponseCode> {
+        match self {
+            ClientError::Refused { code, .. } => Some(*code),
+            _ => None,
+        }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, ClientError>;
+
+/// A client of name servers and brokers.
+pub struct MqClient {
+    remoting: Arc<RemotingClient>,
+    namesrv: Vec<String>,
+    timeout: Duration,
+    /// Which name server to try first (rotates on failure).
+    preferred: AtomicUsize,
+}
+
+impl MqClient {
+    /// `namesrv` is `host:port;host:port` or a list; `timeout` bounds each request.
+    pub fn new(namesrv: &[String], timeout: Duration, serialize_type: SerializeType) -> Self {
+        MqClient {
+            remoting: Arc::new(RemotingClient::new(ClientOptions {
+                serialize_type,
+                ..Default::default()
+            })),
+            namesrv: namesrv
+                .iter()
+                .flat_map(|s| s.split(';'))
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+                .collect(),
+            timeout,
+            preferred: AtomicUsize::new(0),
+        }
+    }
+
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    pub fn namesrv_addrs(&self) -> &[String] {
+        &self.namesrv
+    }
+
+    pub fn remoting(&self) -> &Arc<RemotingClient> {
+        &self.remoting
+    }
+
+    /// Sends to the name servers, one after the other until one answers.
+    pub async fn invoke_namesrv(&self, request: RemotingCommand) -> Result<RemotingCommand> {
+        if self.namesrv.is_empty() {
+            return Err(ClientError::NoNamesrv);
+        }
+        let start = self.preferred.load(Ordering::Relaxed);
+        let mut last = None;
+        for i in 0..self.namesrv.len() {
+            let idx = (start + i) % self.namesrv.len();
+            match self
+                .remoting
+                .invoke(&self.namesrv[idx], request.clone(), self.timeout)
+                .await
+            {
+                Ok(response) => {
+                    self.preferred.store(idx, Ordering::Relaxed);
+                    return Ok(response);
+                }
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(last.map_or(ClientError::NoNamesrv, ClientError::Net))
+    }
+
+    /// Sends to one broker (or name server) address.
+    pub async fn invoke(&self, addr: &str, request: RemotingCommand) -> Result<RemotingCommand> {
+        Ok(self.remoting.invoke(addr, request, self.timeout).await?)
+    }
+
+    /// Sends and requires SUCCESS.
+    pub async fn call(&self, addr: &str, request: RemotingCommand) -> Result<RemotingCommand> {
+        let response = self.invoke(addr, request).await?;
+        expect(addr, response, &[ResponseCode::SUCCESS])
+    }
+
+    /// Sends to the name servers and requires SUCCESS.
+    pub async fn call_namesrv(&self, request: RemotingCommand) -> Result<RemotingCommand> {
+        let response = self.invoke_namesrv(request).await?;
+        expect("name server", response, &[ResponseCode::SUCCESS])
+    }
+
+    /// The route of `topic` (standard JSON, as a 4.9.8 client asks for it).
+    pub async fn route(&self, topic: &str) -> Result<TopicRouteData> {
+        let header = GetRouteInfoRequestHeader {
+            topic: topic.to_string(),
+            accept_standard_json_only: Some(true),
+        };
+        let response = self
+            .invoke_namesrv(request(RequestCode::GET_ROUTEINFO_BY_TOPIC, &header))
+            .await?;
+        if response.response_code() == ResponseCode::TOPIC_NOT_EXIST {
+            return Err(ClientError::NoRoute(topic.to_string()));
+        }
+        let response = expect("name server", response, &[ResponseCode::SUCCESS])?;
+        TopicRouteData::from_json(&response.body).map_err(|source| ClientError::Protocol {
+            addr: "name server".into(),
+            source,
+        })
+    }
+
+    pub async fn cluster_info(&self) -> Result<ClusterInfo> {
+        let response = self
+            .call_namesrv(RemotingCommand::request(
+                RequestCode::GET_BROKER_CLUSTER_INFO,
+                ExtFields::new(),
+            ))
+            .await?;
+        ClusterInfo::from_json(&response.body).map_err(|source| ClientError::Protocol {
+            addr: "name server".into(),
+            source,
+        })
+    }
+
+    pub async fn all_topics(&self) -> Result<TopicList> {
+        let response = self
+            .call_namesrv(RemotingCommand::request(
+                RequestCode::GET_ALL_TOPIC_LIST_FROM_NAMESERVER,
+                ExtFields::new(),
+            ))
+            .await?;
+        TopicList::from_json(&response.body).map_err(|source| ClientError::Protocol {
+            addr: "name server".into(),
+            source,
+        })
+    }
+
+    /// Master brokers of a cluster (or of every cluster with `None`), by broker name.
+    pub async fn masters(&self, cluster: Option<&str>) -> Result<Vec<BrokerData>> {
+        let info = self.cluster_info().await?;
+        let mut out = Vec::new();
+        for (name, data) in &info.broker_addr_table {
+            let in_cluster = match cluster {
+                Some(c) => info
+                    .cluster_addr_table
+                    .get(c)
+                    .is_some_and(|names| names.contains(name)),
+                None => true,
+            };
+            if in_cluster && data.master_addr().is_some() {
+                out.push(data.clone());
+            }
+        }
+        if let Some(c) = cluster {
+            if out.is_empty() {
+                return Err(ClientError::Other(format!(
+                    "cluster {c} has no master broker (known clusters: {})",
+                    info.cluster_addr_table
+                        .keys()
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The master address of broker `name`.
+    pub async fn master_addr(&self, name: &str) -> Result<String> {
+        let info = self.cluster_info().await?;
+        info.broker_addr_table
+            .get(name)
+            .and_then(|b| b.master_addr().map(str::to_string))
+            .ok_or_else(|| ClientError::Other(format!("no master address for broker {name}")))
+    }
+
+    pub async fn shutdown(&self) {
+        self.remoting.shutdown().await;
+    }
+}
+
+/// A request with a typed header.
+pub fn request(code: RequestCode, header: &impl CommandHeader) -> RemotingCommand {
+    RemotingCommand::request(code, header.to_ext_fields())
+}
+
+/// Turns a response outside `ok` into [`ClientError::Refused`].
+pub fn expect(
+    addr: &str,
+    response: RemotingCommand,
+    ok: &[ResponseCode],
+) -> Result<RemotingCommand> {
+    if ok.contains(&response.response_code()) {
+        Ok(response)
+    } else {
+        Err(ClientError::Refused {
+            addr: addr.to_string(),
+            code: response.response_code(),
+            remark: response.remark.unwrap_or_default(),
+        })
+    }
+}
+
+/// Decodes a typed response header, naming the server on failure.
+pub fn header<H: CommandHeader>(addr: &str, response: &RemotingCommand) -> Result<H> {
+    H::from_command(response).map_err(|source| ClientError::Protocol {
+        addr: addr.to_string(),
+        source,
+    })
+}

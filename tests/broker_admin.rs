@@ -1,0 +1,701 @@
+//! The broker's admin requests end to end: `rmq namesrv` + `rmq broker` as real daemons,
+//! driven by the real Java 4.9.8 `mqadmin` (several commands per JVM, see
+//! `tests/java/AdminProbe.java`) with a live Java producer and push consumer, and by rmq's own
+//! remoting client for the codes mqadmin does not cover and for the error answers.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::{Daemon, TempDir};
+use rmq::net::{ClientOptions, Connection, RemotingClient, RequestHandler};
+use rmq::protocol::body::{
+    ClusterInfo, ConsumeFromWhere, ConsumeStats, ConsumeType, ConsumerConnection, ConsumerData,
+    HeartbeatData, KVTable, MessageModel, ResetOffsetBody, SubscriptionData,
+    SubscriptionGroupConfig, SubscriptionGroupWrapper, TopicConfigSerializeWrapper,
+    TopicStatsTable,
+};
+use rmq::protocol::fastjson;
+use rmq::protocol::header::{
+    CreateTopicRequestHeader, GetBrokerConfigResponseHeader, ResetOffsetRequestHeader,
+    SendMessageRequestHeaderV2, UpdateConsumerOffsetRequestHeader,
+};
+use rmq::protocol::{
+    CommandHeader, ExtFields, RemotingCommand, RequestCode, ResponseCode,
+};
+use rmq::store::message;
+
+const T: Duration = Duration::from_secs(10);
+
+// ---------------------------------------------------------------------------------------------
+// Harness
+
+/// A name server and a broker (`broker-a` in `DefaultCluster`) on free ports, the broker
+/// registered.
+struct Cluster {
+    dir: TempDir,
+    namesrv: Daemon,
+    broker: Daemon,
+}
+
+impl Cluster {
+    async fn start(tag: &str) -> Cluster {
+        let dir = TempDir::new(tag);
+        let namesrv = Daemon::namesrv(dir.path());
+        let broker = Daemon::broker(dir.path(), &namesrv.addr, "");
+        let cluster = Cluster {
+            dir,
+            namesrv,
+            broker,
+        };
+        let client = RemotingClient::new(ClientOptions::default());
+        let ns = cluster.namesrv.addr.clone();
+        eventually("broker-a registered", Duration::from_secs(20), || async {
+            let r = call(
+                &client,
+                &ns,
+                RemotingCommand::request(RequestCode::GET_BROKER_CLUSTER_INFO, ExtFields::new()),
+            )
+            .await;
+            r.response_code() == ResponseCode::SUCCESS
+                && ClusterInfo::from_json(&r.body)
+                    .is_ok_and(|c| c.broker_addr_table.contains_key("broker-a"))
+        })
+        .await;
+        cluster
+    }
+
+    fn config_file(&self) -> PathBuf {
+        self.dir.path().join("broker.properties")
+    }
+}
+
+async fn call(client: &RemotingClient, addr: &str, req: RemotingCommand) -> RemotingCommand {
+    client.invoke(addr, req, T).await.expect("server answers")
+}
+
+fn request(code: RequestCode, pairs: &[(&str, &str)]) -> RemotingCommand {
+    let mut ext = ExtFields::new();
+    for (k, v) in pairs {
+        ext.insert(*k, *v);
+    }
+    RemotingCommand::request(code, ext)
+}
+
+fn remark(r: &RemotingCommand) -> &str {
+    r.remark.as_deref().unwrap_or("")
+}
+
+/// Asserts the response code, showing the remark when it differs.
+#[track_caller]
+fn expect(r: &RemotingCommand, code: ResponseCode) {
+    assert_eq!(r.response_code(), code, "remark: {:?}", r.remark);
+}
+
+/// Polls `check` until it holds; panics naming `what` after `limit`.
+async fn eventually<F, Fut>(what: &str, limit: Duration, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + limit;
+    while !check().await {
+        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn json(body: &[u8]) -> serde_json::Value {
+    fastjson::parse(body).expect("JSON body")
+}
+
+fn send_request(topic: &str, queue_id: i32, body: &str) -> RemotingCommand {
+    let props = message::format_properties([("TAGS", "TagA"), ("WAIT", "true")]);
+    let header = SendMessageRequestHeaderV2 {
+        producer_group: "admin_it_producer".into(),
+        topic: topic.into(),
+        default_topic: "TBW102".into(),
+        default_topic_queue_nums: 4,
+        queue_id,
+        sys_flag: 0,
+        born_timestamp: 1,
+        flag: 0,
+        properties: Some(props),
+        ..Default::default()
+    };
+    RemotingCommand::request(RequestCode::SEND_MESSAGE_V2, header.to_ext_fields())
+        .with_body(body.as_bytes().to_vec())
+}
+
+fn create_topic(topic: &str, queues: i32) -> RemotingCommand {
+    let header = CreateTopicRequestHeader {
+        topic: topic.into(),
+        default_topic: "TBW102".into(),
+        read_queue_nums: queues,
+        write_queue_nums: queues,
+        perm: 6,
+        topic_filter_type: "SINGLE_TAG".into(),
+        topic_sys_flag: Some(0),
+        order: false,
+    };
+    RemotingCommand::request(RequestCode::UPDATE_AND_CREATE_TOPIC, header.to_ext_fields())
+}
+
+/// Stands in for a Java consumer: answers what the broker sends a client and records it.
+struct FakeConsumer {
+    seen: Arc<Mutex<Vec<RemotingCommand>>>,
+}
+
+impl RequestHandler for FakeConsumer {
+    async fn handle(&self, _conn: &Connection, request: RemotingCommand) -> Option<RemotingCommand> {
+        self.seen.lock().unwrap().push(request.clone());
+        (request.request_code() == RequestCode::GET_CONSUMER_RUNNING_INFO).then(|| {
+            RemotingCommand::response_to(&request, ResponseCode::SUCCESS)
+                .with_body(&b"{\"properties\":{\"fake\":\"yes\"}}"[..])
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// rmq's client: every admin code, the error answers, and the calls the broker makes to a client
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_codes_and_errors_over_the_wire() {
+    let cluster = Cluster::start("admin-rust").await;
+    let addr = cluster.broker.addr.clone();
+    let client = RemotingClient::new(ClientOptions::default());
+    let c = |req| call(&client, &addr, req);
+
+    // --- topics: create, validation, listing -------------------------------------------------
+    expect(&c(create_topic("AdminT", 2)).await, ResponseCode::SUCCESS);
+    let mut missing = create_topic("AdminT", 2);
+    missing.ext_mut().remove("topic");
+    let r = c(missing).await;
+    expect(&r, ResponseCode::SYSTEM_ERROR);
+    assert!(remark(&r).contains("'topic'"), "{r:?}");
+    let r = c(create_topic("TBW102", 2)).await;
+    expect(&r, ResponseCode::SYSTEM_ERROR);
+    assert_eq!(remark(&r), "The topic[TBW102] is conflict with system topic.");
+    let r = c(create_topic("a b", 2)).await;
+    expect(&r, ResponseCode::SYSTEM_ERROR);
+    assert!(remark(&r).contains("illegal characters"), "{r:?}");
+    let r = c(request(RequestCode::GET_ALL_TOPIC_CONFIG, &[])).await;
+    expect(&r, ResponseCode::SUCCESS);
+    let topics = TopicConfigSerializeWrapper::from_json(&r.body).unwrap();
+    assert_eq!(topics.topic_config_table["AdminT"].write_queue_nums, 2);
+
+    // --- messages, stats, offsets --------------------------------------------------------------
+    for i in 0..3 {
+        expect(&c(send_request("AdminT", 0, &format!("m{i}"))).await, ResponseCode::SUCCESS);
+    }
+    expect(&c(send_request("AdminT", 1, "n0")).await, ResponseCode::SUCCESS);
+    let r = c(request(RequestCode::GET_TOPIC_STATS_INFO, &[("topic", "AdminT")])).await;
+    expect(&r, ResponseCode::SUCCESS);
+    let stats = TopicStatsTable::from_json(&r.body).unwrap();
+    let maxes: Vec<i64> = stats.offset_table.values().map(|o| o.max_offset).collect();
+    assert_eq!(maxes, [3, 1]);
+    assert!(stats.offset_table.values().all(|o| o.last_update_timestamp > 1_600_000_000_000));
+    let r = c(request(RequestCode::GET_TOPIC_STATS_INFO, &[("topic", "Nope")])).await;
+    expect(&r, ResponseCode::TOPIC_NOT_EXIST);
+    assert_eq!(remark(&r), "topic[Nope] not exist");
+
+    let commit = UpdateConsumerOffsetRequestHeader {
+        consumer_group: "AdminG".into(),
+        topic: "AdminT".into(),
+        queue_id: 0,
+        commit_offset: 2,
+        broker_name: None,
+    };
+    let r = c(RemotingCommand::request(RequestCode::UPDATE_CONSUMER_OFFSET, commit.to_ext_fields())).await;
+    expect(&r, ResponseCode::SUCCESS);
+    let consume_stats = |group: &'static str| {
+        let c = &c;
+        async move {
+            let r = c(request(
+                RequestCode::GET_CONSUME_STATS,
+                &[("consumerGroup", group), ("topic", "AdminT")],
+            ))
+            .await;
+            expect(&r, ResponseCode::SUCCESS);
+            ConsumeStats::from_json(&r.body).unwrap()
+        }
+    };
+    let stats = consume_stats("AdminG").await;
+    let q0 = stats.offset_table.iter().find(|(q, _)| q.queue_id == 0).unwrap().1;
+    assert_eq!((q0.broker_offset, q0.consumer_offset), (3, 2));
+    assert!(q0.last_timestamp > 1_600_000_000_000);
+    assert_eq!(stats.total_diff(), 2);
+    let r = c(request(RequestCode::GET_CONSUME_STATS, &[])).await;
+    expect(&r, ResponseCode::SYSTEM_ERROR);
+    assert!(remark(&r).contains("'consumerGroup'"), "{r:?}");
+
+    let r = c(request(RequestCode::QUERY_TOPIC_CONSUME_BY_WHO, &[("topic", "AdminT")])).await;
+    assert_eq!(json(&r.body)["groupList"], serde_json::json!(["AdminG"]));
+    let r = c(request(RequestCode::GET_ALL_CONSUMER_OFFSET, &[])).await;
+    assert_eq!(json(&r.body)["offsetTable"]["AdminT@AdminG"]["0"], 2);
+    let r = c(request(RequestCode::GET_ALL_DELAY_OFFSET, &[])).await;
+    expect(&r, ResponseCode::SUCCESS);
+    assert!(json(&r.body)["offsetTable"].is_object(), "{r:?}");
+
+    let r = c(request(
+        RequestCode::CLONE_GROUP_OFFSET,
+        &[("srcGroup", "AdminG"), ("destGroup", "AdminG2"), ("offline", "true")],
+    ))
+    .await;
+    expect(&r, ResponseCode::SUCCESS);
+    assert_eq!(consume_stats("AdminG2").await, stats);
+
+    let r = c(request(
+        RequestCode::QUERY_CONSUME_TIME_SPAN,
+        &[("topic", "AdminT"), ("group", "AdminG")],
+    ))
+    .await;
+    expect(&r, ResponseCode::SUCCESS);
+    let spans = json(&r.body)["consumeTimeSpanSet"].as_array().unwrap().clone();
+    assert_eq!(spans.len(), 2);
+    assert!(spans[0]["maxTimeStamp"].as_i64().unwrap() >= spans[0]["minTimeStamp"].as_i64().unwrap());
+    assert!(spans[0]["delayTime"].as_i64().unwrap() >= 0);
+
+    let r = c(request(RequestCode::GET_SYSTEM_TOPIC_LIST_FROM_BROKER, &[])).await;
+    let system = json(&r.body)["topicList"].clone();
+    for t in ["TBW102", "DefaultCluster", "broker-a", "SCHEDULE_TOPIC_XXXX"] {
+        assert!(system.as_array().unwrap().iter().any(|v| v == t), "{t}: {system}");
+    }
+
+    let r = c(request(
+        RequestCode::QUERY_CONSUME_QUEUE,
+        &[("topic", "AdminT"), ("queueId", "0"), ("index", "1"), ("count", "10"), ("consumerGroup", "AdminG")],
+    ))
+    .await;
+    expect(&r, ResponseCode::SUCCESS);
+    let cq = json(&r.body);
+    assert_eq!(cq["maxQueueIndex"], 3);
+    assert_eq!(cq["queueData"].as_array().unwrap().len(), 2);
+    assert_eq!(cq["filterData"], "AdminG@AdminT is not online!");
+    let r = c(request(
+        RequestCode::QUERY_CONSUME_QUEUE,
+        &[("topic", "Nope"), ("queueId", "0"), ("index", "0"), ("count", "1")],
+    ))
+    .await;
+    expect(&r, ResponseCode::SYSTEM_ERROR);
+    assert_eq!(remark(&r), "0@Nope is not exist!");
+
+    // Broker-wide stats cover the groups in the subscription group table.
+    let r = c(request(RequestCode::UPDATE_AND_CREATE_SUBSCRIPTIONGROUP, &[])
+        .with_body(SubscriptionGroupConfig::new("AdminG").to_json()))
+    .await;
+    expect(&r, ResponseCode::SUCCESS);
+    let r = c(request(RequestCode::GET_BROKER_CONSUME_STATS, &[("isOrder", "false")])).await;
+    expect(&r, ResponseCode::SUCCESS);
+    let all = json(&r.body);
+    assert_eq!(all["brokerAddr"], addr.as_str());
+    assert_eq!(all["totalDiff"], 2, "{all}");
+    let lists = all["consumeStatsList"].as_array().unwrap();
+    assert!(lists.iter().any(|m| m["AdminG"].as_array().is_some_and(|l| l.len() == 1)), "{all}");
+
+    // --- clients: nobody online yet ------------------------------------------------------------
+    let reset = |group: &str, topic: &str, timestamp: i64, force: bool| {
+        RemotingCommand::request(
+            RequestCode::INVOKE_BROKER_TO_RESET_OFFSET,
+            ResetOffsetRequestHeader {
+                topic: topic.into(),
+                group: group.into(),
+                timestamp,
+                is_force: force,
+            }
+            .to_ext_fields(),
+        )
+    };
+    let r = c(reset("AdminG", "AdminT", 0, true)).await;
+    expect(&r, ResponseCode::CONSUMER_NOT_ONLINE);
+    assert!(remark(&r).starts_with("Consumer not online, so can not reset offset, Group: AdminG Topic: AdminT"), "{r:?}");
+    let r = c(reset("Nobody", "AdminT", 0, true)).await;
+    expect(&r, ResponseCode::SYSTEM_ERROR);
+    assert_eq!(remark(&r), "THe consumer group <Nobody> not exist");
+    let r = c(reset("AdminG", "Nope", 0, true)).await;
+    expect(&r, ResponseCode::SYSTEM_ERROR);
+    assert!(remark(&r).contains("no topic in this broker. topic=Nope"), "{r:?}");
+    let r = c(request(RequestCode::GET_CONSUMER_CONNECTION_LIST, &[("consumerGroup", "AdminG")])).await;
+    expect(&r, ResponseCode::CONSUMER_NOT_ONLINE);
+    assert_eq!(remark(&r), "the consumer group[AdminG] not online");
+    let r = c(request(RequestCode::GET_PRODUCER_CONNECTION_LIST, &[("producerGroup", "NoPG")])).await;
+    expect(&r, ResponseCode::SYSTEM_ERROR);
+    assert_eq!(remark(&r), "the producer group[NoPG] not exist");
+    let r = c(request(
+        RequestCode::GET_CONSUMER_RUNNING_INFO,
+        &[("consumerGroup", "AdminG"), ("clientId", "ghost")],
+    ))
+    .await;
+    expect(&r, ResponseCode::SYSTEM_ERROR);
+    assert_eq!(remark(&r), "The Consumer <AdminG> <ghost> not online");
+
+    // --- a (fake) consumer comes online ----------------------------------------------------------
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let consumer = RemotingClient::with_handler(
+        Arc::new(FakeConsumer { seen: seen.clone() }),
+        ClientOptions::default(),
+    );
+    let heartbeat = HeartbeatData {
+        client_id: "127.0.0.1@fake".into(),
+        producer_data_set: vec![],
+        consumer_data_set: vec![ConsumerData {
+            group_name: "AdminG".into(),
+            consume_type: ConsumeType::ConsumePassively,
+            message_model: MessageModel::Clustering,
+            consume_from_where: ConsumeFromWhere::ConsumeFromFirstOffset,
+            subscription_data_set: vec![SubscriptionData {
+                topic: "AdminT".into(),
+                sub_string: "*".into(),
+                sub_version: 1,
+                ..Default::default()
+            }],
+            unit_mode: false,
+        }],
+    };
+    let hb = RemotingCommand::request(RequestCode::HEART_BEAT, ExtFields::new()).with_body(heartbeat.to_json());
+    expect(&consumer.invoke(&addr, hb, T).await.unwrap(), ResponseCode::SUCCESS);
+
+    let r = c(request(RequestCode::GET_CONSUMER_CONNECTION_LIST, &[("consumerGroup", "AdminG")])).await;
+    expect(&r, ResponseCode::SUCCESS);
+    let cc = ConsumerConnection::from_json(&r.body).unwrap();
+    assert_eq!(cc.connection_set[0].client_id, "127.0.0.1@fake");
+    assert_eq!(cc.subscription_table["AdminT"].sub_string, "*");
+    assert_eq!(cc.consume_from_where, ConsumeFromWhere::ConsumeFromFirstOffset);
+
+    // Not forced: queue 0 (committed 2) may only move back; queue 1 has no offset yet.
+    let r = c(reset("AdminG", "AdminT", -1, false)).await;
+    expect(&r, ResponseCode::SUCCESS);
+    let table = ResetOffsetBody::from_json(&r.body).unwrap().offset_table;
+    let by_queue: BTreeMap<i32, i64> = table.iter().map(|(q, o)| (q.queue_id, *o)).collect();
+    assert_eq!(by_queue, BTreeMap::from([(0, 2), (1, 1)]));
+    // Forced to the beginning: the client is told and the broker's offsets move too.
+    let r = c(reset("AdminG", "AdminT", 0, true)).await;
+    expect(&r, ResponseCode::SUCCESS);
+    let table = ResetOffsetBody::from_json(&r.body).unwrap().offset_table;
+    assert!(table.values().all(|&o| o == 0), "{table:?}");
+    eventually("the reset pushed to the client", T, || {
+        let seen = seen.clone();
+        async move {
+            seen.lock().unwrap().iter().any(|r| {
+                r.request_code() == RequestCode::RESET_CONSUMER_CLIENT_OFFSET
+                    && r.ext("timestamp") == Some("0")
+                    && ResetOffsetBody::from_json(&r.body).is_ok_and(|b| b.offset_table.len() == 2)
+            })
+        }
+    })
+    .await;
+    let stats = consume_stats("AdminG").await;
+    assert!(stats.offset_table.values().all(|o| o.consumer_offset == 0), "{stats:?}");
+
+    let r = c(request(
+        RequestCode::GET_CONSUMER_RUNNING_INFO,
+        &[("consumerGroup", "AdminG"), ("clientId", "127.0.0.1@fake"), ("jstackEnable", "false")],
+    ))
+    .await;
+    expect(&r, ResponseCode::SUCCESS);
+    assert_eq!(json(&r.body)["properties"]["fake"], "yes");
+    consumer.shutdown().await;
+
+    // --- subscription groups ---------------------------------------------------------------------
+    let group = SubscriptionGroupConfig {
+        retry_max_times: 3,
+        ..SubscriptionGroupConfig::new("AdminSubG")
+    };
+    let r = c(request(RequestCode::UPDATE_AND_CREATE_SUBSCRIPTIONGROUP, &[]).with_body(group.to_json())).await;
+    expect(&r, ResponseCode::SUCCESS);
+    let groups = |c: RemotingCommand| SubscriptionGroupWrapper::from_json(&c.body).unwrap();
+    let all = groups(c(request(RequestCode::GET_ALL_SUBSCRIPTIONGROUP_CONFIG, &[])).await);
+    assert_eq!(all.subscription_group_table["AdminSubG"].retry_max_times, 3);
+    let r = c(request(RequestCode::UPDATE_AND_CREATE_SUBSCRIPTIONGROUP, &[]).with_body(&b"{oops"[..])).await;
+    expect(&r, ResponseCode::SYSTEM_ERROR);
+    let r = c(request(RequestCode::DELETE_SUBSCRIPTIONGROUP, &[("groupName", "AdminSubG")])).await;
+    expect(&r, ResponseCode::SUCCESS);
+    let r = c(request(RequestCode::DELETE_SUBSCRIPTIONGROUP, &[("groupName", "AdminG2"), ("removeOffset", "true")])).await;
+    expect(&r, ResponseCode::SUCCESS);
+    let all = groups(c(request(RequestCode::GET_ALL_SUBSCRIPTIONGROUP_CONFIG, &[])).await);
+    assert!(!all.subscription_group_table.contains_key("AdminSubG"));
+    let r = c(request(RequestCode::GET_ALL_CONSUMER_OFFSET, &[])).await;
+    assert!(json(&r.body)["offsetTable"].get("AdminT@AdminG2").is_none(), "offsets of a removed group stay");
+
+    // --- broker config -------------------------------------------------------------------------
+    let get_config = || async {
+        let r = c(request(RequestCode::GET_BROKER_CONFIG, &[])).await;
+        expect(&r, ResponseCode::SUCCESS);
+        let version = GetBrokerConfigResponseHeader::from_command(&r).unwrap().version;
+        let text = String::from_utf8(r.body.to_vec()).unwrap();
+        (json(version.as_bytes())["counter"].as_i64().unwrap(), text)
+    };
+    let (v0, text) = get_config().await;
+    assert!(text.lines().any(|l| l == "brokerName=broker-a"), "{text}");
+    assert!(text.lines().any(|l| l == "flushDiskType=ASYNC_FLUSH"), "{text}");
+    for key in ["brokerConfigPath", "rocketmqHome", "configBlackList"] {
+        let r = c(request(RequestCode::UPDATE_BROKER_CONFIG, &[]).with_body(format!("{key}=/x\n"))).await;
+        expect(&r, ResponseCode::NO_PERMISSION);
+        assert_eq!(remark(&r), "Can not update config in black list.");
+    }
+    let r = c(request(RequestCode::UPDATE_BROKER_CONFIG, &[]).with_body("maxMessageSize=oops\n")).await;
+    expect(&r, ResponseCode::SYSTEM_ERROR);
+    assert!(remark(&r).contains("maxMessageSize"), "{r:?}");
+    let r = c(request(RequestCode::UPDATE_BROKER_CONFIG, &[])
+        .with_body("defaultTopicQueueNums=6\nfileReservedTime=24\n"))
+    .await;
+    expect(&r, ResponseCode::SUCCESS);
+    assert!(remark(&r).contains("fileReservedTime"), "restart notice: {r:?}");
+    let (v1, text) = get_config().await;
+    assert!(v1 > v0, "config version {v0} -> {v1}");
+    assert!(text.lines().any(|l| l == "defaultTopicQueueNums=6"), "{text}");
+    let file = std::fs::read_to_string(cluster.config_file()).unwrap();
+    assert!(file.contains("\ndefaultTopicQueueNums=6\n") && file.contains("\nfileReservedTime=24\n"), "{file}");
+    assert!(file.starts_with("brokerClusterName=DefaultCluster\nbrokerName=broker-a\n"), "{file}");
+
+    // --- runtime info ----------------------------------------------------------------------------
+    let r = c(request(RequestCode::GET_BROKER_RUNTIME_INFO, &[])).await;
+    expect(&r, ResponseCode::SUCCESS);
+    let kv = KVTable::from_json(&r.body).unwrap().table;
+    assert_eq!(kv["brokerVersionDesc"], "V4_9_8");
+    assert_eq!(kv["brokerVersion"], "409");
+    assert_eq!(kv["msgPutTotalTodayNow"], "4");
+    for key in ["putTps", "getTransferedTps", "getTotalTps"] {
+        let parts: Vec<f64> = kv[key].split(' ').map(|p| p.parse().unwrap()).collect();
+        assert_eq!(parts.len(), 3, "{key}: {}", kv[key]);
+    }
+    let ratio: f64 = kv["commitLogDiskRatio"].parse().unwrap();
+    assert!((0.0..=1.0).contains(&ratio));
+    assert!(kv["commitLogMaxOffset"].parse::<i64>().unwrap() > 0);
+    assert!(kv["runtime"].starts_with("[ 0 days, 0 hours, "), "{}", kv["runtime"]);
+    assert!(kv["earliestMessageTimeStamp"].parse::<i64>().unwrap() > 1_600_000_000_000);
+
+    // --- delete, retention, unknown codes -------------------------------------------------------
+    let r = c(request(RequestCode::DELETE_TOPIC_IN_BROKER, &[("topic", "AdminT")])).await;
+    expect(&r, ResponseCode::SUCCESS);
+    let r = c(request(RequestCode::DELETE_TOPIC_IN_BROKER, &[("topic", "SCHEDULE_TOPIC_XXXX")])).await;
+    expect(&r, ResponseCode::SYSTEM_ERROR);
+    let r = c(request(RequestCode::GET_ALL_TOPIC_CONFIG, &[])).await;
+    let topics = TopicConfigSerializeWrapper::from_json(&r.body).unwrap();
+    assert!(!topics.topic_config_table.contains_key("AdminT"));
+    let r = c(request(RequestCode::GET_ALL_CONSUMER_OFFSET, &[])).await;
+    assert!(json(&r.body)["offsetTable"].get("AdminT@AdminG").is_none());
+    assert!(!cluster.dir.path().join("store/consumequeue/AdminT").exists());
+    expect(&c(request(RequestCode::TRIGGER_DELETE_FILES, &[])).await, ResponseCode::SUCCESS);
+    expect(&c(request(RequestCode::DELETE_EXPIRED_COMMITLOG, &[])).await, ResponseCode::SUCCESS);
+    expect(&c(request(RequestCode::CLEAN_UNUSED_TOPIC, &[])).await, ResponseCode::SUCCESS);
+    let r = c(request(RequestCode::VIEW_BROKER_STATS_DATA, &[])).await;
+    expect(&r, ResponseCode::REQUEST_CODE_NOT_SUPPORTED);
+    assert_eq!(remark(&r), " request type 315 not supported");
+    client.shutdown().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The real Java 4.9.8 mqadmin and client
+
+/// `java` with the 4.9.8 jars, the flags Java 17 wants for Netty, a quick-start JIT, and its
+/// home and working directory in `dir` so nothing is written outside the test's directory.
+fn java(lib: &Path, dir: &Path) -> Command {
+    let home = dir.join("rocketmq-home");
+    std::fs::create_dir_all(home.join("conf")).unwrap();
+    std::fs::write(
+        home.join("conf/logback_tools.xml"),
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<configuration>
+  <appender name="STDERR" class="ch.qos.logback.core.ConsoleAppender">
+    <target>System.err</target>
+    <encoder><pattern>%d %-5level %logger{32} - %msg%n</pattern></encoder>
+  </appender>
+  <root level="WARN"><appender-ref ref="STDERR"/></root>
+</configuration>
+"#,
+    )
+    .unwrap();
+    let mut cmd = Command::new("java");
+    cmd.current_dir(dir)
+        .args(["--add-opens", "java.base/java.nio=ALL-UNNAMED"])
+        .args(["--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED"])
+        .args(["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"])
+        .arg("-cp")
+        .arg(format!("{}/*", lib.display()))
+        .arg("-Drocketmq.client.logUseSlf4j=false")
+        .arg(format!("-Duser.home={}", dir.display()))
+        .arg(format!("-Drocketmq.home.dir={}", home.display()))
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/java/AdminProbe.java"));
+    cmd
+}
+
+/// Runs several mqadmin commands in one JVM (bounded); returns each command's output by name,
+/// in order (a name repeats if the command does), plus the whole transcript for messages.
+fn mqadmin(lib: &Path, dir: &Path, namesrv: &str, commands: &[&[&str]]) -> (Vec<(String, String)>, String) {
+    let mut cmd = java(lib, dir);
+    cmd.arg("mqadmin");
+    for (i, c) in commands.iter().enumerate() {
+        if i > 0 {
+            cmd.arg(";;");
+        }
+        cmd.args(*c).args(["-n", namesrv]);
+    }
+    let out_path = dir.join("mqadmin.out");
+    let err_path = dir.join("mqadmin.err");
+    cmd.stdin(Stdio::null())
+        .stdout(std::fs::File::create(&out_path).unwrap())
+        .stderr(std::fs::File::create(&err_path).unwrap());
+    let mut child = cmd.spawn().expect("java runs");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("mqadmin timed out:\n{}", std::fs::read_to_string(&out_path).unwrap_or_default());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = std::fs::read_to_string(&out_path).unwrap();
+    let err = std::fs::read_to_string(&err_path).unwrap();
+    let mut sections = Vec::new();
+    let mut current: Option<(String, String)> = None;
+    for line in out.lines() {
+        if let Some(name) = line.strip_prefix("=== CMD ") {
+            current = Some((name.to_string(), String::new()));
+        } else if line.starts_with("=== END ") {
+            sections.extend(current.take());
+        } else if let Some((_, text)) = current.as_mut() {
+            text.push_str(line);
+            text.push('\n');
+        }
+    }
+    let transcript = format!("{out}\n--- stderr ---\n{err}");
+    assert_eq!(sections.len(), commands.len(), "not every command finished:\n{transcript}");
+    (sections, transcript)
+}
+
+/// The Java producer + push consumer of `AdminProbe serve`, its stdout collected line by line.
+struct Serve {
+    child: Child,
+    lines: Arc<Mutex<Vec<String>>>,
+}
+
+impl Serve {
+    fn start(lib: &Path, dir: &Path, args: &[&str]) -> Serve {
+        let mut cmd = java(lib, dir);
+        cmd.arg("serve")
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(dir.join("serve.err")).unwrap());
+        let mut child = cmd.spawn().expect("java runs");
+        let stdout = child.stdout.take().unwrap();
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let sink = lines.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                sink.lock().unwrap().push(line);
+            }
+        });
+        Serve { child, lines }
+    }
+
+    fn lines(&self) -> Vec<String> {
+        self.lines.lock().unwrap().clone()
+    }
+
+    fn count(&self, prefix: &str) -> usize {
+        self.lines().iter().filter(|l| l.starts_with(prefix)).count()
+    }
+
+    /// Waits (bounded) until a line starting with `prefix` appears `n` times.
+    async fn wait_for(&self, prefix: &str, n: usize, limit: Duration) {
+        let deadline = Instant::now() + limit;
+        while self.count(prefix) < n {
+            assert!(
+                Instant::now() < deadline,
+                "waited for {n} x {prefix:?}; probe said:\n{}",
+                self.lines().join("\n")
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Closes stdin (the probe's signal to shut its clients down) and waits for the exit.
+    fn stop(mut self) -> Vec<String> {
+        drop(self.child.stdin.take());
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while self.child.try_wait().unwrap().is_none() {
+            assert!(Instant::now() < deadline, "probe did not exit");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        std::thread::sleep(Duration::from_millis(200));
+        self.lines()
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn section<'a>(sections: &'a [(String, String)], index: usize, name: &str) -> &'a str {
+    let (n, text) = &sections[index];
+    assert_eq!(n, name);
+    text
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn java_mqadmin_against_the_broker() {
+    let Some(lib) = common::java_lib() else {
+        return;
+    };
+    let cluster = Cluster::start("admin-java").await;
+    let (ns, addr) = (cluster.namesrv.addr.clone(), cluster.broker.addr.clone());
+    let dir = cluster.dir.path().to_path_buf();
+    let run = |commands: Vec<Vec<String>>| {
+        let (lib, dir, ns) = (lib.clone(), dir.clone(), ns.clone());
+        tokio::task::spawn_blocking(move || {
+            let refs: Vec<Vec<&str>> = commands.iter().map(|c| c.iter().map(String::as_str).collect()).collect();
+            let slices: Vec<&[&str]> = refs.iter().map(Vec::as_slice).collect();
+            mqadmin(&lib, &dir, &ns, &slices)
+        })
+    };
+    let cmds = |list: &[&[&str]]| -> Vec<Vec<String>> {
+        list.iter().map(|c| c.iter().map(|s| s.to_string()).collect()).collect()
+    };
+
+    // --- batch 1: create things, read the broker's state and config ----------------------------
+    let (s, all) = run(cmds(&[
+        &["updateTopic", "-c", "DefaultCluster", "-t", "AdminTopic", "-r", "4", "-w", "4"],
+        &["updateSubGroup", "-c", "DefaultCluster", "-g", "AdminGroup"],
+        &["brokerStatus", "-b", &addr],
+        &["clusterList"],
+        &["getBrokerConfig", "-b", &addr],
+        &["updateBrokerConfig", "-b", &addr, "-k", "flushConsumerOffsetInterval", "-v", "6000"],
+        &["updateBrokerConfig", "-b", &addr, "-k", "brokerConfigPath", "-v", "/tmp/x"],
+    ]))
+    .await
+    .unwrap();
+    println!("{all}");
+    let out = section(&s, 0, "updateTopic");
+    assert!(out.contains(&format!("create topic to {addr} success.")), "{all}");
+    let out = section(&s, 1, "updateSubGroup");
+    assert!(out.contains(&format!("create subscription group to {addr} success.")), "{all}");
+    let out = section(&s, 2, "brokerStatus");
+    assert!(out.lines().any(|l| l.starts_with("brokerVersionDesc") && l.ends_with(": V4_9_8")), "{all}");
+    assert!(out.lines().any(|l| l.starts_with("putTps")), "{all}");
+    let out = section(&s, 3, "clusterList");
+    let row = out.lines().find(|l| l.starts_with("DefaultCluster")).unwrap_or_else(|| panic!("{all}"));
+    assert!(row.contains("broker-a") && row.contains(&addr) && row.contains("V4_9_8"), "{row}");
+    assert!(!out.contains("Exception"), "{all}");
+    let out = section(&s, 4, "getBrokerConfig");
+    assert!(out.lines().any(|l| l.starts_with("brokerName") && l.trim_end().ends_with("broker-a")), "{all}");
+    let out = section(&s, 5, "updateBrokerConfig");
+    assert!(out.contains("update broker config success"), "{all}");
+    let out = section(&s, 6, "updateBrokerConfig");
+    assert!(!out.contains("update broker config success"), "{all}");
+    assert!(all.contains("Can not update config in black list."), "{all}");
+    let file = std::fs::read_to_string(cluster.config_file()).unwrap();
+    assert!(file.lines().any(|l| l == "flushConsumerOffsetInterval=6000"), "{file}");
+    assert!(file.lines().any(|l| l == "brokerName=broker-a"), "{file}");
+    assert!(!file.contains("brokerConfigPath"), "{file}");
+}
