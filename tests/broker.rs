@@ -93,6 +93,18 @@ fn pull_request(
     expr: &str,
     suspend_ms: i64,
 ) -> RemotingCommand {
+    pull_request_typed(topic, group, queue_id, offset, expr, "TAG", suspend_ms)
+}
+
+fn pull_request_typed(
+    topic: &str,
+    group: &str,
+    queue_id: i32,
+    offset: i64,
+    expr: &str,
+    expression_type: &str,
+    suspend_ms: i64,
+) -> RemotingCommand {
     let mut sys_flag = pull_sys_flag::SUBSCRIPTION;
     if suspend_ms > 0 {
         sys_flag |= pull_sys_flag::SUSPEND;
@@ -108,7 +120,7 @@ fn pull_request(
         suspend_timeout_millis: suspend_ms,
         subscription: Some(expr.into()),
         sub_version: 0,
-        expression_type: Some("TAG".into()),
+        expression_type: Some(expression_type.into()),
         ..Default::default()
     };
     RemotingCommand::request(RequestCode::PULL_MESSAGE, header.to_ext_fields())
@@ -189,6 +201,28 @@ async fn sends_and_tag_filtered_pulls_over_the_wire() {
             .next_begin_offset,
         12
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sql92_subscriptions_filter_on_the_broker() {
+    let cluster = Cluster::start("sql92", "enablePropertyFilter=true");
+    let broker = &cluster.broker.addr;
+    let client = RemotingClient::new(ClientOptions::default());
+    for i in 1..=10 {
+        let a = i.to_string();
+        let color = if i % 2 == 0 { "red" } else { "blue" };
+        let req = send_request("SqlTopic", 0, "T", &format!("m{i}"), &[("a", &a), ("color", color)]);
+        assert_eq!(client.invoke(broker, req, T).await.unwrap().response_code(), ResponseCode::SUCCESS);
+    }
+    let pull = |expr: &str| pull_request_typed("SqlTopic", "sqlg", 0, 0, expr, "SQL92", 0);
+    let r = client.invoke(broker, pull("a > 5 AND color = 'red'"), T).await.unwrap();
+    assert_eq!(r.response_code(), ResponseCode::SUCCESS);
+    let bodies: Vec<Vec<u8>> = decode_records(&r.body).map(|r| r.unwrap().body.to_vec()).collect();
+    assert_eq!(bodies, [b"m6".to_vec(), b"m8".to_vec(), b"m10".to_vec()]);
+    let r = client.invoke(broker, pull("color IN ('green')"), T).await.unwrap();
+    assert_eq!(r.response_code(), ResponseCode::PULL_RETRY_IMMEDIATELY, "nothing matches");
+    let r = client.invoke(broker, pull("a >>> 5"), T).await.unwrap();
+    assert_eq!(r.response_code(), ResponseCode::SUBSCRIPTION_PARSE_FAILED);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -25,9 +25,7 @@ use rmq::protocol::header::{
     CreateTopicRequestHeader, GetBrokerConfigResponseHeader, ResetOffsetRequestHeader,
     SendMessageRequestHeaderV2, UpdateConsumerOffsetRequestHeader,
 };
-use rmq::protocol::{
-    CommandHeader, ExtFields, RemotingCommand, RequestCode, ResponseCode,
-};
+use rmq::protocol::{CommandHeader, ExtFields, RemotingCommand, RequestCode, ResponseCode};
 use rmq::store::message;
 
 const T: Duration = Duration::from_secs(10);
@@ -152,7 +150,11 @@ struct FakeConsumer {
 }
 
 impl RequestHandler for FakeConsumer {
-    async fn handle(&self, _conn: &Connection, request: RemotingCommand) -> Option<RemotingCommand> {
+    async fn handle(
+        &self,
+        _conn: &Connection,
+        request: RemotingCommand,
+    ) -> Option<RemotingCommand> {
         self.seen.lock().unwrap().push(request.clone());
         (request.request_code() == RequestCode::GET_CONSUMER_RUNNING_INFO).then(|| {
             RemotingCommand::response_to(&request, ResponseCode::SUCCESS)
@@ -180,7 +182,10 @@ async fn admin_codes_and_errors_over_the_wire() {
     assert!(remark(&r).contains("'topic'"), "{r:?}");
     let r = c(create_topic("TBW102", 2)).await;
     expect(&r, ResponseCode::SYSTEM_ERROR);
-    assert_eq!(remark(&r), "The topic[TBW102] is conflict with system topic.");
+    assert_eq!(
+        remark(&r),
+        "The topic[TBW102] is conflict with system topic."
+    );
     let r = c(create_topic("a b", 2)).await;
     expect(&r, ResponseCode::SYSTEM_ERROR);
     assert!(remark(&r).contains("illegal characters"), "{r:?}");
@@ -191,16 +196,33 @@ async fn admin_codes_and_errors_over_the_wire() {
 
     // --- messages, stats, offsets --------------------------------------------------------------
     for i in 0..3 {
-        expect(&c(send_request("AdminT", 0, &format!("m{i}"))).await, ResponseCode::SUCCESS);
+        expect(
+            &c(send_request("AdminT", 0, &format!("m{i}"))).await,
+            ResponseCode::SUCCESS,
+        );
     }
-    expect(&c(send_request("AdminT", 1, "n0")).await, ResponseCode::SUCCESS);
-    let r = c(request(RequestCode::GET_TOPIC_STATS_INFO, &[("topic", "AdminT")])).await;
+    expect(
+        &c(send_request("AdminT", 1, "n0")).await,
+        ResponseCode::SUCCESS,
+    );
+    let r = c(request(
+        RequestCode::GET_TOPIC_STATS_INFO,
+        &[("topic", "AdminT")],
+    ))
+    .await;
     expect(&r, ResponseCode::SUCCESS);
     let stats = TopicStatsTable::from_json(&r.body).unwrap();
     let maxes: Vec<i64> = stats.offset_table.values().map(|o| o.max_offset).collect();
     assert_eq!(maxes, [3, 1]);
-    assert!(stats.offset_table.values().all(|o| o.last_update_timestamp > 1_600_000_000_000));
-    let r = c(request(RequestCode::GET_TOPIC_STATS_INFO, &[("topic", "Nope")])).await;
+    assert!(stats
+        .offset_table
+        .values()
+        .all(|o| o.last_update_timestamp > 1_600_000_000_000));
+    let r = c(request(
+        RequestCode::GET_TOPIC_STATS_INFO,
+        &[("topic", "Nope")],
+    ))
+    .await;
     expect(&r, ResponseCode::TOPIC_NOT_EXIST);
     assert_eq!(remark(&r), "topic[Nope] not exist");
 
@@ -211,7 +233,11 @@ async fn admin_codes_and_errors_over_the_wire() {
         commit_offset: 2,
         broker_name: None,
     };
-    let r = c(RemotingCommand::request(RequestCode::UPDATE_CONSUMER_OFFSET, commit.to_ext_fields())).await;
+    let r = c(RemotingCommand::request(
+        RequestCode::UPDATE_CONSUMER_OFFSET,
+        commit.to_ext_fields(),
+    ))
+    .await;
     expect(&r, ResponseCode::SUCCESS);
     let consume_stats = |group: &'static str| {
         let c = &c;
@@ -226,7 +252,12 @@ async fn admin_codes_and_errors_over_the_wire() {
         }
     };
     let stats = consume_stats("AdminG").await;
-    let q0 = stats.offset_table.iter().find(|(q, _)| q.queue_id == 0).unwrap().1;
+    let q0 = stats
+        .offset_table
+        .iter()
+        .find(|(q, _)| q.queue_id == 0)
+        .unwrap()
+        .1;
     assert_eq!((q0.broker_offset, q0.consumer_offset), (3, 2));
     assert!(q0.last_timestamp > 1_600_000_000_000);
     assert_eq!(stats.total_diff(), 2);
@@ -234,7 +265,11 @@ async fn admin_codes_and_errors_over_the_wire() {
     expect(&r, ResponseCode::SYSTEM_ERROR);
     assert!(remark(&r).contains("'consumerGroup'"), "{r:?}");
 
-    let r = c(request(RequestCode::QUERY_TOPIC_CONSUME_BY_WHO, &[("topic", "AdminT")])).await;
+    let r = c(request(
+        RequestCode::QUERY_TOPIC_CONSUME_BY_WHO,
+        &[("topic", "AdminT")],
+    ))
+    .await;
     assert_eq!(json(&r.body)["groupList"], serde_json::json!(["AdminG"]));
     let r = c(request(RequestCode::GET_ALL_CONSUMER_OFFSET, &[])).await;
     assert_eq!(json(&r.body)["offsetTable"]["AdminT@AdminG"]["0"], 2);
@@ -244,7 +279,11 @@ async fn admin_codes_and_errors_over_the_wire() {
 
     let r = c(request(
         RequestCode::CLONE_GROUP_OFFSET,
-        &[("srcGroup", "AdminG"), ("destGroup", "AdminG2"), ("offline", "true")],
+        &[
+            ("srcGroup", "AdminG"),
+            ("destGroup", "AdminG2"),
+            ("offline", "true"),
+        ],
     ))
     .await;
     expect(&r, ResponseCode::SUCCESS);
@@ -256,20 +295,39 @@ async fn admin_codes_and_errors_over_the_wire() {
     ))
     .await;
     expect(&r, ResponseCode::SUCCESS);
-    let spans = json(&r.body)["consumeTimeSpanSet"].as_array().unwrap().clone();
+    let spans = json(&r.body)["consumeTimeSpanSet"]
+        .as_array()
+        .unwrap()
+        .clone();
     assert_eq!(spans.len(), 2);
-    assert!(spans[0]["maxTimeStamp"].as_i64().unwrap() >= spans[0]["minTimeStamp"].as_i64().unwrap());
+    assert!(
+        spans[0]["maxTimeStamp"].as_i64().unwrap() >= spans[0]["minTimeStamp"].as_i64().unwrap()
+    );
     assert!(spans[0]["delayTime"].as_i64().unwrap() >= 0);
 
     let r = c(request(RequestCode::GET_SYSTEM_TOPIC_LIST_FROM_BROKER, &[])).await;
     let system = json(&r.body)["topicList"].clone();
-    for t in ["TBW102", "DefaultCluster", "broker-a", "SCHEDULE_TOPIC_XXXX"] {
-        assert!(system.as_array().unwrap().iter().any(|v| v == t), "{t}: {system}");
+    for t in [
+        "TBW102",
+        "DefaultCluster",
+        "broker-a",
+        "SCHEDULE_TOPIC_XXXX",
+    ] {
+        assert!(
+            system.as_array().unwrap().iter().any(|v| v == t),
+            "{t}: {system}"
+        );
     }
 
     let r = c(request(
         RequestCode::QUERY_CONSUME_QUEUE,
-        &[("topic", "AdminT"), ("queueId", "0"), ("index", "1"), ("count", "10"), ("consumerGroup", "AdminG")],
+        &[
+            ("topic", "AdminT"),
+            ("queueId", "0"),
+            ("index", "1"),
+            ("count", "10"),
+            ("consumerGroup", "AdminG"),
+        ],
     ))
     .await;
     expect(&r, ResponseCode::SUCCESS);
@@ -279,24 +337,40 @@ async fn admin_codes_and_errors_over_the_wire() {
     assert_eq!(cq["filterData"], "AdminG@AdminT is not online!");
     let r = c(request(
         RequestCode::QUERY_CONSUME_QUEUE,
-        &[("topic", "Nope"), ("queueId", "0"), ("index", "0"), ("count", "1")],
+        &[
+            ("topic", "Nope"),
+            ("queueId", "0"),
+            ("index", "0"),
+            ("count", "1"),
+        ],
     ))
     .await;
     expect(&r, ResponseCode::SYSTEM_ERROR);
     assert_eq!(remark(&r), "0@Nope is not exist!");
 
     // Broker-wide stats cover the groups in the subscription group table.
-    let r = c(request(RequestCode::UPDATE_AND_CREATE_SUBSCRIPTIONGROUP, &[])
-        .with_body(SubscriptionGroupConfig::new("AdminG").to_json()))
+    let r = c(
+        request(RequestCode::UPDATE_AND_CREATE_SUBSCRIPTIONGROUP, &[])
+            .with_body(SubscriptionGroupConfig::new("AdminG").to_json()),
+    )
     .await;
     expect(&r, ResponseCode::SUCCESS);
-    let r = c(request(RequestCode::GET_BROKER_CONSUME_STATS, &[("isOrder", "false")])).await;
+    let r = c(request(
+        RequestCode::GET_BROKER_CONSUME_STATS,
+        &[("isOrder", "false")],
+    ))
+    .await;
     expect(&r, ResponseCode::SUCCESS);
     let all = json(&r.body);
     assert_eq!(all["brokerAddr"], addr.as_str());
     assert_eq!(all["totalDiff"], 2, "{all}");
     let lists = all["consumeStatsList"].as_array().unwrap();
-    assert!(lists.iter().any(|m| m["AdminG"].as_array().is_some_and(|l| l.len() == 1)), "{all}");
+    assert!(
+        lists
+            .iter()
+            .any(|m| m["AdminG"].as_array().is_some_and(|l| l.len() == 1)),
+        "{all}"
+    );
 
     // --- clients: nobody online yet ------------------------------------------------------------
     let reset = |group: &str, topic: &str, timestamp: i64, force: bool| {
@@ -313,17 +387,33 @@ async fn admin_codes_and_errors_over_the_wire() {
     };
     let r = c(reset("AdminG", "AdminT", 0, true)).await;
     expect(&r, ResponseCode::CONSUMER_NOT_ONLINE);
-    assert!(remark(&r).starts_with("Consumer not online, so can not reset offset, Group: AdminG Topic: AdminT"), "{r:?}");
+    assert!(
+        remark(&r).starts_with(
+            "Consumer not online, so can not reset offset, Group: AdminG Topic: AdminT"
+        ),
+        "{r:?}"
+    );
     let r = c(reset("Nobody", "AdminT", 0, true)).await;
     expect(&r, ResponseCode::SYSTEM_ERROR);
     assert_eq!(remark(&r), "THe consumer group <Nobody> not exist");
     let r = c(reset("AdminG", "Nope", 0, true)).await;
     expect(&r, ResponseCode::SYSTEM_ERROR);
-    assert!(remark(&r).contains("no topic in this broker. topic=Nope"), "{r:?}");
-    let r = c(request(RequestCode::GET_CONSUMER_CONNECTION_LIST, &[("consumerGroup", "AdminG")])).await;
+    assert!(
+        remark(&r).contains("no topic in this broker. topic=Nope"),
+        "{r:?}"
+    );
+    let r = c(request(
+        RequestCode::GET_CONSUMER_CONNECTION_LIST,
+        &[("consumerGroup", "AdminG")],
+    ))
+    .await;
     expect(&r, ResponseCode::CONSUMER_NOT_ONLINE);
     assert_eq!(remark(&r), "the consumer group[AdminG] not online");
-    let r = c(request(RequestCode::GET_PRODUCER_CONNECTION_LIST, &[("producerGroup", "NoPG")])).await;
+    let r = c(request(
+        RequestCode::GET_PRODUCER_CONNECTION_LIST,
+        &[("producerGroup", "NoPG")],
+    ))
+    .await;
     expect(&r, ResponseCode::SYSTEM_ERROR);
     assert_eq!(remark(&r), "the producer group[NoPG] not exist");
     let r = c(request(
@@ -357,15 +447,26 @@ async fn admin_codes_and_errors_over_the_wire() {
             unit_mode: false,
         }],
     };
-    let hb = RemotingCommand::request(RequestCode::HEART_BEAT, ExtFields::new()).with_body(heartbeat.to_json());
-    expect(&consumer.invoke(&addr, hb, T).await.unwrap(), ResponseCode::SUCCESS);
+    let hb = RemotingCommand::request(RequestCode::HEART_BEAT, ExtFields::new())
+        .with_body(heartbeat.to_json());
+    expect(
+        &consumer.invoke(&addr, hb, T).await.unwrap(),
+        ResponseCode::SUCCESS,
+    );
 
-    let r = c(request(RequestCode::GET_CONSUMER_CONNECTION_LIST, &[("consumerGroup", "AdminG")])).await;
+    let r = c(request(
+        RequestCode::GET_CONSUMER_CONNECTION_LIST,
+        &[("consumerGroup", "AdminG")],
+    ))
+    .await;
     expect(&r, ResponseCode::SUCCESS);
     let cc = ConsumerConnection::from_json(&r.body).unwrap();
     assert_eq!(cc.connection_set[0].client_id, "127.0.0.1@fake");
     assert_eq!(cc.subscription_table["AdminT"].sub_string, "*");
-    assert_eq!(cc.consume_from_where, ConsumeFromWhere::ConsumeFromFirstOffset);
+    assert_eq!(
+        cc.consume_from_where,
+        ConsumeFromWhere::ConsumeFromFirstOffset
+    );
 
     // Not forced: queue 0 (committed 2) may only move back; queue 1 has no offset yet.
     let r = c(reset("AdminG", "AdminT", -1, false)).await;
@@ -390,11 +491,18 @@ async fn admin_codes_and_errors_over_the_wire() {
     })
     .await;
     let stats = consume_stats("AdminG").await;
-    assert!(stats.offset_table.values().all(|o| o.consumer_offset == 0), "{stats:?}");
+    assert!(
+        stats.offset_table.values().all(|o| o.consumer_offset == 0),
+        "{stats:?}"
+    );
 
     let r = c(request(
         RequestCode::GET_CONSUMER_RUNNING_INFO,
-        &[("consumerGroup", "AdminG"), ("clientId", "127.0.0.1@fake"), ("jstackEnable", "false")],
+        &[
+            ("consumerGroup", "AdminG"),
+            ("clientId", "127.0.0.1@fake"),
+            ("jstackEnable", "false"),
+        ],
     ))
     .await;
     expect(&r, ResponseCode::SUCCESS);
@@ -406,52 +514,96 @@ async fn admin_codes_and_errors_over_the_wire() {
         retry_max_times: 3,
         ..SubscriptionGroupConfig::new("AdminSubG")
     };
-    let r = c(request(RequestCode::UPDATE_AND_CREATE_SUBSCRIPTIONGROUP, &[]).with_body(group.to_json())).await;
+    let r = c(
+        request(RequestCode::UPDATE_AND_CREATE_SUBSCRIPTIONGROUP, &[]).with_body(group.to_json()),
+    )
+    .await;
     expect(&r, ResponseCode::SUCCESS);
     let groups = |c: RemotingCommand| SubscriptionGroupWrapper::from_json(&c.body).unwrap();
     let all = groups(c(request(RequestCode::GET_ALL_SUBSCRIPTIONGROUP_CONFIG, &[])).await);
     assert_eq!(all.subscription_group_table["AdminSubG"].retry_max_times, 3);
-    let r = c(request(RequestCode::UPDATE_AND_CREATE_SUBSCRIPTIONGROUP, &[]).with_body(&b"{oops"[..])).await;
+    let r =
+        c(request(RequestCode::UPDATE_AND_CREATE_SUBSCRIPTIONGROUP, &[]).with_body(&b"{oops"[..]))
+            .await;
     expect(&r, ResponseCode::SYSTEM_ERROR);
-    let r = c(request(RequestCode::DELETE_SUBSCRIPTIONGROUP, &[("groupName", "AdminSubG")])).await;
+    let r = c(request(
+        RequestCode::DELETE_SUBSCRIPTIONGROUP,
+        &[("groupName", "AdminSubG")],
+    ))
+    .await;
     expect(&r, ResponseCode::SUCCESS);
-    let r = c(request(RequestCode::DELETE_SUBSCRIPTIONGROUP, &[("groupName", "AdminG2"), ("removeOffset", "true")])).await;
+    let r = c(request(
+        RequestCode::DELETE_SUBSCRIPTIONGROUP,
+        &[("groupName", "AdminG2"), ("removeOffset", "true")],
+    ))
+    .await;
     expect(&r, ResponseCode::SUCCESS);
     let all = groups(c(request(RequestCode::GET_ALL_SUBSCRIPTIONGROUP_CONFIG, &[])).await);
     assert!(!all.subscription_group_table.contains_key("AdminSubG"));
     let r = c(request(RequestCode::GET_ALL_CONSUMER_OFFSET, &[])).await;
-    assert!(json(&r.body)["offsetTable"].get("AdminT@AdminG2").is_none(), "offsets of a removed group stay");
+    assert!(
+        json(&r.body)["offsetTable"].get("AdminT@AdminG2").is_none(),
+        "offsets of a removed group stay"
+    );
 
     // --- broker config -------------------------------------------------------------------------
     let get_config = || async {
         let r = c(request(RequestCode::GET_BROKER_CONFIG, &[])).await;
         expect(&r, ResponseCode::SUCCESS);
-        let version = GetBrokerConfigResponseHeader::from_command(&r).unwrap().version;
+        let version = GetBrokerConfigResponseHeader::from_command(&r)
+            .unwrap()
+            .version;
         let text = String::from_utf8(r.body.to_vec()).unwrap();
         (json(version.as_bytes())["counter"].as_i64().unwrap(), text)
     };
     let (v0, text) = get_config().await;
     assert!(text.lines().any(|l| l == "brokerName=broker-a"), "{text}");
-    assert!(text.lines().any(|l| l == "flushDiskType=ASYNC_FLUSH"), "{text}");
+    assert!(
+        text.lines().any(|l| l == "flushDiskType=ASYNC_FLUSH"),
+        "{text}"
+    );
     for key in ["brokerConfigPath", "rocketmqHome", "configBlackList"] {
-        let r = c(request(RequestCode::UPDATE_BROKER_CONFIG, &[]).with_body(format!("{key}=/x\n"))).await;
+        let r = c(request(RequestCode::UPDATE_BROKER_CONFIG, &[]).with_body(format!("{key}=/x\n")))
+            .await;
         expect(&r, ResponseCode::NO_PERMISSION);
         assert_eq!(remark(&r), "Can not update config in black list.");
     }
-    let r = c(request(RequestCode::UPDATE_BROKER_CONFIG, &[]).with_body("maxMessageSize=oops\n")).await;
+    let r =
+        c(request(RequestCode::UPDATE_BROKER_CONFIG, &[]).with_body("maxMessageSize=oops\n")).await;
     expect(&r, ResponseCode::SYSTEM_ERROR);
     assert!(remark(&r).contains("maxMessageSize"), "{r:?}");
     let r = c(request(RequestCode::UPDATE_BROKER_CONFIG, &[])
         .with_body("defaultTopicQueueNums=6\nfileReservedTime=24\n"))
     .await;
     expect(&r, ResponseCode::SUCCESS);
-    assert!(remark(&r).contains("fileReservedTime"), "restart notice: {r:?}");
+    assert!(
+        remark(&r).contains("fileReservedTime"),
+        "restart notice: {r:?}"
+    );
+    let r = c(request(RequestCode::UPDATE_BROKER_CONFIG, &[]).with_body("noSuchKey=1\n")).await;
+    expect(&r, ResponseCode::SUCCESS);
+    assert_eq!(remark(&r), "unknown keys ignored: noSuchKey");
     let (v1, text) = get_config().await;
+    let port = addr.rsplit(':').next().unwrap();
+    assert!(
+        text.lines().any(|l| l == format!("listenPort={port}")),
+        "{text}"
+    );
     assert!(v1 > v0, "config version {v0} -> {v1}");
-    assert!(text.lines().any(|l| l == "defaultTopicQueueNums=6"), "{text}");
+    assert!(
+        text.lines().any(|l| l == "defaultTopicQueueNums=6"),
+        "{text}"
+    );
     let file = std::fs::read_to_string(cluster.config_file()).unwrap();
-    assert!(file.contains("\ndefaultTopicQueueNums=6\n") && file.contains("\nfileReservedTime=24\n"), "{file}");
-    assert!(file.starts_with("brokerClusterName=DefaultCluster\nbrokerName=broker-a\n"), "{file}");
+    assert!(
+        file.contains("\ndefaultTopicQueueNums=6\n") && file.contains("\nfileReservedTime=24\n"),
+        "{file}"
+    );
+    assert!(!file.contains("noSuchKey"), "{file}");
+    assert!(
+        file.starts_with("brokerClusterName=DefaultCluster\nbrokerName=broker-a\n"),
+        "{file}"
+    );
 
     // --- runtime info ----------------------------------------------------------------------------
     let r = c(request(RequestCode::GET_BROKER_RUNTIME_INFO, &[])).await;
@@ -467,23 +619,48 @@ async fn admin_codes_and_errors_over_the_wire() {
     let ratio: f64 = kv["commitLogDiskRatio"].parse().unwrap();
     assert!((0.0..=1.0).contains(&ratio));
     assert!(kv["commitLogMaxOffset"].parse::<i64>().unwrap() > 0);
-    assert!(kv["runtime"].starts_with("[ 0 days, 0 hours, "), "{}", kv["runtime"]);
+    assert!(
+        kv["runtime"].starts_with("[ 0 days, 0 hours, "),
+        "{}",
+        kv["runtime"]
+    );
     assert!(kv["earliestMessageTimeStamp"].parse::<i64>().unwrap() > 1_600_000_000_000);
 
     // --- delete, retention, unknown codes -------------------------------------------------------
-    let r = c(request(RequestCode::DELETE_TOPIC_IN_BROKER, &[("topic", "AdminT")])).await;
+    let r = c(request(
+        RequestCode::DELETE_TOPIC_IN_BROKER,
+        &[("topic", "AdminT")],
+    ))
+    .await;
     expect(&r, ResponseCode::SUCCESS);
-    let r = c(request(RequestCode::DELETE_TOPIC_IN_BROKER, &[("topic", "SCHEDULE_TOPIC_XXXX")])).await;
+    let r = c(request(
+        RequestCode::DELETE_TOPIC_IN_BROKER,
+        &[("topic", "SCHEDULE_TOPIC_XXXX")],
+    ))
+    .await;
     expect(&r, ResponseCode::SYSTEM_ERROR);
     let r = c(request(RequestCode::GET_ALL_TOPIC_CONFIG, &[])).await;
     let topics = TopicConfigSerializeWrapper::from_json(&r.body).unwrap();
     assert!(!topics.topic_config_table.contains_key("AdminT"));
     let r = c(request(RequestCode::GET_ALL_CONSUMER_OFFSET, &[])).await;
     assert!(json(&r.body)["offsetTable"].get("AdminT@AdminG").is_none());
-    assert!(!cluster.dir.path().join("store/consumequeue/AdminT").exists());
-    expect(&c(request(RequestCode::TRIGGER_DELETE_FILES, &[])).await, ResponseCode::SUCCESS);
-    expect(&c(request(RequestCode::DELETE_EXPIRED_COMMITLOG, &[])).await, ResponseCode::SUCCESS);
-    expect(&c(request(RequestCode::CLEAN_UNUSED_TOPIC, &[])).await, ResponseCode::SUCCESS);
+    assert!(!cluster
+        .dir
+        .path()
+        .join("store/consumequeue/AdminT")
+        .exists());
+    expect(
+        &c(request(RequestCode::TRIGGER_DELETE_FILES, &[])).await,
+        ResponseCode::SUCCESS,
+    );
+    expect(
+        &c(request(RequestCode::DELETE_EXPIRED_COMMITLOG, &[])).await,
+        ResponseCode::SUCCESS,
+    );
+    expect(
+        &c(request(RequestCode::CLEAN_UNUSED_TOPIC, &[])).await,
+        ResponseCode::SUCCESS,
+    );
     let r = c(request(RequestCode::VIEW_BROKER_STATS_DATA, &[])).await;
     expect(&r, ResponseCode::REQUEST_CODE_NOT_SUPPORTED);
     assert_eq!(remark(&r), " request type 315 not supported");
@@ -521,13 +698,21 @@ fn java(lib: &Path, dir: &Path) -> Command {
         .arg("-Drocketmq.client.logUseSlf4j=false")
         .arg(format!("-Duser.home={}", dir.display()))
         .arg(format!("-Drocketmq.home.dir={}", home.display()))
-        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/java/AdminProbe.java"));
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/java/AdminProbe.java"
+        ));
     cmd
 }
 
 /// Runs several mqadmin commands in one JVM (bounded); returns each command's output by name,
 /// in order (a name repeats if the command does), plus the whole transcript for messages.
-fn mqadmin(lib: &Path, dir: &Path, namesrv: &str, commands: &[&[&str]]) -> (Vec<(String, String)>, String) {
+fn mqadmin(
+    lib: &Path,
+    dir: &Path,
+    namesrv: &str,
+    commands: &[&[&str]],
+) -> (Vec<(String, String)>, String) {
     let mut cmd = java(lib, dir);
     cmd.arg("mqadmin");
     for (i, c) in commands.iter().enumerate() {
@@ -547,7 +732,10 @@ fn mqadmin(lib: &Path, dir: &Path, namesrv: &str, commands: &[&[&str]]) -> (Vec<
         if Instant::now() > deadline {
             let _ = child.kill();
             let _ = child.wait();
-            panic!("mqadmin timed out:\n{}", std::fs::read_to_string(&out_path).unwrap_or_default());
+            panic!(
+                "mqadmin timed out:\n{}",
+                std::fs::read_to_string(&out_path).unwrap_or_default()
+            );
         }
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -566,7 +754,11 @@ fn mqadmin(lib: &Path, dir: &Path, namesrv: &str, commands: &[&[&str]]) -> (Vec<
         }
     }
     let transcript = format!("{out}\n--- stderr ---\n{err}");
-    assert_eq!(sections.len(), commands.len(), "not every command finished:\n{transcript}");
+    assert_eq!(
+        sections.len(),
+        commands.len(),
+        "not every command finished:\n{transcript}"
+    );
     (sections, transcript)
 }
 
@@ -601,7 +793,10 @@ impl Serve {
     }
 
     fn count(&self, prefix: &str) -> usize {
-        self.lines().iter().filter(|l| l.starts_with(prefix)).count()
+        self.lines()
+            .iter()
+            .filter(|l| l.starts_with(prefix))
+            .count()
     }
 
     /// Waits (bounded) until a line starting with `prefix` appears `n` times.
@@ -654,48 +849,359 @@ async fn java_mqadmin_against_the_broker() {
     let run = |commands: Vec<Vec<String>>| {
         let (lib, dir, ns) = (lib.clone(), dir.clone(), ns.clone());
         tokio::task::spawn_blocking(move || {
-            let refs: Vec<Vec<&str>> = commands.iter().map(|c| c.iter().map(String::as_str).collect()).collect();
+            let refs: Vec<Vec<&str>> = commands
+                .iter()
+                .map(|c| c.iter().map(String::as_str).collect())
+                .collect();
             let slices: Vec<&[&str]> = refs.iter().map(Vec::as_slice).collect();
             mqadmin(&lib, &dir, &ns, &slices)
         })
     };
     let cmds = |list: &[&[&str]]| -> Vec<Vec<String>> {
-        list.iter().map(|c| c.iter().map(|s| s.to_string()).collect()).collect()
+        list.iter()
+            .map(|c| c.iter().map(|s| s.to_string()).collect())
+            .collect()
     };
 
     // --- batch 1: create things, read the broker's state and config ----------------------------
     let (s, all) = run(cmds(&[
-        &["updateTopic", "-c", "DefaultCluster", "-t", "AdminTopic", "-r", "4", "-w", "4"],
+        &[
+            "updateTopic",
+            "-c",
+            "DefaultCluster",
+            "-t",
+            "AdminTopic",
+            "-r",
+            "4",
+            "-w",
+            "4",
+        ],
         &["updateSubGroup", "-c", "DefaultCluster", "-g", "AdminGroup"],
         &["brokerStatus", "-b", &addr],
         &["clusterList"],
         &["getBrokerConfig", "-b", &addr],
-        &["updateBrokerConfig", "-b", &addr, "-k", "flushConsumerOffsetInterval", "-v", "6000"],
-        &["updateBrokerConfig", "-b", &addr, "-k", "brokerConfigPath", "-v", "/tmp/x"],
+        &[
+            "updateBrokerConfig",
+            "-b",
+            &addr,
+            "-k",
+            "flushConsumerOffsetInterval",
+            "-v",
+            "6000",
+        ],
+        &[
+            "updateBrokerConfig",
+            "-b",
+            &addr,
+            "-k",
+            "brokerConfigPath",
+            "-v",
+            "/tmp/x",
+        ],
     ]))
     .await
     .unwrap();
     println!("{all}");
     let out = section(&s, 0, "updateTopic");
-    assert!(out.contains(&format!("create topic to {addr} success.")), "{all}");
+    assert!(
+        out.contains(&format!("create topic to {addr} success.")),
+        "{all}"
+    );
     let out = section(&s, 1, "updateSubGroup");
-    assert!(out.contains(&format!("create subscription group to {addr} success.")), "{all}");
+    assert!(
+        out.contains(&format!("create subscription group to {addr} success.")),
+        "{all}"
+    );
     let out = section(&s, 2, "brokerStatus");
-    assert!(out.lines().any(|l| l.starts_with("brokerVersionDesc") && l.ends_with(": V4_9_8")), "{all}");
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("brokerVersionDesc") && l.ends_with(": V4_9_8")),
+        "{all}"
+    );
     assert!(out.lines().any(|l| l.starts_with("putTps")), "{all}");
     let out = section(&s, 3, "clusterList");
-    let row = out.lines().find(|l| l.starts_with("DefaultCluster")).unwrap_or_else(|| panic!("{all}"));
-    assert!(row.contains("broker-a") && row.contains(&addr) && row.contains("V4_9_8"), "{row}");
+    let row = out
+        .lines()
+        .find(|l| l.starts_with("DefaultCluster"))
+        .unwrap_or_else(|| panic!("{all}"));
+    assert!(
+        row.contains("broker-a") && row.contains(&addr) && row.contains("V4_9_8"),
+        "{row}"
+    );
     assert!(!out.contains("Exception"), "{all}");
     let out = section(&s, 4, "getBrokerConfig");
-    assert!(out.lines().any(|l| l.starts_with("brokerName") && l.trim_end().ends_with("broker-a")), "{all}");
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("brokerName") && l.trim_end().ends_with("broker-a")),
+        "{all}"
+    );
     let out = section(&s, 5, "updateBrokerConfig");
     assert!(out.contains("update broker config success"), "{all}");
     let out = section(&s, 6, "updateBrokerConfig");
     assert!(!out.contains("update broker config success"), "{all}");
-    assert!(all.contains("Can not update config in black list."), "{all}");
+    assert!(
+        all.contains("Can not update config in black list."),
+        "{all}"
+    );
     let file = std::fs::read_to_string(cluster.config_file()).unwrap();
-    assert!(file.lines().any(|l| l == "flushConsumerOffsetInterval=6000"), "{file}");
+    assert!(
+        file.lines()
+            .any(|l| l == "flushConsumerOffsetInterval=6000"),
+        "{file}"
+    );
     assert!(file.lines().any(|l| l == "brokerName=broker-a"), "{file}");
     assert!(!file.contains("brokerConfigPath"), "{file}");
+
+    // --- a Java producer and push consumer come online -----------------------------------------
+    let client = RemotingClient::new(ClientOptions::default());
+    eventually("AdminTopic routed by the name server", T, || async {
+        let r = call(
+            &client,
+            &ns,
+            request(
+                RequestCode::GET_ROUTEINFO_BY_TOPIC,
+                &[("topic", "AdminTopic")],
+            ),
+        )
+        .await;
+        r.response_code() == ResponseCode::SUCCESS
+    })
+    .await;
+    let before_sends = rmq_now_ms() - 1000;
+    let count = 8;
+    let count_text = count.to_string();
+    let serve = Serve::start(
+        &lib,
+        &dir,
+        &[
+            &ns,
+            "AdminTopic",
+            "AdminGroup",
+            "AdminProducer",
+            &count_text,
+            "90",
+        ],
+    );
+    serve.wait_for("READY", 1, Duration::from_secs(60)).await;
+    let lines = serve.lines();
+    let client_id = lines
+        .iter()
+        .find_map(|l| l.strip_prefix("CLIENT "))
+        .unwrap()
+        .to_string();
+    let offset_msg_id = lines
+        .iter()
+        .find_map(|l| l.strip_prefix("SENT 0 SEND_OK "))
+        .and_then(|rest| rest.split(' ').nth(1))
+        .unwrap_or_else(|| panic!("{lines:?}"))
+        .to_string();
+    // The probe's consumer commits its offsets every second; wait for them to reach the broker.
+    eventually(
+        "the consumer's offsets committed",
+        Duration::from_secs(20),
+        || async {
+            let r = call(
+                &client,
+                &addr,
+                request(
+                    RequestCode::GET_CONSUME_STATS,
+                    &[("consumerGroup", "AdminGroup"), ("topic", "AdminTopic")],
+                ),
+            )
+            .await;
+            ConsumeStats::from_json(&r.body).is_ok_and(|s| {
+                s.offset_table
+                    .values()
+                    .map(|o| o.consumer_offset)
+                    .sum::<i64>()
+                    == count as i64
+            })
+        },
+    )
+    .await;
+
+    // --- batch 2: while the clients are online ---------------------------------------------------
+    let reset_to = before_sends.to_string();
+    // The reset goes early: the Java client sleeps 10 s inside its reset handling, which then
+    // overlaps the commands after it.
+    let (s, all) = run(cmds(&[
+        &["consumerProgress", "-g", "AdminGroup"],
+        &[
+            "resetOffsetByTime",
+            "-g",
+            "AdminGroup",
+            "-t",
+            "AdminTopic",
+            "-s",
+            &reset_to,
+        ],
+        &[
+            "producerConnection",
+            "-g",
+            "AdminProducer",
+            "-t",
+            "AdminTopic",
+        ],
+        &["consumerConnection", "-g", "AdminGroup"],
+        &["topicStatus", "-t", "AdminTopic"],
+        &["consumerStatus", "-g", "AdminGroup", "-i", &client_id],
+        &[
+            "queryMsgById",
+            "-i",
+            &offset_msg_id,
+            "-g",
+            "AdminGroup",
+            "-d",
+            &client_id,
+        ],
+    ]))
+    .await
+    .unwrap();
+    println!("{all}");
+    let out = section(&s, 0, "consumerProgress");
+    let rows: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with("AdminTopic "))
+        .collect();
+    assert_eq!(rows.len(), 4, "{all}");
+    assert!(out.contains("Diff Total: 0"), "{all}");
+    let out = section(&s, 1, "resetOffsetByTime");
+    assert!(
+        out.contains("rollback consumer offset by specified group[AdminGroup]"),
+        "{all}"
+    );
+    let reset_rows: Vec<&str> = out.lines().filter(|l| l.starts_with("broker-a")).collect();
+    assert_eq!(reset_rows.len(), 4, "{all}");
+    assert!(
+        reset_rows
+            .iter()
+            .all(|l| l.split_whitespace().nth(2) == Some("0")),
+        "{all}"
+    );
+    let out = section(&s, 2, "producerConnection");
+    assert!(
+        out.lines()
+            .any(|l| l.contains("127.0.0.1") && l.contains("JAVA") && l.contains("V4_9_8")),
+        "{all}"
+    );
+    let out = section(&s, 3, "consumerConnection");
+    assert!(
+        out.contains(&client_id) && out.contains("AdminTopic"),
+        "{all}"
+    );
+    assert!(
+        out.contains("CONSUME_PASSIVELY") && out.contains("CLUSTERING"),
+        "{all}"
+    );
+    assert!(out.contains("CONSUME_FROM_FIRST_OFFSET"), "{all}");
+    let out = section(&s, 4, "topicStatus");
+    let maxes: i64 = out
+        .lines()
+        .filter(|l| l.starts_with("broker-a"))
+        .map(|l| l.split_whitespace().nth(3).unwrap().parse::<i64>().unwrap())
+        .sum();
+    assert_eq!(maxes, count as i64, "{all}");
+    let out = section(&s, 5, "consumerStatus");
+    assert!(
+        out.contains("#Consumer Subscription#") && out.contains("AdminTopic"),
+        "{all}"
+    );
+    let out = section(&s, 6, "queryMsgById");
+    assert!(out.contains("consumeResult=CR_SUCCESS"), "{all}");
+    // The broker pushed the reset to the consumer, which consumes everything again.
+    serve
+        .wait_for("GOT ", 2 * count + 1, Duration::from_secs(30))
+        .await;
+    let lines = serve.stop();
+    assert!(
+        lines.iter().any(|l| l.starts_with("CONSUMED ")),
+        "{lines:?}"
+    );
+
+    // --- batch 3: offline group, then clean up ---------------------------------------------------
+    eventually("the consumer gone", T, || async {
+        let r = call(
+            &client,
+            &addr,
+            request(
+                RequestCode::GET_CONSUMER_CONNECTION_LIST,
+                &[("consumerGroup", "AdminGroup")],
+            ),
+        )
+        .await;
+        r.response_code() == ResponseCode::CONSUMER_NOT_ONLINE
+    })
+    .await;
+    let now = (rmq_now_ms() + 1000).to_string();
+    let (s, all) = run(cmds(&[
+        &[
+            "resetOffsetByTime",
+            "-g",
+            "AdminGroup",
+            "-t",
+            "AdminTopic",
+            "-s",
+            &now,
+        ],
+        &["consumerProgress", "-g", "AdminGroup"],
+        &["topicList"],
+        &["deleteSubGroup", "-c", "DefaultCluster", "-g", "AdminGroup"],
+        &["deleteTopic", "-c", "DefaultCluster", "-t", "AdminTopic"],
+        &["topicList"],
+    ]))
+    .await
+    .unwrap();
+    println!("{all}");
+    let out = section(&s, 0, "resetOffsetByTime");
+    // Offline: the broker answers CONSUMER_NOT_ONLINE and mqadmin rewrites the offsets itself.
+    assert!(
+        out.contains("rollback consumer offset by specified consumerGroup[AdminGroup]"),
+        "{all}"
+    );
+    let out = section(&s, 1, "consumerProgress");
+    assert!(out.contains("Diff Total: 0"), "{all}");
+    let listed = |text: &str, topic: &str| text.lines().any(|l| l.trim() == topic);
+    let out = section(&s, 2, "topicList");
+    assert!(
+        listed(out, "AdminTopic") && listed(out, "%RETRY%AdminGroup"),
+        "{all}"
+    );
+    let out = section(&s, 3, "deleteSubGroup");
+    assert!(out.contains(&format!("delete subscription group [AdminGroup] from broker [{addr}] in cluster [DefaultCluster] success.")), "{all}");
+    let out = section(&s, 4, "deleteTopic");
+    assert!(
+        out.contains("delete topic [AdminTopic] from cluster [DefaultCluster] success."),
+        "{all}"
+    );
+    let out = section(&s, 5, "topicList");
+    assert!(
+        !listed(out, "AdminTopic") && !listed(out, "%RETRY%AdminGroup"),
+        "{all}"
+    );
+
+    let r = call(
+        &client,
+        &addr,
+        request(RequestCode::GET_ALL_TOPIC_CONFIG, &[]),
+    )
+    .await;
+    let topics = TopicConfigSerializeWrapper::from_json(&r.body).unwrap();
+    assert!(!topics.topic_config_table.contains_key("AdminTopic"));
+    assert!(!topics.topic_config_table.contains_key("%RETRY%AdminGroup"));
+    let r = call(
+        &client,
+        &addr,
+        request(RequestCode::GET_ALL_SUBSCRIPTIONGROUP_CONFIG, &[]),
+    )
+    .await;
+    let groups = SubscriptionGroupWrapper::from_json(&r.body).unwrap();
+    assert!(!groups.subscription_group_table.contains_key("AdminGroup"));
+    client.shutdown().await;
+}
+
+fn rmq_now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
 }

@@ -766,12 +766,38 @@ fn java_log_summary(log: &str) -> Vec<&str> {
 
 /// The Java broker read the store's config files without falling back to a backup or defaults
 /// (ConfigManager.load logs "load <file> failed" and carries on from `.bak`).
-fn assert_java_loaded_config(log: &str) {
+/// Every `config/*.json` the store holds must show up as "load <path> OK".
+fn assert_java_loaded_config(log: &str, store: &Path) {
     let failed: Vec<&str> = log
         .lines()
         .filter(|l| l.contains("load ") && l.contains("failed"))
         .collect();
     assert!(failed.is_empty(), "Java broker failed to load: {failed:#?}");
+    let config = store.join("config");
+    let mut loaded = Vec::new();
+    for entry in std::fs::read_dir(&config).unwrap().map_while(Result::ok) {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.ends_with(".json") {
+            let line = format!("load {} OK", config.join(&name).display());
+            assert!(log.contains(&line), "no '{line}' in the Java broker's log");
+            loaded.push(name);
+        }
+    }
+    loaded.sort();
+    eprintln!("  Java broker loaded {loaded:?} without falling back to .bak");
+}
+
+/// rmq's WARN / ERROR lines (its stderr log) worth a look after opening a foreign store.
+fn print_rmq_warnings(stderr_log: &Path) {
+    let text = std::fs::read_to_string(stderr_log).unwrap_or_default();
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("WARN") || l.contains("ERROR"))
+        .collect();
+    eprintln!("  rmq broker log: {} WARN/ERROR lines", lines.len());
+    for l in lines {
+        eprintln!("  rmq log: {l}");
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -897,8 +923,10 @@ fn java_store_opens_in_rmq() {
     let ns = ctx.namesrv("ns-rmq");
     let broker = ctx.rmq_broker(&ns.addr);
     check_reader(&ctx, &ns.addr, &broker.addr, &filled);
+    let stderr_log = broker.stderr_log.clone();
     let status = broker.terminate();
     assert!(status.success(), "rmq broker exit: {status}");
+    print_rmq_warnings(&stderr_log);
     eprintln!(
         "java_store_opens_in_rmq: {:.1} s",
         started.elapsed().as_secs_f64()
@@ -936,7 +964,7 @@ fn rmq_store_opens_in_java() {
         log.contains("last shutdown normally"),
         "the Java broker did not take rmq's shutdown as clean"
     );
-    assert_java_loaded_config(&log);
+    assert_java_loaded_config(&log, &ctx.store());
     check_reader(&ctx, &ns.addr, &java.addr, &filled);
     java.stop();
     let log = std::fs::read_to_string(ctx.path().join("java-broker/broker.log")).unwrap();
@@ -989,13 +1017,23 @@ fn crashed_rmq_store_recovers_in_java() {
     for l in java_log_summary(&log) {
         eprintln!("  java log: {l}");
     }
-    assert_java_loaded_config(&log);
+    assert_java_loaded_config(&log, &ctx.store());
     assert_eq!(
         ctx.max_offsets(&java.addr),
         max,
         "max offsets after recovery"
     );
     ctx.check_records(&java.addr, &mut sent);
+    // Abnormal recovery drops index files newer than the checkpoint's indexMsgTimestamp and
+    // re-dispatches the CommitLog from the recovery point: lookups by key must still work.
+    let want: BTreeSet<String> = ["B-body-7".to_string()].into();
+    assert_eq!(ctx.query_key(&java.addr, "key-7"), want);
+    let want: BTreeSet<String> = ["batch-3".to_string()].into();
+    assert_eq!(ctx.query_key(&java.addr, "bkey-3"), want);
+    eprintln!(
+        "  QUERY_MESSAGE at {}: keys found after recovery",
+        java.addr
+    );
     let got = ctx.push(&ns.addr, "portability_crash_group", sent.len());
     assert_received("a new group on the recovering Java broker", &got, &sent);
     java.stop();

@@ -3,8 +3,9 @@
 //! everything) and matched against the ConsumeQueue's tag hash, so a pull returns only matching
 //! messages over the wire.
 
+use super::sql92::{SqlError, SqlExpression};
 use crate::protocol::body::{SubscriptionData, EXPRESSION_TYPE_TAG, SUB_ALL};
-use crate::store::message::java_string_hash;
+use crate::store::message::{java_string_hash, RecordView};
 use crate::store::message_store::MessageFilter;
 
 /// Builds a subscription from a topic and a tag expression.
@@ -48,19 +49,35 @@ pub fn is_tag_type(sub: &SubscriptionData) -> bool {
             .eq_ignore_ascii_case(EXPRESSION_TYPE_TAG)
 }
 
-/// The filter a pull applies: tag hash codes from the ConsumeQueue (Java
-/// `ExpressionMessageFilter.isMatchedByConsumeQueue`).
+/// The filter a pull applies (Java `ExpressionMessageFilter`): tag hash codes from the
+/// ConsumeQueue for tag subscriptions; for SQL92 subscriptions every ConsumeQueue entry passes
+/// and the expression is evaluated on the stored record's properties.
 pub struct TagFilter<'a> {
     sub: Option<&'a SubscriptionData>,
+    sql: Option<SqlExpression>,
 }
 
 impl<'a> TagFilter<'a> {
+    /// A filter for a tag subscription (SQL92 subscriptions go through [`TagFilter::compile`]).
     pub fn new(sub: Option<&'a SubscriptionData>) -> Self {
-        TagFilter { sub }
+        TagFilter { sub, sql: None }
+    }
+
+    /// A filter for any subscription; a SQL92 expression that does not compile is an error.
+    pub fn compile(sub: &'a SubscriptionData) -> Result<Self, SqlError> {
+        let sql = if is_tag_type(sub) { None } else { Some(SqlExpression::compile(&sub.sub_string)?) };
+        Ok(TagFilter { sub: Some(sub), sql })
     }
 }
 
 impl MessageFilter for TagFilter<'_> {
+    fn matches_record(&self, record: &RecordView<'_>) -> bool {
+        match &self.sql {
+            Some(sql) => sql.matches_properties(&record.properties()),
+            None => true,
+        }
+    }
+
     fn matches_tags_code(&self, tags_code: i64) -> bool {
         let Some(sub) = self.sub else { return true };
         if sub.class_filter_mode

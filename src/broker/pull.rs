@@ -54,8 +54,17 @@ impl Broker {
                 header.commit_offset,
             );
         }
+        let filter = match TagFilter::compile(&sub) {
+            Ok(f) => f,
+            Err(e) => {
+                return error(
+                    req,
+                    ResponseCode::SUBSCRIPTION_PARSE_FAILED,
+                    format!("parse the consumer's subscription failed: {} ({e})", sub.sub_string),
+                )
+            }
+        };
         loop {
-            let filter = TagFilter::new(Some(&sub));
             let result = self.store.get_messages(
                 &header.topic,
                 header.queue_id,
@@ -83,7 +92,7 @@ impl Broker {
                     header.queue_id,
                     header.queue_offset,
                     header.max_msg_nums.max(0) as usize,
-                    &TagFilter::new(Some(&sub)),
+                    &filter,
                 );
                 return self.pull_response(req, &header, result);
             }

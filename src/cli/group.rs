@@ -51,7 +51,12 @@ pub struct Target {
     #[arg(short = 'c', long)]
     pub cluster: Option<String>,
     /// One broker: its name (master) or its address host:port.
-    #[arg(short = 'b', long = "broker-addr", visible_alias = "broker", value_name = "BROKER")]
+    #[arg(
+        short = 'b',
+        long = "broker-addr",
+        visible_alias = "broker",
+        value_name = "BROKER"
+    )]
     pub broker: Option<String>,
 }
 
@@ -322,7 +327,10 @@ fn create(args: CreateArgs) -> anyhow::Result<()> {
             }
         }
         if failed > 0 {
-            bail!("group {} was not written on {failed} broker(s); see above", args.group);
+            bail!(
+                "group {} was not written on {failed} broker(s); see above",
+                args.group
+            );
         }
         Ok(())
     })
@@ -420,11 +428,15 @@ fn describe(args: DescribeArgs) -> anyhow::Result<()> {
         let mut connection: Option<ConsumerConnection> = None;
         let mut errors = Vec::new();
         for (name, addr) in &targets {
-            match client.consume_stats(addr, group, args.topic.as_deref()).await {
+            match client
+                .consume_stats(addr, group, args.topic.as_deref())
+                .await
+            {
                 Ok(s) => stats.push((name.clone(), s)),
-                Err(e) if e.code() == Some(ResponseCode::REQUEST_CODE_NOT_SUPPORTED) => errors.push(
-                    format!("{name} ({addr}) does not support GET_CONSUME_STATS: {e}"),
-                ),
+                Err(e) if e.code() == Some(ResponseCode::REQUEST_CODE_NOT_SUPPORTED) => errors
+                    .push(format!(
+                        "{name} ({addr}) does not support GET_CONSUME_STATS: {e}"
+                    )),
                 Err(e) => errors.push(format!("{name} ({addr}): {e}")),
             }
             match client.consumer_connection(addr, group).await {
@@ -432,7 +444,11 @@ fn describe(args: DescribeArgs) -> anyhow::Result<()> {
                     None => connection = Some(c),
                     Some(all) => {
                         for conn in c.connection_set {
-                            if !all.connection_set.iter().any(|x| x.client_id == conn.client_id) {
+                            if !all
+                                .connection_set
+                                .iter()
+                                .any(|x| x.client_id == conn.client_id)
+                            {
                                 all.connection_set.push(conn);
                             }
                         }
@@ -444,7 +460,10 @@ fn describe(args: DescribeArgs) -> anyhow::Result<()> {
             }
         }
         if stats.is_empty() {
-            bail!("no broker answered the progress of group {group}: {}", errors.join("; "));
+            bail!(
+                "no broker answered the progress of group {group}: {}",
+                errors.join("; ")
+            );
         }
         // (topic, broker name, queue id) → offsets.
         let mut queues = BTreeMap::new();
@@ -452,7 +471,10 @@ fn describe(args: DescribeArgs) -> anyhow::Result<()> {
         for (_, s) in &stats {
             tps += s.consume_tps;
             for (mq, o) in &s.offset_table {
-                queues.insert((mq.topic.clone(), mq.broker_name.clone(), mq.queue_id), o.clone());
+                queues.insert(
+                    (mq.topic.clone(), mq.broker_name.clone(), mq.queue_id),
+                    o.clone(),
+                );
             }
         }
         if queues.is_empty() && connection.is_none() {
@@ -467,12 +489,18 @@ fn describe(args: DescribeArgs) -> anyhow::Result<()> {
                 bail!(
                     "group {group} does not exist on {} and has no offsets; create it with \
                      'rmq group create -g {group} -c CLUSTER'",
-                    targets.iter().map(|t| t.0.as_str()).collect::<Vec<_>>().join(", ")
+                    targets
+                        .iter()
+                        .map(|t| t.0.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 );
             }
         }
         let lag = |o: &rmq::protocol::body::OffsetWrapper| {
-            o.broker_offset.saturating_sub(o.consumer_offset.max(0)).max(0)
+            o.broker_offset
+                .saturating_sub(o.consumer_offset.max(0))
+                .max(0)
         };
         let total_broker: i64 = queues.values().map(|o| o.broker_offset).sum();
         let total_consumer: i64 = queues.values().map(|o| o.consumer_offset.max(0)).sum();
@@ -607,7 +635,10 @@ fn delete(args: DeleteArgs) -> anyhow::Result<()> {
             format!(" and its topics {}", topics.join(", "))
         };
         confirm(
-            &format!("Delete subscription group {group}{also} on {}", names.join(", ")),
+            &format!(
+                "Delete subscription group {group}{also} on {}",
+                names.join(", ")
+            ),
             args.yes,
         )?;
         let mut results = Vec::new();

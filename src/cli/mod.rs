@@ -5,7 +5,11 @@ mod broker;
 mod cluster;
 pub mod common;
 mod config;
+mod docs;
+mod group;
+mod message;
 mod namesrv;
+mod offset;
 mod output;
 mod perf;
 mod store;
@@ -30,6 +34,10 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Print shell completions (bash, zsh, fish, elvish, powershell).
+    Completions(docs::CompletionsArgs),
+    /// Print the man page, or write every command's page with --dir.
+    Man(docs::ManArgs),
     /// Measure throughput and latency against a cluster.
     #[command(subcommand)]
     Perf(perf::PerfCommand),
@@ -50,12 +58,34 @@ pub enum Command {
     /// List the brokers of the clusters.
     #[command(subcommand)]
     Cluster(cluster::ClusterCommand),
+    /// Subscription groups: create, list, describe (progress, clients), delete.
+    #[command(subcommand)]
+    Group(group::GroupCommand),
+    /// Consumer offsets: reset to earliest, latest or a time, with dry run and rollback.
+    #[command(subcommand)]
+    Offset(offset::OffsetCommand),
+    /// Messages: send, consume, get by id/key/offset, decode ids.
+    #[command(subcommand)]
+    Message(message::MessageCommand),
     #[command(flatten)]
     TopicAlias(topic::TopicAlias),
     #[command(flatten)]
     ClusterAlias(cluster::ClusterAlias),
     #[command(flatten)]
     BrokerAlias(broker::BrokerAlias),
+    #[command(flatten)]
+    GroupAlias(group::GroupAlias),
+    #[command(flatten)]
+    OffsetAlias(offset::OffsetAlias),
+    #[command(flatten)]
+    MessageAlias(message::MessageAlias),
+}
+
+impl Cli {
+    /// Whether this invocation runs a long-lived server.
+    pub fn is_daemon(&self) -> bool {
+        matches!(self.command, Command::Broker(broker::BrokerCommand::Start(_)) | Command::Namesrv(_))
+    }
 }
 
 /// Logs go to stderr; `RUST_LOG` overrides the level chosen with -v.
@@ -77,6 +107,8 @@ pub fn init_logging(verbose: u8) {
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Broker(cmd) => broker::run(cmd),
+        Command::Completions(args) => docs::completions(args),
+        Command::Man(args) => docs::man(args),
         Command::Perf(cmd) => perf::run(cmd),
         Command::Config(cmd) => config::run(cmd),
         Command::Namesrv(cmd) => namesrv::run(cmd),
@@ -86,5 +118,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::TopicAlias(cmd) => topic::run_alias(cmd),
         Command::ClusterAlias(cmd) => cluster::run_alias(cmd),
         Command::BrokerAlias(cmd) => broker::run_alias(cmd),
+        Command::Group(cmd) => group::run(cmd),
+        Command::Offset(cmd) => offset::run(cmd),
+        Command::Message(cmd) => message::run(cmd),
+        Command::GroupAlias(cmd) => group::run_alias(cmd),
+        Command::OffsetAlias(cmd) => offset::run_alias(cmd),
+        Command::MessageAlias(cmd) => message::run_alias(cmd),
     }
 }

@@ -240,7 +240,11 @@ fn parse_datetime(s: &str) -> Option<i64> {
             .flatten()
     }
     let date = s.get(..10)?;
-    let (y, mo, d) = (num(date.get(..4)?)?, num(date.get(5..7)?)?, num(date.get(8..10)?)?);
+    let (y, mo, d) = (
+        num(date.get(..4)?)?,
+        num(date.get(5..7)?)?,
+        num(date.get(8..10)?)?,
+    );
     if date.as_bytes()[4] != b'-' || date.as_bytes()[7] != b'-' {
         return None;
     }
@@ -254,7 +258,11 @@ fn parse_datetime(s: &str) -> Option<i64> {
     let sep = rest.as_bytes()[0];
     let rest = &rest[1..];
     let hms = rest.get(..8)?;
-    let (h, mi, sec) = (num(hms.get(..2)?)?, num(hms.get(3..5)?)?, num(hms.get(6..8)?)?);
+    let (h, mi, sec) = (
+        num(hms.get(..2)?)?,
+        num(hms.get(3..5)?)?,
+        num(hms.get(6..8)?)?,
+    );
     if hms.as_bytes()[2] != b':' || hms.as_bytes()[5] != b':' || h > 23 || mi > 59 || sec > 60 {
         return None;
     }
@@ -468,7 +476,13 @@ fn default_rollback_path(group: &str, topic: &str) -> PathBuf {
     // Names may hold `%` (retry topics) and `|`: keep file names plain.
     let clean = |s: &str| -> String {
         s.chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .collect()
     };
     PathBuf::from(format!(
@@ -490,8 +504,8 @@ struct SavedOffset {
 fn read_rollback(path: &Path) -> anyhow::Result<(String, String, Vec<SavedOffset>)> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read rollback file {}", path.display()))?;
-    let doc: Value = serde_json::from_str(&text)
-        .with_context(|| format!("{} is not JSON", path.display()))?;
+    let doc: Value =
+        serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))?;
     if doc["kind"] != ROLLBACK_KIND {
         bail!(
             "{} is not an rmq offset rollback file (no \"kind\": \"{ROLLBACK_KIND}\")",
@@ -600,7 +614,10 @@ async fn reset_to(client: &MqClient, args: &ResetArgs) -> anyhow::Result<()> {
     };
     let mut by_broker: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, p) in plans.iter().enumerate() {
-        by_broker.entry(p.queue.broker_addr.clone()).or_default().push(i);
+        by_broker
+            .entry(p.queue.broker_addr.clone())
+            .or_default()
+            .push(i);
     }
     for (addr, idxs) in &by_broker {
         let name = plans[idxs[0]].queue.broker_name.clone();
@@ -618,11 +635,9 @@ async fn reset_to(client: &MqClient, args: &ResetArgs) -> anyhow::Result<()> {
                         .push(format!("{name}: broker refused the online reset ({e}); no consumer is online, offsets written directly"));
                     None
                 }
-                _ => {
-                    return Err(anyhow::Error::new(e).context(format!(
-                        "broker {name} ({addr}) refused to reset the offsets of online group {group}"
-                    )))
-                }
+                _ => return Err(anyhow::Error::new(e).context(format!(
+                    "broker {name} ({addr}) refused to reset the offsets of online group {group}"
+                ))),
             },
         };
         match online {
@@ -702,7 +717,11 @@ async fn restore(client: &MqClient, args: &ResetArgs, file: &Path) -> anyhow::Re
             .await
             .with_context(|| format!("cannot list the consumers of {group} on {name} ({addr})"))?
         {
-            let ids: Vec<&str> = conn.connection_set.iter().map(|c| c.client_id.as_str()).collect();
+            let ids: Vec<&str> = conn
+                .connection_set
+                .iter()
+                .map(|c| c.client_id.as_str())
+                .collect();
             bail!(
                 "group {group} has consumers online on {name} ({}); they would overwrite restored \
                  offsets: stop them and run this again",
@@ -736,7 +755,13 @@ async fn restore(client: &MqClient, args: &ResetArgs, file: &Path) -> anyhow::Re
     for p in plans.iter_mut() {
         let Some(target) = p.target else { continue };
         client
-            .update_consumer_offset(&p.queue.broker_addr, &group, &topic, p.queue.queue_id, target)
+            .update_consumer_offset(
+                &p.queue.broker_addr,
+                &group,
+                &topic,
+                p.queue.queue_id,
+                target,
+            )
             .await
             .with_context(|| {
                 format!(
@@ -776,7 +801,10 @@ async fn verify(client: &MqClient, group: &str, topic: &str, plans: &mut [QueueP
 
 /// Prints the result; an offset that did not read back as written is an error.
 fn finish(mut report: Report<'_>, plans: &[QueuePlan], output: OutputFormat) -> anyhow::Result<()> {
-    let failed: Vec<&QueuePlan> = plans.iter().filter(|p| p.verified() == Some(false)).collect();
+    let failed: Vec<&QueuePlan> = plans
+        .iter()
+        .filter(|p| p.verified() == Some(false))
+        .collect();
     let online_only = failed.iter().all(|p| p.mode == Some("online"));
     if !failed.is_empty() && online_only {
         report.notes.push(format!(
@@ -857,7 +885,14 @@ impl Report<'_> {
             })),
             OutputFormat::Table => {
                 let done = plans.iter().any(|p| p.mode.is_some());
-                let mut header = vec!["Broker", "Queue", "Min", "Max", "Current → Target", "Change"];
+                let mut header = vec![
+                    "Broker",
+                    "Queue",
+                    "Min",
+                    "Max",
+                    "Current → Target",
+                    "Change",
+                ];
                 if done {
                     header.extend(["Mode", "Verified"]);
                 }
@@ -887,7 +922,11 @@ impl Report<'_> {
                     self.group,
                     self.topic,
                     self.to,
-                    if self.dry_run { " (dry run: nothing changed)" } else { "" }
+                    if self.dry_run {
+                        " (dry run: nothing changed)"
+                    } else {
+                        ""
+                    }
                 );
                 println!("{t}");
                 println!(
@@ -908,7 +947,9 @@ impl Report<'_> {
                     println!("Note: {note}");
                 }
                 if let Some(path) = &rollback {
-                    println!("Rollback file: {path} (undo with: rmq offset reset --from-file {path})");
+                    println!(
+                        "Rollback file: {path} (undo with: rmq offset reset --from-file {path})"
+                    );
                 }
                 Ok(())
             }
@@ -924,20 +965,32 @@ mod tests {
     fn parses_points_in_time() {
         assert_eq!(parse_point("earliest"), Ok(Point::Earliest));
         assert_eq!(parse_point("LATEST"), Ok(Point::Latest));
-        assert_eq!(parse_point("1700000000000"), Ok(Point::Time(1_700_000_000_000)));
+        assert_eq!(
+            parse_point("1700000000000"),
+            Ok(Point::Time(1_700_000_000_000))
+        );
         assert_eq!(
             parse_time("2023-11-14T22:13:20Z"),
             Ok(1_700_000_000_000),
             "RFC 3339 UTC"
         );
-        assert_eq!(parse_time("2023-11-15T06:13:20.5+08:00"), Ok(1_700_000_000_500));
+        assert_eq!(
+            parse_time("2023-11-15T06:13:20.5+08:00"),
+            Ok(1_700_000_000_500)
+        );
         let ago = parse_time("-2h").unwrap();
         assert!((now_ms() - 7_200_000 - ago).abs() < 5_000);
         // Local forms round-trip through the local formatter.
         let local = parse_time("2024-02-29#13:14:15:016").unwrap();
         assert_eq!(fmt_time(local), "2024-02-29 13:14:15.016");
         assert_eq!(parse_time("2024-02-29 13:14:15.016"), Ok(local));
-        for bad in ["2024-02-30T00:00:00Z", "yesterday", "2024-01-01T25:00:00Z", "-", "2024-01-01#1"] {
+        for bad in [
+            "2024-02-30T00:00:00Z",
+            "yesterday",
+            "2024-01-01T25:00:00Z",
+            "-",
+            "2024-01-01#1",
+        ] {
             assert!(parse_time(bad).is_err(), "{bad}");
         }
     }

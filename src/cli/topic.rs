@@ -37,7 +37,8 @@ pub enum TopicCommand {
     /// alone. --order on a cluster also records the order configuration
     /// (`brokerName:writeQueues;...`) on every name server, as mqadmin does.
     ///
-    /// JSON (-o json): {"topic", "brokers": [{"brokerName", "brokerAddr", "status"
+    /// JSON (-o json): {"topic", "brokers": [{"brokerName" (null for an unregistered
+    /// --broker-addr), "brokerAddr", "status"
     /// (created|updated|unchanged|exists|failed), "readQueueNums", "writeQueueNums", "perm",
     /// "permString", "order", "changes": [{"field", "old", "new"}], "error"}], "orderConf"
     /// (null unless written)}.

@@ -31,7 +31,11 @@ impl Broker {
     /// The effective config as properties text (`key=value` lines, unescaped, as Java's
     /// `MixAll.properties2String`), with the config's data version in the `version` header.
     pub(super) fn get_broker_config(&self, req: &RemotingCommand) -> RemotingCommand {
-        let body = broker_to_properties(&self.cfg(), &self.store_config).to_plain_string();
+        let mut props = broker_to_properties(&self.cfg(), &self.store_config);
+        // `-p` (or `listenPort=0`) binds a port other than the configured one; report the port
+        // clients actually reach.
+        props.set("listenPort", self.store_host.port().to_string());
+        let body = props.to_plain_string();
         let version = {
             let state = self.admin_state();
             let v = state
@@ -104,12 +108,16 @@ impl Broker {
             .next_version();
 
         let store_keys = MessageStoreConfig::known_keys();
-        let restart_keys: Vec<&str> = props
-            .iter()
-            .map(|(k, _)| k)
-            .filter(|k| store_keys.contains(k))
-            .collect();
-        if !restart_keys.is_empty() && store != self.store_config {
+        let restart_keys: Vec<&str> = if store == self.store_config {
+            Vec::new()
+        } else {
+            props
+                .iter()
+                .map(|(k, _)| k)
+                .filter(|k| store_keys.contains(k))
+                .collect()
+        };
+        if !restart_keys.is_empty() {
             tracing::warn!(
                 keys = ?restart_keys,
                 "store settings changed: saved to the config file, they take effect after a restart"
@@ -155,13 +163,23 @@ impl Broker {
             Some(_) => {}
             None => tracing::warn!("broker started without -c: config update not persisted"),
         }
-        if restart_keys.is_empty() {
+        // Java answers with no remark; ours says what did not take effect (mqadmin ignores a
+        // remark on success, rmq's own tools show it).
+        let mut notes = Vec::new();
+        if !restart_keys.is_empty() {
+            notes.push(format!(
+                "store settings take effect after a restart: {}",
+                restart_keys.join(", ")
+            ));
+        }
+        if !unknown.is_empty() {
+            let names: Vec<&str> = unknown.iter().map(String::as_str).collect();
+            notes.push(format!("unknown keys ignored: {}", names.join(", ")));
+        }
+        if notes.is_empty() {
             ok(req)
         } else {
-            ok(req).with_remark(format!(
-                "saved; takes effect after a restart: {}",
-                restart_keys.join(", ")
-            ))
+            ok(req).with_remark(notes.join("; "))
         }
     }
 
