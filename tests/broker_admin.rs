@@ -843,7 +843,9 @@ async fn java_mqadmin_against_the_broker() {
     let Some(lib) = common::java_lib() else {
         return;
     };
+    let t0 = Instant::now();
     let cluster = Cluster::start("admin-java").await;
+    eprintln!("PHASE started {:?}", t0.elapsed());
     let (ns, addr) = (cluster.namesrv.addr.clone(), cluster.broker.addr.clone());
     let dir = cluster.dir.path().to_path_buf();
     let run = |commands: Vec<Vec<String>>| {
@@ -952,6 +954,7 @@ async fn java_mqadmin_against_the_broker() {
     assert!(file.lines().any(|l| l == "brokerName=broker-a"), "{file}");
     assert!(!file.contains("brokerConfigPath"), "{file}");
 
+    eprintln!("PHASE // --- a Java producer {:?}", t0.elapsed());
     // --- a Java producer and push consumer come online -----------------------------------------
     let client = RemotingClient::new(ClientOptions::default());
     eventually("AdminTopic routed by the name server", T, || async {
@@ -983,6 +986,7 @@ async fn java_mqadmin_against_the_broker() {
         ],
     );
     serve.wait_for("READY", 1, Duration::from_secs(60)).await;
+    eprintln!("PHASE ready {:?}", t0.elapsed());
     let lines = serve.lines();
     let client_id = lines
         .iter()
@@ -1020,6 +1024,7 @@ async fn java_mqadmin_against_the_broker() {
     )
     .await;
 
+    eprintln!("PHASE // --- batch 2: {:?}", t0.elapsed());
     // --- batch 2: while the clients are online ---------------------------------------------------
     let reset_to = before_sends.to_string();
     // The reset goes early: the Java client sleeps 10 s inside its reset handling, which then
@@ -1108,16 +1113,19 @@ async fn java_mqadmin_against_the_broker() {
     );
     let out = section(&s, 6, "queryMsgById");
     assert!(out.contains("consumeResult=CR_SUCCESS"), "{all}");
+    eprintln!("PHASE // The broker pushed the  {:?}", t0.elapsed());
     // The broker pushed the reset to the consumer, which consumes everything again.
     serve
         .wait_for("GOT ", 2 * count + 1, Duration::from_secs(30))
         .await;
+    eprintln!("PHASE let lines = serve.stop(); {:?}", t0.elapsed());
     let lines = serve.stop();
     assert!(
         lines.iter().any(|l| l.starts_with("CONSUMED ")),
         "{lines:?}"
     );
 
+    eprintln!("PHASE // --- batch 3: {:?}", t0.elapsed());
     // --- batch 3: offline group, then clean up ---------------------------------------------------
     eventually("the consumer gone", T, || async {
         let r = call(
@@ -1179,6 +1187,7 @@ async fn java_mqadmin_against_the_broker() {
         "{all}"
     );
 
+    eprintln!("PHASE end {:?}", t0.elapsed());
     let r = call(
         &client,
         &addr,

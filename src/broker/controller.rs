@@ -110,12 +110,17 @@ impl Broker {
         }))
     }
 
-    /// A snapshot of the broker config.
+    /// A snapshot of the broker config (a clone: for admin paths, not per message).
     pub fn cfg(&self) -> BrokerConfig {
         self.config
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .clone()
+    }
+
+    /// Reads the broker config without copying it (the per-message paths).
+    pub fn with_cfg<R>(&self, f: impl FnOnce(&BrokerConfig) -> R) -> R {
+        f(&self.config.read().unwrap_or_else(|p| p.into_inner()))
     }
 
     /// `ip:port` clients use to reach this broker.

@@ -65,8 +65,15 @@ impl<'a> TagFilter<'a> {
 
     /// A filter for any subscription; a SQL92 expression that does not compile is an error.
     pub fn compile(sub: &'a SubscriptionData) -> Result<Self, SqlError> {
-        let sql = if is_tag_type(sub) { None } else { Some(SqlExpression::compile(&sub.sub_string)?) };
-        Ok(TagFilter { sub: Some(sub), sql })
+        let sql = if is_tag_type(sub) {
+            None
+        } else {
+            Some(SqlExpression::compile(&sub.sub_string)?)
+        };
+        Ok(TagFilter {
+            sub: Some(sub),
+            sql,
+        })
     }
 }
 

@@ -36,12 +36,13 @@ impl Broker {
             Err(response) => return response,
         };
         let suspend = allow_suspend && header.sys_flag & pull_sys_flag::SUSPEND != 0;
-        let cfg = self.cfg();
-        let hold = if cfg.long_polling_enable {
-            Duration::from_millis(header.suspend_timeout_millis.max(0) as u64)
-        } else {
-            Duration::from_millis(cfg.short_polling_time_mills.max(0) as u64)
-        };
+        let hold = self.with_cfg(|cfg| {
+            if cfg.long_polling_enable {
+                Duration::from_millis(header.suspend_timeout_millis.max(0) as u64)
+            } else {
+                Duration::from_millis(cfg.short_polling_time_mills.max(0) as u64)
+            }
+        });
         let deadline = Instant::now() + hold;
         // Commit the consumer's offset once, with the first answer.
         let commit = header.sys_flag & pull_sys_flag::COMMIT_OFFSET != 0 && allow_suspend;
@@ -60,7 +61,10 @@ impl Broker {
                 return error(
                     req,
                     ResponseCode::SUBSCRIPTION_PARSE_FAILED,
-                    format!("parse the consumer's subscription failed: {} ({e})", sub.sub_string),
+                    format!(
+                        "parse the consumer's subscription failed: {} ({e})",
+                        sub.sub_string
+                    ),
                 )
             }
         };
@@ -107,7 +111,7 @@ impl Broker {
         result: GetResult,
     ) -> RemotingCommand {
         let code = response_code(&result, header.queue_offset);
-        let suggest = if result.suggest_slave && self.cfg().slave_read_enable {
+        let suggest = if result.suggest_slave && self.with_cfg(|c| c.slave_read_enable) {
             self.metadata
                 .groups
                 .find_or_create(&header.consumer_group)
@@ -148,14 +152,15 @@ impl Broker {
         req: &RemotingCommand,
         header: &PullMessageRequestHeader,
     ) -> Result<SubscriptionData, RemotingCommand> {
-        let cfg = self.cfg();
-        if !perm::is_readable(cfg.broker_permission) {
+        let (broker_permission, enable_property_filter) =
+            self.with_cfg(|c| (c.broker_permission, c.enable_property_filter));
+        if !perm::is_readable(broker_permission) {
             return Err(error(
                 req,
                 ResponseCode::NO_PERMISSION,
                 format!(
                     "the broker[{}] pulling message is forbidden",
-                    cfg.broker_ip1
+                    self.broker_addr()
                 ),
             ));
         }
@@ -235,7 +240,7 @@ impl Broker {
             }
             sub
         };
-        if !is_tag_type(&sub) && !cfg.enable_property_filter {
+        if !is_tag_type(&sub) && !enable_property_filter {
             return Err(error(
                 req,
                 ResponseCode::SYSTEM_ERROR,

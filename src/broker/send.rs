@@ -8,6 +8,24 @@ use super::controller::Broker;
 use super::metadata::perm;
 use crate::net::Connection;
 use crate::protocol::body::{TopicConfig, TopicFilterType};
+
+/// What a send needs to know of its topic (read without cloning the topic config).
+#[derive(Clone, Copy, Debug)]
+struct TopicFacts {
+    write_queue_nums: i32,
+    read_queue_nums: i32,
+    multi_tag: bool,
+}
+
+impl From<&TopicConfig> for TopicFacts {
+    fn from(tc: &TopicConfig) -> Self {
+        TopicFacts {
+            write_queue_nums: tc.write_queue_nums,
+            read_queue_nums: tc.read_queue_nums,
+            multi_tag: tc.topic_filter_type == TopicFilterType::MultiTag,
+        }
+    }
+}
 use crate::protocol::header::{
     ConsumerSendMsgBackRequestHeader, SendMessageRequestHeader, SendMessageRequestHeaderV2,
     SendMessageResponseHeader,
@@ -102,7 +120,7 @@ impl Broker {
         let props_in = header.properties.as_deref().unwrap_or("");
         let wait_store = message::get_property(props_in, property::WAIT) != Some("false");
         let mut sys_flag = header.sys_flag;
-        if topic_config.topic_filter_type == TopicFilterType::MultiTag {
+        if topic_config.multi_tag {
             sys_flag |= sys_flag::MULTI_TAGS;
         }
         let reconsume_times = header.reconsume_times.unwrap_or(0);
@@ -116,7 +134,7 @@ impl Broker {
             return response;
         }
         if message::get_property(props_in, property::TRAN_MSG) == Some("true") {
-            if self.cfg().reject_transaction_message {
+            if self.with_cfg(|c| c.reject_transaction_message) {
                 return error(
                     req,
                     ResponseCode::NO_PERMISSION,
@@ -162,7 +180,7 @@ impl Broker {
         conn: &Connection,
         req: &RemotingCommand,
         header: &SendMessageRequestHeader,
-        topic_config: &TopicConfig,
+        topic_config: &TopicFacts,
         queue_id: i32,
     ) -> RemotingCommand {
         if header.topic.len() > i8::MAX as usize {
@@ -181,7 +199,7 @@ impl Broker {
         message::java_hashmap_order(&mut appended);
         let suffix = message::format_properties(appended.iter().copied());
         let mut sys_flag = header.sys_flag;
-        if topic_config.topic_filter_type == TopicFilterType::MultiTag {
+        if topic_config.multi_tag {
             sys_flag |= sys_flag::MULTI_TAGS;
         }
         let mut items = Vec::new();
@@ -265,26 +283,30 @@ impl Broker {
             queue_offset: oks.first().map_or(0, |ok| ok.queue_offset),
             transaction_id: None,
         };
-        let cfg = self.cfg();
         let mut response =
             RemotingCommand::response_to(req, code).with_ext_fields(header.to_ext_fields());
         let ext = response.ext_mut();
-        ext.insert(property::MSG_REGION, cfg.region_id);
-        ext.insert(property::TRACE_ON, cfg.trace_on.to_string());
+        self.with_cfg(|cfg| {
+            ext.insert(property::MSG_REGION, cfg.region_id.as_str());
+            ext.insert(
+                property::TRACE_ON,
+                if cfg.trace_on { "true" } else { "false" },
+            );
+        });
         response
     }
 
     /// The properties as a 4.9.8 broker stores them: the producer's, minus WAIT, plus CLUSTER,
     /// in Java HashMap order.
     fn stored_properties(&self, props: &str) -> String {
-        let cluster = self.cfg().broker_cluster_name;
-        let mut pairs: Vec<(&str, &str)> = message::properties(props)
-            .filter(|(k, _)| *k != property::WAIT)
-            .collect();
-        pairs.retain(|(k, _)| *k != property::CLUSTER);
-        pairs.push((property::CLUSTER, &cluster));
-        message::java_hashmap_order(&mut pairs);
-        message::format_properties(pairs.iter().copied())
+        self.with_cfg(|cfg| {
+            let mut pairs: Vec<(&str, &str)> = message::properties(props)
+                .filter(|(k, _)| *k != property::WAIT && *k != property::CLUSTER)
+                .collect();
+            pairs.push((property::CLUSTER, &cfg.broker_cluster_name));
+            message::java_hashmap_order(&mut pairs);
+            message::format_properties(pairs.iter().copied())
+        })
     }
 
     /// Common checks of a send (Java `msgCheck`): broker writable, topic exists (created from
@@ -294,9 +316,10 @@ impl Broker {
         conn: &Connection,
         req: &RemotingCommand,
         header: &SendMessageRequestHeader,
-    ) -> Result<TopicConfig, RemotingCommand> {
-        let cfg = self.cfg();
-        if !perm::is_writeable(cfg.broker_permission)
+    ) -> Result<TopicFacts, RemotingCommand> {
+        let (broker_permission, auto_create) =
+            self.with_cfg(|c| (c.broker_permission, c.auto_create_topic_enable));
+        if !perm::is_writeable(broker_permission)
             && self.metadata.topics.is_order_topic(&header.topic)
         {
             return Err(error(
@@ -304,7 +327,7 @@ impl Broker {
                 ResponseCode::NO_PERMISSION,
                 format!(
                     "the broker[{}] sending message is forbidden",
-                    cfg.broker_ip1
+                    self.broker_addr()
                 ),
             ));
         }
@@ -321,7 +344,10 @@ impl Broker {
                 ),
             ));
         }
-        let mut topic_config = self.metadata.topics.get(&header.topic);
+        let mut topic_config = self
+            .metadata
+            .topics
+            .with_topic(&header.topic, |tc| TopicFacts::from(tc));
         if topic_config.is_none() {
             let ensured = self
                 .metadata
@@ -347,7 +373,7 @@ impl Broker {
                 if ensured.created {
                     self.register_now.notify_one();
                 }
-                topic_config = Some(ensured.config);
+                topic_config = Some(TopicFacts::from(&ensured.config));
             }
         }
         let Some(topic_config) = topic_config else {
@@ -357,12 +383,12 @@ impl Broker {
                 format!(
                     "topic[{}] not exist, apply first please! (auto-creation is {} on broker {})",
                     header.topic,
-                    if cfg.auto_create_topic_enable {
+                    if auto_create {
                         "on, but the default topic does not allow it"
                     } else {
                         "off"
                     },
-                    cfg.broker_name
+                    self.with_cfg(|c| c.broker_name.clone())
                 ),
             ));
         };

@@ -266,7 +266,13 @@ impl Printer {
                     let text = BodyText {
                         bytes,
                         encoding: self.body.encoding(),
-                    };
+                    }
+                    .to_string();
+                    // One line per message, whatever the body holds.
+                    let text = text
+                        .replace('\\', "\\\\")
+                        .replace('\n', "\\n")
+                        .replace('\r', "\\r");
                     line.push_str(&format!("  | {text}"));
                 }
                 writeln!(out, "{line}")?;
@@ -545,11 +551,7 @@ pub struct SendArgs {
     #[arg(short = 't', long)]
     pub topic: String,
     /// Message body: text, @FILE, or - (stdin).
-    #[arg(
-        value_name = "BODY",
-        required_unless_present = "body_flag",
-        allow_hyphen_values = true
-    )]
+    #[arg(value_name = "BODY", required_unless_present = "body_flag")]
     pub body: Option<String>,
     /// mqadmin's -p BODY.
     #[arg(
@@ -1626,30 +1628,32 @@ fn decode_id(args: DecodeIdArgs) -> anyhow::Result<()> {
             printer.finish()
         }
         MsgOutput::Table => {
+            // People get the likely reading; -o json has both.
             for v in &values {
-                let mut t = table(["Reading", "Field", "Value"]);
-                let offset_first = v["likely"] == "offset";
-                let mut readings =
-                    vec![("offset id", &v["offsetId"]), ("client id", &v["clientId"])];
-                if !offset_first {
-                    readings.reverse();
+                let (name, fields, keys): (&str, &Value, &[&str]) = if v["likely"] == "offset" {
+                    (
+                        "offset id",
+                        &v["offsetId"],
+                        &["storeHost", "ip", "port", "commitLogOffset"],
+                    )
+                } else {
+                    (
+                        "client id (UNIQ_KEY)",
+                        &v["clientId"],
+                        &["ip", "pid", "processHash", "time", "timestamp", "counter"],
+                    )
+                };
+                let mut t = table(["Field", "Value"]);
+                t.add_row(vec![
+                    "id".to_string(),
+                    v["id"].as_str().unwrap_or_default().to_string(),
+                ]);
+                t.add_row(vec!["kind".to_string(), name.to_string()]);
+                for k in keys {
+                    let val = &fields[*k];
+                    let text = val.as_str().map_or_else(|| val.to_string(), str::to_string);
+                    t.add_row(vec![k.to_string(), text]);
                 }
-                for (i, (name, fields)) in readings.into_iter().enumerate() {
-                    let Some(map) = fields.as_object() else {
-                        continue;
-                    };
-                    let label = if i == 0 {
-                        format!("{name} (likely)")
-                    } else {
-                        format!("{name} (if it were one)")
-                    };
-                    for (j, (k, val)) in map.iter().enumerate() {
-                        let text = val.as_str().map_or_else(|| val.to_string(), str::to_string);
-                        let first = if j == 0 { label.clone() } else { String::new() };
-                        t.add_row(vec![first, k.clone(), text]);
-                    }
-                }
-                println!("{}", v["id"].as_str().unwrap_or_default());
                 println!("{t}");
             }
             Ok(())

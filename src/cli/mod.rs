@@ -41,7 +41,7 @@ pub enum Command {
     /// Measure throughput and latency against a cluster.
     #[command(subcommand)]
     Perf(perf::PerfCommand),
-    /// Run a broker.
+    /// Run or administer brokers.
     #[command(subcommand)]
     Broker(broker::BrokerCommand),
     /// Check and show configuration files.

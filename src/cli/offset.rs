@@ -635,9 +635,11 @@ async fn reset_to(client: &MqClient, args: &ResetArgs) -> anyhow::Result<()> {
                         .push(format!("{name}: broker refused the online reset ({e}); no consumer is online, offsets written directly"));
                     None
                 }
-                _ => return Err(anyhow::Error::new(e).context(format!(
+                _ => {
+                    return Err(anyhow::Error::new(e).context(format!(
                     "broker {name} ({addr}) refused to reset the offsets of online group {group}"
-                ))),
+                )))
+                }
             },
         };
         match online {
@@ -801,6 +803,15 @@ async fn verify(client: &MqClient, group: &str, topic: &str, plans: &mut [QueueP
 
 /// Prints the result; an offset that did not read back as written is an error.
 fn finish(mut report: Report<'_>, plans: &[QueuePlan], output: OutputFormat) -> anyhow::Result<()> {
+    if plans.iter().any(|p| p.mode == Some("online")) {
+        // Java's MQClientInstance.resetOffset drops its queues, sleeps 10 s, then continues
+        // from the pushed offsets; its periodic persist may write the old ones meanwhile.
+        report.notes.push(
+            "online Java consumers switch to the new offsets about 10 s after the push; until \
+             then 'rmq group describe' may show their old offsets"
+                .into(),
+        );
+    }
     let failed: Vec<&QueuePlan> = plans
         .iter()
         .filter(|p| p.verified() == Some(false))

@@ -38,10 +38,9 @@ pub enum TopicCommand {
     /// (`brokerName:writeQueues;...`) on every name server, as mqadmin does.
     ///
     /// JSON (-o json): {"topic", "brokers": [{"brokerName" (null for an unregistered
-    /// --broker-addr), "brokerAddr", "status"
-    /// (created|updated|unchanged|exists|failed), "readQueueNums", "writeQueueNums", "perm",
-    /// "permString", "order", "changes": [{"field", "old", "new"}], "error"}], "orderConf"
-    /// (null unless written)}.
+    /// --broker-addr), "brokerAddr", "status" (created|updated|unchanged|exists|failed),
+    /// "readQueueNums", "writeQueueNums", "perm", "permString", "order", "changes":
+    /// [{"field", "old", "new"}], "error"}], "orderConf" (null unless written)}.
     Create(CreateArgs),
     /// Delete a topic from every master of a cluster and its route from every name server.
     ///

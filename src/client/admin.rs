@@ -15,9 +15,10 @@ use crate::protocol::header::{
     DeleteSubscriptionGroupRequestHeader, DeleteTopicFromNamesrvRequestHeader,
     EarliestMsgStoretimeResponseHeader, GetConsumeStatsRequestHeader,
     GetTopicsByClusterRequestHeader, OffsetResponseHeader, ProducerGroupHeader,
-    QueryConsumerOffsetRequestHeader, QueryMessageRequestHeader, ResetOffsetRequestHeader,
-    SearchOffsetRequestHeader, TopicQueueRequestHeader, TopicRequestHeader,
-    UpdateConsumerOffsetRequestHeader, ViewMessageRequestHeader, WipeWritePermResponseHeader,
+    PutKvConfigRequestHeader, QueryConsumerOffsetRequestHeader, QueryMessageRequestHeader,
+    ResetOffsetRequestHeader, SearchOffsetRequestHeader, TopicQueueRequestHeader,
+    TopicRequestHeader, UpdateConsumerOffsetRequestHeader, ViewMessageRequestHeader,
+    WipeWritePermResponseHeader,
 };
 use crate::protocol::{ExtFields, ProtocolError, RemotingCommand, RequestCode, ResponseCode};
 
@@ -243,6 +244,24 @@ impl MqClient {
 
     /// Removes (wipe) or restores (add) write permission of broker `name` on one name server;
     /// returns how many topics changed.
+    /// Puts a KV config entry on one name server (e.g. `ORDER_TOPIC_CONFIG`).
+    pub async fn put_kv_config(
+        &self,
+        namesrv: &str,
+        namespace: &str,
+        key: &str,
+        value: &str,
+    ) -> Result<()> {
+        let h = PutKvConfigRequestHeader {
+            namespace: namespace.into(),
+            key: key.into(),
+            value: value.into(),
+        };
+        self.call(namesrv, request(RequestCode::PUT_KV_CONFIG, &h))
+            .await
+            .map(|_| ())
+    }
+
     pub async fn set_write_perm(
         &self,
         namesrv: &str,
@@ -427,6 +446,7 @@ impl MqClient {
     }
 
     /// Stored records whose key (or unique key, with `unique`) matches, in `[begin, end]` ms.
+    #[allow(clippy::too_many_arguments)] // mirrors QUERY_MESSAGE's header fields one to one
     pub async fn query_message(
         &self,
         broker_addr: &str,

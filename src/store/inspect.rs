@@ -20,6 +20,7 @@ use std::io::Read as _;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 
+use memmap2::{Advice, Mmap, MmapOptions, UncheckedAdvice};
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 use thiserror::Error;
@@ -31,7 +32,7 @@ use super::index::{
     index_file_size, IndexError, IndexFile, DEFAULT_HASH_SLOT_NUM, DEFAULT_INDEX_NUM,
     HASH_SLOT_SIZE, INDEX_ENTRY_SIZE, INDEX_HEADER_SIZE,
 };
-use super::mapped_file::{list_log_files, MappedFile};
+use super::mapped_file::list_log_files;
 use super::message::{
     self, decode_record, property, sys_flag, DecodeError, Record, RecordView, BLANK_MAGIC,
     MAGIC_V1, MAGIC_V2,
@@ -48,6 +49,8 @@ pub const RANDOM_ACCESS_MAPS: usize = 4;
 pub const MAX_INFLATED_BODY: usize = 64 << 20;
 /// Progress is reported at least this often (bytes) within a file.
 const PROGRESS_STEP: u64 = 32 << 20;
+/// Scans hand back the pages behind them in steps of this many bytes (see [`FileMap`]).
+const RELEASE_STEP: usize = 32 << 20;
 
 /// Why a store, file or directory cannot be inspected at all. Problems *inside* readable data
 /// are not errors: verification reports them as [`Problem`]s.
@@ -299,8 +302,79 @@ impl LogFile {
         self.base_offset.saturating_add(self.len as i64)
     }
 
-    fn map(&self) -> Result<MappedFile, InspectError> {
-        Ok(MappedFile::open(&self.path, self.base_offset, false)?)
+    fn map(&self) -> Result<FileMap, InspectError> {
+        FileMap::open(&self.path)
+    }
+}
+
+/// A read-only map of one store file.
+///
+/// Not [`super::mapped_file::MappedFile`]: a scan must be able to hand pages it is done with
+/// back to the kernel. Mapped pages count in the process's resident set until unmapped, so
+/// without that a scan of a 1 GiB file would look like (though not be) a 1 GiB allocation; with
+/// it the resident set stays at a few [`RELEASE_STEP`]s whatever the store's size.
+struct FileMap {
+    map: Mmap,
+}
+
+impl FileMap {
+    fn open(path: &Path) -> Result<FileMap, InspectError> {
+        let file = std::fs::File::open(path).map_err(|e| io_err(path, e))?;
+        let len = file.metadata().map_err(|e| io_err(path, e))?.len();
+        if len == 0 {
+            return Err(invalid(path, "file is empty"));
+        }
+        // SAFETY: a read-only shared map. The store may be in use by a broker that writes the
+        // file meanwhile; readers here bounds-check everything they read, so changing bytes
+        // can only make a record look torn. Store files are never shrunk while in use (they
+        // are deleted whole, which keeps an existing mapping valid).
+        let map = unsafe { MmapOptions::new().map(&file) }.map_err(|e| io_err(path, e))?;
+        // Only a hint for readahead: failure changes nothing.
+        let _ = map.advise(Advice::Sequential);
+        Ok(FileMap { map })
+    }
+
+    fn bytes(&self) -> &[u8] {
+        &self.map
+    }
+
+    /// Drops the pages of `[start, end)` from this process's resident set. The data stays in
+    /// the page cache and reads of it still work (they fault the pages back in).
+    fn release(&self, start: usize, end: usize) {
+        if end > start {
+            // SAFETY: DONTNEED on a shared, read-only file mapping only unmaps pages; their
+            // content (the file's) is unchanged, so slices into the range stay valid.
+            let _ = unsafe {
+                self.map
+                    .unchecked_advise_range(UncheckedAdvice::DontNeed, start, end - start)
+            };
+        }
+    }
+
+    /// Non-zero bytes at or after `pos` (`base` = the log offset of byte 0), releasing the pages
+    /// as they are checked.
+    fn nonzero_after(&self, base: i64, pos: usize) -> Option<NonZeroBytes> {
+        let data = self.bytes();
+        let mut at = pos.min(data.len());
+        let mut found: Option<NonZeroBytes> = None;
+        while at < data.len() {
+            let end = (at + RELEASE_STEP).min(data.len());
+            let chunk = &data[at..end];
+            match &mut found {
+                None => {
+                    if let Some(first) = first_nonzero(chunk) {
+                        found = Some(NonZeroBytes {
+                            first: base + (at + first) as i64,
+                            count: chunk[first..].iter().filter(|&&b| b != 0).count() as u64,
+                        });
+                    }
+                }
+                Some(nz) => nz.count += chunk.iter().filter(|&&b| b != 0).count() as u64,
+            }
+            self.release(at, end);
+            at = end;
+        }
+        found
     }
 }
 
@@ -351,16 +425,6 @@ pub struct NonZeroBytes {
     pub first: i64,
     /// How many there are.
     pub count: u64,
-}
-
-fn nonzero_tail(data: &[u8], base: i64, pos: usize) -> Option<NonZeroBytes> {
-    let tail = data.get(pos..)?;
-    let first = first_nonzero(tail)?;
-    let count = tail[first..].iter().filter(|&&b| b != 0).count() as u64;
-    Some(NonZeroBytes {
-        first: base + (pos + first) as i64,
-        count,
-    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -481,7 +545,7 @@ fn single_commitlog_file(path: &Path, len: u64) -> Result<LogFile, InspectError>
 /// One mapped CommitLog file.
 pub struct ScanFile<'s> {
     info: &'s LogFile,
-    map: MappedFile,
+    map: FileMap,
     is_last: bool,
 }
 
@@ -497,23 +561,18 @@ impl ScanFile<'_> {
 
     /// The file's bytes.
     pub fn bytes(&self) -> &[u8] {
-        self.map.whole()
+        self.map.bytes()
     }
 
     /// The records from the start of the file; the iterator ends after the first item that is
     /// not a message.
     pub fn records(&self) -> Records<'_> {
-        Records {
-            data: self.bytes(),
-            base: self.info.base_offset,
-            pos: 0,
-            done: false,
-        }
+        Records::new(&self.map, self.info.base_offset)
     }
 
     /// Non-zero bytes at or after file position `pos` (only zeros belong after the last record).
     pub fn nonzero_after(&self, pos: usize) -> Option<NonZeroBytes> {
-        nonzero_tail(self.bytes(), self.info.base_offset, pos)
+        self.map.nonzero_after(self.info.base_offset, pos)
     }
 }
 
@@ -533,13 +592,27 @@ pub enum ScanItem<'a> {
 
 /// Iterator over the records of one mapped file, see [`ScanFile::records`].
 pub struct Records<'a> {
+    map: &'a FileMap,
     data: &'a [u8],
     base: i64,
     pos: usize,
     done: bool,
+    /// Pages before this position have been released.
+    released: usize,
 }
 
-impl Records<'_> {
+impl<'a> Records<'a> {
+    fn new(map: &'a FileMap, base: i64) -> Records<'a> {
+        Records {
+            map,
+            data: map.bytes(),
+            base,
+            pos: 0,
+            done: false,
+            released: 0,
+        }
+    }
+
     /// File position of the next item.
     pub fn position(&self) -> usize {
         self.pos
@@ -558,6 +631,12 @@ impl<'a> Iterator for Records<'a> {
             Ok(Record::Message(record)) => {
                 // A decoded record is at least 91 bytes, so the scan always advances.
                 self.pos += record.raw.len();
+                // Keep the pages just read (the caller is still looking at this record).
+                if self.pos - self.released >= 2 * RELEASE_STEP {
+                    let upto = self.pos - RELEASE_STEP;
+                    self.map.release(self.released, upto);
+                    self.released = upto;
+                }
                 return Some(ScanItem::Message { offset, record });
             }
             Ok(Record::Blank { size }) => ScanItem::Blank { offset, size },
@@ -572,7 +651,9 @@ impl<'a> Iterator for Records<'a> {
 /// Random reads of CommitLog records by offset, keeping a few files mapped.
 pub struct CommitLogReader {
     files: Vec<LogFile>,
-    maps: Vec<(usize, MappedFile)>,
+    maps: Vec<(usize, FileMap)>,
+    /// Record bytes read since the maps' pages were last released.
+    read_since_release: usize,
 }
 
 /// Why no record could be read at an offset.
@@ -601,6 +682,7 @@ impl CommitLogReader {
         CommitLogReader {
             files,
             maps: Vec::new(),
+            read_since_release: 0,
         }
     }
 
@@ -630,10 +712,21 @@ impl CommitLogReader {
                 Err(e) => return f(Err(ReadError::Unreadable(e.to_string()))),
             },
         };
-        let data = self.maps[slot].1.whole();
+        // Reads jump around, so pages cannot be released behind a position: drop them all
+        // now and then instead (re-reading costs a page fault, not I/O: they stay cached).
+        if self.read_since_release >= 2 * RELEASE_STEP {
+            for (_, map) in &self.maps {
+                map.release(0, map.bytes().len());
+            }
+            self.read_since_release = 0;
+        }
+        let data = self.maps[slot].1.bytes();
         let pos = (offset - self.files[i].base_offset) as usize;
         match decode_record(data.get(pos..).unwrap_or(&[])) {
-            Ok(Record::Message(view)) => f(Ok(view)),
+            Ok(Record::Message(view)) => {
+                self.read_since_release += view.raw.len();
+                f(Ok(view))
+            }
             Ok(Record::Blank { .. }) => {
                 f(Err(ReadError::NotARecord("an end-of-file filler".into())))
             }
@@ -1075,7 +1168,7 @@ fn queue_dirs(topic_dir: &Path) -> Result<Vec<(i32, PathBuf)>, InspectError> {
 pub struct CqEntries<'q> {
     files: &'q [LogFile],
     next_file: usize,
-    current: Option<(MappedFile, i64, usize)>,
+    current: Option<(FileMap, i64, usize)>,
     from: i64,
 }
 
@@ -1085,7 +1178,7 @@ impl Iterator for CqEntries<'_> {
     fn next(&mut self) -> Option<Self::Item> {
         loop {
             if let Some((map, base, pos)) = &mut self.current {
-                let data = map.whole();
+                let data = map.bytes();
                 if let Some(unit) = data.get(*pos..*pos + CQ_UNIT) {
                     let entry = CqEntry::decode(unit);
                     let queue_offset = (*base + *pos as i64) / CQ_UNIT as i64;
@@ -1739,9 +1832,8 @@ fn verify_commitlog(
                 continue;
             }
         };
-        let data = map.whole();
         if let Some(end) = data_ended {
-            if let Some(nz) = nonzero_tail(data, f.base_offset, 0) {
+            if let Some(nz) = map.nonzero_after(f.base_offset, 0) {
                 s.trailing_nonzero_bytes += nz.count;
                 problems.add(CL, &f.path, OFF, nz.first, || {
                     format!(
@@ -1754,13 +1846,7 @@ fn verify_commitlog(
             progress.file_done(f.len);
             continue;
         }
-        let mut records = Records {
-            data,
-            base: f.base_offset,
-            pos: 0,
-            done: false,
-        };
-        for item in &mut records {
+        for item in Records::new(&map, f.base_offset) {
             match item {
                 ScanItem::Message { offset, record } => {
                     s.messages += 1;
@@ -1805,7 +1891,7 @@ fn verify_commitlog(
                     data_ended = Some(offset);
                     s.valid_end = offset;
                     let pos = (offset - f.base_offset) as usize;
-                    if let Some(nz) = nonzero_tail(data, f.base_offset, pos) {
+                    if let Some(nz) = map.nonzero_after(f.base_offset, pos) {
                         s.trailing_nonzero_bytes += nz.count;
                         s.recovery_stops_at.get_or_insert(offset);
                         problems.add(CL, &f.path, OFF, nz.first, || {
@@ -1931,9 +2017,9 @@ fn verify_consume_queues(
                     continue;
                 }
             };
-            let data = map.whole();
+            let data = map.bytes();
             if let Some((end, _)) = &ended {
-                if let Some(nz) = nonzero_tail(data, 0, 0) {
+                if let Some(nz) = map.nonzero_after(0, 0) {
                     problems.add(CQ, &f.path, Unit::FilePosition, nz.first, || {
                         format!(
                             "{} non-zero bytes in a file after the last entry (queue offset \
@@ -1955,7 +2041,7 @@ fn verify_consume_queues(
                 }
                 if !entry.is_valid() {
                     ended = Some((qoff, f.path.clone()));
-                    if let Some(nz) = nonzero_tail(data, 0, i * CQ_UNIT) {
+                    if let Some(nz) = map.nonzero_after(0, i * CQ_UNIT) {
                         problems.add(CQ, &f.path, QOFF, qoff, || {
                             format!(
                                 "entry {entry:?} ends the queue, but {} non-zero bytes follow \
@@ -2438,13 +2524,18 @@ mod tests {
         data[199] = 1;
         data[130] = 0;
         assert_eq!(first_nonzero(&data), Some(199));
+        let dir = TempDir::new("nonzero");
+        let path = dir.0.join("f");
+        std::fs::write(&path, &data).unwrap();
+        let map = FileMap::open(&path).unwrap();
         assert_eq!(
-            nonzero_tail(&data, 1000, 10),
+            map.nonzero_after(1000, 10),
             Some(NonZeroBytes {
                 first: 1199,
                 count: 1
             })
         );
+        assert_eq!(map.nonzero_after(1000, 200), None);
     }
 
     #[test]
