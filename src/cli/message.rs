@@ -446,7 +446,8 @@ fn decode_client_id(id: &str) -> Option<ClientIdInfo> {
     let now = now_ms();
     let (y, mo, ..) = local_parts(now);
     let mut start = local_to_ms(y, mo, 1, 0, 0, 0, 0);
-    if start + span >= now {
+    // Java uses >=, which puts an id made in this very millisecond a month back.
+    if start + span > now {
         let (py, pm) = if mo == 1 { (y - 1, 12) } else { (y, mo - 1) };
         start = local_to_ms(py, pm, 1, 0, 0, 0, 0);
     }
@@ -1664,6 +1665,16 @@ fn decode_id(args: DecodeIdArgs) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn id_and_flag_parsing_never_panics(s in "\\PC{0,60}", h in "[0-9A-Fa-f]{0,60}") {
+            let _ = decode_one(&s);
+            let _ = decode_one(&h);
+            let _ = parse_property(&s);
+            let _ = parse_from(&s);
+        }
+    }
 
     #[test]
     fn client_ids_round_trip() {

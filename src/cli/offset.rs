@@ -256,7 +256,8 @@ fn parse_datetime(s: &str) -> Option<i64> {
         return Some(local_to_ms(y, mo, d, 0, 0, 0, 0));
     }
     let sep = rest.as_bytes()[0];
-    let rest = &rest[1..];
+    // A non-ASCII separator is no separator (and must not be sliced through).
+    let rest = rest.get(1..)?;
     let hms = rest.get(..8)?;
     let (h, mi, sec) = (
         num(hms.get(..2)?)?,
@@ -298,7 +299,7 @@ fn parse_datetime(s: &str) -> Option<i64> {
             if zone.len() != 4 {
                 return None;
             }
-            let (zh, zm) = (num(&zone[..2])?, num(&zone[2..])?);
+            let (zh, zm) = (num(zone.get(..2)?)?, num(zone.get(2..)?)?);
             if zh > 23 || zm > 59 {
                 return None;
             }
@@ -972,6 +973,15 @@ impl Report<'_> {
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        #[test]
+        fn time_parsing_never_panics(s in "\\PC{0,40}", t in "[0-9#T:. +Z-]{0,32}") {
+            let _ = parse_point(&s);
+            let _ = parse_time(&t);
+            let _ = parse_time(&format!("2024-01-01{t}"));
+        }
+    }
+
     #[test]
     fn parses_points_in_time() {
         assert_eq!(parse_point("earliest"), Ok(Point::Earliest));
@@ -1001,6 +1011,9 @@ mod tests {
             "2024-01-01T25:00:00Z",
             "-",
             "2024-01-01#1",
+            "2024-01-01T00:00:00+a€",
+            "2024-01-01T00:00:00+é1",
+            "2024-01-01é00:00:00",
         ] {
             assert!(parse_time(bad).is_err(), "{bad}");
         }

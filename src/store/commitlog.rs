@@ -37,7 +37,7 @@ pub struct CommitLog {
 impl CommitLog {
     pub fn load(dir: &Path, file_size: usize, writable: bool) -> Result<CommitLog, StoreError> {
         Ok(CommitLog {
-            files: MappedFileQueue::load(dir, file_size, writable)?,
+            files: MappedFileQueue::load(dir, file_size, writable)?.with_preallocation(),
         })
     }
 

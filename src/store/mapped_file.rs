@@ -269,6 +269,9 @@ pub struct MappedFileQueue {
     prepared: Arc<Mutex<Option<MappedFile>>>,
     preparing: Mutex<Option<std::thread::JoinHandle<()>>>,
     writable: bool,
+    /// Create the next file ahead of need (the CommitLog; small ConsumeQueue files are made
+    /// on demand, as Java does).
+    preallocate: bool,
 }
 
 impl MappedFileQueue {
@@ -316,6 +319,7 @@ impl MappedFileQueue {
             prepared: Arc::new(Mutex::new(None)),
             preparing: Mutex::new(None),
             writable,
+            preallocate: false,
         })
     }
 
@@ -438,7 +442,7 @@ impl MappedFileQueue {
     /// Creates and warms the file after the current one in the background, so the append
     /// path never waits for file creation or first-touch page faults.
     fn prepare_next(&self, from: i64) {
-        if !self.writable {
+        if !self.writable || !self.preallocate {
             return;
         }
         let path = self.dir.join(file_name(from));
@@ -514,8 +518,15 @@ impl MappedFileQueue {
         Ok(deleted)
     }
 
-    /// Removes a file prepared ahead (it would sit past the end of a truncated or deleted log).
-    fn discard_prepared(&self) -> Result<(), StoreError> {
+    /// Creates each next file ahead of need from now on (off the append path).
+    pub fn with_preallocation(mut self) -> Self {
+        self.preallocate = true;
+        self
+    }
+
+    /// Removes a file prepared ahead (it would sit past the end of a truncated or deleted log,
+    /// or be left behind at shutdown).
+    pub fn discard_prepared(&self) -> Result<(), StoreError> {
         self.wait_prepared();
         let prepared = self
             .prepared

@@ -987,6 +987,8 @@ impl MessageStore {
             index.flush()?;
         }
         self.flush_consume_queues()?;
+        // A next CommitLog file made ahead of need holds nothing: do not leave it behind.
+        self.commitlog.files().discard_prepared()?;
         let abort = self.root.join("abort");
         if abort.exists() {
             std::fs::remove_file(&abort).map_err(|e| StoreError::io(&abort, e))?;
@@ -1176,5 +1178,8 @@ fn lock_store(root: &Path) -> Result<File, StoreError> {
             _ => Err(StoreError::io(&path, err)),
         };
     }
+    // Java writes these 4 bytes into its lock file; do the same so the trees look alike.
+    use std::os::unix::fs::FileExt;
+    let _ = file.write_at(b"lock", 0);
     Ok(file)
 }

@@ -61,8 +61,6 @@ public class AdminProbe {
         DefaultMQPushConsumer c = new DefaultMQPushConsumer(group);
         c.setNamesrvAddr(ns);
         c.setConsumeFromWhere(ConsumeFromWhere.CONSUME_FROM_FIRST_OFFSET);
-        // Commit offsets every second (default 5 s) so the test need not wait long for them.
-        c.setPersistConsumerOffsetInterval(1000);
         c.subscribe(topic, "*");
         AtomicInteger n = new AtomicInteger();
         CountDownLatch ready = new CountDownLatch(count);

@@ -290,8 +290,8 @@ impl Broker {
                 req,
                 ResponseCode::SYSTEM_ERROR,
                 format!(
-                    "The Consumer <{client_id}> Version <{}> too low to finish, please upgrade it to V3_1_8_SNAPSHOT",
-                    channel.version
+                    "The Consumer <{}> Version <{}> too low to finish, {}",
+                    client_id, channel.version, "please upgrade it to V3_1_8_SNAPSHOT"
                 ),
             );
         }

@@ -62,8 +62,10 @@ macro_rules! decode_or_reply {
 pub(crate) use decode_or_reply;
 
 /// Java's `validateSlave` remark: a slave refuses topic and group changes.
-const SLAVE_REFUSES: &str =
-    "Can't modify topic or subscription group from slave broker, please execute it from master broker.";
+const SLAVE_REFUSES: &str = concat!(
+    "Can't modify topic or subscription group from slave broker, ",
+    "please execute it from master broker."
+);
 
 /// `MQVersion.Version.V3_0_7_SNAPSHOT.ordinal()`: older clients cannot take an offset reset.
 const V3_0_7_SNAPSHOT: i32 = 28;

@@ -161,7 +161,11 @@ impl Broker {
         self.metadata.topics.delete(&h.topic);
         let removed = self.metadata.offsets.remove_topic(&h.topic);
         if removed > 0 {
-            tracing::info!(topic = %h.topic, groups = removed, "removed consumer offsets of deleted topic");
+            tracing::info!(
+                topic = %h.topic,
+                groups = removed,
+                "removed consumer offsets of deleted topic"
+            );
         }
         // Removing the consume queue files is disk work: keep it off the async workers.
         let store = self.store.clone();
@@ -328,7 +332,11 @@ impl Broker {
                 continue;
             };
             if self.not_subscribed(group, topic) {
-                tracing::warn!(group = %group, topic = %topic, "consumeStats, the consumer group does not subscribe the topic");
+                tracing::warn!(
+                    group = %group,
+                    topic = %topic,
+                    "consumeStats, the consumer group does not subscribe the topic"
+                );
                 continue;
             }
             // Per-group TPS is not tracked; Java's figure is a rate that starts at 0 too.
@@ -415,7 +423,11 @@ impl Broker {
                 continue;
             }
             if h.offline != Some(true) && self.not_subscribed(&h.src_group, topic) {
-                tracing::warn!(group = %h.src_group, topic = %topic, "[cloneGroupOffset], the consumer group does not subscribe the topic");
+                tracing::warn!(
+                    group = %h.src_group,
+                    topic = %topic,
+                    "[cloneGroupOffset], the consumer group does not subscribe the topic"
+                );
                 continue;
             }
             // Java passes the request's topic here, so a blank topic clones nothing; cloning
