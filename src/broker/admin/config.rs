@@ -124,9 +124,9 @@ impl Broker {
             );
         }
         if props.contains_key("brokerPermission") {
-            // Java also bumps the topic table's version so the name servers take the new
-            // permission at once; rmq's registration carries it, and the name servers pick it
-            // up with the next topic change.
+            // As Java: a new table version makes the name servers take the new permission at
+            // once with the registration that follows.
+            self.metadata.topics.bump_version();
             self.register_now.notify_one();
         }
 

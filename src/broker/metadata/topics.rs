@@ -205,6 +205,12 @@ impl TopicConfigManager {
         self.read().data_version.clone()
     }
 
+    /// Moves the version on without changing a topic, so name servers accept the next
+    /// registration as new (a broker permission change rewrites every topic's announced perm).
+    pub fn bump_version(&self) {
+        self.write().data_version.next_version();
+    }
+
     /// A snapshot of the table with its version (`buildTopicConfigSerializeWrapper`), as
     /// REGISTER_BROKER and GET_ALL_TOPIC_CONFIG send it.
     pub fn all(&self) -> TopicConfigSerializeWrapper {
