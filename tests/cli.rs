@@ -86,3 +86,37 @@ fn config_check_fails_with_one_clear_line_on_a_bad_value() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown key 'noSuchKey' at line 2"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn committed_completions_and_man_pages_are_current() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let stale = "stale: regenerate with .ci/gen-docs.sh and commit";
+    for (shell, file) in [("bash", "rmq.bash"), ("zsh", "_rmq"), ("fish", "rmq.fish")] {
+        let out = rmq(&["completions", shell]);
+        assert!(out.status.success());
+        let committed = std::fs::read(format!("{root}/completions/{file}")).unwrap_or_default();
+        assert!(out.stdout == committed, "completions/{file} {stale}");
+    }
+    let dir = std::env::temp_dir().join(format!("rmq-man-test-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(rmq(&["man", "--dir", dir.to_str().unwrap()])
+        .status
+        .success());
+    let mut generated: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    generated.sort();
+    let mut committed: Vec<_> = std::fs::read_dir(format!("{root}/man"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    committed.sort();
+    assert_eq!(generated, committed, "man/ {stale}");
+    for name in generated {
+        let a = std::fs::read(dir.join(&name)).unwrap();
+        let b = std::fs::read(std::path::Path::new(root).join("man").join(&name)).unwrap();
+        assert!(a == b, "man/{} {stale}", name.to_string_lossy());
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -46,7 +46,10 @@ impl ClientArgs {
 
 /// Runs a future to completion on a small runtime (commands are short-lived).
 pub fn block_on<F: std::future::Future>(f: F) -> anyhow::Result<F::Output> {
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
     Ok(runtime.block_on(f))
 }
 
@@ -59,7 +62,10 @@ pub fn confirm(question: &str, yes: bool) -> anyhow::Result<()> {
     if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
         bail!("{question}: refusing without a terminal; pass --yes to confirm");
     }
-    let ok = dialoguer::Confirm::new().with_prompt(question).default(false).interact()?;
+    let ok = dialoguer::Confirm::new()
+        .with_prompt(question)
+        .default(false)
+        .interact()?;
     if !ok {
         bail!("cancelled");
     }

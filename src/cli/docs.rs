@@ -52,7 +52,10 @@ fn write_pages(dir: &Path, cmd: clap::Command, name: &str) -> anyhow::Result<()>
     let mut page = Vec::new();
     clap_mangen::Man::new(cmd.clone()).render(&mut page)?;
     std::fs::write(dir.join(format!("{name}.1")), page)?;
-    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set() && s.get_name() != "help") {
+    for sub in cmd
+        .get_subcommands()
+        .filter(|s| !s.is_hide_set() && s.get_name() != "help")
+    {
         write_pages(dir, sub.clone(), &format!("{name}-{}", sub.get_name()))?;
     }
     Ok(())

@@ -34,30 +34,18 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Print shell completions (bash, zsh, fish, elvish, powershell).
-    Completions(docs::CompletionsArgs),
-    /// Print the man page, or write every command's page with --dir.
-    Man(docs::ManArgs),
-    /// Measure throughput and latency against a cluster.
-    #[command(subcommand)]
-    Perf(perf::PerfCommand),
-    /// Run or administer brokers.
-    #[command(subcommand)]
-    Broker(broker::BrokerCommand),
-    /// Check and show configuration files.
-    #[command(subcommand)]
-    Config(config::ConfigCommand),
     /// Run the name server.
     #[command(subcommand)]
     Namesrv(namesrv::NamesrvCommand),
-    /// Inspect a store offline: dump its files, verify it, per-queue stats.
-    Store(store::StoreArgs),
-    /// Create, delete, list topics; show their route and per-queue status.
+    /// Run or administer brokers.
     #[command(subcommand)]
-    Topic(topic::TopicCommand),
+    Broker(broker::BrokerCommand),
     /// List the brokers of the clusters.
     #[command(subcommand)]
     Cluster(cluster::ClusterCommand),
+    /// Create, delete, list topics; show their route and per-queue status.
+    #[command(subcommand)]
+    Topic(topic::TopicCommand),
     /// Subscription groups: create, list, describe (progress, clients), delete.
     #[command(subcommand)]
     Group(group::GroupCommand),
@@ -67,6 +55,18 @@ pub enum Command {
     /// Messages: send, consume, get by id/key/offset, decode ids.
     #[command(subcommand)]
     Message(message::MessageCommand),
+    /// Inspect a store offline: dump its files, verify it, per-queue stats.
+    Store(store::StoreArgs),
+    /// Measure throughput and latency against a cluster.
+    #[command(subcommand)]
+    Perf(perf::PerfCommand),
+    /// Check and show configuration files.
+    #[command(subcommand)]
+    Config(config::ConfigCommand),
+    /// Print shell completions (bash, zsh, fish, elvish, powershell).
+    Completions(docs::CompletionsArgs),
+    /// Print the man page, or write every command's page with --dir.
+    Man(docs::ManArgs),
     #[command(flatten)]
     TopicAlias(topic::TopicAlias),
     #[command(flatten)]
@@ -84,7 +84,10 @@ pub enum Command {
 impl Cli {
     /// Whether this invocation runs a long-lived server.
     pub fn is_daemon(&self) -> bool {
-        matches!(self.command, Command::Broker(broker::BrokerCommand::Start(_)) | Command::Namesrv(_))
+        matches!(
+            self.command,
+            Command::Broker(broker::BrokerCommand::Start(_)) | Command::Namesrv(_)
+        )
     }
 }
 

@@ -11,7 +11,9 @@ use serde_json::json;
 
 use super::common::{block_on, ClientArgs};
 use super::output::{print_json, OutputFormat};
-use rmq::client::perf::{self, ConsumeOptions, ConsumeProgress, Histogram, ProduceOptions, Progress, SendMode};
+use rmq::client::perf::{
+    self, ConsumeOptions, ConsumeProgress, Histogram, ProduceOptions, Progress, SendMode,
+};
 
 #[derive(Debug, Subcommand)]
 pub enum PerfCommand {
@@ -130,7 +132,11 @@ async fn produce(args: ProduceArgs) -> anyhow::Result<()> {
         inflight: args.inflight,
         size: args.size,
         count: args.count,
-        duration: args.duration.or(if args.count.is_none() { Some(Duration::from_secs(30)) } else { None }),
+        duration: args.duration.or(if args.count.is_none() {
+            Some(Duration::from_secs(30))
+        } else {
+            None
+        }),
         rate: args.rate,
         mode: match args.mode {
             Mode::Sync => SendMode::Sync,
@@ -154,7 +160,12 @@ async fn produce(args: ProduceArgs) -> anyhow::Result<()> {
         bar
     });
     let started = Instant::now();
-    let task = tokio::spawn(perf::produce(client.clone(), opts, progress.clone(), stop.clone()));
+    let task = tokio::spawn(perf::produce(
+        client.clone(),
+        opts,
+        progress.clone(),
+        stop.clone(),
+    ));
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.tick().await;
     let (mut last_sent, mut last_bytes, mut last_at) = (0u64, 0u64, Instant::now());
@@ -164,7 +175,10 @@ async fn produce(args: ProduceArgs) -> anyhow::Result<()> {
             _ = tick.tick() => {}
             _ = tokio::time::sleep(Duration::from_millis(50)) => { continue; }
         }
-        let (sent, bytes) = (progress.sent.load(Ordering::Relaxed), progress.bytes.load(Ordering::Relaxed));
+        let (sent, bytes) = (
+            progress.sent.load(Ordering::Relaxed),
+            progress.bytes.load(Ordering::Relaxed),
+        );
         let secs = last_at.elapsed().as_secs_f64();
         let h = progress.take_interval();
         if let Some(bar) = &bar {
@@ -194,7 +208,11 @@ async fn produce(args: ProduceArgs) -> anyhow::Result<()> {
         bar.finish_and_clear();
     }
     progress.take_interval();
-    let total = progress.total.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    let total = progress
+        .total
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone();
     let secs = started.elapsed().as_secs_f64();
     let sent = progress.sent.load(Ordering::Relaxed);
     let errors = progress.errors.load(Ordering::Relaxed);
@@ -228,7 +246,12 @@ async fn produce(args: ProduceArgs) -> anyhow::Result<()> {
     if sent == 0 && errors > 0 {
         anyhow::bail!(
             "every send failed; last error: {}",
-            progress.last_error.lock().unwrap_or_else(|p| p.into_inner()).clone().unwrap_or_default()
+            progress
+                .last_error
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone()
+                .unwrap_or_default()
         );
     }
     Ok(())
@@ -239,7 +262,11 @@ async fn consume(args: ConsumeArgs) -> anyhow::Result<()> {
     let opts = ConsumeOptions {
         topic: args.topic.clone(),
         group: args.group.clone(),
-        duration: args.duration.or(if args.count.is_none() { Some(Duration::from_secs(30)) } else { None }),
+        duration: args.duration.or(if args.count.is_none() {
+            Some(Duration::from_secs(30))
+        } else {
+            None
+        }),
         count: args.count,
         from_earliest: args.from_earliest,
     };
@@ -255,10 +282,17 @@ async fn consume(args: ConsumeArgs) -> anyhow::Result<()> {
             _ = tick.tick() => {}
             _ = tokio::time::sleep(Duration::from_millis(50)) => { continue; }
         }
-        let (n, bytes) = (progress.received.load(Ordering::Relaxed), progress.bytes.load(Ordering::Relaxed));
+        let (n, bytes) = (
+            progress.received.load(Ordering::Relaxed),
+            progress.bytes.load(Ordering::Relaxed),
+        );
         let secs = last_at.elapsed().as_secs_f64();
         if args.output == OutputFormat::Table {
-            let born = progress.born_latency.lock().unwrap_or_else(|p| p.into_inner()).clone();
+            let born = progress
+                .born_latency
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone();
             println!(
                 "{:>6.0}s  {:>9.0} msgs/s  {:>7.1} MB/s  e2e p50 {:>8}  p99 {:>8}  lag {}",
                 started.elapsed().as_secs_f64(),
@@ -274,8 +308,16 @@ async fn consume(args: ConsumeArgs) -> anyhow::Result<()> {
     task.await??;
     let secs = started.elapsed().as_secs_f64();
     let received = progress.received.load(Ordering::Relaxed);
-    let born = progress.born_latency.lock().unwrap_or_else(|p| p.into_inner()).clone();
-    let stored = progress.store_latency.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    let born = progress
+        .born_latency
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone();
+    let stored = progress
+        .store_latency
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone();
     let summary = json!({
         "topic": args.topic,
         "group": args.group,

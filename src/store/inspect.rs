@@ -651,10 +651,16 @@ impl<'a> Iterator for Records<'a> {
 /// Random reads of CommitLog records by offset, keeping a few files mapped.
 pub struct CommitLogReader {
     files: Vec<LogFile>,
-    maps: Vec<(usize, FileMap)>,
-    /// Record bytes read since the maps' pages were last released.
-    read_since_release: usize,
+    /// `(file index, map, byte range read since the last release)`.
+    maps: Vec<(usize, FileMap, Option<(usize, usize)>)>,
+    /// Records read since the maps' pages were last released.
+    reads_since_release: usize,
 }
+
+/// A [`CommitLogReader`] releases the pages it read after this many records. Each read can map
+/// up to 64 KiB (the kernel maps cached pages around a faulting one), so this bounds the
+/// resident set to about 64 MiB.
+const RELEASE_READS: usize = 1024;
 
 /// Why no record could be read at an offset.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -682,7 +688,7 @@ impl CommitLogReader {
         CommitLogReader {
             files,
             maps: Vec::new(),
-            read_since_release: 0,
+            reads_since_release: 0,
         }
     }
 
@@ -699,32 +705,37 @@ impl CommitLogReader {
         else {
             return f(Err(ReadError::NoFile));
         };
-        let slot = match self.maps.iter().position(|(j, _)| *j == i) {
+        let slot = match self.maps.iter().position(|(j, _, _)| *j == i) {
             Some(slot) => slot,
             None => match self.files[i].map() {
                 Ok(map) => {
                     if self.maps.len() >= RANDOM_ACCESS_MAPS {
                         self.maps.remove(0);
                     }
-                    self.maps.push((i, map));
+                    self.maps.push((i, map, None));
                     self.maps.len() - 1
                 }
                 Err(e) => return f(Err(ReadError::Unreadable(e.to_string()))),
             },
         };
-        // Reads jump around, so pages cannot be released behind a position: drop them all
-        // now and then instead (re-reading costs a page fault, not I/O: they stay cached).
-        if self.read_since_release >= 2 * RELEASE_STEP {
-            for (_, map) in &self.maps {
-                map.release(0, map.bytes().len());
+        // Reads jump around, so pages cannot be released behind a position: release the range
+        // read so far now and then instead (re-reading it costs a page fault, not I/O).
+        self.reads_since_release += 1;
+        if self.reads_since_release >= RELEASE_READS {
+            for (_, map, touched) in &mut self.maps {
+                if let Some((lo, hi)) = touched.take() {
+                    map.release(lo, hi);
+                }
             }
-            self.read_since_release = 0;
+            self.reads_since_release = 0;
         }
-        let data = self.maps[slot].1.bytes();
         let pos = (offset - self.files[i].base_offset) as usize;
+        let (_, map, touched) = &mut self.maps[slot];
+        let data = map.bytes();
         match decode_record(data.get(pos..).unwrap_or(&[])) {
             Ok(Record::Message(view)) => {
-                self.read_since_release += view.raw.len();
+                let end = pos + view.raw.len();
+                *touched = Some(touched.map_or((pos, end), |(lo, hi)| (lo.min(pos), hi.max(end))));
                 f(Ok(view))
             }
             Ok(Record::Blank { .. }) => {

@@ -1,0 +1,951 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_rmq_global_optspecs
+    string join \n v/verbose h/help V/version
+end
+
+function __fish_rmq_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_rmq_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_rmq_using_subcommand
+    set -l cmd (__fish_rmq_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c rmq -n "__fish_rmq_needs_command" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
+complete -c rmq -n "__fish_rmq_needs_command" -s h -l help -d 'Print help'
+complete -c rmq -n "__fish_rmq_needs_command" -s V -l version -d 'Print version'
+complete -c rmq -n "__fish_rmq_needs_command" -f -a "namesrv" -d 'Run the name server'
+complete -c rmq -n "__fish_rmq_needs_command" -f -a "broker" -d 'Run or administer brokers'
+complete -c rmq -n "__fish_rmq_needs_command" -f -a "cluster" -d 'List the brokers of the clusters'
+complete -c rmq -n "__fish_rmq_needs_command" -f -a "topic" -d 'Create, delete, list topics; show their route and per-queue status'
+complete -c rmq -n "__fish_rmq_needs_command" -f -a "group" -d 'Subscription groups: create, list, describe (progress, clients), delete'
+complete -c rmq -n "__fish_rmq_needs_command" -f -a "offset" -d 'Consumer offsets: reset to earliest, latest or a time, with dry run and rollback'
+complete -c rmq -n "__fish_rmq_needs_command" -f -a "message" -d 'Messages: send, consume, get by id/key/offset, decode ids'
+complete -c rmq -n "__fish_rmq_needs_command" -f -a "store" -d 'Inspect a store offline: dump its files, verify it, per-queue stats'
+complete -c rmq -n "__fish_rmq_needs_command" -f -a "perf" -d 'Measure throughput and latency against a cluster'
+complete -c rmq -n "__fish_rmq_needs_command" -f -a "config" -d 'Check and show configuration files'
+complete -c rmq -n "__fish_rmq_needs_command" -f -a "completions" -d 'Print shell completions (bash, zsh, fish, elvish, powershell)'
+complete -c rmq -n "__fish_rmq_needs_command" -f -a "man" -d 'Print the man page, or write every command\'s page with --dir'
+complete -c rmq -n "__fish_rmq_needs_command" -f -a "updateTopic" -d 'mqadmin updateTopic, i.e. `rmq topic create` with mqadmin\'s flags: -b is the broker ADDRESS and -o is the order flag (true|false), so the output format is --output only'
+complete -c rmq -n "__fish_rmq_needs_command" -f -a "deleteTopic" -d 'mqadmin deleteTopic: `rmq topic delete` (asks for confirmation unless --yes)'
+complete -c rmq -n "__fish_rmq_needs_command" -f -a "topicList" -d 'mqadmin topicList: `rmq topic list` (-c without a name is mqadmin\'s cluster mode)'
+complete -c rmq -n "__fish_rmq_needs_command" -f -a "topicRoute" -d 'mqadmin topicRoute: `rmq topic route`'
+complete -c rmq -n "__fish_rmq_needs_command" -f -a "topicStatus" -d 'mqadmin topicStatus: `rmq topic status`'
+complete -c rmq -n "__fish_rmq_needs_command" -f -a "clusterList" -d 'mqadmin clusterList: same as `rmq cluster list` (mqadmin\'s -m/-i are not supported)'
+complete -c rmq -n "__fish_rmq_needs_command" -f -a "brokerStatus" -d 'mqadmin brokerStatus: `rmq broker status`, but -b is the broker ADDRESS as in mqadmin'
+complete -c rmq -n "__fish_rmq_needs_command" -f -a "getBrokerConfig" -d 'mqadmin getBrokerConfig: `rmq broker config get`, but -b is the broker ADDRESS'
+complete -c rmq -n "__fish_rmq_needs_command" -f -a "updateBrokerConfig" -d 'mqadmin updateBrokerConfig: `rmq broker config set`, but -b is the broker ADDRESS'
+complete -c rmq -n "__fish_rmq_needs_command" -f -a "wipeWritePerm" -d 'mqadmin wipeWritePerm: `rmq broker perm wipe` (asks for confirmation unless --yes)'
+complete -c rmq -n "__fish_rmq_needs_command" -f -a "addWritePerm" -d 'mqadmin addWritePerm: `rmq broker perm add`'
+complete -c rmq -n "__fish_rmq_needs_command" -f -a "updateSubGroup" -d 'Which master brokers a command talks to'
+complete -c rmq -n "__fish_rmq_needs_command" -f -a "deleteSubGroup" -d 'Which master brokers a command talks to'
+complete -c rmq -n "__fish_rmq_needs_command" -f -a "consumerProgress" -d 'Which master brokers a command talks to'
+complete -c rmq -n "__fish_rmq_needs_command" -f -a "consumerConnection" -d 'Which master brokers a command talks to'
+complete -c rmq -n "__fish_rmq_needs_command" -f -a "resetOffsetByTime" -d 'How to reach the cluster'
+complete -c rmq -n "__fish_rmq_needs_command" -f -a "sendMessage" -d 'How to reach the cluster'
+complete -c rmq -n "__fish_rmq_needs_command" -f -a "consumeMessage" -d 'How to reach the cluster'
+complete -c rmq -n "__fish_rmq_needs_command" -f -a "printMsg" -d 'How to reach the cluster'
+complete -c rmq -n "__fish_rmq_needs_command" -f -a "queryMsgById" -d 'How to reach the cluster'
+complete -c rmq -n "__fish_rmq_needs_command" -f -a "queryMsgByKey" -d 'How to reach the cluster'
+complete -c rmq -n "__fish_rmq_needs_command" -f -a "queryMsgByOffset" -d 'How to reach the cluster'
+complete -c rmq -n "__fish_rmq_needs_command" -f -a "decodeMessageId"
+complete -c rmq -n "__fish_rmq_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rmq -n "__fish_rmq_using_subcommand namesrv; and not __fish_seen_subcommand_from start help" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
+complete -c rmq -n "__fish_rmq_using_subcommand namesrv; and not __fish_seen_subcommand_from start help" -s h -l help -d 'Print help'
+complete -c rmq -n "__fish_rmq_using_subcommand namesrv; and not __fish_seen_subcommand_from start help" -s V -l version -d 'Print version'
+complete -c rmq -n "__fish_rmq_using_subcommand namesrv; and not __fish_seen_subcommand_from start help" -f -a "start" -d 'Start the name server and serve until SIGINT/SIGTERM. Prints "The Name Server boot success. serializeType=JSON, address HOST:PORT" on stdout once it accepts connections'
+complete -c rmq -n "__fish_rmq_using_subcommand namesrv; and not __fish_seen_subcommand_from start help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rmq -n "__fish_rmq_using_subcommand namesrv; and __fish_seen_subcommand_from start" -s c -l config -d 'A namesrv `.properties` file (Java\'s `mqnamesrv -c`); Java\'s defaults without it' -r -F
+complete -c rmq -n "__fish_rmq_using_subcommand namesrv; and __fish_seen_subcommand_from start" -s p -l listen-port -d 'Port to listen on, overriding the file (default 9876; 0 picks a free port)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand namesrv; and __fish_seen_subcommand_from start" -l kv-config -d 'Where the KV config is kept, overriding the file (default ~/namesrv/kvConfig.json)' -r -F
+complete -c rmq -n "__fish_rmq_using_subcommand namesrv; and __fish_seen_subcommand_from start" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
+complete -c rmq -n "__fish_rmq_using_subcommand namesrv; and __fish_seen_subcommand_from start" -s h -l help -d 'Print help'
+complete -c rmq -n "__fish_rmq_using_subcommand namesrv; and __fish_seen_subcommand_from start" -s V -l version -d 'Print version'
+complete -c rmq -n "__fish_rmq_using_subcommand namesrv; and __fish_seen_subcommand_from help" -f -a "start" -d 'Start the name server and serve until SIGINT/SIGTERM. Prints "The Name Server boot success. serializeType=JSON, address HOST:PORT" on stdout once it accepts connections'
+complete -c rmq -n "__fish_rmq_using_subcommand namesrv; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rmq -n "__fish_rmq_using_subcommand broker; and not __fish_seen_subcommand_from start status config perm help" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
+complete -c rmq -n "__fish_rmq_using_subcommand broker; and not __fish_seen_subcommand_from start status config perm help" -s h -l help -d 'Print help'
+complete -c rmq -n "__fish_rmq_using_subcommand broker; and not __fish_seen_subcommand_from start status config perm help" -s V -l version -d 'Print version'
+complete -c rmq -n "__fish_rmq_using_subcommand broker; and not __fish_seen_subcommand_from start status config perm help" -f -a "start" -d 'Start a broker (runs until SIGINT/SIGTERM, then shuts down cleanly)'
+complete -c rmq -n "__fish_rmq_using_subcommand broker; and not __fish_seen_subcommand_from start status config perm help" -f -a "status" -d 'Runtime information of running brokers (the GET_BROKER_RUNTIME_INFO key/value table)'
+complete -c rmq -n "__fish_rmq_using_subcommand broker; and not __fish_seen_subcommand_from start status config perm help" -f -a "config" -d 'Read or change the configuration of running brokers'
+complete -c rmq -n "__fish_rmq_using_subcommand broker; and not __fish_seen_subcommand_from start status config perm help" -f -a "perm" -d 'Remove or restore a broker\'s write permission on every name server'
+complete -c rmq -n "__fish_rmq_using_subcommand broker; and not __fish_seen_subcommand_from start status config perm help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rmq -n "__fish_rmq_using_subcommand broker; and __fish_seen_subcommand_from start" -s c -l config -d 'The broker\'s `.properties` file (e.g. conf/2m-2s-sync/broker-a.properties)' -r -F
+complete -c rmq -n "__fish_rmq_using_subcommand broker; and __fish_seen_subcommand_from start" -s n -l namesrv -d 'Name server address(es), `host:port;host:port` (overrides namesrvAddr in the file). Without it: namesrvAddr from the file, else $NAMESRV_ADDR' -r
+complete -c rmq -n "__fish_rmq_using_subcommand broker; and __fish_seen_subcommand_from start" -s p -l listen-port -d 'Listen port (overrides listenPort; 0 picks a free port)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand broker; and __fish_seen_subcommand_from start" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
+complete -c rmq -n "__fish_rmq_using_subcommand broker; and __fish_seen_subcommand_from start" -s h -l help -d 'Print help'
+complete -c rmq -n "__fish_rmq_using_subcommand broker; and __fish_seen_subcommand_from start" -s V -l version -d 'Print version'
+complete -c rmq -n "__fish_rmq_using_subcommand broker; and __fish_seen_subcommand_from status" -s n -l namesrv -d 'Name server address(es), `host:port;host:port`' -r
+complete -c rmq -n "__fish_rmq_using_subcommand broker; and __fish_seen_subcommand_from status" -l timeout -d 'Per-request timeout (e.g. 3s, 500ms)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand broker; and __fish_seen_subcommand_from status" -l serialize -d 'Header serialization of requests (Java clients default to json)' -r -f -a "json\t''
+rocketmq\t''"
+complete -c rmq -n "__fish_rmq_using_subcommand broker; and __fish_seen_subcommand_from status" -s c -l cluster -d 'Every broker (masters and slaves) of this cluster' -r
+complete -c rmq -n "__fish_rmq_using_subcommand broker; and __fish_seen_subcommand_from status" -s b -l broker -d 'The master of this broker name' -r
+complete -c rmq -n "__fish_rmq_using_subcommand broker; and __fish_seen_subcommand_from status" -l broker-addr -d 'The broker process at this address' -r
+complete -c rmq -n "__fish_rmq_using_subcommand broker; and __fish_seen_subcommand_from status" -s k -l key -d 'Only these keys (repeatable)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand broker; and __fish_seen_subcommand_from status" -s o -l output -d 'Output format' -r -f -a "table\t'A table for people'
+json\t'One JSON document with stable field names, for scripts'"
+complete -c rmq -n "__fish_rmq_using_subcommand broker; and __fish_seen_subcommand_from status" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
+complete -c rmq -n "__fish_rmq_using_subcommand broker; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rmq -n "__fish_rmq_using_subcommand broker; and __fish_seen_subcommand_from status" -s V -l version -d 'Print version'
+complete -c rmq -n "__fish_rmq_using_subcommand broker; and __fish_seen_subcommand_from config" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
+complete -c rmq -n "__fish_rmq_using_subcommand broker; and __fish_seen_subcommand_from config" -s h -l help -d 'Print help'
+complete -c rmq -n "__fish_rmq_using_subcommand broker; and __fish_seen_subcommand_from config" -s V -l version -d 'Print version'
+complete -c rmq -n "__fish_rmq_using_subcommand broker; and __fish_seen_subcommand_from config" -f -a "get" -d 'Print the configuration of running brokers (every key unless -k is given)'
+complete -c rmq -n "__fish_rmq_using_subcommand broker; and __fish_seen_subcommand_from config" -f -a "set" -d 'Change one configuration key of running brokers (persisted by the broker)'
+complete -c rmq -n "__fish_rmq_using_subcommand broker; and __fish_seen_subcommand_from config" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rmq -n "__fish_rmq_using_subcommand broker; and __fish_seen_subcommand_from perm" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
+complete -c rmq -n "__fish_rmq_using_subcommand broker; and __fish_seen_subcommand_from perm" -s h -l help -d 'Print help'
+complete -c rmq -n "__fish_rmq_using_subcommand broker; and __fish_seen_subcommand_from perm" -s V -l version -d 'Print version'
+complete -c rmq -n "__fish_rmq_using_subcommand broker; and __fish_seen_subcommand_from perm" -f -a "wipe" -d 'Remove the write permission of a broker\'s topics on every name server, e.g. before taking it out of service (producers stop sending to it; consumers keep reading)'
+complete -c rmq -n "__fish_rmq_using_subcommand broker; and __fish_seen_subcommand_from perm" -f -a "add" -d 'Restore the write permission of a broker\'s topics on every name server'
+complete -c rmq -n "__fish_rmq_using_subcommand broker; and __fish_seen_subcommand_from perm" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rmq -n "__fish_rmq_using_subcommand broker; and __fish_seen_subcommand_from help" -f -a "start" -d 'Start a broker (runs until SIGINT/SIGTERM, then shuts down cleanly)'
+complete -c rmq -n "__fish_rmq_using_subcommand broker; and __fish_seen_subcommand_from help" -f -a "status" -d 'Runtime information of running brokers (the GET_BROKER_RUNTIME_INFO key/value table)'
+complete -c rmq -n "__fish_rmq_using_subcommand broker; and __fish_seen_subcommand_from help" -f -a "config" -d 'Read or change the configuration of running brokers'
+complete -c rmq -n "__fish_rmq_using_subcommand broker; and __fish_seen_subcommand_from help" -f -a "perm" -d 'Remove or restore a broker\'s write permission on every name server'
+complete -c rmq -n "__fish_rmq_using_subcommand broker; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rmq -n "__fish_rmq_using_subcommand cluster; and not __fish_seen_subcommand_from list help" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
+complete -c rmq -n "__fish_rmq_using_subcommand cluster; and not __fish_seen_subcommand_from list help" -s h -l help -d 'Print help'
+complete -c rmq -n "__fish_rmq_using_subcommand cluster; and not __fish_seen_subcommand_from list help" -s V -l version -d 'Print version'
+complete -c rmq -n "__fish_rmq_using_subcommand cluster; and not __fish_seen_subcommand_from list help" -f -a "list" -d 'List every broker of every cluster (or of one with -c): id, address, version, TPS, role'
+complete -c rmq -n "__fish_rmq_using_subcommand cluster; and not __fish_seen_subcommand_from list help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rmq -n "__fish_rmq_using_subcommand cluster; and __fish_seen_subcommand_from list" -s n -l namesrv -d 'Name server address(es), `host:port;host:port`' -r
+complete -c rmq -n "__fish_rmq_using_subcommand cluster; and __fish_seen_subcommand_from list" -l timeout -d 'Per-request timeout (e.g. 3s, 500ms)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand cluster; and __fish_seen_subcommand_from list" -l serialize -d 'Header serialization of requests (Java clients default to json)' -r -f -a "json\t''
+rocketmq\t''"
+complete -c rmq -n "__fish_rmq_using_subcommand cluster; and __fish_seen_subcommand_from list" -s c -l cluster -d 'Only this cluster' -r
+complete -c rmq -n "__fish_rmq_using_subcommand cluster; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format' -r -f -a "table\t'A table for people'
+json\t'One JSON document with stable field names, for scripts'"
+complete -c rmq -n "__fish_rmq_using_subcommand cluster; and __fish_seen_subcommand_from list" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
+complete -c rmq -n "__fish_rmq_using_subcommand cluster; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rmq -n "__fish_rmq_using_subcommand cluster; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c rmq -n "__fish_rmq_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "list" -d 'List every broker of every cluster (or of one with -c): id, address, version, TPS, role'
+complete -c rmq -n "__fish_rmq_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rmq -n "__fish_rmq_using_subcommand topic; and not __fish_seen_subcommand_from create delete list route status help" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
+complete -c rmq -n "__fish_rmq_using_subcommand topic; and not __fish_seen_subcommand_from create delete list route status help" -s h -l help -d 'Print help'
+complete -c rmq -n "__fish_rmq_using_subcommand topic; and not __fish_seen_subcommand_from create delete list route status help" -s V -l version -d 'Print version'
+complete -c rmq -n "__fish_rmq_using_subcommand topic; and not __fish_seen_subcommand_from create delete list route status help" -f -a "create" -d 'Create a topic, or update it where it exists, on every master of a cluster (-c), on one broker\'s master (-b) or on one broker address (--broker-addr)'
+complete -c rmq -n "__fish_rmq_using_subcommand topic; and not __fish_seen_subcommand_from create delete list route status help" -f -a "delete" -d 'Delete a topic from every master of a cluster and its route from every name server'
+complete -c rmq -n "__fish_rmq_using_subcommand topic; and not __fish_seen_subcommand_from create delete list route status help" -f -a "list" -d 'List topics; with --cluster, the cluster and consumer groups of each topic'
+complete -c rmq -n "__fish_rmq_using_subcommand topic; and not __fish_seen_subcommand_from create delete list route status help" -f -a "route" -d 'Show a topic\'s route: its brokers, their addresses, queue counts and permission'
+complete -c rmq -n "__fish_rmq_using_subcommand topic; and not __fish_seen_subcommand_from create delete list route status help" -f -a "status" -d 'Per-queue offsets of a topic: min and max offset and the store time of the last message, from each master in the topic\'s route'
+complete -c rmq -n "__fish_rmq_using_subcommand topic; and not __fish_seen_subcommand_from create delete list route status help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rmq -n "__fish_rmq_using_subcommand topic; and __fish_seen_subcommand_from create" -s n -l namesrv -d 'Name server address(es), `host:port;host:port`' -r
+complete -c rmq -n "__fish_rmq_using_subcommand topic; and __fish_seen_subcommand_from create" -l timeout -d 'Per-request timeout (e.g. 3s, 500ms)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand topic; and __fish_seen_subcommand_from create" -l serialize -d 'Header serialization of requests (Java clients default to json)' -r -f -a "json\t''
+rocketmq\t''"
+complete -c rmq -n "__fish_rmq_using_subcommand topic; and __fish_seen_subcommand_from create" -s t -l topic -d 'Topic name (letters, digits, `%|_-`, at most 127 characters)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand topic; and __fish_seen_subcommand_from create" -s c -l cluster -d 'On every master broker of this cluster' -r
+complete -c rmq -n "__fish_rmq_using_subcommand topic; and __fish_seen_subcommand_from create" -s b -l broker -d 'On the master of this broker name' -r
+complete -c rmq -n "__fish_rmq_using_subcommand topic; and __fish_seen_subcommand_from create" -l broker-addr -d 'On the broker at this address (host:port)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand topic; and __fish_seen_subcommand_from create" -s r -l read-queues -d 'Read queues [new topic: the write queue count; existing: unchanged]' -r
+complete -c rmq -n "__fish_rmq_using_subcommand topic; and __fish_seen_subcommand_from create" -s w -l write-queues -d 'Write queues [new topic: 8; existing: unchanged]' -r
+complete -c rmq -n "__fish_rmq_using_subcommand topic; and __fish_seen_subcommand_from create" -s p -l perm -d 'Permission: 6 or RW (read+write), 4 or R (read only), 2 or W (write only) [new topic: 6; existing: unchanged]' -r
+complete -c rmq -n "__fish_rmq_using_subcommand topic; and __fish_seen_subcommand_from create" -l order -d 'Ordered topic; `--order false` turns it off [new topic: false; existing: unchanged]' -r -f -a "true\t''
+false\t''"
+complete -c rmq -n "__fish_rmq_using_subcommand topic; and __fish_seen_subcommand_from create" -s o -l output -d 'Output format' -r -f -a "table\t'A table for people'
+json\t'One JSON document with stable field names, for scripts'"
+complete -c rmq -n "__fish_rmq_using_subcommand topic; and __fish_seen_subcommand_from create" -l if-not-exists -d 'Leave the topic untouched on brokers where it already exists'
+complete -c rmq -n "__fish_rmq_using_subcommand topic; and __fish_seen_subcommand_from create" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
+complete -c rmq -n "__fish_rmq_using_subcommand topic; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rmq -n "__fish_rmq_using_subcommand topic; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
+complete -c rmq -n "__fish_rmq_using_subcommand topic; and __fish_seen_subcommand_from delete" -s n -l namesrv -d 'Name server address(es), `host:port;host:port`' -r
+complete -c rmq -n "__fish_rmq_using_subcommand topic; and __fish_seen_subcommand_from delete" -l timeout -d 'Per-request timeout (e.g. 3s, 500ms)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand topic; and __fish_seen_subcommand_from delete" -l serialize -d 'Header serialization of requests (Java clients default to json)' -r -f -a "json\t''
+rocketmq\t''"
+complete -c rmq -n "__fish_rmq_using_subcommand topic; and __fish_seen_subcommand_from delete" -s t -l topic -r
+complete -c rmq -n "__fish_rmq_using_subcommand topic; and __fish_seen_subcommand_from delete" -s c -l cluster -d 'The cluster whose masters hold the topic' -r
+complete -c rmq -n "__fish_rmq_using_subcommand topic; and __fish_seen_subcommand_from delete" -s o -l output -d 'Output format' -r -f -a "table\t'A table for people'
+json\t'One JSON document with stable field names, for scripts'"
+complete -c rmq -n "__fish_rmq_using_subcommand topic; and __fish_seen_subcommand_from delete" -s y -l yes -d 'Do not ask for confirmation'
+complete -c rmq -n "__fish_rmq_using_subcommand topic; and __fish_seen_subcommand_from delete" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
+complete -c rmq -n "__fish_rmq_using_subcommand topic; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rmq -n "__fish_rmq_using_subcommand topic; and __fish_seen_subcommand_from delete" -s V -l version -d 'Print version'
+complete -c rmq -n "__fish_rmq_using_subcommand topic; and __fish_seen_subcommand_from list" -s n -l namesrv -d 'Name server address(es), `host:port;host:port`' -r
+complete -c rmq -n "__fish_rmq_using_subcommand topic; and __fish_seen_subcommand_from list" -l timeout -d 'Per-request timeout (e.g. 3s, 500ms)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand topic; and __fish_seen_subcommand_from list" -l serialize -d 'Header serialization of requests (Java clients default to json)' -r -f -a "json\t''
+rocketmq\t''"
+complete -c rmq -n "__fish_rmq_using_subcommand topic; and __fish_seen_subcommand_from list" -s c -l cluster -d 'Detailed listing (cluster, topic, consumer groups); a NAME limits it to that cluster' -r
+complete -c rmq -n "__fish_rmq_using_subcommand topic; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format' -r -f -a "table\t'A table for people'
+json\t'One JSON document with stable field names, for scripts'"
+complete -c rmq -n "__fish_rmq_using_subcommand topic; and __fish_seen_subcommand_from list" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
+complete -c rmq -n "__fish_rmq_using_subcommand topic; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rmq -n "__fish_rmq_using_subcommand topic; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c rmq -n "__fish_rmq_using_subcommand topic; and __fish_seen_subcommand_from route" -s n -l namesrv -d 'Name server address(es), `host:port;host:port`' -r
+complete -c rmq -n "__fish_rmq_using_subcommand topic; and __fish_seen_subcommand_from route" -l timeout -d 'Per-request timeout (e.g. 3s, 500ms)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand topic; and __fish_seen_subcommand_from route" -l serialize -d 'Header serialization of requests (Java clients default to json)' -r -f -a "json\t''
+rocketmq\t''"
+complete -c rmq -n "__fish_rmq_using_subcommand topic; and __fish_seen_subcommand_from route" -s t -l topic -r
+complete -c rmq -n "__fish_rmq_using_subcommand topic; and __fish_seen_subcommand_from route" -s o -l output -d 'Output format' -r -f -a "table\t'A table for people'
+json\t'One JSON document with stable field names, for scripts'"
+complete -c rmq -n "__fish_rmq_using_subcommand topic; and __fish_seen_subcommand_from route" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
+complete -c rmq -n "__fish_rmq_using_subcommand topic; and __fish_seen_subcommand_from route" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rmq -n "__fish_rmq_using_subcommand topic; and __fish_seen_subcommand_from route" -s V -l version -d 'Print version'
+complete -c rmq -n "__fish_rmq_using_subcommand topic; and __fish_seen_subcommand_from status" -s n -l namesrv -d 'Name server address(es), `host:port;host:port`' -r
+complete -c rmq -n "__fish_rmq_using_subcommand topic; and __fish_seen_subcommand_from status" -l timeout -d 'Per-request timeout (e.g. 3s, 500ms)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand topic; and __fish_seen_subcommand_from status" -l serialize -d 'Header serialization of requests (Java clients default to json)' -r -f -a "json\t''
+rocketmq\t''"
+complete -c rmq -n "__fish_rmq_using_subcommand topic; and __fish_seen_subcommand_from status" -s t -l topic -r
+complete -c rmq -n "__fish_rmq_using_subcommand topic; and __fish_seen_subcommand_from status" -s o -l output -d 'Output format' -r -f -a "table\t'A table for people'
+json\t'One JSON document with stable field names, for scripts'"
+complete -c rmq -n "__fish_rmq_using_subcommand topic; and __fish_seen_subcommand_from status" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
+complete -c rmq -n "__fish_rmq_using_subcommand topic; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rmq -n "__fish_rmq_using_subcommand topic; and __fish_seen_subcommand_from status" -s V -l version -d 'Print version'
+complete -c rmq -n "__fish_rmq_using_subcommand topic; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create a topic, or update it where it exists, on every master of a cluster (-c), on one broker\'s master (-b) or on one broker address (--broker-addr)'
+complete -c rmq -n "__fish_rmq_using_subcommand topic; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Delete a topic from every master of a cluster and its route from every name server'
+complete -c rmq -n "__fish_rmq_using_subcommand topic; and __fish_seen_subcommand_from help" -f -a "list" -d 'List topics; with --cluster, the cluster and consumer groups of each topic'
+complete -c rmq -n "__fish_rmq_using_subcommand topic; and __fish_seen_subcommand_from help" -f -a "route" -d 'Show a topic\'s route: its brokers, their addresses, queue counts and permission'
+complete -c rmq -n "__fish_rmq_using_subcommand topic; and __fish_seen_subcommand_from help" -f -a "status" -d 'Per-queue offsets of a topic: min and max offset and the store time of the last message, from each master in the topic\'s route'
+complete -c rmq -n "__fish_rmq_using_subcommand topic; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rmq -n "__fish_rmq_using_subcommand group; and not __fish_seen_subcommand_from create list describe delete help" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
+complete -c rmq -n "__fish_rmq_using_subcommand group; and not __fish_seen_subcommand_from create list describe delete help" -s h -l help -d 'Print help'
+complete -c rmq -n "__fish_rmq_using_subcommand group; and not __fish_seen_subcommand_from create list describe delete help" -s V -l version -d 'Print version'
+complete -c rmq -n "__fish_rmq_using_subcommand group; and not __fish_seen_subcommand_from create list describe delete help" -f -a "create" -d 'Create a subscription group, or update it where it exists (options not given keep their current value), on every master of a cluster or on one broker'
+complete -c rmq -n "__fish_rmq_using_subcommand group; and not __fish_seen_subcommand_from create list describe delete help" -f -a "list" -d 'List the subscription groups of each master broker'
+complete -c rmq -n "__fish_rmq_using_subcommand group; and not __fish_seen_subcommand_from create list describe delete help" -f -a "describe" -d 'A group\'s progress per queue (broker offset, consumer offset, lag, last consume time), totals, and its online clients with their subscriptions'
+complete -c rmq -n "__fish_rmq_using_subcommand group; and not __fish_seen_subcommand_from create list describe delete help" -f -a "delete" -d 'Delete a subscription group (and its %RETRY% and %DLQ% topics, as mqadmin does)'
+complete -c rmq -n "__fish_rmq_using_subcommand group; and not __fish_seen_subcommand_from create list describe delete help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rmq -n "__fish_rmq_using_subcommand group; and __fish_seen_subcommand_from create" -s n -l namesrv -d 'Name server address(es), `host:port;host:port`' -r
+complete -c rmq -n "__fish_rmq_using_subcommand group; and __fish_seen_subcommand_from create" -l timeout -d 'Per-request timeout (e.g. 3s, 500ms)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand group; and __fish_seen_subcommand_from create" -l serialize -d 'Header serialization of requests (Java clients default to json)' -r -f -a "json\t''
+rocketmq\t''"
+complete -c rmq -n "__fish_rmq_using_subcommand group; and __fish_seen_subcommand_from create" -s c -l cluster -d 'Every master broker of this cluster' -r
+complete -c rmq -n "__fish_rmq_using_subcommand group; and __fish_seen_subcommand_from create" -s b -l broker-addr -l broker -d 'One broker: its name (master) or its address host:port' -r
+complete -c rmq -n "__fish_rmq_using_subcommand group; and __fish_seen_subcommand_from create" -s g -l group -d 'Group name' -r
+complete -c rmq -n "__fish_rmq_using_subcommand group; and __fish_seen_subcommand_from create" -l consume-enable -d 'Whether the group may consume (default true)' -r -f -a "true\t''
+false\t''"
+complete -c rmq -n "__fish_rmq_using_subcommand group; and __fish_seen_subcommand_from create" -l broadcast -d 'Whether broadcasting consumers may use the group (default true)' -r -f -a "true\t''
+false\t''"
+complete -c rmq -n "__fish_rmq_using_subcommand group; and __fish_seen_subcommand_from create" -l consume-from-min -d 'Whether a new group starts from the first offset (default true)' -r -f -a "true\t''
+false\t''"
+complete -c rmq -n "__fish_rmq_using_subcommand group; and __fish_seen_subcommand_from create" -l retry-queues -d 'Queues of the group\'s %RETRY% topic (default 1)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand group; and __fish_seen_subcommand_from create" -l max-retries -d 'Redeliveries before a message goes to the %DLQ% topic (default 16)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand group; and __fish_seen_subcommand_from create" -l broker-id -d 'Broker id consumers read from (default 0, the master)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand group; and __fish_seen_subcommand_from create" -l which-broker-when-slow -d 'Broker id consumers switch to when they fall behind (default 1)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand group; and __fish_seen_subcommand_from create" -l notify-ids-changed -d 'Whether consumers are told when the group\'s members change (default true)' -r -f -a "true\t''
+false\t''"
+complete -c rmq -n "__fish_rmq_using_subcommand group; and __fish_seen_subcommand_from create" -s o -l output -r -f -a "table\t'A table for people'
+json\t'One JSON document with stable field names, for scripts'"
+complete -c rmq -n "__fish_rmq_using_subcommand group; and __fish_seen_subcommand_from create" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
+complete -c rmq -n "__fish_rmq_using_subcommand group; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rmq -n "__fish_rmq_using_subcommand group; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
+complete -c rmq -n "__fish_rmq_using_subcommand group; and __fish_seen_subcommand_from list" -s n -l namesrv -d 'Name server address(es), `host:port;host:port`' -r
+complete -c rmq -n "__fish_rmq_using_subcommand group; and __fish_seen_subcommand_from list" -l timeout -d 'Per-request timeout (e.g. 3s, 500ms)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand group; and __fish_seen_subcommand_from list" -l serialize -d 'Header serialization of requests (Java clients default to json)' -r -f -a "json\t''
+rocketmq\t''"
+complete -c rmq -n "__fish_rmq_using_subcommand group; and __fish_seen_subcommand_from list" -s c -l cluster -d 'Every master broker of this cluster' -r
+complete -c rmq -n "__fish_rmq_using_subcommand group; and __fish_seen_subcommand_from list" -s b -l broker-addr -l broker -d 'One broker: its name (master) or its address host:port' -r
+complete -c rmq -n "__fish_rmq_using_subcommand group; and __fish_seen_subcommand_from list" -s o -l output -r -f -a "table\t'A table for people'
+json\t'One JSON document with stable field names, for scripts'"
+complete -c rmq -n "__fish_rmq_using_subcommand group; and __fish_seen_subcommand_from list" -l system -d 'Include system groups (TOOLS_CONSUMER, CID_RMQ_SYS_*, ...)'
+complete -c rmq -n "__fish_rmq_using_subcommand group; and __fish_seen_subcommand_from list" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
+complete -c rmq -n "__fish_rmq_using_subcommand group; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rmq -n "__fish_rmq_using_subcommand group; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c rmq -n "__fish_rmq_using_subcommand group; and __fish_seen_subcommand_from describe" -s n -l namesrv -d 'Name server address(es), `host:port;host:port`' -r
+complete -c rmq -n "__fish_rmq_using_subcommand group; and __fish_seen_subcommand_from describe" -l timeout -d 'Per-request timeout (e.g. 3s, 500ms)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand group; and __fish_seen_subcommand_from describe" -l serialize -d 'Header serialization of requests (Java clients default to json)' -r -f -a "json\t''
+rocketmq\t''"
+complete -c rmq -n "__fish_rmq_using_subcommand group; and __fish_seen_subcommand_from describe" -s c -l cluster -d 'Every master broker of this cluster' -r
+complete -c rmq -n "__fish_rmq_using_subcommand group; and __fish_seen_subcommand_from describe" -s b -l broker-addr -l broker -d 'One broker: its name (master) or its address host:port' -r
+complete -c rmq -n "__fish_rmq_using_subcommand group; and __fish_seen_subcommand_from describe" -s g -l group -d 'Group name' -r
+complete -c rmq -n "__fish_rmq_using_subcommand group; and __fish_seen_subcommand_from describe" -s t -l topic -d 'Only this topic' -r
+complete -c rmq -n "__fish_rmq_using_subcommand group; and __fish_seen_subcommand_from describe" -s o -l output -r -f -a "table\t'A table for people'
+json\t'One JSON document with stable field names, for scripts'"
+complete -c rmq -n "__fish_rmq_using_subcommand group; and __fish_seen_subcommand_from describe" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
+complete -c rmq -n "__fish_rmq_using_subcommand group; and __fish_seen_subcommand_from describe" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rmq -n "__fish_rmq_using_subcommand group; and __fish_seen_subcommand_from describe" -s V -l version -d 'Print version'
+complete -c rmq -n "__fish_rmq_using_subcommand group; and __fish_seen_subcommand_from delete" -s n -l namesrv -d 'Name server address(es), `host:port;host:port`' -r
+complete -c rmq -n "__fish_rmq_using_subcommand group; and __fish_seen_subcommand_from delete" -l timeout -d 'Per-request timeout (e.g. 3s, 500ms)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand group; and __fish_seen_subcommand_from delete" -l serialize -d 'Header serialization of requests (Java clients default to json)' -r -f -a "json\t''
+rocketmq\t''"
+complete -c rmq -n "__fish_rmq_using_subcommand group; and __fish_seen_subcommand_from delete" -s c -l cluster -d 'Every master broker of this cluster' -r
+complete -c rmq -n "__fish_rmq_using_subcommand group; and __fish_seen_subcommand_from delete" -s b -l broker-addr -l broker -d 'One broker: its name (master) or its address host:port' -r
+complete -c rmq -n "__fish_rmq_using_subcommand group; and __fish_seen_subcommand_from delete" -s g -l group -d 'Group name' -r
+complete -c rmq -n "__fish_rmq_using_subcommand group; and __fish_seen_subcommand_from delete" -s o -l output -r -f -a "table\t'A table for people'
+json\t'One JSON document with stable field names, for scripts'"
+complete -c rmq -n "__fish_rmq_using_subcommand group; and __fish_seen_subcommand_from delete" -l keep-topics -d 'Keep the group\'s %RETRY% and %DLQ% topics'
+complete -c rmq -n "__fish_rmq_using_subcommand group; and __fish_seen_subcommand_from delete" -s y -l yes -d 'Do not ask for confirmation'
+complete -c rmq -n "__fish_rmq_using_subcommand group; and __fish_seen_subcommand_from delete" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
+complete -c rmq -n "__fish_rmq_using_subcommand group; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rmq -n "__fish_rmq_using_subcommand group; and __fish_seen_subcommand_from delete" -s V -l version -d 'Print version'
+complete -c rmq -n "__fish_rmq_using_subcommand group; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create a subscription group, or update it where it exists (options not given keep their current value), on every master of a cluster or on one broker'
+complete -c rmq -n "__fish_rmq_using_subcommand group; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the subscription groups of each master broker'
+complete -c rmq -n "__fish_rmq_using_subcommand group; and __fish_seen_subcommand_from help" -f -a "describe" -d 'A group\'s progress per queue (broker offset, consumer offset, lag, last consume time), totals, and its online clients with their subscriptions'
+complete -c rmq -n "__fish_rmq_using_subcommand group; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Delete a subscription group (and its %RETRY% and %DLQ% topics, as mqadmin does)'
+complete -c rmq -n "__fish_rmq_using_subcommand group; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rmq -n "__fish_rmq_using_subcommand offset; and not __fish_seen_subcommand_from reset help" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
+complete -c rmq -n "__fish_rmq_using_subcommand offset; and not __fish_seen_subcommand_from reset help" -s h -l help -d 'Print help'
+complete -c rmq -n "__fish_rmq_using_subcommand offset; and not __fish_seen_subcommand_from reset help" -s V -l version -d 'Print version'
+complete -c rmq -n "__fish_rmq_using_subcommand offset; and not __fish_seen_subcommand_from reset help" -f -a "reset" -d 'Move a group\'s committed offsets on a topic (earliest, latest or a time); restore a previous reset with --from-file'
+complete -c rmq -n "__fish_rmq_using_subcommand offset; and not __fish_seen_subcommand_from reset help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rmq -n "__fish_rmq_using_subcommand offset; and __fish_seen_subcommand_from reset" -s n -l namesrv -d 'Name server address(es), `host:port;host:port`' -r
+complete -c rmq -n "__fish_rmq_using_subcommand offset; and __fish_seen_subcommand_from reset" -l timeout -d 'Per-request timeout (e.g. 3s, 500ms)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand offset; and __fish_seen_subcommand_from reset" -l serialize -d 'Header serialization of requests (Java clients default to json)' -r -f -a "json\t''
+rocketmq\t''"
+complete -c rmq -n "__fish_rmq_using_subcommand offset; and __fish_seen_subcommand_from reset" -s g -l group -d 'Consumer group' -r
+complete -c rmq -n "__fish_rmq_using_subcommand offset; and __fish_seen_subcommand_from reset" -s t -l topic -d 'Topic' -r
+complete -c rmq -n "__fish_rmq_using_subcommand offset; and __fish_seen_subcommand_from reset" -l to -d 'Where to move the offsets (see below)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand offset; and __fish_seen_subcommand_from reset" -l from-file -d 'Restore the offsets saved in a rollback file' -r -F
+complete -c rmq -n "__fish_rmq_using_subcommand offset; and __fish_seen_subcommand_from reset" -l rollback-file -d 'Where to write the previous offsets (default: ./rmq-offset-rollback-GROUP-TOPIC-TIME.json)' -r -F
+complete -c rmq -n "__fish_rmq_using_subcommand offset; and __fish_seen_subcommand_from reset" -l force -d 'mqadmin\'s -f: with false, a queue only moves when the target is before its committed offset' -r -f -a "true\t''
+false\t''"
+complete -c rmq -n "__fish_rmq_using_subcommand offset; and __fish_seen_subcommand_from reset" -s o -l output -r -f -a "table\t'A table for people'
+json\t'One JSON document with stable field names, for scripts'"
+complete -c rmq -n "__fish_rmq_using_subcommand offset; and __fish_seen_subcommand_from reset" -l dry-run -d 'Show per queue `current → target` and what would be replayed or skipped; change nothing'
+complete -c rmq -n "__fish_rmq_using_subcommand offset; and __fish_seen_subcommand_from reset" -s y -l yes -d 'Do not ask for confirmation'
+complete -c rmq -n "__fish_rmq_using_subcommand offset; and __fish_seen_subcommand_from reset" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
+complete -c rmq -n "__fish_rmq_using_subcommand offset; and __fish_seen_subcommand_from reset" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rmq -n "__fish_rmq_using_subcommand offset; and __fish_seen_subcommand_from reset" -s V -l version -d 'Print version'
+complete -c rmq -n "__fish_rmq_using_subcommand offset; and __fish_seen_subcommand_from help" -f -a "reset" -d 'Move a group\'s committed offsets on a topic (earliest, latest or a time); restore a previous reset with --from-file'
+complete -c rmq -n "__fish_rmq_using_subcommand offset; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rmq -n "__fish_rmq_using_subcommand message; and not __fish_seen_subcommand_from send consume get decode-id help" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
+complete -c rmq -n "__fish_rmq_using_subcommand message; and not __fish_seen_subcommand_from send consume get decode-id help" -s h -l help -d 'Print help'
+complete -c rmq -n "__fish_rmq_using_subcommand message; and not __fish_seen_subcommand_from send consume get decode-id help" -s V -l version -d 'Print version'
+complete -c rmq -n "__fish_rmq_using_subcommand message; and not __fish_seen_subcommand_from send consume get decode-id help" -f -a "send" -d 'Send messages (sync, async or oneway); prints msgId, offsetMsgId, broker, queue, offset and status of each'
+complete -c rmq -n "__fish_rmq_using_subcommand message; and not __fish_seen_subcommand_from send consume get decode-id help" -f -a "consume" -d 'Read messages of a topic by pulling (no consumer registers); offsets are committed only with --commit'
+complete -c rmq -n "__fish_rmq_using_subcommand message; and not __fish_seen_subcommand_from send consume get decode-id help" -f -a "get" -d 'Look messages up by message id, by key, or by queue offset'
+complete -c rmq -n "__fish_rmq_using_subcommand message; and not __fish_seen_subcommand_from send consume get decode-id help" -f -a "decode-id" -d 'Explain message ids: store host and CommitLog offset of an offset id; IP, pid and time of a client id (UNIQ_KEY)'
+complete -c rmq -n "__fish_rmq_using_subcommand message; and not __fish_seen_subcommand_from send consume get decode-id help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rmq -n "__fish_rmq_using_subcommand message; and __fish_seen_subcommand_from send" -s n -l namesrv -d 'Name server address(es), `host:port;host:port`' -r
+complete -c rmq -n "__fish_rmq_using_subcommand message; and __fish_seen_subcommand_from send" -l timeout -d 'Per-request timeout (e.g. 3s, 500ms)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand message; and __fish_seen_subcommand_from send" -l serialize -d 'Header serialization of requests (Java clients default to json)' -r -f -a "json\t''
+rocketmq\t''"
+complete -c rmq -n "__fish_rmq_using_subcommand message; and __fish_seen_subcommand_from send" -s t -l topic -d 'Topic' -r
+complete -c rmq -n "__fish_rmq_using_subcommand message; and __fish_seen_subcommand_from send" -s p -d 'mqadmin\'s -p BODY' -r
+complete -c rmq -n "__fish_rmq_using_subcommand message; and __fish_seen_subcommand_from send" -l tags -d 'Tag of the messages' -r
+complete -c rmq -n "__fish_rmq_using_subcommand message; and __fish_seen_subcommand_from send" -s k -l keys -d 'Keys (index entries for `get --key`); repeat or separate with spaces' -r
+complete -c rmq -n "__fish_rmq_using_subcommand message; and __fish_seen_subcommand_from send" -l property -d 'A user property; repeatable' -r
+complete -c rmq -n "__fish_rmq_using_subcommand message; and __fish_seen_subcommand_from send" -l delay-level -d 'Delay level (1 = 1s, 2 = 5s, 3 = 10s, ... with the default messageDelayLevel)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand message; and __fish_seen_subcommand_from send" -l queue -d 'Send to this queue id (with -b when the topic is on several brokers)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand message; and __fish_seen_subcommand_from send" -l sharding-key -d 'Ordered send: every message with this key goes to the same queue' -r
+complete -c rmq -n "__fish_rmq_using_subcommand message; and __fish_seen_subcommand_from send" -s b -l broker -d 'Only this broker (name)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand message; and __fish_seen_subcommand_from send" -l count -d 'How many messages to send (all with the same body)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand message; and __fish_seen_subcommand_from send" -l mode -r -f -a "sync\t'Wait for each send\'s answer before the next'
+async\t'Many sends in flight; every answer is still reported'
+oneway\t'Fire and forget: no answer, so no offset id, queue offset or status'"
+complete -c rmq -n "__fish_rmq_using_subcommand message; and __fish_seen_subcommand_from send" -l producer-group -d 'Producer group named in the requests' -r
+complete -c rmq -n "__fish_rmq_using_subcommand message; and __fish_seen_subcommand_from send" -s o -l output -r -f -a "table\t'For people: a table, or one line per message for `consume`'
+json\t'One JSON document: an array of objects'
+ndjson\t'One JSON object per line'"
+complete -c rmq -n "__fish_rmq_using_subcommand message; and __fish_seen_subcommand_from send" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
+complete -c rmq -n "__fish_rmq_using_subcommand message; and __fish_seen_subcommand_from send" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rmq -n "__fish_rmq_using_subcommand message; and __fish_seen_subcommand_from send" -s V -l version -d 'Print version'
+complete -c rmq -n "__fish_rmq_using_subcommand message; and __fish_seen_subcommand_from consume" -s n -l namesrv -d 'Name server address(es), `host:port;host:port`' -r
+complete -c rmq -n "__fish_rmq_using_subcommand message; and __fish_seen_subcommand_from consume" -l timeout -d 'Per-request timeout (e.g. 3s, 500ms)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand message; and __fish_seen_subcommand_from consume" -l serialize -d 'Header serialization of requests (Java clients default to json)' -r -f -a "json\t''
+rocketmq\t''"
+complete -c rmq -n "__fish_rmq_using_subcommand message; and __fish_seen_subcommand_from consume" -s t -l topic -d 'Topic' -r
+complete -c rmq -n "__fish_rmq_using_subcommand message; and __fish_seen_subcommand_from consume" -s g -l group -d 'Consumer group whose offsets are the default start (and are committed with --commit)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand message; and __fish_seen_subcommand_from consume" -s b -l broker -d 'Only this broker (name)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand message; and __fish_seen_subcommand_from consume" -l queue -d 'Only this queue id' -r
+complete -c rmq -n "__fish_rmq_using_subcommand message; and __fish_seen_subcommand_from consume" -l from -d 'Where to start (see below)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand message; and __fish_seen_subcommand_from consume" -l until -d 'Stop at messages stored after this time' -r
+complete -c rmq -n "__fish_rmq_using_subcommand message; and __fish_seen_subcommand_from consume" -l tag -d 'Tag expression: `*`, `TagA`, `TagA || TagB`' -r
+complete -c rmq -n "__fish_rmq_using_subcommand message; and __fish_seen_subcommand_from consume" -l count -d 'Stop after this many messages' -r
+complete -c rmq -n "__fish_rmq_using_subcommand message; and __fish_seen_subcommand_from consume" -l body -d 'How to show bodies (zlib-compressed bodies are shown decompressed)' -r -f -a "utf8\t'Text; invalid UTF-8 is replaced by U+FFFD'
+hex\t''
+base64\t''
+none\t'Leave the body out'"
+complete -c rmq -n "__fish_rmq_using_subcommand message; and __fish_seen_subcommand_from consume" -s o -l output -r -f -a "table\t'For people: a table, or one line per message for `consume`'
+json\t'One JSON document: an array of objects'
+ndjson\t'One JSON object per line'"
+complete -c rmq -n "__fish_rmq_using_subcommand message; and __fish_seen_subcommand_from consume" -s f -l follow -d 'Keep waiting for new messages (long polling) until Ctrl-C or --count'
+complete -c rmq -n "__fish_rmq_using_subcommand message; and __fish_seen_subcommand_from consume" -l commit -d 'Commit the group\'s offsets past the messages read'
+complete -c rmq -n "__fish_rmq_using_subcommand message; and __fish_seen_subcommand_from consume" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
+complete -c rmq -n "__fish_rmq_using_subcommand message; and __fish_seen_subcommand_from consume" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rmq -n "__fish_rmq_using_subcommand message; and __fish_seen_subcommand_from consume" -s V -l version -d 'Print version'
+complete -c rmq -n "__fish_rmq_using_subcommand message; and __fish_seen_subcommand_from get" -s n -l namesrv -d 'Name server address(es), `host:port;host:port`' -r
+complete -c rmq -n "__fish_rmq_using_subcommand message; and __fish_seen_subcommand_from get" -l timeout -d 'Per-request timeout (e.g. 3s, 500ms)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand message; and __fish_seen_subcommand_from get" -l serialize -d 'Header serialization of requests (Java clients default to json)' -r -f -a "json\t''
+rocketmq\t''"
+complete -c rmq -n "__fish_rmq_using_subcommand message; and __fish_seen_subcommand_from get" -l id -d 'Message id: an offset id, or a client id (UNIQ_KEY; needs -t)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand message; and __fish_seen_subcommand_from get" -s k -l key -d 'Message key (needs -t)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand message; and __fish_seen_subcommand_from get" -l offset -d 'Queue offset (needs -t and --queue; -b when the topic is on several brokers)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand message; and __fish_seen_subcommand_from get" -s t -l topic -d 'Topic' -r
+complete -c rmq -n "__fish_rmq_using_subcommand message; and __fish_seen_subcommand_from get" -s b -l broker -d 'Broker name (with --offset)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand message; and __fish_seen_subcommand_from get" -l queue -d 'Queue id (with --offset)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand message; and __fish_seen_subcommand_from get" -l max -d 'Key lookups: most messages per broker' -r
+complete -c rmq -n "__fish_rmq_using_subcommand message; and __fish_seen_subcommand_from get" -l begin -d 'Key lookups: stored at or after this time' -r
+complete -c rmq -n "__fish_rmq_using_subcommand message; and __fish_seen_subcommand_from get" -l end -d 'Key lookups: stored at or before this time' -r
+complete -c rmq -n "__fish_rmq_using_subcommand message; and __fish_seen_subcommand_from get" -l body -d 'How to show bodies' -r -f -a "utf8\t'Text; invalid UTF-8 is replaced by U+FFFD'
+hex\t''
+base64\t''
+none\t'Leave the body out'"
+complete -c rmq -n "__fish_rmq_using_subcommand message; and __fish_seen_subcommand_from get" -s o -l output -r -f -a "table\t'For people: a table, or one line per message for `consume`'
+json\t'One JSON document: an array of objects'
+ndjson\t'One JSON object per line'"
+complete -c rmq -n "__fish_rmq_using_subcommand message; and __fish_seen_subcommand_from get" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
+complete -c rmq -n "__fish_rmq_using_subcommand message; and __fish_seen_subcommand_from get" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rmq -n "__fish_rmq_using_subcommand message; and __fish_seen_subcommand_from get" -s V -l version -d 'Print version'
+complete -c rmq -n "__fish_rmq_using_subcommand message; and __fish_seen_subcommand_from decode-id" -s i -d 'mqadmin\'s -i ID' -r
+complete -c rmq -n "__fish_rmq_using_subcommand message; and __fish_seen_subcommand_from decode-id" -s o -l output -r -f -a "table\t'For people: a table, or one line per message for `consume`'
+json\t'One JSON document: an array of objects'
+ndjson\t'One JSON object per line'"
+complete -c rmq -n "__fish_rmq_using_subcommand message; and __fish_seen_subcommand_from decode-id" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
+complete -c rmq -n "__fish_rmq_using_subcommand message; and __fish_seen_subcommand_from decode-id" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rmq -n "__fish_rmq_using_subcommand message; and __fish_seen_subcommand_from decode-id" -s V -l version -d 'Print version'
+complete -c rmq -n "__fish_rmq_using_subcommand message; and __fish_seen_subcommand_from help" -f -a "send" -d 'Send messages (sync, async or oneway); prints msgId, offsetMsgId, broker, queue, offset and status of each'
+complete -c rmq -n "__fish_rmq_using_subcommand message; and __fish_seen_subcommand_from help" -f -a "consume" -d 'Read messages of a topic by pulling (no consumer registers); offsets are committed only with --commit'
+complete -c rmq -n "__fish_rmq_using_subcommand message; and __fish_seen_subcommand_from help" -f -a "get" -d 'Look messages up by message id, by key, or by queue offset'
+complete -c rmq -n "__fish_rmq_using_subcommand message; and __fish_seen_subcommand_from help" -f -a "decode-id" -d 'Explain message ids: store host and CommitLog offset of an offset id; IP, pid and time of a client id (UNIQ_KEY)'
+complete -c rmq -n "__fish_rmq_using_subcommand message; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rmq -n "__fish_rmq_using_subcommand store; and not __fish_seen_subcommand_from dump verify stats help" -l store -d 'Store root (storePathRootDir); relative dump paths are taken from it. Default: the root of -c, else $HOME/store (relative dump paths: the current directory)' -r -F
+complete -c rmq -n "__fish_rmq_using_subcommand store; and not __fish_seen_subcommand_from dump verify stats help" -s c -l config -d 'Broker .properties file: store paths and file sizes (mappedFileSizeCommitLog, mappedFileSizeConsumeQueue, maxHashSlotNum, maxIndexNum). Without it sizes are taken from the files' -r -F
+complete -c rmq -n "__fish_rmq_using_subcommand store; and not __fish_seen_subcommand_from dump verify stats help" -s o -l output -r -f -a "table\t'Tables for people (record dumps: one fixed-width line per record)'
+json\t'One JSON document: an array of records, or an object for summaries'
+ndjson\t'One JSON object per line (summaries: the document on one line)'"
+complete -c rmq -n "__fish_rmq_using_subcommand store; and not __fish_seen_subcommand_from dump verify stats help" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
+complete -c rmq -n "__fish_rmq_using_subcommand store; and not __fish_seen_subcommand_from dump verify stats help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rmq -n "__fish_rmq_using_subcommand store; and not __fish_seen_subcommand_from dump verify stats help" -s V -l version -d 'Print version'
+complete -c rmq -n "__fish_rmq_using_subcommand store; and not __fish_seen_subcommand_from dump verify stats help" -f -a "dump" -d 'Print the contents of store files: `dump <kind> [PATH]`, or `dump PATH` with the kind told from the path (e.g. `dump commitlog/00000000000000000000`)'
+complete -c rmq -n "__fish_rmq_using_subcommand store; and not __fish_seen_subcommand_from dump verify stats help" -f -a "verify" -d 'Check every record\'s CRC, every ConsumeQueue entry against its CommitLog record, the index files, file sizes and truncation points. Exit 1 naming the first problem'
+complete -c rmq -n "__fish_rmq_using_subcommand store; and not __fish_seen_subcommand_from dump verify stats help" -f -a "stats" -d 'Message counts, bytes, offsets and store times per topic and queue (from the CommitLog)'
+complete -c rmq -n "__fish_rmq_using_subcommand store; and not __fish_seen_subcommand_from dump verify stats help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rmq -n "__fish_rmq_using_subcommand store; and __fish_seen_subcommand_from dump" -l body -d 'Message bodies (commitlog, index --key): zlib bodies are shown decompressed. Tables cut them to the terminal; JSON keeps them whole' -r -f -a "none\t''
+utf8\t''
+hex\t''
+base64\t''"
+complete -c rmq -n "__fish_rmq_using_subcommand store; and __fish_seen_subcommand_from dump" -l from-offset -d 'First CommitLog offset (commitlog) or queue offset (consumequeue) to show' -r
+complete -c rmq -n "__fish_rmq_using_subcommand store; and __fish_seen_subcommand_from dump" -l to-offset -d 'Show only offsets below this one' -r
+complete -c rmq -n "__fish_rmq_using_subcommand store; and __fish_seen_subcommand_from dump" -l topic -d 'Only this topic (commitlog); the queue\'s topic (consumequeue); the key\'s topic (index)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand store; and __fish_seen_subcommand_from dump" -l queue -d 'Only this queue id (commitlog); the queue to dump (consumequeue)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand store; and __fish_seen_subcommand_from dump" -l limit -d 'Stop after this many rows' -r
+complete -c rmq -n "__fish_rmq_using_subcommand store; and __fish_seen_subcommand_from dump" -l key -d 'Index lookup of a message key or UNIQ_KEY (with --topic)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand store; and __fish_seen_subcommand_from dump" -l max-hash-slot-num -d 'Index geometry when neither -c nor the file size tells it' -r
+complete -c rmq -n "__fish_rmq_using_subcommand store; and __fish_seen_subcommand_from dump" -l max-index-num -r
+complete -c rmq -n "__fish_rmq_using_subcommand store; and __fish_seen_subcommand_from dump" -l store -d 'Store root (storePathRootDir); relative dump paths are taken from it. Default: the root of -c, else $HOME/store (relative dump paths: the current directory)' -r -F
+complete -c rmq -n "__fish_rmq_using_subcommand store; and __fish_seen_subcommand_from dump" -s c -l config -d 'Broker .properties file: store paths and file sizes (mappedFileSizeCommitLog, mappedFileSizeConsumeQueue, maxHashSlotNum, maxIndexNum). Without it sizes are taken from the files' -r -F
+complete -c rmq -n "__fish_rmq_using_subcommand store; and __fish_seen_subcommand_from dump" -s o -l output -r -f -a "table\t'Tables for people (record dumps: one fixed-width line per record)'
+json\t'One JSON document: an array of records, or an object for summaries'
+ndjson\t'One JSON object per line (summaries: the document on one line)'"
+complete -c rmq -n "__fish_rmq_using_subcommand store; and __fish_seen_subcommand_from dump" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
+complete -c rmq -n "__fish_rmq_using_subcommand store; and __fish_seen_subcommand_from dump" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rmq -n "__fish_rmq_using_subcommand store; and __fish_seen_subcommand_from dump" -s V -l version -d 'Print version'
+complete -c rmq -n "__fish_rmq_using_subcommand store; and __fish_seen_subcommand_from dump" -a "commitlog" -d 'CommitLog records: one file, or the commitlog directory (default: the store\'s)'
+complete -c rmq -n "__fish_rmq_using_subcommand store; and __fish_seen_subcommand_from dump" -a "consumequeue" -d 'ConsumeQueue entries: a file, a queue or topic directory, or --topic [--queue]'
+complete -c rmq -n "__fish_rmq_using_subcommand store; and __fish_seen_subcommand_from dump" -a "index" -d 'An index file\'s header, used slots and entries; a directory\'s headers; --key lookups'
+complete -c rmq -n "__fish_rmq_using_subcommand store; and __fish_seen_subcommand_from dump" -a "checkpoint" -d 'The checkpoint file (default: the store\'s)'
+complete -c rmq -n "__fish_rmq_using_subcommand store; and __fish_seen_subcommand_from dump" -a "config" -d 'A config JSON file: topics.json, consumerOffset.json, subscriptionGroup.json, delayOffset.json (fastjson\'s bare keys accepted), as standard JSON or a table'
+complete -c rmq -n "__fish_rmq_using_subcommand store; and __fish_seen_subcommand_from dump" -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rmq -n "__fish_rmq_using_subcommand store; and __fish_seen_subcommand_from verify" -l max-problems -d 'Problems listed in the table (JSON lists up to 1000)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand store; and __fish_seen_subcommand_from verify" -l store -d 'Store root (storePathRootDir); relative dump paths are taken from it. Default: the root of -c, else $HOME/store (relative dump paths: the current directory)' -r -F
+complete -c rmq -n "__fish_rmq_using_subcommand store; and __fish_seen_subcommand_from verify" -s c -l config -d 'Broker .properties file: store paths and file sizes (mappedFileSizeCommitLog, mappedFileSizeConsumeQueue, maxHashSlotNum, maxIndexNum). Without it sizes are taken from the files' -r -F
+complete -c rmq -n "__fish_rmq_using_subcommand store; and __fish_seen_subcommand_from verify" -s o -l output -r -f -a "table\t'Tables for people (record dumps: one fixed-width line per record)'
+json\t'One JSON document: an array of records, or an object for summaries'
+ndjson\t'One JSON object per line (summaries: the document on one line)'"
+complete -c rmq -n "__fish_rmq_using_subcommand store; and __fish_seen_subcommand_from verify" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
+complete -c rmq -n "__fish_rmq_using_subcommand store; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rmq -n "__fish_rmq_using_subcommand store; and __fish_seen_subcommand_from verify" -s V -l version -d 'Print version'
+complete -c rmq -n "__fish_rmq_using_subcommand store; and __fish_seen_subcommand_from stats" -l store -d 'Store root (storePathRootDir); relative dump paths are taken from it. Default: the root of -c, else $HOME/store (relative dump paths: the current directory)' -r -F
+complete -c rmq -n "__fish_rmq_using_subcommand store; and __fish_seen_subcommand_from stats" -s c -l config -d 'Broker .properties file: store paths and file sizes (mappedFileSizeCommitLog, mappedFileSizeConsumeQueue, maxHashSlotNum, maxIndexNum). Without it sizes are taken from the files' -r -F
+complete -c rmq -n "__fish_rmq_using_subcommand store; and __fish_seen_subcommand_from stats" -s o -l output -r -f -a "table\t'Tables for people (record dumps: one fixed-width line per record)'
+json\t'One JSON document: an array of records, or an object for summaries'
+ndjson\t'One JSON object per line (summaries: the document on one line)'"
+complete -c rmq -n "__fish_rmq_using_subcommand store; and __fish_seen_subcommand_from stats" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
+complete -c rmq -n "__fish_rmq_using_subcommand store; and __fish_seen_subcommand_from stats" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rmq -n "__fish_rmq_using_subcommand store; and __fish_seen_subcommand_from stats" -s V -l version -d 'Print version'
+complete -c rmq -n "__fish_rmq_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "dump" -d 'Print the contents of store files: `dump <kind> [PATH]`, or `dump PATH` with the kind told from the path (e.g. `dump commitlog/00000000000000000000`)'
+complete -c rmq -n "__fish_rmq_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "verify" -d 'Check every record\'s CRC, every ConsumeQueue entry against its CommitLog record, the index files, file sizes and truncation points. Exit 1 naming the first problem'
+complete -c rmq -n "__fish_rmq_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "stats" -d 'Message counts, bytes, offsets and store times per topic and queue (from the CommitLog)'
+complete -c rmq -n "__fish_rmq_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rmq -n "__fish_rmq_using_subcommand perf; and not __fish_seen_subcommand_from produce consume help" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
+complete -c rmq -n "__fish_rmq_using_subcommand perf; and not __fish_seen_subcommand_from produce consume help" -s h -l help -d 'Print help'
+complete -c rmq -n "__fish_rmq_using_subcommand perf; and not __fish_seen_subcommand_from produce consume help" -s V -l version -d 'Print version'
+complete -c rmq -n "__fish_rmq_using_subcommand perf; and not __fish_seen_subcommand_from produce consume help" -f -a "produce" -d 'Send messages as fast as possible (or at --rate) and report msgs/s, MB/s and send latency percentiles every second. JSON summary fields: sent, errors, seconds, msgsPerSec, mbPerSec, latencyUs {p50, p99, p999, max, mean}'
+complete -c rmq -n "__fish_rmq_using_subcommand perf; and not __fish_seen_subcommand_from produce consume help" -f -a "consume" -d 'Drain a topic and report msgs/s, MB/s, end-to-end latency (born → received and stored → received) and lag every second. JSON summary fields: received, seconds, msgsPerSec, mbPerSec, bornLatencyUs, storeLatencyUs, lag'
+complete -c rmq -n "__fish_rmq_using_subcommand perf; and not __fish_seen_subcommand_from produce consume help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rmq -n "__fish_rmq_using_subcommand perf; and __fish_seen_subcommand_from produce" -s n -l namesrv -d 'Name server address(es), `host:port;host:port`' -r
+complete -c rmq -n "__fish_rmq_using_subcommand perf; and __fish_seen_subcommand_from produce" -l timeout -d 'Per-request timeout (e.g. 3s, 500ms)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand perf; and __fish_seen_subcommand_from produce" -l serialize -d 'Header serialization of requests (Java clients default to json)' -r -f -a "json\t''
+rocketmq\t''"
+complete -c rmq -n "__fish_rmq_using_subcommand perf; and __fish_seen_subcommand_from produce" -s t -l topic -r
+complete -c rmq -n "__fish_rmq_using_subcommand perf; and __fish_seen_subcommand_from produce" -l inflight -d 'Requests in flight at once' -r
+complete -c rmq -n "__fish_rmq_using_subcommand perf; and __fish_seen_subcommand_from produce" -s s -l size -d 'Body size in bytes' -r
+complete -c rmq -n "__fish_rmq_using_subcommand perf; and __fish_seen_subcommand_from produce" -l count -d 'Stop after this many messages' -r
+complete -c rmq -n "__fish_rmq_using_subcommand perf; and __fish_seen_subcommand_from produce" -l duration -d 'Stop after this long (e.g. 30s)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand perf; and __fish_seen_subcommand_from produce" -l rate -d 'Target messages per second (default: as fast as possible)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand perf; and __fish_seen_subcommand_from produce" -l mode -r -f -a "sync\t''
+async\t''
+oneway\t''
+batch\t''"
+complete -c rmq -n "__fish_rmq_using_subcommand perf; and __fish_seen_subcommand_from produce" -l batch -d 'Messages per request with --mode batch' -r
+complete -c rmq -n "__fish_rmq_using_subcommand perf; and __fish_seen_subcommand_from produce" -l tags -d 'Number of distinct tags to rotate through (0 = none)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand perf; and __fish_seen_subcommand_from produce" -s o -l output -r -f -a "table\t'A table for people'
+json\t'One JSON document with stable field names, for scripts'"
+complete -c rmq -n "__fish_rmq_using_subcommand perf; and __fish_seen_subcommand_from produce" -l keys -d 'Give each message a unique KEYS value (exercises the index)'
+complete -c rmq -n "__fish_rmq_using_subcommand perf; and __fish_seen_subcommand_from produce" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
+complete -c rmq -n "__fish_rmq_using_subcommand perf; and __fish_seen_subcommand_from produce" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rmq -n "__fish_rmq_using_subcommand perf; and __fish_seen_subcommand_from produce" -s V -l version -d 'Print version'
+complete -c rmq -n "__fish_rmq_using_subcommand perf; and __fish_seen_subcommand_from consume" -s n -l namesrv -d 'Name server address(es), `host:port;host:port`' -r
+complete -c rmq -n "__fish_rmq_using_subcommand perf; and __fish_seen_subcommand_from consume" -l timeout -d 'Per-request timeout (e.g. 3s, 500ms)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand perf; and __fish_seen_subcommand_from consume" -l serialize -d 'Header serialization of requests (Java clients default to json)' -r -f -a "json\t''
+rocketmq\t''"
+complete -c rmq -n "__fish_rmq_using_subcommand perf; and __fish_seen_subcommand_from consume" -s t -l topic -r
+complete -c rmq -n "__fish_rmq_using_subcommand perf; and __fish_seen_subcommand_from consume" -s g -l group -r
+complete -c rmq -n "__fish_rmq_using_subcommand perf; and __fish_seen_subcommand_from consume" -l duration -r
+complete -c rmq -n "__fish_rmq_using_subcommand perf; and __fish_seen_subcommand_from consume" -l count -r
+complete -c rmq -n "__fish_rmq_using_subcommand perf; and __fish_seen_subcommand_from consume" -s o -l output -r -f -a "table\t'A table for people'
+json\t'One JSON document with stable field names, for scripts'"
+complete -c rmq -n "__fish_rmq_using_subcommand perf; and __fish_seen_subcommand_from consume" -l from-earliest -d 'Start from the earliest message instead of new ones only'
+complete -c rmq -n "__fish_rmq_using_subcommand perf; and __fish_seen_subcommand_from consume" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
+complete -c rmq -n "__fish_rmq_using_subcommand perf; and __fish_seen_subcommand_from consume" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rmq -n "__fish_rmq_using_subcommand perf; and __fish_seen_subcommand_from consume" -s V -l version -d 'Print version'
+complete -c rmq -n "__fish_rmq_using_subcommand perf; and __fish_seen_subcommand_from help" -f -a "produce" -d 'Send messages as fast as possible (or at --rate) and report msgs/s, MB/s and send latency percentiles every second. JSON summary fields: sent, errors, seconds, msgsPerSec, mbPerSec, latencyUs {p50, p99, p999, max, mean}'
+complete -c rmq -n "__fish_rmq_using_subcommand perf; and __fish_seen_subcommand_from help" -f -a "consume" -d 'Drain a topic and report msgs/s, MB/s, end-to-end latency (born → received and stored → received) and lag every second. JSON summary fields: received, seconds, msgsPerSec, mbPerSec, bornLatencyUs, storeLatencyUs, lag'
+complete -c rmq -n "__fish_rmq_using_subcommand perf; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rmq -n "__fish_rmq_using_subcommand config; and not __fish_seen_subcommand_from check help" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
+complete -c rmq -n "__fish_rmq_using_subcommand config; and not __fish_seen_subcommand_from check help" -s h -l help -d 'Print help'
+complete -c rmq -n "__fish_rmq_using_subcommand config; and not __fish_seen_subcommand_from check help" -s V -l version -d 'Print version'
+complete -c rmq -n "__fish_rmq_using_subcommand config; and not __fish_seen_subcommand_from check help" -f -a "check" -d 'Load a config file as the daemon would: report unknown keys and invalid values, then print the effective configuration. Exit 1 on an invalid file'
+complete -c rmq -n "__fish_rmq_using_subcommand config; and not __fish_seen_subcommand_from check help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rmq -n "__fish_rmq_using_subcommand config; and __fish_seen_subcommand_from check" -s c -l config -d 'The `.properties` file' -r -F
+complete -c rmq -n "__fish_rmq_using_subcommand config; and __fish_seen_subcommand_from check" -s o -l output -r -f -a "table\t'A table for people'
+json\t'One JSON document with stable field names, for scripts'"
+complete -c rmq -n "__fish_rmq_using_subcommand config; and __fish_seen_subcommand_from check" -l strict -d 'Treat warnings (unknown keys, adjusted values) as errors'
+complete -c rmq -n "__fish_rmq_using_subcommand config; and __fish_seen_subcommand_from check" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
+complete -c rmq -n "__fish_rmq_using_subcommand config; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rmq -n "__fish_rmq_using_subcommand config; and __fish_seen_subcommand_from check" -s V -l version -d 'Print version'
+complete -c rmq -n "__fish_rmq_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "check" -d 'Load a config file as the daemon would: report unknown keys and invalid values, then print the effective configuration. Exit 1 on an invalid file'
+complete -c rmq -n "__fish_rmq_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rmq -n "__fish_rmq_using_subcommand completions" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
+complete -c rmq -n "__fish_rmq_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c rmq -n "__fish_rmq_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c rmq -n "__fish_rmq_using_subcommand man" -l dir -d 'Write one page per command (rmq.1, rmq-topic.1, rmq-topic-create.1, ...) into this directory instead of printing the top page' -r -F
+complete -c rmq -n "__fish_rmq_using_subcommand man" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
+complete -c rmq -n "__fish_rmq_using_subcommand man" -s h -l help -d 'Print help'
+complete -c rmq -n "__fish_rmq_using_subcommand man" -s V -l version -d 'Print version'
+complete -c rmq -n "__fish_rmq_using_subcommand updateTopic" -s n -l namesrv -d 'Name server address(es), `host:port;host:port`' -r
+complete -c rmq -n "__fish_rmq_using_subcommand updateTopic" -l timeout -d 'Per-request timeout (e.g. 3s, 500ms)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand updateTopic" -l serialize -d 'Header serialization of requests (Java clients default to json)' -r -f -a "json\t''
+rocketmq\t''"
+complete -c rmq -n "__fish_rmq_using_subcommand updateTopic" -s t -l topic -r
+complete -c rmq -n "__fish_rmq_using_subcommand updateTopic" -s c -l cluster -r
+complete -c rmq -n "__fish_rmq_using_subcommand updateTopic" -s b -l broker-addr -d 'Broker address (mqadmin\'s -b)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand updateTopic" -s r -l read-queues -r
+complete -c rmq -n "__fish_rmq_using_subcommand updateTopic" -s w -l write-queues -r
+complete -c rmq -n "__fish_rmq_using_subcommand updateTopic" -s p -l perm -r
+complete -c rmq -n "__fish_rmq_using_subcommand updateTopic" -s o -l order -d 'Ordered topic (mqadmin\'s -o true|false)' -r -f -a "true\t''
+false\t''"
+complete -c rmq -n "__fish_rmq_using_subcommand updateTopic" -l output -d 'Output format (-o is the order flag here, as in mqadmin)' -r -f -a "table\t'A table for people'
+json\t'One JSON document with stable field names, for scripts'"
+complete -c rmq -n "__fish_rmq_using_subcommand updateTopic" -l if-not-exists
+complete -c rmq -n "__fish_rmq_using_subcommand updateTopic" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
+complete -c rmq -n "__fish_rmq_using_subcommand updateTopic" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rmq -n "__fish_rmq_using_subcommand updateTopic" -s V -l version -d 'Print version'
+complete -c rmq -n "__fish_rmq_using_subcommand deleteTopic" -s n -l namesrv -d 'Name server address(es), `host:port;host:port`' -r
+complete -c rmq -n "__fish_rmq_using_subcommand deleteTopic" -l timeout -d 'Per-request timeout (e.g. 3s, 500ms)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand deleteTopic" -l serialize -d 'Header serialization of requests (Java clients default to json)' -r -f -a "json\t''
+rocketmq\t''"
+complete -c rmq -n "__fish_rmq_using_subcommand deleteTopic" -s t -l topic -r
+complete -c rmq -n "__fish_rmq_using_subcommand deleteTopic" -s c -l cluster -d 'The cluster whose masters hold the topic' -r
+complete -c rmq -n "__fish_rmq_using_subcommand deleteTopic" -s o -l output -d 'Output format' -r -f -a "table\t'A table for people'
+json\t'One JSON document with stable field names, for scripts'"
+complete -c rmq -n "__fish_rmq_using_subcommand deleteTopic" -s y -l yes -d 'Do not ask for confirmation'
+complete -c rmq -n "__fish_rmq_using_subcommand deleteTopic" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
+complete -c rmq -n "__fish_rmq_using_subcommand deleteTopic" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rmq -n "__fish_rmq_using_subcommand deleteTopic" -s V -l version -d 'Print version'
+complete -c rmq -n "__fish_rmq_using_subcommand topicList" -s n -l namesrv -d 'Name server address(es), `host:port;host:port`' -r
+complete -c rmq -n "__fish_rmq_using_subcommand topicList" -l timeout -d 'Per-request timeout (e.g. 3s, 500ms)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand topicList" -l serialize -d 'Header serialization of requests (Java clients default to json)' -r -f -a "json\t''
+rocketmq\t''"
+complete -c rmq -n "__fish_rmq_using_subcommand topicList" -s c -l cluster -d 'Detailed listing (cluster, topic, consumer groups); a NAME limits it to that cluster' -r
+complete -c rmq -n "__fish_rmq_using_subcommand topicList" -s o -l output -d 'Output format' -r -f -a "table\t'A table for people'
+json\t'One JSON document with stable field names, for scripts'"
+complete -c rmq -n "__fish_rmq_using_subcommand topicList" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
+complete -c rmq -n "__fish_rmq_using_subcommand topicList" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rmq -n "__fish_rmq_using_subcommand topicList" -s V -l version -d 'Print version'
+complete -c rmq -n "__fish_rmq_using_subcommand topicRoute" -s n -l namesrv -d 'Name server address(es), `host:port;host:port`' -r
+complete -c rmq -n "__fish_rmq_using_subcommand topicRoute" -l timeout -d 'Per-request timeout (e.g. 3s, 500ms)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand topicRoute" -l serialize -d 'Header serialization of requests (Java clients default to json)' -r -f -a "json\t''
+rocketmq\t''"
+complete -c rmq -n "__fish_rmq_using_subcommand topicRoute" -s t -l topic -r
+complete -c rmq -n "__fish_rmq_using_subcommand topicRoute" -s o -l output -d 'Output format' -r -f -a "table\t'A table for people'
+json\t'One JSON document with stable field names, for scripts'"
+complete -c rmq -n "__fish_rmq_using_subcommand topicRoute" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
+complete -c rmq -n "__fish_rmq_using_subcommand topicRoute" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rmq -n "__fish_rmq_using_subcommand topicRoute" -s V -l version -d 'Print version'
+complete -c rmq -n "__fish_rmq_using_subcommand topicStatus" -s n -l namesrv -d 'Name server address(es), `host:port;host:port`' -r
+complete -c rmq -n "__fish_rmq_using_subcommand topicStatus" -l timeout -d 'Per-request timeout (e.g. 3s, 500ms)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand topicStatus" -l serialize -d 'Header serialization of requests (Java clients default to json)' -r -f -a "json\t''
+rocketmq\t''"
+complete -c rmq -n "__fish_rmq_using_subcommand topicStatus" -s t -l topic -r
+complete -c rmq -n "__fish_rmq_using_subcommand topicStatus" -s o -l output -d 'Output format' -r -f -a "table\t'A table for people'
+json\t'One JSON document with stable field names, for scripts'"
+complete -c rmq -n "__fish_rmq_using_subcommand topicStatus" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
+complete -c rmq -n "__fish_rmq_using_subcommand topicStatus" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rmq -n "__fish_rmq_using_subcommand topicStatus" -s V -l version -d 'Print version'
+complete -c rmq -n "__fish_rmq_using_subcommand clusterList" -s n -l namesrv -d 'Name server address(es), `host:port;host:port`' -r
+complete -c rmq -n "__fish_rmq_using_subcommand clusterList" -l timeout -d 'Per-request timeout (e.g. 3s, 500ms)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand clusterList" -l serialize -d 'Header serialization of requests (Java clients default to json)' -r -f -a "json\t''
+rocketmq\t''"
+complete -c rmq -n "__fish_rmq_using_subcommand clusterList" -s c -l cluster -d 'Only this cluster' -r
+complete -c rmq -n "__fish_rmq_using_subcommand clusterList" -s o -l output -d 'Output format' -r -f -a "table\t'A table for people'
+json\t'One JSON document with stable field names, for scripts'"
+complete -c rmq -n "__fish_rmq_using_subcommand clusterList" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
+complete -c rmq -n "__fish_rmq_using_subcommand clusterList" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rmq -n "__fish_rmq_using_subcommand clusterList" -s V -l version -d 'Print version'
+complete -c rmq -n "__fish_rmq_using_subcommand brokerStatus" -s n -l namesrv -d 'Name server address(es), `host:port;host:port`' -r
+complete -c rmq -n "__fish_rmq_using_subcommand brokerStatus" -l timeout -d 'Per-request timeout (e.g. 3s, 500ms)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand brokerStatus" -l serialize -d 'Header serialization of requests (Java clients default to json)' -r -f -a "json\t''
+rocketmq\t''"
+complete -c rmq -n "__fish_rmq_using_subcommand brokerStatus" -s c -l cluster -r
+complete -c rmq -n "__fish_rmq_using_subcommand brokerStatus" -s b -l broker-addr -d 'Broker address (mqadmin\'s -b)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand brokerStatus" -s o -l output -d 'Output format' -r -f -a "table\t'A table for people'
+json\t'One JSON document with stable field names, for scripts'"
+complete -c rmq -n "__fish_rmq_using_subcommand brokerStatus" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
+complete -c rmq -n "__fish_rmq_using_subcommand brokerStatus" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rmq -n "__fish_rmq_using_subcommand brokerStatus" -s V -l version -d 'Print version'
+complete -c rmq -n "__fish_rmq_using_subcommand getBrokerConfig" -s n -l namesrv -d 'Name server address(es), `host:port;host:port`' -r
+complete -c rmq -n "__fish_rmq_using_subcommand getBrokerConfig" -l timeout -d 'Per-request timeout (e.g. 3s, 500ms)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand getBrokerConfig" -l serialize -d 'Header serialization of requests (Java clients default to json)' -r -f -a "json\t''
+rocketmq\t''"
+complete -c rmq -n "__fish_rmq_using_subcommand getBrokerConfig" -s c -l cluster -r
+complete -c rmq -n "__fish_rmq_using_subcommand getBrokerConfig" -s b -l broker-addr -d 'Broker address (mqadmin\'s -b)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand getBrokerConfig" -s o -l output -d 'Output format' -r -f -a "table\t'A table for people'
+json\t'One JSON document with stable field names, for scripts'"
+complete -c rmq -n "__fish_rmq_using_subcommand getBrokerConfig" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
+complete -c rmq -n "__fish_rmq_using_subcommand getBrokerConfig" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rmq -n "__fish_rmq_using_subcommand getBrokerConfig" -s V -l version -d 'Print version'
+complete -c rmq -n "__fish_rmq_using_subcommand updateBrokerConfig" -s n -l namesrv -d 'Name server address(es), `host:port;host:port`' -r
+complete -c rmq -n "__fish_rmq_using_subcommand updateBrokerConfig" -l timeout -d 'Per-request timeout (e.g. 3s, 500ms)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand updateBrokerConfig" -l serialize -d 'Header serialization of requests (Java clients default to json)' -r -f -a "json\t''
+rocketmq\t''"
+complete -c rmq -n "__fish_rmq_using_subcommand updateBrokerConfig" -s c -l cluster -r
+complete -c rmq -n "__fish_rmq_using_subcommand updateBrokerConfig" -s b -l broker-addr -d 'Broker address (mqadmin\'s -b)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand updateBrokerConfig" -s k -l key -d 'The configuration key (case-sensitive)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand updateBrokerConfig" -l value -d 'The new value' -r
+complete -c rmq -n "__fish_rmq_using_subcommand updateBrokerConfig" -s o -l output -d 'Output format' -r -f -a "table\t'A table for people'
+json\t'One JSON document with stable field names, for scripts'"
+complete -c rmq -n "__fish_rmq_using_subcommand updateBrokerConfig" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
+complete -c rmq -n "__fish_rmq_using_subcommand updateBrokerConfig" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rmq -n "__fish_rmq_using_subcommand updateBrokerConfig" -s V -l version -d 'Print version'
+complete -c rmq -n "__fish_rmq_using_subcommand wipeWritePerm" -s n -l namesrv -d 'Name server address(es), `host:port;host:port`' -r
+complete -c rmq -n "__fish_rmq_using_subcommand wipeWritePerm" -l timeout -d 'Per-request timeout (e.g. 3s, 500ms)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand wipeWritePerm" -l serialize -d 'Header serialization of requests (Java clients default to json)' -r -f -a "json\t''
+rocketmq\t''"
+complete -c rmq -n "__fish_rmq_using_subcommand wipeWritePerm" -s b -l broker -d 'The broker name' -r
+complete -c rmq -n "__fish_rmq_using_subcommand wipeWritePerm" -s o -l output -d 'Output format' -r -f -a "table\t'A table for people'
+json\t'One JSON document with stable field names, for scripts'"
+complete -c rmq -n "__fish_rmq_using_subcommand wipeWritePerm" -s y -l yes -d 'Do not ask for confirmation'
+complete -c rmq -n "__fish_rmq_using_subcommand wipeWritePerm" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
+complete -c rmq -n "__fish_rmq_using_subcommand wipeWritePerm" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rmq -n "__fish_rmq_using_subcommand wipeWritePerm" -s V -l version -d 'Print version'
+complete -c rmq -n "__fish_rmq_using_subcommand addWritePerm" -s n -l namesrv -d 'Name server address(es), `host:port;host:port`' -r
+complete -c rmq -n "__fish_rmq_using_subcommand addWritePerm" -l timeout -d 'Per-request timeout (e.g. 3s, 500ms)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand addWritePerm" -l serialize -d 'Header serialization of requests (Java clients default to json)' -r -f -a "json\t''
+rocketmq\t''"
+complete -c rmq -n "__fish_rmq_using_subcommand addWritePerm" -s b -l broker -d 'The broker name' -r
+complete -c rmq -n "__fish_rmq_using_subcommand addWritePerm" -s o -l output -d 'Output format' -r -f -a "table\t'A table for people'
+json\t'One JSON document with stable field names, for scripts'"
+complete -c rmq -n "__fish_rmq_using_subcommand addWritePerm" -s y -l yes -d 'Do not ask for confirmation'
+complete -c rmq -n "__fish_rmq_using_subcommand addWritePerm" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
+complete -c rmq -n "__fish_rmq_using_subcommand addWritePerm" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rmq -n "__fish_rmq_using_subcommand addWritePerm" -s V -l version -d 'Print version'
+complete -c rmq -n "__fish_rmq_using_subcommand updateSubGroup" -s n -l namesrv -d 'Name server address(es), `host:port;host:port`' -r
+complete -c rmq -n "__fish_rmq_using_subcommand updateSubGroup" -l timeout -d 'Per-request timeout (e.g. 3s, 500ms)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand updateSubGroup" -l serialize -d 'Header serialization of requests (Java clients default to json)' -r -f -a "json\t''
+rocketmq\t''"
+complete -c rmq -n "__fish_rmq_using_subcommand updateSubGroup" -s c -l cluster -d 'Every master broker of this cluster' -r
+complete -c rmq -n "__fish_rmq_using_subcommand updateSubGroup" -s b -l broker-addr -l broker -d 'One broker: its name (master) or its address host:port' -r
+complete -c rmq -n "__fish_rmq_using_subcommand updateSubGroup" -s g -l group -d 'Group name' -r
+complete -c rmq -n "__fish_rmq_using_subcommand updateSubGroup" -l consume-enable -d 'Whether the group may consume (default true)' -r -f -a "true\t''
+false\t''"
+complete -c rmq -n "__fish_rmq_using_subcommand updateSubGroup" -l broadcast -d 'Whether broadcasting consumers may use the group (default true)' -r -f -a "true\t''
+false\t''"
+complete -c rmq -n "__fish_rmq_using_subcommand updateSubGroup" -l consume-from-min -d 'Whether a new group starts from the first offset (default true)' -r -f -a "true\t''
+false\t''"
+complete -c rmq -n "__fish_rmq_using_subcommand updateSubGroup" -l retry-queues -d 'Queues of the group\'s %RETRY% topic (default 1)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand updateSubGroup" -l max-retries -d 'Redeliveries before a message goes to the %DLQ% topic (default 16)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand updateSubGroup" -l broker-id -d 'Broker id consumers read from (default 0, the master)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand updateSubGroup" -l which-broker-when-slow -d 'Broker id consumers switch to when they fall behind (default 1)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand updateSubGroup" -l notify-ids-changed -d 'Whether consumers are told when the group\'s members change (default true)' -r -f -a "true\t''
+false\t''"
+complete -c rmq -n "__fish_rmq_using_subcommand updateSubGroup" -s o -l output -r -f -a "table\t'A table for people'
+json\t'One JSON document with stable field names, for scripts'"
+complete -c rmq -n "__fish_rmq_using_subcommand updateSubGroup" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
+complete -c rmq -n "__fish_rmq_using_subcommand updateSubGroup" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rmq -n "__fish_rmq_using_subcommand updateSubGroup" -s V -l version -d 'Print version'
+complete -c rmq -n "__fish_rmq_using_subcommand deleteSubGroup" -s n -l namesrv -d 'Name server address(es), `host:port;host:port`' -r
+complete -c rmq -n "__fish_rmq_using_subcommand deleteSubGroup" -l timeout -d 'Per-request timeout (e.g. 3s, 500ms)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand deleteSubGroup" -l serialize -d 'Header serialization of requests (Java clients default to json)' -r -f -a "json\t''
+rocketmq\t''"
+complete -c rmq -n "__fish_rmq_using_subcommand deleteSubGroup" -s c -l cluster -d 'Every master broker of this cluster' -r
+complete -c rmq -n "__fish_rmq_using_subcommand deleteSubGroup" -s b -l broker-addr -l broker -d 'One broker: its name (master) or its address host:port' -r
+complete -c rmq -n "__fish_rmq_using_subcommand deleteSubGroup" -s g -l group -d 'Group name' -r
+complete -c rmq -n "__fish_rmq_using_subcommand deleteSubGroup" -s o -l output -r -f -a "table\t'A table for people'
+json\t'One JSON document with stable field names, for scripts'"
+complete -c rmq -n "__fish_rmq_using_subcommand deleteSubGroup" -l keep-topics -d 'Keep the group\'s %RETRY% and %DLQ% topics'
+complete -c rmq -n "__fish_rmq_using_subcommand deleteSubGroup" -s y -l yes -d 'Do not ask for confirmation'
+complete -c rmq -n "__fish_rmq_using_subcommand deleteSubGroup" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
+complete -c rmq -n "__fish_rmq_using_subcommand deleteSubGroup" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rmq -n "__fish_rmq_using_subcommand deleteSubGroup" -s V -l version -d 'Print version'
+complete -c rmq -n "__fish_rmq_using_subcommand consumerProgress" -s n -l namesrv -d 'Name server address(es), `host:port;host:port`' -r
+complete -c rmq -n "__fish_rmq_using_subcommand consumerProgress" -l timeout -d 'Per-request timeout (e.g. 3s, 500ms)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand consumerProgress" -l serialize -d 'Header serialization of requests (Java clients default to json)' -r -f -a "json\t''
+rocketmq\t''"
+complete -c rmq -n "__fish_rmq_using_subcommand consumerProgress" -s c -l cluster -d 'Every master broker of this cluster' -r
+complete -c rmq -n "__fish_rmq_using_subcommand consumerProgress" -s b -l broker-addr -l broker -d 'One broker: its name (master) or its address host:port' -r
+complete -c rmq -n "__fish_rmq_using_subcommand consumerProgress" -s g -l group -d 'Group name' -r
+complete -c rmq -n "__fish_rmq_using_subcommand consumerProgress" -s t -l topic -d 'Only this topic' -r
+complete -c rmq -n "__fish_rmq_using_subcommand consumerProgress" -s o -l output -r -f -a "table\t'A table for people'
+json\t'One JSON document with stable field names, for scripts'"
+complete -c rmq -n "__fish_rmq_using_subcommand consumerProgress" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
+complete -c rmq -n "__fish_rmq_using_subcommand consumerProgress" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rmq -n "__fish_rmq_using_subcommand consumerProgress" -s V -l version -d 'Print version'
+complete -c rmq -n "__fish_rmq_using_subcommand consumerConnection" -s n -l namesrv -d 'Name server address(es), `host:port;host:port`' -r
+complete -c rmq -n "__fish_rmq_using_subcommand consumerConnection" -l timeout -d 'Per-request timeout (e.g. 3s, 500ms)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand consumerConnection" -l serialize -d 'Header serialization of requests (Java clients default to json)' -r -f -a "json\t''
+rocketmq\t''"
+complete -c rmq -n "__fish_rmq_using_subcommand consumerConnection" -s c -l cluster -d 'Every master broker of this cluster' -r
+complete -c rmq -n "__fish_rmq_using_subcommand consumerConnection" -s b -l broker-addr -l broker -d 'One broker: its name (master) or its address host:port' -r
+complete -c rmq -n "__fish_rmq_using_subcommand consumerConnection" -s g -l group -d 'Group name' -r
+complete -c rmq -n "__fish_rmq_using_subcommand consumerConnection" -s t -l topic -d 'Only this topic' -r
+complete -c rmq -n "__fish_rmq_using_subcommand consumerConnection" -s o -l output -r -f -a "table\t'A table for people'
+json\t'One JSON document with stable field names, for scripts'"
+complete -c rmq -n "__fish_rmq_using_subcommand consumerConnection" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
+complete -c rmq -n "__fish_rmq_using_subcommand consumerConnection" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rmq -n "__fish_rmq_using_subcommand consumerConnection" -s V -l version -d 'Print version'
+complete -c rmq -n "__fish_rmq_using_subcommand resetOffsetByTime" -s n -l namesrv -d 'Name server address(es), `host:port;host:port`' -r
+complete -c rmq -n "__fish_rmq_using_subcommand resetOffsetByTime" -l timeout -d 'Per-request timeout (e.g. 3s, 500ms)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand resetOffsetByTime" -l serialize -d 'Header serialization of requests (Java clients default to json)' -r -f -a "json\t''
+rocketmq\t''"
+complete -c rmq -n "__fish_rmq_using_subcommand resetOffsetByTime" -s g -l group -d 'Consumer group' -r
+complete -c rmq -n "__fish_rmq_using_subcommand resetOffsetByTime" -s t -l topic -d 'Topic' -r
+complete -c rmq -n "__fish_rmq_using_subcommand resetOffsetByTime" -l to -d 'Where to move the offsets (see below)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand resetOffsetByTime" -l from-file -d 'Restore the offsets saved in a rollback file' -r -F
+complete -c rmq -n "__fish_rmq_using_subcommand resetOffsetByTime" -l rollback-file -d 'Where to write the previous offsets (default: ./rmq-offset-rollback-GROUP-TOPIC-TIME.json)' -r -F
+complete -c rmq -n "__fish_rmq_using_subcommand resetOffsetByTime" -l force -d 'mqadmin\'s -f: with false, a queue only moves when the target is before its committed offset' -r -f -a "true\t''
+false\t''"
+complete -c rmq -n "__fish_rmq_using_subcommand resetOffsetByTime" -s o -l output -r -f -a "table\t'A table for people'
+json\t'One JSON document with stable field names, for scripts'"
+complete -c rmq -n "__fish_rmq_using_subcommand resetOffsetByTime" -l dry-run -d 'Show per queue `current → target` and what would be replayed or skipped; change nothing'
+complete -c rmq -n "__fish_rmq_using_subcommand resetOffsetByTime" -s y -l yes -d 'Do not ask for confirmation'
+complete -c rmq -n "__fish_rmq_using_subcommand resetOffsetByTime" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
+complete -c rmq -n "__fish_rmq_using_subcommand resetOffsetByTime" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rmq -n "__fish_rmq_using_subcommand resetOffsetByTime" -s V -l version -d 'Print version'
+complete -c rmq -n "__fish_rmq_using_subcommand sendMessage" -s n -l namesrv -d 'Name server address(es), `host:port;host:port`' -r
+complete -c rmq -n "__fish_rmq_using_subcommand sendMessage" -l timeout -d 'Per-request timeout (e.g. 3s, 500ms)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand sendMessage" -l serialize -d 'Header serialization of requests (Java clients default to json)' -r -f -a "json\t''
+rocketmq\t''"
+complete -c rmq -n "__fish_rmq_using_subcommand sendMessage" -s t -l topic -d 'Topic' -r
+complete -c rmq -n "__fish_rmq_using_subcommand sendMessage" -s p -d 'mqadmin\'s -p BODY' -r
+complete -c rmq -n "__fish_rmq_using_subcommand sendMessage" -l tags -d 'Tag of the messages' -r
+complete -c rmq -n "__fish_rmq_using_subcommand sendMessage" -s k -l keys -d 'Keys (index entries for `get --key`); repeat or separate with spaces' -r
+complete -c rmq -n "__fish_rmq_using_subcommand sendMessage" -l property -d 'A user property; repeatable' -r
+complete -c rmq -n "__fish_rmq_using_subcommand sendMessage" -l delay-level -d 'Delay level (1 = 1s, 2 = 5s, 3 = 10s, ... with the default messageDelayLevel)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand sendMessage" -l queue -d 'Send to this queue id (with -b when the topic is on several brokers)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand sendMessage" -l sharding-key -d 'Ordered send: every message with this key goes to the same queue' -r
+complete -c rmq -n "__fish_rmq_using_subcommand sendMessage" -s b -l broker -d 'Only this broker (name)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand sendMessage" -l count -d 'How many messages to send (all with the same body)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand sendMessage" -l mode -r -f -a "sync\t'Wait for each send\'s answer before the next'
+async\t'Many sends in flight; every answer is still reported'
+oneway\t'Fire and forget: no answer, so no offset id, queue offset or status'"
+complete -c rmq -n "__fish_rmq_using_subcommand sendMessage" -l producer-group -d 'Producer group named in the requests' -r
+complete -c rmq -n "__fish_rmq_using_subcommand sendMessage" -s o -l output -r -f -a "table\t'For people: a table, or one line per message for `consume`'
+json\t'One JSON document: an array of objects'
+ndjson\t'One JSON object per line'"
+complete -c rmq -n "__fish_rmq_using_subcommand sendMessage" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
+complete -c rmq -n "__fish_rmq_using_subcommand sendMessage" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rmq -n "__fish_rmq_using_subcommand sendMessage" -s V -l version -d 'Print version'
+complete -c rmq -n "__fish_rmq_using_subcommand consumeMessage" -s n -l namesrv -d 'Name server address(es), `host:port;host:port`' -r
+complete -c rmq -n "__fish_rmq_using_subcommand consumeMessage" -l timeout -d 'Per-request timeout (e.g. 3s, 500ms)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand consumeMessage" -l serialize -d 'Header serialization of requests (Java clients default to json)' -r -f -a "json\t''
+rocketmq\t''"
+complete -c rmq -n "__fish_rmq_using_subcommand consumeMessage" -s t -l topic -d 'Topic' -r
+complete -c rmq -n "__fish_rmq_using_subcommand consumeMessage" -s g -l group -d 'Consumer group whose offsets are the default start (and are committed with --commit)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand consumeMessage" -s b -l broker -d 'Only this broker (name)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand consumeMessage" -l queue -d 'Only this queue id' -r
+complete -c rmq -n "__fish_rmq_using_subcommand consumeMessage" -l from -d 'Where to start (see below)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand consumeMessage" -l until -d 'Stop at messages stored after this time' -r
+complete -c rmq -n "__fish_rmq_using_subcommand consumeMessage" -l tag -d 'Tag expression: `*`, `TagA`, `TagA || TagB`' -r
+complete -c rmq -n "__fish_rmq_using_subcommand consumeMessage" -l count -d 'Stop after this many messages' -r
+complete -c rmq -n "__fish_rmq_using_subcommand consumeMessage" -l body -d 'How to show bodies (zlib-compressed bodies are shown decompressed)' -r -f -a "utf8\t'Text; invalid UTF-8 is replaced by U+FFFD'
+hex\t''
+base64\t''
+none\t'Leave the body out'"
+complete -c rmq -n "__fish_rmq_using_subcommand consumeMessage" -s o -l output -r -f -a "table\t'For people: a table, or one line per message for `consume`'
+json\t'One JSON document: an array of objects'
+ndjson\t'One JSON object per line'"
+complete -c rmq -n "__fish_rmq_using_subcommand consumeMessage" -s f -l follow -d 'Keep waiting for new messages (long polling) until Ctrl-C or --count'
+complete -c rmq -n "__fish_rmq_using_subcommand consumeMessage" -l commit -d 'Commit the group\'s offsets past the messages read'
+complete -c rmq -n "__fish_rmq_using_subcommand consumeMessage" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
+complete -c rmq -n "__fish_rmq_using_subcommand consumeMessage" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rmq -n "__fish_rmq_using_subcommand consumeMessage" -s V -l version -d 'Print version'
+complete -c rmq -n "__fish_rmq_using_subcommand printMsg" -s n -l namesrv -d 'Name server address(es), `host:port;host:port`' -r
+complete -c rmq -n "__fish_rmq_using_subcommand printMsg" -l timeout -d 'Per-request timeout (e.g. 3s, 500ms)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand printMsg" -l serialize -d 'Header serialization of requests (Java clients default to json)' -r -f -a "json\t''
+rocketmq\t''"
+complete -c rmq -n "__fish_rmq_using_subcommand printMsg" -s t -l topic -d 'Topic' -r
+complete -c rmq -n "__fish_rmq_using_subcommand printMsg" -s g -l group -d 'Consumer group whose offsets are the default start (and are committed with --commit)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand printMsg" -s b -l broker -d 'Only this broker (name)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand printMsg" -l queue -d 'Only this queue id' -r
+complete -c rmq -n "__fish_rmq_using_subcommand printMsg" -l from -d 'Where to start (see below)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand printMsg" -l until -d 'Stop at messages stored after this time' -r
+complete -c rmq -n "__fish_rmq_using_subcommand printMsg" -l tag -d 'Tag expression: `*`, `TagA`, `TagA || TagB`' -r
+complete -c rmq -n "__fish_rmq_using_subcommand printMsg" -l count -d 'Stop after this many messages' -r
+complete -c rmq -n "__fish_rmq_using_subcommand printMsg" -l body -d 'How to show bodies (zlib-compressed bodies are shown decompressed)' -r -f -a "utf8\t'Text; invalid UTF-8 is replaced by U+FFFD'
+hex\t''
+base64\t''
+none\t'Leave the body out'"
+complete -c rmq -n "__fish_rmq_using_subcommand printMsg" -s o -l output -r -f -a "table\t'For people: a table, or one line per message for `consume`'
+json\t'One JSON document: an array of objects'
+ndjson\t'One JSON object per line'"
+complete -c rmq -n "__fish_rmq_using_subcommand printMsg" -s f -l follow -d 'Keep waiting for new messages (long polling) until Ctrl-C or --count'
+complete -c rmq -n "__fish_rmq_using_subcommand printMsg" -l commit -d 'Commit the group\'s offsets past the messages read'
+complete -c rmq -n "__fish_rmq_using_subcommand printMsg" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
+complete -c rmq -n "__fish_rmq_using_subcommand printMsg" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rmq -n "__fish_rmq_using_subcommand printMsg" -s V -l version -d 'Print version'
+complete -c rmq -n "__fish_rmq_using_subcommand queryMsgById" -s n -l namesrv -d 'Name server address(es), `host:port;host:port`' -r
+complete -c rmq -n "__fish_rmq_using_subcommand queryMsgById" -l timeout -d 'Per-request timeout (e.g. 3s, 500ms)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand queryMsgById" -l serialize -d 'Header serialization of requests (Java clients default to json)' -r -f -a "json\t''
+rocketmq\t''"
+complete -c rmq -n "__fish_rmq_using_subcommand queryMsgById" -l id -d 'Message id: an offset id, or a client id (UNIQ_KEY; needs -t)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand queryMsgById" -s k -l key -d 'Message key (needs -t)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand queryMsgById" -l offset -d 'Queue offset (needs -t and --queue; -b when the topic is on several brokers)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand queryMsgById" -s t -l topic -d 'Topic' -r
+complete -c rmq -n "__fish_rmq_using_subcommand queryMsgById" -s b -l broker -d 'Broker name (with --offset)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand queryMsgById" -l queue -d 'Queue id (with --offset)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand queryMsgById" -l max -d 'Key lookups: most messages per broker' -r
+complete -c rmq -n "__fish_rmq_using_subcommand queryMsgById" -l begin -d 'Key lookups: stored at or after this time' -r
+complete -c rmq -n "__fish_rmq_using_subcommand queryMsgById" -l end -d 'Key lookups: stored at or before this time' -r
+complete -c rmq -n "__fish_rmq_using_subcommand queryMsgById" -l body -d 'How to show bodies' -r -f -a "utf8\t'Text; invalid UTF-8 is replaced by U+FFFD'
+hex\t''
+base64\t''
+none\t'Leave the body out'"
+complete -c rmq -n "__fish_rmq_using_subcommand queryMsgById" -s o -l output -r -f -a "table\t'For people: a table, or one line per message for `consume`'
+json\t'One JSON document: an array of objects'
+ndjson\t'One JSON object per line'"
+complete -c rmq -n "__fish_rmq_using_subcommand queryMsgById" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
+complete -c rmq -n "__fish_rmq_using_subcommand queryMsgById" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rmq -n "__fish_rmq_using_subcommand queryMsgById" -s V -l version -d 'Print version'
+complete -c rmq -n "__fish_rmq_using_subcommand queryMsgByKey" -s n -l namesrv -d 'Name server address(es), `host:port;host:port`' -r
+complete -c rmq -n "__fish_rmq_using_subcommand queryMsgByKey" -l timeout -d 'Per-request timeout (e.g. 3s, 500ms)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand queryMsgByKey" -l serialize -d 'Header serialization of requests (Java clients default to json)' -r -f -a "json\t''
+rocketmq\t''"
+complete -c rmq -n "__fish_rmq_using_subcommand queryMsgByKey" -l id -d 'Message id: an offset id, or a client id (UNIQ_KEY; needs -t)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand queryMsgByKey" -s k -l key -d 'Message key (needs -t)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand queryMsgByKey" -l offset -d 'Queue offset (needs -t and --queue; -b when the topic is on several brokers)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand queryMsgByKey" -s t -l topic -d 'Topic' -r
+complete -c rmq -n "__fish_rmq_using_subcommand queryMsgByKey" -s b -l broker -d 'Broker name (with --offset)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand queryMsgByKey" -l queue -d 'Queue id (with --offset)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand queryMsgByKey" -l max -d 'Key lookups: most messages per broker' -r
+complete -c rmq -n "__fish_rmq_using_subcommand queryMsgByKey" -l begin -d 'Key lookups: stored at or after this time' -r
+complete -c rmq -n "__fish_rmq_using_subcommand queryMsgByKey" -l end -d 'Key lookups: stored at or before this time' -r
+complete -c rmq -n "__fish_rmq_using_subcommand queryMsgByKey" -l body -d 'How to show bodies' -r -f -a "utf8\t'Text; invalid UTF-8 is replaced by U+FFFD'
+hex\t''
+base64\t''
+none\t'Leave the body out'"
+complete -c rmq -n "__fish_rmq_using_subcommand queryMsgByKey" -s o -l output -r -f -a "table\t'For people: a table, or one line per message for `consume`'
+json\t'One JSON document: an array of objects'
+ndjson\t'One JSON object per line'"
+complete -c rmq -n "__fish_rmq_using_subcommand queryMsgByKey" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
+complete -c rmq -n "__fish_rmq_using_subcommand queryMsgByKey" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rmq -n "__fish_rmq_using_subcommand queryMsgByKey" -s V -l version -d 'Print version'
+complete -c rmq -n "__fish_rmq_using_subcommand queryMsgByOffset" -s n -l namesrv -d 'Name server address(es), `host:port;host:port`' -r
+complete -c rmq -n "__fish_rmq_using_subcommand queryMsgByOffset" -l timeout -d 'Per-request timeout (e.g. 3s, 500ms)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand queryMsgByOffset" -l serialize -d 'Header serialization of requests (Java clients default to json)' -r -f -a "json\t''
+rocketmq\t''"
+complete -c rmq -n "__fish_rmq_using_subcommand queryMsgByOffset" -l id -d 'Message id: an offset id, or a client id (UNIQ_KEY; needs -t)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand queryMsgByOffset" -s k -l key -d 'Message key (needs -t)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand queryMsgByOffset" -l offset -d 'Queue offset (needs -t and --queue; -b when the topic is on several brokers)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand queryMsgByOffset" -s t -l topic -d 'Topic' -r
+complete -c rmq -n "__fish_rmq_using_subcommand queryMsgByOffset" -s b -l broker -d 'Broker name (with --offset)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand queryMsgByOffset" -l queue -d 'Queue id (with --offset)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand queryMsgByOffset" -l max -d 'Key lookups: most messages per broker' -r
+complete -c rmq -n "__fish_rmq_using_subcommand queryMsgByOffset" -l begin -d 'Key lookups: stored at or after this time' -r
+complete -c rmq -n "__fish_rmq_using_subcommand queryMsgByOffset" -l end -d 'Key lookups: stored at or before this time' -r
+complete -c rmq -n "__fish_rmq_using_subcommand queryMsgByOffset" -l body -d 'How to show bodies' -r -f -a "utf8\t'Text; invalid UTF-8 is replaced by U+FFFD'
+hex\t''
+base64\t''
+none\t'Leave the body out'"
+complete -c rmq -n "__fish_rmq_using_subcommand queryMsgByOffset" -s o -l output -r -f -a "table\t'For people: a table, or one line per message for `consume`'
+json\t'One JSON document: an array of objects'
+ndjson\t'One JSON object per line'"
+complete -c rmq -n "__fish_rmq_using_subcommand queryMsgByOffset" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
+complete -c rmq -n "__fish_rmq_using_subcommand queryMsgByOffset" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rmq -n "__fish_rmq_using_subcommand queryMsgByOffset" -s V -l version -d 'Print version'
+complete -c rmq -n "__fish_rmq_using_subcommand decodeMessageId" -s i -d 'mqadmin\'s -i ID' -r
+complete -c rmq -n "__fish_rmq_using_subcommand decodeMessageId" -s o -l output -r -f -a "table\t'For people: a table, or one line per message for `consume`'
+json\t'One JSON document: an array of objects'
+ndjson\t'One JSON object per line'"
+complete -c rmq -n "__fish_rmq_using_subcommand decodeMessageId" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
+complete -c rmq -n "__fish_rmq_using_subcommand decodeMessageId" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rmq -n "__fish_rmq_using_subcommand decodeMessageId" -s V -l version -d 'Print version'
+complete -c rmq -n "__fish_rmq_using_subcommand help; and not __fish_seen_subcommand_from namesrv broker cluster topic group offset message store perf config completions man updateTopic deleteTopic topicList topicRoute topicStatus clusterList brokerStatus getBrokerConfig updateBrokerConfig wipeWritePerm addWritePerm updateSubGroup deleteSubGroup consumerProgress consumerConnection resetOffsetByTime sendMessage consumeMessage printMsg queryMsgById queryMsgByKey queryMsgByOffset decodeMessageId help" -f -a "namesrv" -d 'Run the name server'
+complete -c rmq -n "__fish_rmq_using_subcommand help; and not __fish_seen_subcommand_from namesrv broker cluster topic group offset message store perf config completions man updateTopic deleteTopic topicList topicRoute topicStatus clusterList brokerStatus getBrokerConfig updateBrokerConfig wipeWritePerm addWritePerm updateSubGroup deleteSubGroup consumerProgress consumerConnection resetOffsetByTime sendMessage consumeMessage printMsg queryMsgById queryMsgByKey queryMsgByOffset decodeMessageId help" -f -a "broker" -d 'Run or administer brokers'
+complete -c rmq -n "__fish_rmq_using_subcommand help; and not __fish_seen_subcommand_from namesrv broker cluster topic group offset message store perf config completions man updateTopic deleteTopic topicList topicRoute topicStatus clusterList brokerStatus getBrokerConfig updateBrokerConfig wipeWritePerm addWritePerm updateSubGroup deleteSubGroup consumerProgress consumerConnection resetOffsetByTime sendMessage consumeMessage printMsg queryMsgById queryMsgByKey queryMsgByOffset decodeMessageId help" -f -a "cluster" -d 'List the brokers of the clusters'
+complete -c rmq -n "__fish_rmq_using_subcommand help; and not __fish_seen_subcommand_from namesrv broker cluster topic group offset message store perf config completions man updateTopic deleteTopic topicList topicRoute topicStatus clusterList brokerStatus getBrokerConfig updateBrokerConfig wipeWritePerm addWritePerm updateSubGroup deleteSubGroup consumerProgress consumerConnection resetOffsetByTime sendMessage consumeMessage printMsg queryMsgById queryMsgByKey queryMsgByOffset decodeMessageId help" -f -a "topic" -d 'Create, delete, list topics; show their route and per-queue status'
+complete -c rmq -n "__fish_rmq_using_subcommand help; and not __fish_seen_subcommand_from namesrv broker cluster topic group offset message store perf config completions man updateTopic deleteTopic topicList topicRoute topicStatus clusterList brokerStatus getBrokerConfig updateBrokerConfig wipeWritePerm addWritePerm updateSubGroup deleteSubGroup consumerProgress consumerConnection resetOffsetByTime sendMessage consumeMessage printMsg queryMsgById queryMsgByKey queryMsgByOffset decodeMessageId help" -f -a "group" -d 'Subscription groups: create, list, describe (progress, clients), delete'
+complete -c rmq -n "__fish_rmq_using_subcommand help; and not __fish_seen_subcommand_from namesrv broker cluster topic group offset message store perf config completions man updateTopic deleteTopic topicList topicRoute topicStatus clusterList brokerStatus getBrokerConfig updateBrokerConfig wipeWritePerm addWritePerm updateSubGroup deleteSubGroup consumerProgress consumerConnection resetOffsetByTime sendMessage consumeMessage printMsg queryMsgById queryMsgByKey queryMsgByOffset decodeMessageId help" -f -a "offset" -d 'Consumer offsets: reset to earliest, latest or a time, with dry run and rollback'
+complete -c rmq -n "__fish_rmq_using_subcommand help; and not __fish_seen_subcommand_from namesrv broker cluster topic group offset message store perf config completions man updateTopic deleteTopic topicList topicRoute topicStatus clusterList brokerStatus getBrokerConfig updateBrokerConfig wipeWritePerm addWritePerm updateSubGroup deleteSubGroup consumerProgress consumerConnection resetOffsetByTime sendMessage consumeMessage printMsg queryMsgById queryMsgByKey queryMsgByOffset decodeMessageId help" -f -a "message" -d 'Messages: send, consume, get by id/key/offset, decode ids'
+complete -c rmq -n "__fish_rmq_using_subcommand help; and not __fish_seen_subcommand_from namesrv broker cluster topic group offset message store perf config completions man updateTopic deleteTopic topicList topicRoute topicStatus clusterList brokerStatus getBrokerConfig updateBrokerConfig wipeWritePerm addWritePerm updateSubGroup deleteSubGroup consumerProgress consumerConnection resetOffsetByTime sendMessage consumeMessage printMsg queryMsgById queryMsgByKey queryMsgByOffset decodeMessageId help" -f -a "store" -d 'Inspect a store offline: dump its files, verify it, per-queue stats'
+complete -c rmq -n "__fish_rmq_using_subcommand help; and not __fish_seen_subcommand_from namesrv broker cluster topic group offset message store perf config completions man updateTopic deleteTopic topicList topicRoute topicStatus clusterList brokerStatus getBrokerConfig updateBrokerConfig wipeWritePerm addWritePerm updateSubGroup deleteSubGroup consumerProgress consumerConnection resetOffsetByTime sendMessage consumeMessage printMsg queryMsgById queryMsgByKey queryMsgByOffset decodeMessageId help" -f -a "perf" -d 'Measure throughput and latency against a cluster'
+complete -c rmq -n "__fish_rmq_using_subcommand help; and not __fish_seen_subcommand_from namesrv broker cluster topic group offset message store perf config completions man updateTopic deleteTopic topicList topicRoute topicStatus clusterList brokerStatus getBrokerConfig updateBrokerConfig wipeWritePerm addWritePerm updateSubGroup deleteSubGroup consumerProgress consumerConnection resetOffsetByTime sendMessage consumeMessage printMsg queryMsgById queryMsgByKey queryMsgByOffset decodeMessageId help" -f -a "config" -d 'Check and show configuration files'
+complete -c rmq -n "__fish_rmq_using_subcommand help; and not __fish_seen_subcommand_from namesrv broker cluster topic group offset message store perf config completions man updateTopic deleteTopic topicList topicRoute topicStatus clusterList brokerStatus getBrokerConfig updateBrokerConfig wipeWritePerm addWritePerm updateSubGroup deleteSubGroup consumerProgress consumerConnection resetOffsetByTime sendMessage consumeMessage printMsg queryMsgById queryMsgByKey queryMsgByOffset decodeMessageId help" -f -a "completions" -d 'Print shell completions (bash, zsh, fish, elvish, powershell)'
+complete -c rmq -n "__fish_rmq_using_subcommand help; and not __fish_seen_subcommand_from namesrv broker cluster topic group offset message store perf config completions man updateTopic deleteTopic topicList topicRoute topicStatus clusterList brokerStatus getBrokerConfig updateBrokerConfig wipeWritePerm addWritePerm updateSubGroup deleteSubGroup consumerProgress consumerConnection resetOffsetByTime sendMessage consumeMessage printMsg queryMsgById queryMsgByKey queryMsgByOffset decodeMessageId help" -f -a "man" -d 'Print the man page, or write every command\'s page with --dir'
+complete -c rmq -n "__fish_rmq_using_subcommand help; and not __fish_seen_subcommand_from namesrv broker cluster topic group offset message store perf config completions man updateTopic deleteTopic topicList topicRoute topicStatus clusterList brokerStatus getBrokerConfig updateBrokerConfig wipeWritePerm addWritePerm updateSubGroup deleteSubGroup consumerProgress consumerConnection resetOffsetByTime sendMessage consumeMessage printMsg queryMsgById queryMsgByKey queryMsgByOffset decodeMessageId help" -f -a "updateTopic" -d 'mqadmin updateTopic, i.e. `rmq topic create` with mqadmin\'s flags: -b is the broker ADDRESS and -o is the order flag (true|false), so the output format is --output only'
+complete -c rmq -n "__fish_rmq_using_subcommand help; and not __fish_seen_subcommand_from namesrv broker cluster topic group offset message store perf config completions man updateTopic deleteTopic topicList topicRoute topicStatus clusterList brokerStatus getBrokerConfig updateBrokerConfig wipeWritePerm addWritePerm updateSubGroup deleteSubGroup consumerProgress consumerConnection resetOffsetByTime sendMessage consumeMessage printMsg queryMsgById queryMsgByKey queryMsgByOffset decodeMessageId help" -f -a "deleteTopic" -d 'mqadmin deleteTopic: `rmq topic delete` (asks for confirmation unless --yes)'
+complete -c rmq -n "__fish_rmq_using_subcommand help; and not __fish_seen_subcommand_from namesrv broker cluster topic group offset message store perf config completions man updateTopic deleteTopic topicList topicRoute topicStatus clusterList brokerStatus getBrokerConfig updateBrokerConfig wipeWritePerm addWritePerm updateSubGroup deleteSubGroup consumerProgress consumerConnection resetOffsetByTime sendMessage consumeMessage printMsg queryMsgById queryMsgByKey queryMsgByOffset decodeMessageId help" -f -a "topicList" -d 'mqadmin topicList: `rmq topic list` (-c without a name is mqadmin\'s cluster mode)'
+complete -c rmq -n "__fish_rmq_using_subcommand help; and not __fish_seen_subcommand_from namesrv broker cluster topic group offset message store perf config completions man updateTopic deleteTopic topicList topicRoute topicStatus clusterList brokerStatus getBrokerConfig updateBrokerConfig wipeWritePerm addWritePerm updateSubGroup deleteSubGroup consumerProgress consumerConnection resetOffsetByTime sendMessage consumeMessage printMsg queryMsgById queryMsgByKey queryMsgByOffset decodeMessageId help" -f -a "topicRoute" -d 'mqadmin topicRoute: `rmq topic route`'
+complete -c rmq -n "__fish_rmq_using_subcommand help; and not __fish_seen_subcommand_from namesrv broker cluster topic group offset message store perf config completions man updateTopic deleteTopic topicList topicRoute topicStatus clusterList brokerStatus getBrokerConfig updateBrokerConfig wipeWritePerm addWritePerm updateSubGroup deleteSubGroup consumerProgress consumerConnection resetOffsetByTime sendMessage consumeMessage printMsg queryMsgById queryMsgByKey queryMsgByOffset decodeMessageId help" -f -a "topicStatus" -d 'mqadmin topicStatus: `rmq topic status`'
+complete -c rmq -n "__fish_rmq_using_subcommand help; and not __fish_seen_subcommand_from namesrv broker cluster topic group offset message store perf config completions man updateTopic deleteTopic topicList topicRoute topicStatus clusterList brokerStatus getBrokerConfig updateBrokerConfig wipeWritePerm addWritePerm updateSubGroup deleteSubGroup consumerProgress consumerConnection resetOffsetByTime sendMessage consumeMessage printMsg queryMsgById queryMsgByKey queryMsgByOffset decodeMessageId help" -f -a "clusterList" -d 'mqadmin clusterList: same as `rmq cluster list` (mqadmin\'s -m/-i are not supported)'
+complete -c rmq -n "__fish_rmq_using_subcommand help; and not __fish_seen_subcommand_from namesrv broker cluster topic group offset message store perf config completions man updateTopic deleteTopic topicList topicRoute topicStatus clusterList brokerStatus getBrokerConfig updateBrokerConfig wipeWritePerm addWritePerm updateSubGroup deleteSubGroup consumerProgress consumerConnection resetOffsetByTime sendMessage consumeMessage printMsg queryMsgById queryMsgByKey queryMsgByOffset decodeMessageId help" -f -a "brokerStatus" -d 'mqadmin brokerStatus: `rmq broker status`, but -b is the broker ADDRESS as in mqadmin'
+complete -c rmq -n "__fish_rmq_using_subcommand help; and not __fish_seen_subcommand_from namesrv broker cluster topic group offset message store perf config completions man updateTopic deleteTopic topicList topicRoute topicStatus clusterList brokerStatus getBrokerConfig updateBrokerConfig wipeWritePerm addWritePerm updateSubGroup deleteSubGroup consumerProgress consumerConnection resetOffsetByTime sendMessage consumeMessage printMsg queryMsgById queryMsgByKey queryMsgByOffset decodeMessageId help" -f -a "getBrokerConfig" -d 'mqadmin getBrokerConfig: `rmq broker config get`, but -b is the broker ADDRESS'
+complete -c rmq -n "__fish_rmq_using_subcommand help; and not __fish_seen_subcommand_from namesrv broker cluster topic group offset message store perf config completions man updateTopic deleteTopic topicList topicRoute topicStatus clusterList brokerStatus getBrokerConfig updateBrokerConfig wipeWritePerm addWritePerm updateSubGroup deleteSubGroup consumerProgress consumerConnection resetOffsetByTime sendMessage consumeMessage printMsg queryMsgById queryMsgByKey queryMsgByOffset decodeMessageId help" -f -a "updateBrokerConfig" -d 'mqadmin updateBrokerConfig: `rmq broker config set`, but -b is the broker ADDRESS'
+complete -c rmq -n "__fish_rmq_using_subcommand help; and not __fish_seen_subcommand_from namesrv broker cluster topic group offset message store perf config completions man updateTopic deleteTopic topicList topicRoute topicStatus clusterList brokerStatus getBrokerConfig updateBrokerConfig wipeWritePerm addWritePerm updateSubGroup deleteSubGroup consumerProgress consumerConnection resetOffsetByTime sendMessage consumeMessage printMsg queryMsgById queryMsgByKey queryMsgByOffset decodeMessageId help" -f -a "wipeWritePerm" -d 'mqadmin wipeWritePerm: `rmq broker perm wipe` (asks for confirmation unless --yes)'
+complete -c rmq -n "__fish_rmq_using_subcommand help; and not __fish_seen_subcommand_from namesrv broker cluster topic group offset message store perf config completions man updateTopic deleteTopic topicList topicRoute topicStatus clusterList brokerStatus getBrokerConfig updateBrokerConfig wipeWritePerm addWritePerm updateSubGroup deleteSubGroup consumerProgress consumerConnection resetOffsetByTime sendMessage consumeMessage printMsg queryMsgById queryMsgByKey queryMsgByOffset decodeMessageId help" -f -a "addWritePerm" -d 'mqadmin addWritePerm: `rmq broker perm add`'
+complete -c rmq -n "__fish_rmq_using_subcommand help; and not __fish_seen_subcommand_from namesrv broker cluster topic group offset message store perf config completions man updateTopic deleteTopic topicList topicRoute topicStatus clusterList brokerStatus getBrokerConfig updateBrokerConfig wipeWritePerm addWritePerm updateSubGroup deleteSubGroup consumerProgress consumerConnection resetOffsetByTime sendMessage consumeMessage printMsg queryMsgById queryMsgByKey queryMsgByOffset decodeMessageId help" -f -a "updateSubGroup" -d 'Which master brokers a command talks to'
+complete -c rmq -n "__fish_rmq_using_subcommand help; and not __fish_seen_subcommand_from namesrv broker cluster topic group offset message store perf config completions man updateTopic deleteTopic topicList topicRoute topicStatus clusterList brokerStatus getBrokerConfig updateBrokerConfig wipeWritePerm addWritePerm updateSubGroup deleteSubGroup consumerProgress consumerConnection resetOffsetByTime sendMessage consumeMessage printMsg queryMsgById queryMsgByKey queryMsgByOffset decodeMessageId help" -f -a "deleteSubGroup" -d 'Which master brokers a command talks to'
+complete -c rmq -n "__fish_rmq_using_subcommand help; and not __fish_seen_subcommand_from namesrv broker cluster topic group offset message store perf config completions man updateTopic deleteTopic topicList topicRoute topicStatus clusterList brokerStatus getBrokerConfig updateBrokerConfig wipeWritePerm addWritePerm updateSubGroup deleteSubGroup consumerProgress consumerConnection resetOffsetByTime sendMessage consumeMessage printMsg queryMsgById queryMsgByKey queryMsgByOffset decodeMessageId help" -f -a "consumerProgress" -d 'Which master brokers a command talks to'
+complete -c rmq -n "__fish_rmq_using_subcommand help; and not __fish_seen_subcommand_from namesrv broker cluster topic group offset message store perf config completions man updateTopic deleteTopic topicList topicRoute topicStatus clusterList brokerStatus getBrokerConfig updateBrokerConfig wipeWritePerm addWritePerm updateSubGroup deleteSubGroup consumerProgress consumerConnection resetOffsetByTime sendMessage consumeMessage printMsg queryMsgById queryMsgByKey queryMsgByOffset decodeMessageId help" -f -a "consumerConnection" -d 'Which master brokers a command talks to'
+complete -c rmq -n "__fish_rmq_using_subcommand help; and not __fish_seen_subcommand_from namesrv broker cluster topic group offset message store perf config completions man updateTopic deleteTopic topicList topicRoute topicStatus clusterList brokerStatus getBrokerConfig updateBrokerConfig wipeWritePerm addWritePerm updateSubGroup deleteSubGroup consumerProgress consumerConnection resetOffsetByTime sendMessage consumeMessage printMsg queryMsgById queryMsgByKey queryMsgByOffset decodeMessageId help" -f -a "resetOffsetByTime" -d 'How to reach the cluster'
+complete -c rmq -n "__fish_rmq_using_subcommand help; and not __fish_seen_subcommand_from namesrv broker cluster topic group offset message store perf config completions man updateTopic deleteTopic topicList topicRoute topicStatus clusterList brokerStatus getBrokerConfig updateBrokerConfig wipeWritePerm addWritePerm updateSubGroup deleteSubGroup consumerProgress consumerConnection resetOffsetByTime sendMessage consumeMessage printMsg queryMsgById queryMsgByKey queryMsgByOffset decodeMessageId help" -f -a "sendMessage" -d 'How to reach the cluster'
+complete -c rmq -n "__fish_rmq_using_subcommand help; and not __fish_seen_subcommand_from namesrv broker cluster topic group offset message store perf config completions man updateTopic deleteTopic topicList topicRoute topicStatus clusterList brokerStatus getBrokerConfig updateBrokerConfig wipeWritePerm addWritePerm updateSubGroup deleteSubGroup consumerProgress consumerConnection resetOffsetByTime sendMessage consumeMessage printMsg queryMsgById queryMsgByKey queryMsgByOffset decodeMessageId help" -f -a "consumeMessage" -d 'How to reach the cluster'
+complete -c rmq -n "__fish_rmq_using_subcommand help; and not __fish_seen_subcommand_from namesrv broker cluster topic group offset message store perf config completions man updateTopic deleteTopic topicList topicRoute topicStatus clusterList brokerStatus getBrokerConfig updateBrokerConfig wipeWritePerm addWritePerm updateSubGroup deleteSubGroup consumerProgress consumerConnection resetOffsetByTime sendMessage consumeMessage printMsg queryMsgById queryMsgByKey queryMsgByOffset decodeMessageId help" -f -a "printMsg" -d 'How to reach the cluster'
+complete -c rmq -n "__fish_rmq_using_subcommand help; and not __fish_seen_subcommand_from namesrv broker cluster topic group offset message store perf config completions man updateTopic deleteTopic topicList topicRoute topicStatus clusterList brokerStatus getBrokerConfig updateBrokerConfig wipeWritePerm addWritePerm updateSubGroup deleteSubGroup consumerProgress consumerConnection resetOffsetByTime sendMessage consumeMessage printMsg queryMsgById queryMsgByKey queryMsgByOffset decodeMessageId help" -f -a "queryMsgById" -d 'How to reach the cluster'
+complete -c rmq -n "__fish_rmq_using_subcommand help; and not __fish_seen_subcommand_from namesrv broker cluster topic group offset message store perf config completions man updateTopic deleteTopic topicList topicRoute topicStatus clusterList brokerStatus getBrokerConfig updateBrokerConfig wipeWritePerm addWritePerm updateSubGroup deleteSubGroup consumerProgress consumerConnection resetOffsetByTime sendMessage consumeMessage printMsg queryMsgById queryMsgByKey queryMsgByOffset decodeMessageId help" -f -a "queryMsgByKey" -d 'How to reach the cluster'
+complete -c rmq -n "__fish_rmq_using_subcommand help; and not __fish_seen_subcommand_from namesrv broker cluster topic group offset message store perf config completions man updateTopic deleteTopic topicList topicRoute topicStatus clusterList brokerStatus getBrokerConfig updateBrokerConfig wipeWritePerm addWritePerm updateSubGroup deleteSubGroup consumerProgress consumerConnection resetOffsetByTime sendMessage consumeMessage printMsg queryMsgById queryMsgByKey queryMsgByOffset decodeMessageId help" -f -a "queryMsgByOffset" -d 'How to reach the cluster'
+complete -c rmq -n "__fish_rmq_using_subcommand help; and not __fish_seen_subcommand_from namesrv broker cluster topic group offset message store perf config completions man updateTopic deleteTopic topicList topicRoute topicStatus clusterList brokerStatus getBrokerConfig updateBrokerConfig wipeWritePerm addWritePerm updateSubGroup deleteSubGroup consumerProgress consumerConnection resetOffsetByTime sendMessage consumeMessage printMsg queryMsgById queryMsgByKey queryMsgByOffset decodeMessageId help" -f -a "decodeMessageId"
+complete -c rmq -n "__fish_rmq_using_subcommand help; and not __fish_seen_subcommand_from namesrv broker cluster topic group offset message store perf config completions man updateTopic deleteTopic topicList topicRoute topicStatus clusterList brokerStatus getBrokerConfig updateBrokerConfig wipeWritePerm addWritePerm updateSubGroup deleteSubGroup consumerProgress consumerConnection resetOffsetByTime sendMessage consumeMessage printMsg queryMsgById queryMsgByKey queryMsgByOffset decodeMessageId help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rmq -n "__fish_rmq_using_subcommand help; and __fish_seen_subcommand_from namesrv" -f -a "start" -d 'Start the name server and serve until SIGINT/SIGTERM. Prints "The Name Server boot success. serializeType=JSON, address HOST:PORT" on stdout once it accepts connections'
+complete -c rmq -n "__fish_rmq_using_subcommand help; and __fish_seen_subcommand_from broker" -f -a "start" -d 'Start a broker (runs until SIGINT/SIGTERM, then shuts down cleanly)'
+complete -c rmq -n "__fish_rmq_using_subcommand help; and __fish_seen_subcommand_from broker" -f -a "status" -d 'Runtime information of running brokers (the GET_BROKER_RUNTIME_INFO key/value table)'
+complete -c rmq -n "__fish_rmq_using_subcommand help; and __fish_seen_subcommand_from broker" -f -a "config" -d 'Read or change the configuration of running brokers'
+complete -c rmq -n "__fish_rmq_using_subcommand help; and __fish_seen_subcommand_from broker" -f -a "perm" -d 'Remove or restore a broker\'s write permission on every name server'
+complete -c rmq -n "__fish_rmq_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "list" -d 'List every broker of every cluster (or of one with -c): id, address, version, TPS, role'
+complete -c rmq -n "__fish_rmq_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "create" -d 'Create a topic, or update it where it exists, on every master of a cluster (-c), on one broker\'s master (-b) or on one broker address (--broker-addr)'
+complete -c rmq -n "__fish_rmq_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "delete" -d 'Delete a topic from every master of a cluster and its route from every name server'
+complete -c rmq -n "__fish_rmq_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "list" -d 'List topics; with --cluster, the cluster and consumer groups of each topic'
+complete -c rmq -n "__fish_rmq_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "route" -d 'Show a topic\'s route: its brokers, their addresses, queue counts and permission'
+complete -c rmq -n "__fish_rmq_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "status" -d 'Per-queue offsets of a topic: min and max offset and the store time of the last message, from each master in the topic\'s route'
+complete -c rmq -n "__fish_rmq_using_subcommand help; and __fish_seen_subcommand_from group" -f -a "create" -d 'Create a subscription group, or update it where it exists (options not given keep their current value), on every master of a cluster or on one broker'
+complete -c rmq -n "__fish_rmq_using_subcommand help; and __fish_seen_subcommand_from group" -f -a "list" -d 'List the subscription groups of each master broker'
+complete -c rmq -n "__fish_rmq_using_subcommand help; and __fish_seen_subcommand_from group" -f -a "describe" -d 'A group\'s progress per queue (broker offset, consumer offset, lag, last consume time), totals, and its online clients with their subscriptions'
+complete -c rmq -n "__fish_rmq_using_subcommand help; and __fish_seen_subcommand_from group" -f -a "delete" -d 'Delete a subscription group (and its %RETRY% and %DLQ% topics, as mqadmin does)'
+complete -c rmq -n "__fish_rmq_using_subcommand help; and __fish_seen_subcommand_from offset" -f -a "reset" -d 'Move a group\'s committed offsets on a topic (earliest, latest or a time); restore a previous reset with --from-file'
+complete -c rmq -n "__fish_rmq_using_subcommand help; and __fish_seen_subcommand_from message" -f -a "send" -d 'Send messages (sync, async or oneway); prints msgId, offsetMsgId, broker, queue, offset and status of each'
+complete -c rmq -n "__fish_rmq_using_subcommand help; and __fish_seen_subcommand_from message" -f -a "consume" -d 'Read messages of a topic by pulling (no consumer registers); offsets are committed only with --commit'
+complete -c rmq -n "__fish_rmq_using_subcommand help; and __fish_seen_subcommand_from message" -f -a "get" -d 'Look messages up by message id, by key, or by queue offset'
+complete -c rmq -n "__fish_rmq_using_subcommand help; and __fish_seen_subcommand_from message" -f -a "decode-id" -d 'Explain message ids: store host and CommitLog offset of an offset id; IP, pid and time of a client id (UNIQ_KEY)'
+complete -c rmq -n "__fish_rmq_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "dump" -d 'Print the contents of store files: `dump <kind> [PATH]`, or `dump PATH` with the kind told from the path (e.g. `dump commitlog/00000000000000000000`)'
+complete -c rmq -n "__fish_rmq_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "verify" -d 'Check every record\'s CRC, every ConsumeQueue entry against its CommitLog record, the index files, file sizes and truncation points. Exit 1 naming the first problem'
+complete -c rmq -n "__fish_rmq_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "stats" -d 'Message counts, bytes, offsets and store times per topic and queue (from the CommitLog)'
+complete -c rmq -n "__fish_rmq_using_subcommand help; and __fish_seen_subcommand_from perf" -f -a "produce" -d 'Send messages as fast as possible (or at --rate) and report msgs/s, MB/s and send latency percentiles every second. JSON summary fields: sent, errors, seconds, msgsPerSec, mbPerSec, latencyUs {p50, p99, p999, max, mean}'
+complete -c rmq -n "__fish_rmq_using_subcommand help; and __fish_seen_subcommand_from perf" -f -a "consume" -d 'Drain a topic and report msgs/s, MB/s, end-to-end latency (born → received and stored → received) and lag every second. JSON summary fields: received, seconds, msgsPerSec, mbPerSec, bornLatencyUs, storeLatencyUs, lag'
+complete -c rmq -n "__fish_rmq_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "check" -d 'Load a config file as the daemon would: report unknown keys and invalid values, then print the effective configuration. Exit 1 on an invalid file'
