@@ -16,7 +16,10 @@ use rmq::store::message_store::AcceptAll;
 use rmq::store::MessageStore;
 
 fn main() {
-    let count: u64 = std::env::var("COUNT").ok().and_then(|c| c.parse().ok()).unwrap_or(2_000_000);
+    let count: u64 = std::env::var("COUNT")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(2_000_000);
     let dir = std::env::temp_dir().join(format!("rmq-bench-append-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let cfg = MessageStoreConfig {
@@ -69,7 +72,10 @@ fn main() {
         }
     }
     let secs = started.elapsed().as_secs_f64();
-    println!("read back: {read} messages in {secs:.2}s = {:.0} msgs/s", read as f64 / secs);
+    println!(
+        "read back: {read} messages in {secs:.2}s = {:.0} msgs/s",
+        read as f64 / secs
+    );
     store.shutdown().expect("shutdown");
     drop(store);
     let _ = std::fs::remove_dir_all(&dir);

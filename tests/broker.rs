@@ -211,16 +211,37 @@ async fn sql92_subscriptions_filter_on_the_broker() {
     for i in 1..=10 {
         let a = i.to_string();
         let color = if i % 2 == 0 { "red" } else { "blue" };
-        let req = send_request("SqlTopic", 0, "T", &format!("m{i}"), &[("a", &a), ("color", color)]);
-        assert_eq!(client.invoke(broker, req, T).await.unwrap().response_code(), ResponseCode::SUCCESS);
+        let req = send_request(
+            "SqlTopic",
+            0,
+            "T",
+            &format!("m{i}"),
+            &[("a", &a), ("color", color)],
+        );
+        assert_eq!(
+            client.invoke(broker, req, T).await.unwrap().response_code(),
+            ResponseCode::SUCCESS
+        );
     }
     let pull = |expr: &str| pull_request_typed("SqlTopic", "sqlg", 0, 0, expr, "SQL92", 0);
-    let r = client.invoke(broker, pull("a > 5 AND color = 'red'"), T).await.unwrap();
+    let r = client
+        .invoke(broker, pull("a > 5 AND color = 'red'"), T)
+        .await
+        .unwrap();
     assert_eq!(r.response_code(), ResponseCode::SUCCESS);
-    let bodies: Vec<Vec<u8>> = decode_records(&r.body).map(|r| r.unwrap().body.to_vec()).collect();
+    let bodies: Vec<Vec<u8>> = decode_records(&r.body)
+        .map(|r| r.unwrap().body.to_vec())
+        .collect();
     assert_eq!(bodies, [b"m6".to_vec(), b"m8".to_vec(), b"m10".to_vec()]);
-    let r = client.invoke(broker, pull("color IN ('green')"), T).await.unwrap();
-    assert_eq!(r.response_code(), ResponseCode::PULL_RETRY_IMMEDIATELY, "nothing matches");
+    let r = client
+        .invoke(broker, pull("color IN ('green')"), T)
+        .await
+        .unwrap();
+    assert_eq!(
+        r.response_code(),
+        ResponseCode::PULL_RETRY_IMMEDIATELY,
+        "nothing matches"
+    );
     let r = client.invoke(broker, pull("a >>> 5"), T).await.unwrap();
     assert_eq!(r.response_code(), ResponseCode::SUBSCRIPTION_PARSE_FAILED);
 }

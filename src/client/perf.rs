@@ -10,7 +10,9 @@ use bytes::Bytes;
 
 use super::messaging::{publish_queues, subscribe_queues, QueueAddr};
 use super::{ClientError, MqClient, Result};
-use crate::protocol::header::{pull_sys_flag, PullMessageRequestHeader, SendMessageRequestHeaderV2};
+use crate::protocol::header::{
+    pull_sys_flag, PullMessageRequestHeader, SendMessageRequestHeaderV2,
+};
 use crate::protocol::ResponseCode;
 use crate::store::message::{self, BatchItem};
 
@@ -31,7 +33,12 @@ pub struct Histogram {
 
 impl Default for Histogram {
     fn default() -> Self {
-        Histogram { counts: vec![0; SUB * (EXPONENTS + 1)], total: 0, max: 0, sum: 0 }
+        Histogram {
+            counts: vec![0; SUB * (EXPONENTS + 1)],
+            total: 0,
+            max: 0,
+            sum: 0,
+        }
     }
 }
 
@@ -146,7 +153,10 @@ impl Progress {
     fn record(&self, n: u64, bytes: u64, micros: u64) {
         self.sent.fetch_add(n, Ordering::Relaxed);
         self.bytes.fetch_add(bytes, Ordering::Relaxed);
-        self.interval.lock().unwrap_or_else(|p| p.into_inner()).record(micros);
+        self.interval
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .record(micros);
     }
 
     fn error(&self, e: &ClientError) {
@@ -157,35 +167,60 @@ impl Progress {
     /// Takes the interval histogram (folding it into the total).
     pub fn take_interval(&self) -> Histogram {
         let h = std::mem::take(&mut *self.interval.lock().unwrap_or_else(|p| p.into_inner()));
-        self.total.lock().unwrap_or_else(|p| p.into_inner()).merge(&h);
+        self.total
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .merge(&h);
         h
     }
 }
 
 fn now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
 }
 
 /// Runs the producer until the count or duration is reached or `stop` is set.
-pub async fn produce(client: Arc<MqClient>, opts: ProduceOptions, progress: Arc<Progress>, stop: Arc<AtomicBool>) -> Result<()> {
+pub async fn produce(
+    client: Arc<MqClient>,
+    opts: ProduceOptions,
+    progress: Arc<Progress>,
+    stop: Arc<AtomicBool>,
+) -> Result<()> {
     let route = client.route(&opts.topic).await?;
     let queues = Arc::new(publish_queues(&route));
     if queues.is_empty() {
-        return Err(ClientError::Other(format!("topic {} has no writable queue", opts.topic)));
+        return Err(ClientError::Other(format!(
+            "topic {} has no writable queue",
+            opts.topic
+        )));
     }
     let body = Bytes::from(vec![b'x'; opts.size]);
     let issued = Arc::new(AtomicU64::new(0));
     let next_queue = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
-    let per_request = if opts.mode == SendMode::Batch { opts.batch.max(1) as u64 } else { 1 };
+    let per_request = if opts.mode == SendMode::Batch {
+        opts.batch.max(1) as u64
+    } else {
+        1
+    };
     let mut workers = Vec::new();
     for worker in 0..opts.inflight.max(1) {
-        let (client, opts, progress, stop) = (client.clone(), opts.clone(), progress.clone(), stop.clone());
-        let (queues, body, issued, next_queue) = (queues.clone(), body.clone(), issued.clone(), next_queue.clone());
+        let (client, opts, progress, stop) =
+            (client.clone(), opts.clone(), progress.clone(), stop.clone());
+        let (queues, body, issued, next_queue) = (
+            queues.clone(),
+            body.clone(),
+            issued.clone(),
+            next_queue.clone(),
+        );
         workers.push(tokio::spawn(async move {
             let mut seq = 0u64;
             loop {
-                if stop.load(Ordering::Relaxed) || opts.duration.is_some_and(|d| started.elapsed() >= d) {
+                if stop.load(Ordering::Relaxed)
+                    || opts.duration.is_some_and(|d| started.elapsed() >= d)
+                {
                     return;
                 }
                 let n = issued.fetch_add(per_request, Ordering::Relaxed);
@@ -199,7 +234,8 @@ pub async fn produce(client: Arc<MqClient>, opts: ProduceOptions, progress: Arc<
                 }
                 let q = &queues[next_queue.fetch_add(1, Ordering::Relaxed) % queues.len()];
                 seq += 1;
-                let tag = (opts.tags > 0).then(|| format!("Tag{}", (seq as usize + worker) % opts.tags));
+                let tag =
+                    (opts.tags > 0).then(|| format!("Tag{}", (seq as usize + worker) % opts.tags));
                 let mut props = String::new();
                 if let Some(tag) = &tag {
                     message::push_property(&mut props, "TAGS", tag);
@@ -209,18 +245,33 @@ pub async fn produce(client: Arc<MqClient>, opts: ProduceOptions, progress: Arc<
                 }
                 message::push_property(&mut props, "WAIT", "true");
                 let (batch, payload) = if opts.mode == SendMode::Batch {
-                    let items = (0..per_request).map(|_| BatchItem { flag: 0, body: &body, properties: &props });
+                    let items = (0..per_request).map(|_| BatchItem {
+                        flag: 0,
+                        body: &body,
+                        properties: &props,
+                    });
                     (true, Bytes::from(message::encode_batch(items)))
                 } else {
                     (false, body.clone())
                 };
                 let header = send_header(&opts, q, props.clone());
                 let t0 = Instant::now();
-                let result = client.send_to(&q.broker_addr, &header, payload, batch, opts.mode == SendMode::Oneway).await;
+                let result = client
+                    .send_to(
+                        &q.broker_addr,
+                        &header,
+                        payload,
+                        batch,
+                        opts.mode == SendMode::Oneway,
+                    )
+                    .await;
                 let micros = t0.elapsed().as_micros() as u64;
                 match result {
                     Ok(Some(outcome)) if outcome.status != ResponseCode::SUCCESS => {
-                        progress.error(&ClientError::Other(format!("send status {}", outcome.status)));
+                        progress.error(&ClientError::Other(format!(
+                            "send status {}",
+                            outcome.status
+                        )));
                     }
                     Ok(_) => progress.record(per_request, per_request * opts.size as u64, micros),
                     Err(e) => {
@@ -237,7 +288,11 @@ pub async fn produce(client: Arc<MqClient>, opts: ProduceOptions, progress: Arc<
     Ok(())
 }
 
-fn send_header(opts: &ProduceOptions, q: &QueueAddr, properties: String) -> SendMessageRequestHeaderV2 {
+fn send_header(
+    opts: &ProduceOptions,
+    q: &QueueAddr,
+    properties: String,
+) -> SendMessageRequestHeaderV2 {
     SendMessageRequestHeaderV2 {
         producer_group: opts.producer_group.clone(),
         topic: opts.topic.clone(),
@@ -279,27 +334,49 @@ pub struct ConsumeProgress {
 
 /// Drains every readable queue of the topic with long polling until the count or duration is
 /// reached or `stop` is set.
-pub async fn consume(client: Arc<MqClient>, opts: ConsumeOptions, progress: Arc<ConsumeProgress>, stop: Arc<AtomicBool>) -> Result<()> {
+pub async fn consume(
+    client: Arc<MqClient>,
+    opts: ConsumeOptions,
+    progress: Arc<ConsumeProgress>,
+    stop: Arc<AtomicBool>,
+) -> Result<()> {
     let route = client.route(&opts.topic).await?;
     let queues = subscribe_queues(&route);
     if queues.is_empty() {
-        return Err(ClientError::Other(format!("topic {} has no readable queue", opts.topic)));
+        return Err(ClientError::Other(format!(
+            "topic {} has no readable queue",
+            opts.topic
+        )));
     }
     let started = Instant::now();
     let lag_per_queue = Arc::new(Mutex::new(vec![0u64; queues.len()]));
     let mut workers = Vec::new();
     for (i, q) in queues.into_iter().enumerate() {
-        let (client, opts, progress, stop, lags) = (client.clone(), opts.clone(), progress.clone(), stop.clone(), lag_per_queue.clone());
+        let (client, opts, progress, stop, lags) = (
+            client.clone(),
+            opts.clone(),
+            progress.clone(),
+            stop.clone(),
+            lag_per_queue.clone(),
+        );
         workers.push(tokio::spawn(async move {
             let mut offset = if opts.from_earliest {
-                client.min_offset(&q.broker_addr, &opts.topic, q.queue_id).await.unwrap_or(0)
+                client
+                    .min_offset(&q.broker_addr, &opts.topic, q.queue_id)
+                    .await
+                    .unwrap_or(0)
             } else {
-                client.max_offset(&q.broker_addr, &opts.topic, q.queue_id).await.unwrap_or(0)
+                client
+                    .max_offset(&q.broker_addr, &opts.topic, q.queue_id)
+                    .await
+                    .unwrap_or(0)
             };
             loop {
                 if stop.load(Ordering::Relaxed)
                     || opts.duration.is_some_and(|d| started.elapsed() >= d)
-                    || opts.count.is_some_and(|c| progress.received.load(Ordering::Relaxed) >= c)
+                    || opts
+                        .count
+                        .is_some_and(|c| progress.received.load(Ordering::Relaxed) >= c)
                 {
                     return;
                 }
@@ -323,8 +400,14 @@ pub async fn consume(client: Arc<MqClient>, opts: ConsumeOptions, progress: Arc<
                         let now = now_ms();
                         let (mut n, mut bytes) = (0u64, 0u64);
                         {
-                            let mut born = progress.born_latency.lock().unwrap_or_else(|p| p.into_inner());
-                            let mut stored = progress.store_latency.lock().unwrap_or_else(|p| p.into_inner());
+                            let mut born = progress
+                                .born_latency
+                                .lock()
+                                .unwrap_or_else(|p| p.into_inner());
+                            let mut stored = progress
+                                .store_latency
+                                .lock()
+                                .unwrap_or_else(|p| p.into_inner());
                             for record in message::decode_records(&outcome.body).flatten() {
                                 n += 1;
                                 bytes += record.body.len() as u64;

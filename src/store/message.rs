@@ -904,7 +904,10 @@ mod tests {
         ];
         java_hashmap_order(&mut pairs);
         let keys: Vec<_> = pairs.iter().map(|(k, _)| *k).collect();
-        assert_eq!(keys, ["userProp", "KEYS", "UNIQ_KEY", "CLUSTER", "TAGS", "seq"]);
+        assert_eq!(
+            keys,
+            ["userProp", "KEYS", "UNIQ_KEY", "CLUSTER", "TAGS", "seq"]
+        );
     }
 
     #[test]
