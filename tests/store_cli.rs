@@ -152,10 +152,6 @@ impl TestStore {
 
 impl Drop for TestStore {
     fn drop(&mut self) {
-        if std::env::var_os("RMQ_KEEP_TEST_STORE").is_some() {
-            eprintln!("kept {}", self.root.display());
-            return;
-        }
         let _ = std::fs::remove_dir_all(&self.root);
     }
 }

@@ -54,6 +54,7 @@ pub struct StoreArgs {
     /// from the files.
     #[arg(short = 'c', long = "config", global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Output format.
     #[arg(short, long, value_enum, global = true, default_value_t)]
     pub output: StoreOutput,
 }
@@ -164,6 +165,7 @@ pub struct DumpOpts {
     /// Index geometry when neither -c nor the file size tells it.
     #[arg(long, value_name = "N", requires = "max_index_num")]
     pub max_hash_slot_num: Option<i32>,
+    /// See --max-hash-slot-num.
     #[arg(long, value_name = "N", requires = "max_hash_slot_num")]
     pub max_index_num: Option<i32>,
 }
@@ -256,6 +258,13 @@ fn progress_bar(for_dump: bool) -> Option<ProgressBar> {
     let bar = ProgressBar::new(0);
     bar.set_style(style);
     Some(bar)
+}
+
+/// Writes `value` as one line of JSON. Write errors stay `io::Error`s, so a closed pipe is
+/// recognised as such.
+fn json_line<T: Serialize + ?Sized>(out: &mut Out, value: &T) -> io::Result<()> {
+    serde_json::to_writer(&mut *out, value).map_err(io::Error::from)?;
+    out.write_all(b"\n")
 }
 
 /// Writes records as a JSON array (incrementally) or as NDJSON.
@@ -927,8 +936,7 @@ fn index_headers(
         StoreOutput::Ndjson => {
             let mut out = stdout();
             for h in &headers {
-                serde_json::to_writer(&mut out, h)?;
-                out.write_all(b"\n")?;
+                json_line(&mut out, h)?;
             }
             out.flush()?;
         }
@@ -1066,7 +1074,7 @@ fn dump_index_file(
             // One object written in pieces so the slot and entry arrays stream.
             let header = header_json(file, geometry);
             out.write_all(b"{\"header\":")?;
-            serde_json::to_writer(&mut out, &header)?;
+            serde_json::to_writer(&mut out, &header).map_err(io::Error::from)?;
             out.write_all(b",\n\"slots\":")?;
             let mut sink = JsonSink::begin(&mut out, false)?;
             for (slot, entry) in slots {
@@ -1093,22 +1101,17 @@ fn dump_index_file(
         StoreOutput::Ndjson => {
             let mut header = header_json(file, geometry);
             header["type"] = json!("header");
-            serde_json::to_writer(&mut out, &header)?;
-            out.write_all(b"\n")?;
+            json_line(&mut out, &header)?;
             for (slot, entry) in slots {
-                serde_json::to_writer(
-                    &mut out,
-                    &SlotRow {
-                        kind: "slot",
-                        slot,
-                        entry,
-                    },
-                )?;
-                out.write_all(b"\n")?;
+                let row = SlotRow {
+                    kind: "slot",
+                    slot,
+                    entry,
+                };
+                json_line(&mut out, &row)?;
             }
             for (n, e) in entries {
-                serde_json::to_writer(&mut out, &entry_row(n, e))?;
-                out.write_all(b"\n")?;
+                json_line(&mut out, &entry_row(n, e))?;
             }
         }
     }
@@ -1559,7 +1562,18 @@ fn verify(ctx: &Ctx, args: &VerifyArgs) -> anyhow::Result<()> {
                     cq.entries, cq.checked, cq.expired, cq.pre_fill
                 ),
             );
-            row("consumequeue", "bad entries", cq.bad_entries.to_string());
+            row(
+                "consumequeue",
+                "bad entries / messages without entry",
+                format!("{} / {}", cq.bad_entries, cq.missing_entries),
+            );
+            if cq.unreferenced > 0 {
+                row(
+                    "consumequeue",
+                    "messages skipped by their queue (topic re-created?)",
+                    cq.unreferenced.to_string(),
+                );
+            }
             let geometry = ix.geometry.map_or("-".into(), |g| {
                 format!("{} slots, {} entries", g.hash_slot_num, g.index_num)
             });

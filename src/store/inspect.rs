@@ -5,9 +5,10 @@
 //! Everything here opens files read-only and never takes the store lock, so it may run against
 //! a store a broker is using; a record being written at that moment can then show up as torn.
 //!
-//! Memory does not grow with the store: log files are mapped one at a time (ConsumeQueue checks
-//! keep at most [`RANDOM_ACCESS_MAPS`] CommitLog files mapped for their random reads) and
-//! records are visited, never collected. Only per-queue counters and the first
+//! Memory does not grow with the store: records are visited, never collected; CommitLog files
+//! are mapped one at a time and the pages a scan has passed are handed back ([`FileMap`]);
+//! verification reads each ConsumeQueue in step with the CommitLog scan (both are in CommitLog
+//! order) instead of jumping around the CommitLog. Only per-queue state and the first
 //! [`MAX_REPORTED_PROBLEMS`] problems are kept.
 //!
 //! File sizes are taken from the files themselves unless a broker config gives them
@@ -42,8 +43,8 @@ use crate::config::MessageStoreConfig;
 
 /// How many problems a verification keeps in full; later ones are only counted.
 pub const MAX_REPORTED_PROBLEMS: usize = 1000;
-/// CommitLog files kept mapped at once for random reads (ConsumeQueue entries of one queue
-/// point into one or two files at a time, so a handful avoids remapping).
+/// CommitLog files a [`CommitLogReader`] keeps mapped (lookups, e.g. of index hits, tend to
+/// fall into a few files, so a handful avoids remapping).
 pub const RANDOM_ACCESS_MAPS: usize = 4;
 /// Largest body inflated for display; a bigger (or bomb-like) body is shown as stored.
 pub const MAX_INFLATED_BODY: usize = 64 << 20;
@@ -651,10 +652,18 @@ impl<'a> Iterator for Records<'a> {
 /// Random reads of CommitLog records by offset, keeping a few files mapped.
 pub struct CommitLogReader {
     files: Vec<LogFile>,
-    /// `(file index, map, byte range read since the last release)`.
-    maps: Vec<(usize, FileMap, Option<(usize, usize)>)>,
+    maps: Vec<ReaderMap>,
     /// Records read since the maps' pages were last released.
     reads_since_release: usize,
+}
+
+/// A file a [`CommitLogReader`] keeps mapped.
+struct ReaderMap {
+    /// Index in the reader's files.
+    file: usize,
+    map: FileMap,
+    /// The byte range read since the last release.
+    touched: Option<(usize, usize)>,
 }
 
 /// A [`CommitLogReader`] releases the pages it read after this many records. Each read can map
@@ -705,14 +714,18 @@ impl CommitLogReader {
         else {
             return f(Err(ReadError::NoFile));
         };
-        let slot = match self.maps.iter().position(|(j, _, _)| *j == i) {
+        let slot = match self.maps.iter().position(|m| m.file == i) {
             Some(slot) => slot,
             None => match self.files[i].map() {
                 Ok(map) => {
                     if self.maps.len() >= RANDOM_ACCESS_MAPS {
                         self.maps.remove(0);
                     }
-                    self.maps.push((i, map, None));
+                    self.maps.push(ReaderMap {
+                        file: i,
+                        map,
+                        touched: None,
+                    });
                     self.maps.len() - 1
                 }
                 Err(e) => return f(Err(ReadError::Unreadable(e.to_string()))),
@@ -722,15 +735,15 @@ impl CommitLogReader {
         // read so far now and then instead (re-reading it costs a page fault, not I/O).
         self.reads_since_release += 1;
         if self.reads_since_release >= RELEASE_READS {
-            for (_, map, touched) in &mut self.maps {
-                if let Some((lo, hi)) = touched.take() {
-                    map.release(lo, hi);
+            for m in &mut self.maps {
+                if let Some((lo, hi)) = m.touched.take() {
+                    m.map.release(lo, hi);
                 }
             }
             self.reads_since_release = 0;
         }
         let pos = (offset - self.files[i].base_offset) as usize;
-        let (_, map, touched) = &mut self.maps[slot];
+        let ReaderMap { map, touched, .. } = &mut self.maps[slot];
         let data = map.bytes();
         match decode_record(data.get(pos..).unwrap_or(&[])) {
             Ok(Record::Message(view)) => {
@@ -1328,7 +1341,7 @@ pub fn read_checkpoint(path: &Path) -> Result<CheckpointData, InspectError> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Per-queue accounting (stats, and verification's dispatch check)
+// Per-queue accounting
 
 /// Counters of one topic/queue over a CommitLog scan.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -1347,12 +1360,23 @@ pub struct QueueStats {
     pub max_commit_log_offset: i64,
     pub first_store_timestamp: i64,
     pub last_store_timestamp: i64,
-    /// Queue offset and CommitLog offset of the newest message that enters a ConsumeQueue.
-    #[serde(skip)]
-    pub last_dispatched: Option<(i64, i64)>,
+}
+
+/// Whether a record gets a ConsumeQueue entry (Java dispatches only these transaction types).
+fn enters_queue(r: &RecordView<'_>) -> bool {
+    let tx = sys_flag::transaction_value(r.sys_flag);
+    tx == sys_flag::TRANSACTION_NOT_TYPE || tx == sys_flag::TRANSACTION_COMMIT
 }
 
 impl QueueStats {
+    fn new(topic: &[u8], queue_id: i32) -> QueueStats {
+        QueueStats {
+            topic: String::from_utf8_lossy(topic).into_owned(),
+            queue_id,
+            ..QueueStats::default()
+        }
+    }
+
     fn add(&mut self, offset: i64, r: &RecordView<'_>) {
         if self.messages == 0 {
             self.min_commit_log_offset = offset;
@@ -1364,97 +1388,83 @@ impl QueueStats {
         self.max_commit_log_offset = offset;
         self.first_store_timestamp = self.first_store_timestamp.min(r.store_timestamp);
         self.last_store_timestamp = self.last_store_timestamp.max(r.store_timestamp);
-        let tx = sys_flag::transaction_value(r.sys_flag);
-        if tx == sys_flag::TRANSACTION_NOT_TYPE || tx == sys_flag::TRANSACTION_COMMIT {
+        if enters_queue(r) {
             let q = r.queue_offset;
             self.min_queue_offset = Some(self.min_queue_offset.map_or(q, |m| m.min(q)));
             self.max_queue_offset = Some(self.max_queue_offset.map_or(q, |m| m.max(q)));
-            self.last_dispatched = Some((q, offset));
         }
     }
 }
 
 /// Queues of one topic: dense for the usual small ids, a map for others.
-#[derive(Default)]
-struct TopicQueues {
-    dense: Vec<Option<QueueStats>>,
-    sparse: BTreeMap<i32, QueueStats>,
+struct TopicQueues<V> {
+    dense: Vec<Option<V>>,
+    sparse: BTreeMap<i32, V>,
 }
 
 const DENSE_QUEUE_IDS: i32 = 4096;
 
-/// Per-queue counters keyed by topic bytes, so a record is counted without allocating (only
+/// Per-queue state keyed by topic bytes, so a record finds its queue without allocating (only
 /// the first record of a new topic or queue allocates).
-#[derive(Default)]
-struct Accumulator {
+struct Accumulator<V> {
     index: HashMap<Box<[u8]>, usize>,
-    topics: Vec<(Box<[u8]>, TopicQueues)>,
+    topics: Vec<TopicQueues<V>>,
     /// The topic of the previous record: consecutive records usually share it, and comparing
     /// a few bytes is cheaper than hashing them.
-    last: Option<usize>,
+    last: Option<(usize, Box<[u8]>)>,
 }
 
-impl Accumulator {
-    fn add(&mut self, offset: i64, r: &RecordView<'_>) {
-        let topic = match self.last {
-            Some(i) if &*self.topics[i].0 == r.topic_bytes => i,
+impl<V> Default for Accumulator<V> {
+    fn default() -> Self {
+        Accumulator {
+            index: HashMap::new(),
+            topics: Vec::new(),
+            last: None,
+        }
+    }
+}
+
+impl<V> Accumulator<V> {
+    /// The state of `topic`/`queue_id`, made by `make` the first time.
+    fn slot(&mut self, topic: &[u8], queue_id: i32, make: impl FnOnce(&[u8], i32) -> V) -> &mut V {
+        let t = match &self.last {
+            Some((i, name)) if **name == *topic => *i,
             _ => {
-                let i = match self.index.get(r.topic_bytes) {
+                let i = match self.index.get(topic) {
                     Some(&i) => i,
                     None => {
-                        let key: Box<[u8]> = r.topic_bytes.into();
-                        self.topics.push((key.clone(), TopicQueues::default()));
-                        self.index.insert(key, self.topics.len() - 1);
+                        self.topics.push(TopicQueues {
+                            dense: Vec::new(),
+                            sparse: BTreeMap::new(),
+                        });
+                        self.index.insert(topic.into(), self.topics.len() - 1);
                         self.topics.len() - 1
                     }
                 };
-                self.last = Some(i);
+                self.last = Some((i, topic.into()));
                 i
             }
         };
-        let (name, queues) = &mut self.topics[topic];
-        let q = r.queue_id;
-        let stats = if (0..DENSE_QUEUE_IDS).contains(&q) {
-            let q = q as usize;
+        let queues = &mut self.topics[t];
+        if (0..DENSE_QUEUE_IDS).contains(&queue_id) {
+            let q = queue_id as usize;
             if queues.dense.len() <= q {
-                queues.dense.resize(q + 1, None);
+                queues.dense.resize_with(q + 1, || None);
             }
-            queues.dense[q].get_or_insert_with(|| new_stats(name, r.queue_id))
+            queues.dense[q].get_or_insert_with(|| make(topic, queue_id))
         } else {
             queues
                 .sparse
-                .entry(q)
-                .or_insert_with(|| new_stats(name, r.queue_id))
-        };
-        stats.add(offset, r);
-    }
-
-    fn get(&self, topic: &str, queue_id: i32) -> Option<&QueueStats> {
-        let queues = &self.topics[*self.index.get(topic.as_bytes())?].1;
-        if (0..DENSE_QUEUE_IDS).contains(&queue_id) {
-            queues.dense.get(queue_id as usize)?.as_ref()
-        } else {
-            queues.sparse.get(&queue_id)
+                .entry(queue_id)
+                .or_insert_with(|| make(topic, queue_id))
         }
     }
 
-    /// Every queue, by topic then queue id.
-    fn into_stats(self) -> Vec<QueueStats> {
-        let mut out: Vec<QueueStats> = self
-            .topics
+    /// Every queue's state.
+    fn into_values(self) -> impl Iterator<Item = V> {
+        self.topics
             .into_iter()
-            .flat_map(|(_, q)| q.dense.into_iter().flatten().chain(q.sparse.into_values()))
-            .collect();
-        out.sort_by(|a, b| (&a.topic, a.queue_id).cmp(&(&b.topic, b.queue_id)));
-        out
-    }
-}
-
-fn new_stats(topic: &[u8], queue_id: i32) -> QueueStats {
-    QueueStats {
-        topic: String::from_utf8_lossy(topic).into_owned(),
-        queue_id,
-        ..QueueStats::default()
+            .flat_map(|q| q.dense.into_iter().flatten().chain(q.sparse.into_values()))
     }
 }
 
@@ -1535,7 +1545,8 @@ pub fn store_stats(
                     messages += 1;
                     message_bytes += record.raw.len() as u64;
                     max_offset = offset + record.raw.len() as i64;
-                    acc.add(offset, &record);
+                    acc.slot(record.topic_bytes, record.queue_id, QueueStats::new)
+                        .add(offset, &record);
                     progress.at((offset - base) as u64);
                 }
                 ScanItem::Corrupt { .. } => corrupt_records += 1,
@@ -1544,7 +1555,8 @@ pub fn store_stats(
         }
         progress.file_done(file.info().len);
     }
-    let queues = acc.into_stats();
+    let mut queues: Vec<QueueStats> = acc.into_values().collect();
+    queues.sort_by(|a, b| (&a.topic, a.queue_id).cmp(&(&b.topic, b.queue_id)));
     let mut topics: Vec<&str> = queues.iter().map(|q| q.topic.as_str()).collect();
     topics.dedup();
     Ok(StatsReport {
@@ -1698,12 +1710,17 @@ pub struct ConsumeQueueSummary {
     pub file_size: Option<u64>,
     /// Written entries, pre-fill entries excluded.
     pub entries: u64,
-    /// Entries compared with their CommitLog record.
+    /// Entries that matched their CommitLog record.
     pub checked: u64,
     /// Entries pointing below the CommitLog's first file (removed by retention; not an error).
     pub expired: u64,
     pub pre_fill: u64,
     pub bad_entries: u64,
+    /// CommitLog messages after the end of their ConsumeQueue (entries lost or never written).
+    pub missing_entries: u64,
+    /// CommitLog messages their ConsumeQueue skips over: left from before the topic was
+    /// deleted and created again. Not an error: no consumer can reach them.
+    pub unreferenced: u64,
 }
 
 /// The index part of a [`VerifyReport`].
@@ -1742,16 +1759,19 @@ impl VerifyReport {
 /// Checks a whole store:
 ///
 /// - every CommitLog record decodes, sits where its `physicalOffset` says, and has a matching
-///   body CRC; files are contiguous and of one size; each file but the last ends with an
-///   end-of-file record; nothing but zeros follows the last valid record;
-/// - every ConsumeQueue entry points at a CommitLog record of the same topic, queue id, queue
-///   offset and size (and tags hash), offsets grow, nothing but zeros follows the last entry,
-///   and the newest message of each queue in the CommitLog has its entry;
+///   body CRC; files are contiguous and of one size; nothing but zeros follows the last valid
+///   record;
+/// - every ConsumeQueue entry points at a CommitLog record of its topic and queue id with the
+///   entry's queue offset, size and tags hash; entry offsets grow; nothing but zeros follows
+///   the last entry; every message in the CommitLog past a queue's last entry is reported
+///   missing;
 /// - every index file's header counts are in range, its slots name written entries, and its
 ///   entries point inside the CommitLog.
 ///
-/// `progress(done, total)` is called with CommitLog plus ConsumeQueue bytes. Errors are for a
-/// store that cannot be read at all; damage is reported in the [`VerifyReport`].
+/// One sequential pass: each ConsumeQueue is read in step with the CommitLog (both are in
+/// CommitLog-offset order), so no record is read twice. `progress(done, total)` is called with
+/// CommitLog bytes. Errors are for a store that cannot be read at all; damage is reported in
+/// the [`VerifyReport`].
 pub fn verify_store(
     layout: &StoreLayout,
     progress: &mut dyn FnMut(u64, u64),
@@ -1759,28 +1779,22 @@ pub fn verify_store(
     layout.ensure_store()?;
     let cl_files = log_files_in(&layout.commitlog_dir)?;
     let queues = list_queues(&layout.consumequeue_dir)?;
-    let cl_bytes: u64 = cl_files.iter().map(|f| f.len).sum();
-    let cq_bytes: u64 = queues.iter().flat_map(|q| &q.files).map(|f| f.len).sum();
-    let mut progress = Progress::new(progress, cl_bytes + cq_bytes);
+    let mut progress = Progress::new(progress, cl_files.iter().map(|f| f.len).sum());
     let mut problems = Problems::default();
-    let mut acc = Accumulator::default();
-
+    let mut matcher = QueueMatcher::new(
+        queues,
+        layout.sizes.consumequeue_file,
+        cl_files.first().map_or(0, |f| f.base_offset),
+        &mut problems,
+    );
     let commitlog = verify_commitlog(
         &cl_files,
         layout.sizes.commitlog_file,
-        &mut acc,
+        &mut matcher,
         &mut problems,
         &mut progress,
     );
-    let consume_queues = verify_consume_queues(
-        &queues,
-        CommitLogReader::new(cl_files),
-        &commitlog,
-        &acc,
-        layout.sizes.consumequeue_file,
-        &mut problems,
-        &mut progress,
-    );
+    let consume_queues = matcher.finish(commitlog.valid_end, &mut problems);
     let index = verify_index(
         &layout.index_dir,
         layout.sizes.index_geometry,
@@ -1800,7 +1814,7 @@ pub fn verify_store(
 fn verify_commitlog(
     files: &[LogFile],
     expected_size: Option<u64>,
-    acc: &mut Accumulator,
+    matcher: &mut QueueMatcher,
     problems: &mut Problems,
     progress: &mut Progress<'_>,
 ) -> CommitLogSummary {
@@ -1817,7 +1831,8 @@ fn verify_commitlog(
     };
     s.valid_end = s.min_offset;
     // Once valid data has ended (zeros where the next record belongs), every later byte of the
-    // log must be zero: Java's recovery stops there and drops whatever follows.
+    // log must be zero: Java's recovery stops there and drops whatever follows. Files after
+    // the end are normal (pre-allocated) as long as they are all zeros.
     let mut data_ended: Option<i64> = None;
     let mut prev_end: Option<i64> = None;
     for f in files {
@@ -1882,7 +1897,7 @@ fn verify_commitlog(
                             )
                         });
                     }
-                    acc.add(offset, &record);
+                    matcher.record(offset, &record, problems);
                     s.valid_end = offset + record.raw.len() as i64;
                     progress.at((offset - f.base_offset) as u64);
                 }
@@ -1913,8 +1928,6 @@ fn verify_commitlog(
                             )
                         });
                     }
-                    // Zeros to the end of a file that is not the last are fine only if the
-                    // later files are all zeros too (pre-allocated): `data_ended` checks that.
                 }
                 ScanItem::Corrupt { offset, error } => {
                     s.recovery_stops_at.get_or_insert(offset);
@@ -1966,182 +1979,358 @@ fn list_queues(cq_dir: &Path) -> Result<Vec<QueueDir>, InspectError> {
     Ok(out)
 }
 
-fn verify_consume_queues(
-    queues: &[QueueDir],
-    mut commitlog: CommitLogReader,
-    cl: &CommitLogSummary,
-    acc: &Accumulator,
-    expected_size: Option<u64>,
-    problems: &mut Problems,
-    progress: &mut Progress<'_>,
-) -> ConsumeQueueSummary {
-    use Area::ConsumeQueue as CQ;
-    use Unit::QueueOffset as QOFF;
-    let file_size =
-        expected_size.or_else(|| queues.iter().flat_map(|q| &q.files).map(|f| f.len).max());
-    let mut s = ConsumeQueueSummary {
-        queues: queues.len(),
-        file_size,
-        ..ConsumeQueueSummary::default()
-    };
-    let mut topics: Vec<&str> = queues.iter().map(|q| q.topic.as_str()).collect();
-    topics.dedup();
-    s.topics = topics.len();
-    let unit = CQ_UNIT as i64;
-    for q in queues {
-        let files = &q.files;
-        s.files += files.len();
-        let mut prev_end: Option<i64> = None;
-        let mut ended: Option<(i64, PathBuf)> = None;
-        let mut prev_phys: Option<i64> = None;
-        // The next queue offset to be written (Java's maxOffset).
-        let mut max_offset = files.first().map_or(0, |f| f.base_offset / unit);
-        for f in files {
-            let first_qoff = f.base_offset / unit;
-            if !f.len.is_multiple_of(CQ_UNIT as u64) || f.base_offset % unit != 0 {
-                problems.add(CQ, &f.path, QOFF, first_qoff, || {
-                    format!(
-                        "file of {} bytes named {}: not whole {CQ_UNIT}-byte entries",
-                        f.len, f.base_offset
-                    )
-                });
+/// Checks the ConsumeQueues against the CommitLog records as the CommitLog scan meets them.
+struct QueueMatcher {
+    /// Queues met in the CommitLog, with their ConsumeQueue cursor if they have a directory.
+    met: Accumulator<Option<CqCursor>>,
+    /// ConsumeQueue directories whose queue has not been met yet.
+    pending: BTreeMap<(String, i32), QueueDir>,
+    cl_min: i64,
+    summary: ConsumeQueueSummary,
+}
+
+impl QueueMatcher {
+    /// Takes the queues found on disk and checks their files' sizes and names.
+    fn new(
+        queues: Vec<QueueDir>,
+        expected_size: Option<u64>,
+        cl_min: i64,
+        problems: &mut Problems,
+    ) -> QueueMatcher {
+        use Area::ConsumeQueue as CQ;
+        let unit = CQ_UNIT as i64;
+        let file_size =
+            expected_size.or_else(|| queues.iter().flat_map(|q| &q.files).map(|f| f.len).max());
+        let mut topics: Vec<&str> = queues.iter().map(|q| q.topic.as_str()).collect();
+        topics.dedup();
+        let summary = ConsumeQueueSummary {
+            topics: topics.len(),
+            queues: queues.len(),
+            files: queues.iter().map(|q| q.files.len()).sum(),
+            file_size,
+            ..ConsumeQueueSummary::default()
+        };
+        for q in &queues {
+            let mut prev_end: Option<i64> = None;
+            for f in &q.files {
+                let first = f.base_offset / unit;
+                if !f.len.is_multiple_of(CQ_UNIT as u64) || f.base_offset % unit != 0 {
+                    problems.add(CQ, &f.path, Unit::QueueOffset, first, || {
+                        format!(
+                            "file of {} bytes named {}: not whole {CQ_UNIT}-byte entries",
+                            f.len, f.base_offset
+                        )
+                    });
+                }
+                if let Some(size) = file_size.filter(|&size| f.len != size) {
+                    problems.add(CQ, &f.path, Unit::QueueOffset, first, || {
+                        format!("file is {} bytes, ConsumeQueue files are {size}", f.len)
+                    });
+                }
+                if let Some(end) = prev_end.filter(|&end| end != f.base_offset) {
+                    problems.add(CQ, &f.path, Unit::QueueOffset, first, || {
+                        format!(
+                            "file starts at byte {} but the previous file ends at {end}",
+                            f.base_offset
+                        )
+                    });
+                }
+                prev_end = Some(f.end_offset());
             }
-            if let Some(size) = file_size.filter(|&size| f.len != size) {
-                problems.add(CQ, &f.path, QOFF, first_qoff, || {
-                    format!("file is {} bytes, ConsumeQueue files are {size}", f.len)
-                });
+        }
+        QueueMatcher {
+            met: Accumulator::default(),
+            pending: queues
+                .into_iter()
+                .map(|q| ((q.topic.clone(), q.queue_id), q))
+                .collect(),
+            cl_min,
+            summary,
+        }
+    }
+
+    /// A CommitLog message record, in CommitLog order.
+    #[inline]
+    fn record(&mut self, offset: i64, r: &RecordView<'_>, problems: &mut Problems) {
+        if !enters_queue(r) {
+            return;
+        }
+        let pending = &mut self.pending;
+        let cursor = self.met.slot(r.topic_bytes, r.queue_id, |topic, queue_id| {
+            let key = (String::from_utf8_lossy(topic).into_owned(), queue_id);
+            pending.remove(&key).map(CqCursor::new)
+        });
+        // Without a directory the topic was deleted (its records stay until retention).
+        if let Some(cursor) = cursor {
+            cursor.match_record(offset, r, self.cl_min, &mut self.summary, problems);
+        }
+    }
+
+    /// Checks what is left of every ConsumeQueue once the CommitLog scan is over.
+    fn finish(mut self, cl_end: i64, problems: &mut Problems) -> ConsumeQueueSummary {
+        let cursors = self
+            .met
+            .into_values()
+            .flatten()
+            .chain(self.pending.into_values().map(CqCursor::new));
+        for mut cursor in cursors {
+            cursor.finish(self.cl_min, cl_end, &mut self.summary, problems);
+        }
+        self.summary
+    }
+}
+
+/// Reads one ConsumeQueue entry by entry, file by file, in step with the CommitLog scan.
+struct CqCursor {
+    topic: String,
+    queue_id: i32,
+    dir: PathBuf,
+    files: Vec<LogFile>,
+    next_file: usize,
+    /// The current file: its map, index in `files`, and the queue offset of its first entry.
+    map: Option<(FileMap, usize, i64)>,
+    /// Byte position of the next entry in the current file.
+    pos: usize,
+    /// The next entry, read but not matched yet.
+    current: Option<(i64, CqEntry)>,
+    /// No written entries are left.
+    done: bool,
+    prev_phys: Option<i64>,
+    /// One past the last written entry seen (Java's maxOffset once the queue is read).
+    max_offset: i64,
+    missing_reported: bool,
+}
+
+impl CqCursor {
+    fn new(q: QueueDir) -> CqCursor {
+        CqCursor {
+            max_offset: q
+                .files
+                .first()
+                .map_or(0, |f| f.base_offset / CQ_UNIT as i64),
+            topic: q.topic,
+            queue_id: q.queue_id,
+            dir: q.dir,
+            files: q.files,
+            next_file: 0,
+            map: None,
+            pos: 0,
+            current: None,
+            done: false,
+            prev_phys: None,
+            missing_reported: false,
+        }
+    }
+
+    /// The file problems are reported against: the current one, else the queue directory.
+    fn path(&self) -> &Path {
+        match &self.map {
+            Some((_, i, _)) => &self.files[*i].path,
+            None => self.files.last().map_or(&self.dir, |f| &f.path),
+        }
+    }
+
+    /// The next written entry (pre-fill entries skipped), reading on as needed.
+    fn peek(
+        &mut self,
+        s: &mut ConsumeQueueSummary,
+        problems: &mut Problems,
+    ) -> Option<(i64, CqEntry)> {
+        use Area::ConsumeQueue as CQ;
+        loop {
+            if self.current.is_some() || self.done {
+                return self.current;
             }
-            if let Some(end) = prev_end.filter(|&end| end != f.base_offset) {
-                problems.add(CQ, &f.path, QOFF, first_qoff, || {
-                    format!(
-                        "file starts at byte {} but the previous file ends at {end}",
-                        f.base_offset
-                    )
-                });
-            }
-            prev_end = Some(f.end_offset());
-            let map = match f.map() {
-                Ok(map) => map,
-                Err(e) => {
-                    problems.add(CQ, &f.path, QOFF, first_qoff, || e.to_string());
-                    progress.file_done(f.len);
+            let (map, i, first) = match &self.map {
+                Some((map, i, first)) if self.pos + CQ_UNIT <= map.bytes().len() => {
+                    (map, *i, *first)
+                }
+                _ => {
+                    self.map = None;
+                    let Some(f) = self.files.get(self.next_file) else {
+                        self.done = true;
+                        return None;
+                    };
+                    self.next_file += 1;
+                    match f.map() {
+                        Ok(map) => {
+                            let first = f.base_offset / CQ_UNIT as i64;
+                            self.map = Some((map, self.next_file - 1, first));
+                            self.pos = 0;
+                        }
+                        Err(e) => problems.add(
+                            CQ,
+                            &f.path,
+                            Unit::QueueOffset,
+                            f.base_offset / CQ_UNIT as i64,
+                            || e.to_string(),
+                        ),
+                    }
                     continue;
                 }
             };
-            let data = map.bytes();
-            if let Some((end, _)) = &ended {
-                if let Some(nz) = map.nonzero_after(0, 0) {
-                    problems.add(CQ, &f.path, Unit::FilePosition, nz.first, || {
+            let entry = CqEntry::decode(&map.bytes()[self.pos..self.pos + CQ_UNIT]);
+            let qoff = first + (self.pos / CQ_UNIT) as i64;
+            self.pos += CQ_UNIT;
+            if entry == CqEntry::PRE_FILL {
+                s.pre_fill += 1;
+                self.max_offset = qoff + 1;
+                continue;
+            }
+            if !entry.is_valid() {
+                // The end of the written entries: only zeros may follow, in this file and in
+                // any later (pre-allocated) one.
+                self.done = true;
+                let path = &self.files[i].path;
+                if let Some(nz) = map.nonzero_after(0, self.pos - CQ_UNIT) {
+                    problems.add(CQ, path, Unit::QueueOffset, qoff, || {
                         format!(
-                            "{} non-zero bytes in a file after the last entry (queue offset \
-                             {end}); recovery discards them",
-                            nz.count
+                            "entry {entry:?} ends the queue, but {} non-zero bytes follow it in \
+                             the file (first at byte {})",
+                            nz.count, nz.first
                         )
                     });
                 }
-                progress.file_done(f.len);
-                continue;
-            }
-            for (i, unit_bytes) in data.chunks_exact(CQ_UNIT).enumerate() {
-                let qoff = first_qoff + i as i64;
-                let entry = CqEntry::decode(unit_bytes);
-                if entry == CqEntry::PRE_FILL {
-                    s.pre_fill += 1;
-                    max_offset = qoff + 1;
-                    continue;
-                }
-                if !entry.is_valid() {
-                    ended = Some((qoff, f.path.clone()));
-                    if let Some(nz) = map.nonzero_after(0, i * CQ_UNIT) {
-                        problems.add(CQ, &f.path, QOFF, qoff, || {
+                for f in &self.files[self.next_file..] {
+                    if let Some(nz) = f.map().ok().and_then(|m| m.nonzero_after(0, 0)) {
+                        problems.add(CQ, &f.path, Unit::FilePosition, nz.first, || {
                             format!(
-                                "entry {entry:?} ends the queue, but {} non-zero bytes follow \
-                                 it in the file (first at byte {})",
-                                nz.count, nz.first
+                                "{} non-zero bytes in a file after the queue's last entry (queue \
+                                 offset {qoff}); recovery discards them",
+                                nz.count
                             )
                         });
                     }
-                    break;
                 }
-                s.entries += 1;
-                max_offset = qoff + 1;
-                if let Some(prev) = prev_phys.filter(|&p| entry.phys_offset <= p) {
-                    s.bad_entries += 1;
-                    problems.add(CQ, &f.path, QOFF, qoff, || {
-                        format!(
-                            "commitlog offset {} is not above the previous entry's {prev}",
-                            entry.phys_offset
-                        )
-                    });
-                }
-                prev_phys = Some(entry.phys_offset);
-                if entry.phys_offset < cl.min_offset {
-                    s.expired += 1;
-                    continue;
-                }
-                if entry.phys_offset >= cl.valid_end {
-                    s.bad_entries += 1;
-                    problems.add(CQ, &f.path, QOFF, qoff, || {
-                        format!(
-                            "points at commitlog offset {}, past the end of valid CommitLog data \
-                             ({})",
-                            entry.phys_offset, cl.valid_end
-                        )
-                    });
-                    continue;
-                }
-                s.checked += 1;
-                let mismatch = commitlog.with_record(entry.phys_offset, |found| {
-                    entry_mismatch(&q.topic, q.queue_id, qoff, &entry, found)
-                });
-                if let Some(what) = mismatch {
-                    s.bad_entries += 1;
-                    problems.add(CQ, &f.path, QOFF, qoff, || what);
-                }
+                return None;
             }
-            progress.file_done(f.len);
-        }
-        // The CommitLog's newest message of this queue must have its entry, or consumers never
-        // see it (entries lost, or dispatch never ran).
-        if let Some((qoff, phys)) = acc
-            .get(&q.topic, q.queue_id)
-            .and_then(|stats| stats.last_dispatched)
-        {
-            if qoff >= max_offset {
-                let path = files.last().map_or(&q.dir, |f| &f.path);
-                problems.add(CQ, path, QOFF, max_offset, || {
+            s.entries += 1;
+            self.max_offset = qoff + 1;
+            if let Some(prev) = self.prev_phys.filter(|&p| entry.phys_offset <= p) {
+                s.bad_entries += 1;
+                problems.add(CQ, &self.files[i].path, Unit::QueueOffset, qoff, || {
                     format!(
-                        "the ConsumeQueue of {}/{} ends at queue offset {max_offset}, but the \
-                         CommitLog holds queue offset {qoff} at commitlog offset {phys}: entries \
-                         are missing",
-                        q.topic, q.queue_id
+                        "commitlog offset {} is not above the previous entry's {prev}",
+                        entry.phys_offset
                     )
                 });
             }
+            self.prev_phys = Some(entry.phys_offset);
+            self.current = Some((qoff, entry));
         }
     }
-    s
+
+    /// Reports an entry no record matched.
+    fn unmatched(
+        &self,
+        qoff: i64,
+        entry: &CqEntry,
+        cl_min: i64,
+        cl_end: Option<i64>,
+        s: &mut ConsumeQueueSummary,
+        problems: &mut Problems,
+    ) {
+        if entry.phys_offset < cl_min {
+            s.expired += 1;
+            return;
+        }
+        s.bad_entries += 1;
+        problems.add(
+            Area::ConsumeQueue,
+            self.path(),
+            Unit::QueueOffset,
+            qoff,
+            || match cl_end.filter(|&end| entry.phys_offset >= end) {
+                Some(end) => format!(
+                    "points at commitlog offset {}, past the end of valid CommitLog data ({end})",
+                    entry.phys_offset
+                ),
+                None => format!(
+                    "points at commitlog offset {}, where no message of {}/{} starts",
+                    entry.phys_offset, self.topic, self.queue_id
+                ),
+            },
+        );
+    }
+
+    /// Matches the CommitLog record of this queue at `offset` with its entry. Entries and
+    /// records both grow in CommitLog offset, so entries below `offset` matched no record.
+    fn match_record(
+        &mut self,
+        offset: i64,
+        r: &RecordView<'_>,
+        cl_min: i64,
+        s: &mut ConsumeQueueSummary,
+        problems: &mut Problems,
+    ) {
+        loop {
+            let Some((qoff, entry)) = self.peek(s, problems) else {
+                // The queue ended before this message: its entry is missing.
+                s.missing_entries += 1;
+                if !self.missing_reported {
+                    self.missing_reported = true;
+                    let max = self.max_offset;
+                    problems.add(
+                        Area::ConsumeQueue,
+                        self.path(),
+                        Unit::QueueOffset,
+                        max,
+                        || {
+                            format!(
+                                "the ConsumeQueue of {}/{} ends at queue offset {max}, but the \
+                             CommitLog holds queue offset {} at commitlog offset {offset}: \
+                             entries are missing",
+                                self.topic, self.queue_id, r.queue_offset
+                            )
+                        },
+                    );
+                }
+                return;
+            };
+            if entry.phys_offset < offset {
+                self.current = None;
+                self.unmatched(qoff, &entry, cl_min, None, s, problems);
+                continue;
+            }
+            if entry.phys_offset > offset {
+                s.unreferenced += 1;
+                return;
+            }
+            self.current = None;
+            s.checked += 1;
+            if let Some(what) = entry_mismatch(qoff, &entry, r) {
+                s.bad_entries += 1;
+                problems.add(
+                    Area::ConsumeQueue,
+                    self.path(),
+                    Unit::QueueOffset,
+                    qoff,
+                    || what,
+                );
+            }
+            return;
+        }
+    }
+
+    /// The entries no record matched once the CommitLog scan is over.
+    fn finish(
+        &mut self,
+        cl_min: i64,
+        cl_end: i64,
+        s: &mut ConsumeQueueSummary,
+        problems: &mut Problems,
+    ) {
+        while let Some((qoff, entry)) = self.peek(s, problems) {
+            self.current = None;
+            self.unmatched(qoff, &entry, cl_min, Some(cl_end), s, problems);
+        }
+    }
 }
 
-/// How a ConsumeQueue entry disagrees with the record it points at, if it does.
-fn entry_mismatch(
-    topic: &str,
-    queue_id: i32,
-    queue_offset: i64,
-    entry: &CqEntry,
-    found: Result<RecordView<'_>, ReadError>,
-) -> Option<String> {
-    let r = match found {
-        Ok(r) => r,
-        Err(e) => return Some(format!("commitlog offset {}: {e}", entry.phys_offset)),
-    };
+/// How a ConsumeQueue entry disagrees with the record at its offset (of the entry's topic and
+/// queue id), if it does.
+fn entry_mismatch(queue_offset: i64, entry: &CqEntry, r: &RecordView<'_>) -> Option<String> {
     let mut diffs = Vec::new();
-    if r.topic_bytes != topic.as_bytes() {
-        diffs.push(format!("topic {:?} (expected {topic:?})", r.topic()));
-    }
-    if r.queue_id != queue_id {
-        diffs.push(format!("queueId {} (expected {queue_id})", r.queue_id));
-    }
     if r.queue_offset != queue_offset {
         diffs.push(format!(
             "queueOffset {} (expected {queue_offset})",
@@ -2156,7 +2345,8 @@ fn entry_mismatch(
     }
     // Tags codes are hashes except in the delay topic (a delivery time) and with
     // ConsumeQueueExt (an address outside the int range).
-    let hashed = i32::try_from(entry.tags_code).is_ok() && topic != SCHEDULE_TOPIC;
+    let hashed =
+        i32::try_from(entry.tags_code).is_ok() && r.topic_bytes != SCHEDULE_TOPIC.as_bytes();
     if hashed && diffs.is_empty() {
         let props = r.properties();
         let expected = message::tags_code(message::get_property(&props, property::TAGS));
@@ -2674,6 +2864,23 @@ mod tests {
             .problems
             .iter()
             .any(|p| p.what.contains("entries are missing")));
+    }
+
+    #[test]
+    fn an_entry_pointing_between_records_matches_nothing() {
+        let dir = TempDir::new("stray");
+        let written = write_store(&dir.0, 30, 4096);
+        let cq = dir.0.join("consumequeue/B/1/00000000000000000000");
+        let mut data = std::fs::read(&cq).unwrap();
+        let stray = written[3].0 + 5;
+        data[..8].copy_from_slice(&stray.to_be_bytes());
+        std::fs::write(&cq, &data).unwrap();
+        let report = verify(&dir.0);
+        let p = &report.problems[0];
+        assert_eq!((p.area, p.offset), (Area::ConsumeQueue, 0));
+        assert!(p.what.contains("where no message of B/1 starts"), "{p}");
+        // The message the entry should name is then unreferenced.
+        assert_eq!(report.consume_queues.unreferenced, 1);
     }
 
     #[test]

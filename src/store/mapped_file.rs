@@ -219,16 +219,16 @@ impl MappedFile {
 
     /// Touches every page so later appends do not take page faults (run off the append path).
     pub fn warm(&self) {
-        let _ = self.map.advise(memmap2::Advice::WillNeed);
-        let ptr = self.map.as_mut_ptr();
-        let start = self.write_pos();
-        let mut pos = start.next_multiple_of(4096);
-        while pos < self.size {
-            // SAFETY: in bounds; the byte is beyond the write position and still zero (a new
-            // file), so writing zero changes nothing a reader could see. Volatile so the store
-            // is not optimised away.
-            unsafe { std::ptr::write_volatile(ptr.add(pos), 0) };
-            pos += 4096;
+        let start = self.write_pos() & !4095;
+        if start >= self.size {
+            return;
+        }
+        // MADV_POPULATE_WRITE faults every page in writable without changing its contents:
+        // appends then never trap into the kernel (a first-touch fault on a shared file
+        // mapping costs far more than the copy). Safe while the appender writes to the file.
+        let len = self.size - start;
+        if self.map.advise_range(memmap2::Advice::PopulateWrite, start, len).is_err() {
+            let _ = self.map.advise_range(memmap2::Advice::WillNeed, start, len);
         }
     }
 }
@@ -405,11 +405,14 @@ impl MappedFileQueue {
             Some(last) => last.from_offset() + self.file_size as i64,
             None => start_offset - start_offset % self.file_size as i64,
         };
-        let file = match self.take_prepared(from) {
-            Some(f) => f,
-            None => MappedFile::create(&self.dir.join(file_name(from)), from, self.file_size)?,
+        let (file, cold) = match self.take_prepared(from) {
+            Some(f) => (f, false),
+            None => (MappedFile::create(&self.dir.join(file_name(from)), from, self.file_size)?, true),
         };
         let file = Arc::new(file);
+        if cold && self.preallocate {
+            self.warm_in_background(&file);
+        }
         self.files
             .write()
             .unwrap_or_else(|p| p.into_inner())
@@ -516,6 +519,21 @@ impl MappedFileQueue {
             deleted += 1;
         }
         Ok(deleted)
+    }
+
+    /// Pre-faults the unwritten part of `file` on a helper thread (appends may run meanwhile).
+    fn warm_in_background(&self, file: &Arc<MappedFile>) {
+        let file = file.clone();
+        let _ = std::thread::Builder::new().name("rmq-file-warm".into()).spawn(move || file.warm());
+    }
+
+    /// Pre-faults the file appends go to next (at start-up, off the serving path).
+    pub fn warm_last_in_background(&self) {
+        if let Some(last) = self.last().filter(|f| !f.is_full()) {
+            if self.writable && self.preallocate {
+                self.warm_in_background(&last);
+            }
+        }
     }
 
     /// Creates each next file ahead of need from now on (off the append path).

@@ -166,7 +166,8 @@ pub struct MessageStore {
     flush: FlushControl,
     /// CommitLog offset up to which the index is built.
     index_dispatched: AtomicI64,
-    arrival: Mutex<Option<Arc<ArrivalListener>>>,
+    /// Set once by the broker; read on every put without locking.
+    arrival: std::sync::OnceLock<ArrivalListener>,
     shutting_down: AtomicBool,
     disk_full: AtomicBool,
     threads: Mutex<Vec<JoinHandle<()>>>,
@@ -235,7 +236,7 @@ impl MessageStore {
                 flushed_tx,
             },
             index_dispatched: AtomicI64::new(0),
-            arrival: Mutex::new(None),
+            arrival: std::sync::OnceLock::new(),
             shutting_down: AtomicBool::new(false),
             disk_full: AtomicBool::new(false),
             threads: Mutex::new(Vec::new()),
@@ -243,6 +244,7 @@ impl MessageStore {
             cfg,
         });
         store.recover(last_exit_ok)?;
+        store.commitlog.files().warm_last_in_background();
         // Present while running; a clean shutdown removes it, so its presence at start means
         // the last run crashed.
         File::create(&abort_path).map_err(|e| StoreError::io(&abort_path, e))?;
@@ -270,9 +272,12 @@ impl MessageStore {
         &self.cqs
     }
 
-    /// Registers the callback run after each put (long-polling wake-up).
+    /// Registers the callback run after each put (long-polling wake-up). Only the first
+    /// registration takes effect.
     pub fn set_arrival_listener(&self, listener: ArrivalListener) {
-        *self.arrival.lock().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(listener));
+        if self.arrival.set(listener).is_err() {
+            tracing::warn!("an arrival listener is already registered; the new one is ignored");
+        }
     }
 
     // -----------------------------------------------------------------------------------------
@@ -569,12 +574,7 @@ impl MessageStore {
     }
 
     fn notify_arrival(&self, topic: &str, queue_id: i32, next_offset: i64) {
-        let listener = self
-            .arrival
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
-        if let Some(listener) = listener {
+        if let Some(listener) = self.arrival.get() {
             listener(topic, queue_id, next_offset);
         }
     }

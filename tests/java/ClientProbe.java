@@ -7,25 +7,69 @@
 //   push <namesrv> <topic> <group> <expr> <expect> <seconds>   push consumer from the first offset;
 //                                                   prints "GOT <tag> <body>" and "CONSUMED <n>"
 //   lite <namesrv> <topic> <group> <expr> <expect> <seconds>   lite pull consumer, same output
+//
+// Modes printing one JSON object per message, for tests that compare what was sent with what
+// arrived field by field (tests/java_clients.rs). Several commands can run in one JVM, separated
+// by "--" (each JVM start costs seconds of CPU): e.g. `send ... -- consume ...`.
+//   config                                           "CONFIG {serializeType, sendSmartMsg}"
+//   send <namesrv> <topic> <perMode> <tag,..> <mode,..>   modes sync|async|oneway|batch, perMode
+//                                                   messages each; tags round-robin over the
+//                                                   global index; "SEND {json}" per message
+//                                                   (msgId, uniqKey, offsetMsgId, brokerName,
+//                                                   queueId, queueOffset, topic, tags, keys, body,
+//                                                   props = user properties) and "PRODUCED <n>"
+//   ordered <namesrv> <topic> <key,..> <perKey>      sync sends through a MessageQueueSelector
+//                                                   (Java hash of the key modulo the queue count),
+//                                                   keys interleaved; "SEND {json}", "PRODUCED <n>"
+//   consume <namesrv> <topic> <group> <expr> <expect> <seconds>  push consumer (concurrently);
+//                                                   "RECV {json}" per message, "CONSUMED <n>"
+//   orderly <namesrv> <topic> <group> <expr> <expect> <seconds>  push consumer (orderly), same
+//   pull <namesrv> <topic> <group> <expr> <expect> <seconds>     lite pull consumer, same
+// Every JVM ends with "RPC {requests: {code: count}, requestSerialize: [..], responseSerialize:
+// [..]}", what an RPC hook saw on the wire, so a test can tell which request codes and header
+// serializations were really used.
 import java.util.*;
 import java.util.concurrent.*;
 import java.util.concurrent.atomic.*;
 import org.apache.rocketmq.client.consumer.*;
+import org.apache.rocketmq.client.consumer.rebalance.AllocateMessageQueueAveragely;
 import org.apache.rocketmq.client.consumer.listener.*;
 import org.apache.rocketmq.client.producer.*;
 import org.apache.rocketmq.common.consumer.ConsumeFromWhere;
 import org.apache.rocketmq.common.message.*;
+import org.apache.rocketmq.remoting.RPCHook;
+import org.apache.rocketmq.remoting.protocol.RemotingCommand;
 
 public class ClientProbe {
-    public static void main(String[] a) throws Exception {
+    public static void main(String[] args) throws Exception {
+        List<String> cmd = new ArrayList<>();
+        for (String arg : args) {
+            if (arg.equals("--")) {
+                run(cmd.toArray(new String[0]));
+                cmd.clear();
+            } else {
+                cmd.add(arg);
+            }
+        }
+        if (!cmd.isEmpty()) run(cmd.toArray(new String[0]));
+        System.out.println("RPC " + HOOK.summary());
+        System.exit(0);
+    }
+
+    static void run(String[] a) throws Exception {
         switch (a[0]) {
             case "produce": produce(a[1], a[2], Integer.parseInt(a[3]), a[4].split(",")); break;
             case "batch": batch(a[1], a[2], Integer.parseInt(a[3])); break;
             case "push": push(a[1], a[2], a[3], a[4], Integer.parseInt(a[5]), Integer.parseInt(a[6])); break;
             case "lite": lite(a[1], a[2], a[3], a[4], Integer.parseInt(a[5]), Integer.parseInt(a[6])); break;
+            case "config": config(); break;
+            case "send": send(a[1], a[2], Integer.parseInt(a[3]), a[4].split(","), a[5].split(",")); break;
+            case "ordered": ordered(a[1], a[2], a[3].split(","), Integer.parseInt(a[4])); break;
+            case "consume": consume(a[1], a[2], a[3], a[4], Integer.parseInt(a[5]), Integer.parseInt(a[6]), false); break;
+            case "orderly": consume(a[1], a[2], a[3], a[4], Integer.parseInt(a[5]), Integer.parseInt(a[6]), true); break;
+            case "pull": pull(a[1], a[2], a[3], a[4], Integer.parseInt(a[5]), Integer.parseInt(a[6])); break;
             default: throw new IllegalArgumentException(a[0]);
         }
-        System.exit(0);
     }
 
     static void produce(String ns, String topic, int count, String[] tags) throws Exception {
@@ -95,5 +139,288 @@ public class ClientProbe {
         }
         System.out.println("CONSUMED " + n);
         c.shutdown();
+    }
+    // ---- JSON modes ------------------------------------------------------------------------
+
+    /** Records every request code and the header serialization of requests and responses. */
+    static final class Hook implements RPCHook {
+        final Map<Integer, Integer> requests = new TreeMap<>();
+        final Set<String> requestSerialize = new TreeSet<>();
+        final Set<String> responseSerialize = new TreeSet<>();
+
+        public synchronized void doBeforeRequest(String addr, RemotingCommand request) {
+            requests.merge(request.getCode(), 1, Integer::sum);
+            requestSerialize.add(String.valueOf(request.getSerializeTypeCurrentRPC()));
+        }
+
+        public synchronized void doAfterResponse(String addr, RemotingCommand request, RemotingCommand response) {
+            if (response != null) responseSerialize.add(String.valueOf(response.getSerializeTypeCurrentRPC()));
+        }
+
+        synchronized String summary() {
+            Map<String, Object> codes = new LinkedHashMap<>();
+            requests.forEach((k, v) -> codes.put(String.valueOf(k), v));
+            Map<String, Object> o = new LinkedHashMap<>();
+            o.put("requests", codes);
+            o.put("requestSerialize", new ArrayList<>(requestSerialize));
+            o.put("responseSerialize", new ArrayList<>(responseSerialize));
+            return json(o);
+        }
+    }
+
+    static final Hook HOOK = new Hook();
+
+    static void config() {
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("serializeType", String.valueOf(RemotingCommand.getSerializeTypeConfigInThisServer()));
+        o.put("sendSmartMsg", System.getProperty("org.apache.rocketmq.client.sendSmartMsg", "true"));
+        System.out.println("CONFIG " + json(o));
+    }
+
+    /** Message number i: two keys, three user properties (one non-ASCII), a non-ASCII body; number
+     *  0 gets a body over the client's 4 KiB compression threshold, so it travels compressed. */
+    static Message message(String topic, String tag, String mode, int i) throws Exception {
+        String body = mode + "-body-" + i + " \u00fcn\u00efc\u00f6d\u00e9 \u2713";
+        if (i == 0) {
+            StringBuilder big = new StringBuilder(body);
+            while (big.length() < 6000) big.append(" 0123456789abcdef");
+            body = big.toString();
+        }
+        Message m = new Message(topic, tag, body.getBytes("UTF-8"));
+        m.setKeys(Arrays.asList("key-" + i, "alt-" + i));
+        m.putUserProperty("seq", String.valueOf(i));
+        m.putUserProperty("mode", mode);
+        m.putUserProperty("text", "h\u00e9llo w\u00f6rld = \u2713 " + i);
+        return m;
+    }
+
+    static void send(String ns, String topic, int perMode, String[] tags, String[] modes) throws Exception {
+        DefaultMQProducer p = new DefaultMQProducer("probe_send_producer", HOOK);
+        p.setNamesrvAddr(ns);
+        p.setSendMsgTimeout(10000);
+        p.start();
+        int i = 0, ok = 0;
+        for (String mode : modes) {
+            List<Message> msgs = new ArrayList<>();
+            for (int j = 0; j < perMode; j++, i++) msgs.add(message(topic, tags[i % tags.length], mode, i));
+            switch (mode) {
+                case "sync":
+                    for (Message m : msgs) ok += sent(mode, m, p.send(m), null, 0);
+                    break;
+                case "async": {
+                    CountDownLatch latch = new CountDownLatch(msgs.size());
+                    SendResult[] results = new SendResult[msgs.size()];
+                    for (int k = 0; k < msgs.size(); k++) {
+                        final int n = k;
+                        p.send(msgs.get(k), new SendCallback() {
+                            public void onSuccess(SendResult r) {
+                                results[n] = r;
+                                latch.countDown();
+                            }
+
+                            public void onException(Throwable e) {
+                                System.out.println("ASYNC-FAILED " + n + " " + e);
+                                latch.countDown();
+                            }
+                        });
+                    }
+                    latch.await(30, TimeUnit.SECONDS);
+                    for (int k = 0; k < msgs.size(); k++) {
+                        if (results[k] != null) ok += sent(mode, msgs.get(k), results[k], null, 0);
+                    }
+                    break;
+                }
+                case "oneway":
+                    for (Message m : msgs) {
+                        p.sendOneway(m);
+                        ok += sent(mode, m, null, null, 0);
+                    }
+                    break;
+                case "batch": {
+                    SendResult r = p.send(msgs);
+                    // A batch's result lists every message's id, comma-separated, in order.
+                    String[] ids = r.getMsgId().split(",");
+                    String[] offsetIds = r.getOffsetMsgId() == null ? new String[0] : r.getOffsetMsgId().split(",");
+                    for (int k = 0; k < msgs.size(); k++) {
+                        Map<String, Object> extra = new LinkedHashMap<>();
+                        extra.put("msgId", k < ids.length ? ids[k] : null);
+                        extra.put("offsetMsgId", k < offsetIds.length ? offsetIds[k] : null);
+                        extra.put("batchOffsetMsgIds", offsetIds.length);
+                        ok += sent(mode, msgs.get(k), r, extra, k);
+                    }
+                    break;
+                }
+                default: throw new IllegalArgumentException(mode);
+            }
+        }
+        System.out.println("PRODUCED " + ok);
+        p.shutdown();
+    }
+
+    static void ordered(String ns, String topic, String[] keys, int perKey) throws Exception {
+        DefaultMQProducer p = new DefaultMQProducer("probe_ordered_producer", HOOK);
+        p.setNamesrvAddr(ns);
+        p.setSendMsgTimeout(10000);
+        p.start();
+        MessageQueueSelector byKey = (mqs, msg, arg) -> mqs.get(Math.floorMod(arg.hashCode(), mqs.size()));
+        int ok = 0;
+        for (int i = 0; i < perKey; i++) {
+            for (String key : keys) {
+                Message m = new Message(topic, "Ord", key, (key + "-" + i).getBytes("UTF-8"));
+                m.putUserProperty("seq", String.valueOf(i));
+                ok += sent("ordered", m, p.send(m, byKey, key), null, 0);
+            }
+        }
+        System.out.println("PRODUCED " + ok);
+        p.shutdown();
+    }
+
+    /** Prints "SEND {json}" for a sent message; 1 if it was accepted (oneway: handed over). */
+    static int sent(String mode, Message m, SendResult r, Map<String, Object> extra, int batchIndex) throws Exception {
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("mode", mode);
+        o.put("status", r == null ? null : String.valueOf(r.getSendStatus()));
+        o.put("uniqKey", MessageClientIDSetter.getUniqID(m));
+        o.put("msgId", r == null ? null : r.getMsgId());
+        o.put("offsetMsgId", r == null ? null : r.getOffsetMsgId());
+        o.put("brokerName", r == null ? null : r.getMessageQueue().getBrokerName());
+        o.put("queueId", r == null ? null : r.getMessageQueue().getQueueId());
+        o.put("queueOffset", r == null ? null : r.getQueueOffset() + batchIndex);
+        if (extra != null) o.putAll(extra);
+        fields(o, m);
+        System.out.println("SEND " + json(o));
+        return r == null || r.getSendStatus() == SendStatus.SEND_OK ? 1 : 0;
+    }
+
+    /** The fields a producer and a consumer both see. */
+    static void fields(Map<String, Object> o, Message m) throws Exception {
+        o.put("topic", m.getTopic());
+        o.put("tags", m.getTags());
+        o.put("keys", m.getKeys());
+        o.put("body", new String(m.getBody(), "UTF-8"));
+        Map<String, Object> props = new TreeMap<>();
+        m.getProperties().forEach((k, v) -> {
+            if (!MessageConst.STRING_HASH_SET.contains(k)) props.put(k, v);
+        });
+        o.put("props", props);
+    }
+
+    static void received(MessageExt m) {
+        try {
+            Map<String, Object> o = new LinkedHashMap<>();
+            o.put("msgId", m.getMsgId());
+            o.put("uniqKey", MessageClientIDSetter.getUniqID(m));
+            o.put("offsetMsgId", m instanceof MessageClientExt ? ((MessageClientExt) m).getOffsetMsgId() : null);
+            o.put("brokerName", m.getBrokerName());
+            o.put("queueId", m.getQueueId());
+            o.put("queueOffset", m.getQueueOffset());
+            o.put("reconsumeTimes", m.getReconsumeTimes());
+            o.put("thread", Thread.currentThread().getName());
+            fields(o, m);
+            System.out.println("RECV " + json(o));
+        } catch (Exception e) {
+            throw new RuntimeException(e);
+        }
+    }
+
+    static void consume(String ns, String topic, String group, String expr, int expect, int seconds, boolean orderly) throws Exception {
+        DefaultMQPushConsumer c = new DefaultMQPushConsumer(group, HOOK, new AllocateMessageQueueAveragely());
+        c.setNamesrvAddr(ns);
+        c.setConsumeFromWhere(ConsumeFromWhere.CONSUME_FROM_FIRST_OFFSET);
+        c.subscribe(topic, expr);
+        AtomicInteger n = new AtomicInteger();
+        CountDownLatch done = new CountDownLatch(expect);
+        if (orderly) {
+            c.registerMessageListener((MessageListenerOrderly) (msgs, ctx) -> {
+                for (MessageExt m : msgs) {
+                    received(m);
+                    n.incrementAndGet();
+                    done.countDown();
+                }
+                return ConsumeOrderlyStatus.SUCCESS;
+            });
+        } else {
+            c.registerMessageListener((MessageListenerConcurrently) (msgs, ctx) -> {
+                for (MessageExt m : msgs) {
+                    received(m);
+                    n.incrementAndGet();
+                    done.countDown();
+                }
+                return ConsumeConcurrentlyStatus.CONSUME_SUCCESS;
+            });
+        }
+        c.start();
+        done.await(seconds, TimeUnit.SECONDS);
+        Thread.sleep(1500); // anything beyond the expected count would show up here
+        System.out.println("CONSUMED " + n.get());
+        c.shutdown(); // persists the consumed offsets to the broker
+    }
+
+    static void pull(String ns, String topic, String group, String expr, int expect, int seconds) throws Exception {
+        DefaultLitePullConsumer c = new DefaultLitePullConsumer(group, HOOK);
+        c.setNamesrvAddr(ns);
+        c.setConsumeFromWhere(ConsumeFromWhere.CONSUME_FROM_FIRST_OFFSET);
+        c.subscribe(topic, expr);
+        c.start();
+        int n = 0;
+        long end = System.currentTimeMillis() + seconds * 1000L;
+        while (n < expect && System.currentTimeMillis() < end) {
+            for (MessageExt m : c.poll(1000)) {
+                received(m);
+                n++;
+            }
+        }
+        for (MessageExt m : c.poll(1000)) { // anything beyond the expected count
+            received(m);
+            n++;
+        }
+        System.out.println("CONSUMED " + n);
+        c.shutdown();
+    }
+
+    /** Minimal JSON: strings (non-ASCII as \\u escapes, so the output is encoding-proof), numbers,
+     *  null, maps and lists. */
+    static String json(Object v) {
+        StringBuilder b = new StringBuilder();
+        json(b, v);
+        return b.toString();
+    }
+
+    static void json(StringBuilder b, Object v) {
+        if (v == null) {
+            b.append("null");
+        } else if (v instanceof Number) {
+            b.append(v);
+        } else if (v instanceof Map) {
+            b.append('{');
+            boolean first = true;
+            for (Map.Entry<?, ?> e : ((Map<?, ?>) v).entrySet()) {
+                if (!first) b.append(',');
+                first = false;
+                json(b, String.valueOf(e.getKey()));
+                b.append(':');
+                json(b, e.getValue());
+            }
+            b.append('}');
+        } else if (v instanceof Collection) {
+            b.append('[');
+            boolean first = true;
+            for (Object e : (Collection<?>) v) {
+                if (!first) b.append(',');
+                first = false;
+                json(b, e);
+            }
+            b.append(']');
+        } else {
+            String s = v.toString();
+            b.append('"');
+            for (int k = 0; k < s.length(); k++) {
+                char ch = s.charAt(k);
+                if (ch == '"' || ch == '\\') b.append('\\').append(ch);
+                else if (ch < 0x20 || ch > 0x7e) b.append(String.format("\\u%04x", (int) ch));
+                else b.append(ch);
+            }
+            b.append('"');
+        }
     }
 }
