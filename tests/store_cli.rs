@@ -453,6 +453,20 @@ fn dump_index_header_and_key_lookup() {
     let entries: Vec<&Value> = lines.iter().filter(|l| l["type"] == "entry").collect();
     assert_eq!(entries.len(), 255);
     assert!(lines.iter().any(|l| l["type"] == "slot"));
+    // The same as one JSON document (its arrays are streamed).
+    let doc = json(&rmq(&["store", "dump", "index", first, "-o", "json"]));
+    assert_eq!(doc["header"]["indexCount"], 256);
+    assert_eq!(doc["entries"].as_array().unwrap().len(), 255);
+    assert_eq!(
+        doc["entries"][0]["phyOffset"], entries[0]["phyOffset"],
+        "{doc:#}"
+    );
+    assert!(!doc["slots"].as_array().unwrap().is_empty());
+    let table = ok(&rmq(&["store", "dump", "index", first, "--limit", "2"]));
+    assert!(
+        table.contains("NEWEST ENTRY") && table.contains("indexCount"),
+        "{table}"
+    );
 
     let hits = json(&rmq(&[
         "store", "dump", "index", "--store", &root, "--topic", "TopicA", "--key", "key-10", "-o",

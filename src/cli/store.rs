@@ -54,7 +54,6 @@ pub struct StoreArgs {
     /// from the files.
     #[arg(short = 'c', long = "config", global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Output format.
     #[arg(short, long, value_enum, global = true, default_value_t)]
     pub output: StoreOutput,
 }
@@ -165,7 +164,6 @@ pub struct DumpOpts {
     /// Index geometry when neither -c nor the file size tells it.
     #[arg(long, value_name = "N", requires = "max_index_num")]
     pub max_hash_slot_num: Option<i32>,
-    /// See --max-hash-slot-num.
     #[arg(long, value_name = "N", requires = "max_hash_slot_num")]
     pub max_index_num: Option<i32>,
 }

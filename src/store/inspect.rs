@@ -850,6 +850,11 @@ impl fmt::Display for BodyText<'_> {
         match self.encoding {
             BodyEncoding::None => Ok(()),
             BodyEncoding::Utf8 => {
+                // Valid UTF-8 (nearly every body) is checked word-at-a-time by `from_utf8`;
+                // `utf8_chunks` walks byte by byte and is only needed to replace bad bytes.
+                if let Ok(text) = std::str::from_utf8(self.bytes) {
+                    return f.write_str(text);
+                }
                 for chunk in self.bytes.utf8_chunks() {
                     f.write_str(chunk.valid())?;
                     if !chunk.invalid().is_empty() {

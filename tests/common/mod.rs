@@ -221,3 +221,19 @@ pub fn java_broker_lib() -> Option<PathBuf> {
     }
     found
 }
+
+/// [`java_program`] with extra JVM options (`-Dkey=value`, `-XX:...`): they go before the source
+/// file, where the launcher reads them as JVM options rather than as program arguments.
+pub fn java_program_with(
+    lib: &std::path::Path,
+    program: &str,
+    jvm_args: &[String],
+) -> std::process::Command {
+    let mut cmd = std::process::Command::new("java");
+    cmd.arg("-cp")
+        .arg(format!("{}/*", lib.display()))
+        .arg("-Drocketmq.client.logUseSlf4j=false")
+        .args(jvm_args)
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/java/").to_string() + program + ".java");
+    cmd
+}

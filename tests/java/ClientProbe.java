@@ -25,9 +25,9 @@
 //                                                   "RECV {json}" per message, "CONSUMED <n>"
 //   orderly <namesrv> <topic> <group> <expr> <expect> <seconds>  push consumer (orderly), same
 //   pull <namesrv> <topic> <group> <expr> <expect> <seconds>     lite pull consumer, same
-// Every JVM ends with "RPC {requests: {code: count}, requestSerialize: [..], responseSerialize:
-// [..]}", what an RPC hook saw on the wire, so a test can tell which request codes and header
-// serializations were really used.
+// Every JVM ends with "RPC {requests: {"code/SERIALIZETYPE": count}, responses: {same}}", what an
+// RPC hook saw on the wire, so a test can tell which request codes and header serializations were
+// really used (responses: the serialization the server answered each request code in).
 import java.util.*;
 import java.util.concurrent.*;
 import java.util.concurrent.atomic.*;
@@ -142,28 +142,26 @@ public class ClientProbe {
     }
     // ---- JSON modes ------------------------------------------------------------------------
 
-    /** Records every request code and the header serialization of requests and responses. */
+    /** Records every request code with the header serialization it went out in, and the
+     *  serializations of the responses (the hook sees synchronous calls' responses only). */
     static final class Hook implements RPCHook {
-        final Map<Integer, Integer> requests = new TreeMap<>();
-        final Set<String> requestSerialize = new TreeSet<>();
-        final Set<String> responseSerialize = new TreeSet<>();
+        final Map<String, Integer> requests = new TreeMap<>();
+        final Map<String, Integer> responses = new TreeMap<>();
 
         public synchronized void doBeforeRequest(String addr, RemotingCommand request) {
-            requests.merge(request.getCode(), 1, Integer::sum);
-            requestSerialize.add(String.valueOf(request.getSerializeTypeCurrentRPC()));
+            requests.merge(request.getCode() + "/" + request.getSerializeTypeCurrentRPC(), 1, Integer::sum);
         }
 
         public synchronized void doAfterResponse(String addr, RemotingCommand request, RemotingCommand response) {
-            if (response != null) responseSerialize.add(String.valueOf(response.getSerializeTypeCurrentRPC()));
+            if (response != null) {
+                responses.merge(request.getCode() + "/" + response.getSerializeTypeCurrentRPC(), 1, Integer::sum);
+            }
         }
 
         synchronized String summary() {
-            Map<String, Object> codes = new LinkedHashMap<>();
-            requests.forEach((k, v) -> codes.put(String.valueOf(k), v));
             Map<String, Object> o = new LinkedHashMap<>();
-            o.put("requests", codes);
-            o.put("requestSerialize", new ArrayList<>(requestSerialize));
-            o.put("responseSerialize", new ArrayList<>(responseSerialize));
+            o.put("requests", requests);
+            o.put("responses", responses);
             return json(o);
         }
     }
