@@ -227,7 +227,11 @@ impl MappedFile {
         // appends then never trap into the kernel (a first-touch fault on a shared file
         // mapping costs far more than the copy). Safe while the appender writes to the file.
         let len = self.size - start;
-        if self.map.advise_range(memmap2::Advice::PopulateWrite, start, len).is_err() {
+        if self
+            .map
+            .advise_range(memmap2::Advice::PopulateWrite, start, len)
+            .is_err()
+        {
             let _ = self.map.advise_range(memmap2::Advice::WillNeed, start, len);
         }
     }
@@ -407,7 +411,10 @@ impl MappedFileQueue {
         };
         let (file, cold) = match self.take_prepared(from) {
             Some(f) => (f, false),
-            None => (MappedFile::create(&self.dir.join(file_name(from)), from, self.file_size)?, true),
+            None => (
+                MappedFile::create(&self.dir.join(file_name(from)), from, self.file_size)?,
+                true,
+            ),
         };
         let file = Arc::new(file);
         if cold && self.preallocate {
@@ -524,7 +531,9 @@ impl MappedFileQueue {
     /// Pre-faults the unwritten part of `file` on a helper thread (appends may run meanwhile).
     fn warm_in_background(&self, file: &Arc<MappedFile>) {
         let file = file.clone();
-        let _ = std::thread::Builder::new().name("rmq-file-warm".into()).spawn(move || file.warm());
+        let _ = std::thread::Builder::new()
+            .name("rmq-file-warm".into())
+            .spawn(move || file.warm());
     }
 
     /// Pre-faults the file appends go to next (at start-up, off the serving path).
