@@ -29,7 +29,7 @@ JAVA=${JAVA:-java}
 
 cd "$ROOT"
 cargo build --release --quiet
-RMQ=$ROOT/target/release/rmq
+RMQ=${CARGO_TARGET_DIR:-$ROOT/target}/release/rmq
 tests/java/fetch.sh >/dev/null
 [ -n "$(ls "$BROKER_LIB"/rocketmq-broker-*.jar 2>/dev/null)" ] || { echo "no Java broker jars in $BROKER_LIB (tests/java/fetch.sh)" >&2; exit 1; }
 
@@ -151,10 +151,10 @@ run_broker() { # kind (rmq|java) -> writes $WORK/<kind>.json
   "$RMQ" perf produce -n "$NS" -t BenchTopic --inflight "$INFLIGHT" --size "$SIZE" --duration "${DURATION}s" -o json >"$dir/rmq-produce.json"
   c1=$(cpu_ticks "$pid")
   local rss; rss=$(rss_anon_kb "$pid")
-  java_client "$ROOT/benches/java/BenchProducer.java" "$NS" BenchTopic "$INFLIGHT" "$SIZE" "$DURATION" | tail -1 >"$dir/java-produce.json"
+  java_client "$ROOT/benches/java/BenchProducer.java" "$NS" BenchTopic "$INFLIGHT" "$SIZE" "$DURATION" | grep "^{" | tail -1 >"$dir/java-produce.json"
   c2=$(cpu_ticks "$pid")
   "$RMQ" perf consume -n "$NS" -t BenchTopic -g bench_rmq_consumer --from-earliest --count "$BACKLOG" -o json >"$dir/rmq-consume.json"
-  java_client "$ROOT/benches/java/BenchConsumer.java" "$NS" BenchTopic bench_java_consumer "$BACKLOG" 300 | tail -1 >"$dir/java-consume.json"
+  java_client "$ROOT/benches/java/BenchConsumer.java" "$NS" BenchTopic bench_java_consumer "$BACKLOG" 300 | grep "^{" | tail -1 >"$dir/java-consume.json"
   c3=$(cpu_ticks "$pid")
   kill "$pid"
   wait "$pid" 2>/dev/null || true
