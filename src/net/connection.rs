@@ -359,6 +359,12 @@ async fn write_loop<W: AsyncWrite + Unpin>(
         };
         let Some(first) = first else { break };
         batch.push(&first);
+        // Responses of concurrent requests finish within microseconds of each other: give
+        // them one scheduler turn to queue up, so one write (one syscall, one loopback
+        // delivery) carries many of them.
+        if rx.is_empty() {
+            tokio::task::yield_now().await;
+        }
         while batch.bytes < WRITE_BATCH {
             match rx.try_recv() {
                 Ok(next) => batch.push(&next),
