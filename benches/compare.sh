@@ -170,7 +170,8 @@ print(json.dumps({"kind": kind, "ready_ms": int(ready), "rss_anon_mb": int(rss) 
   "send_tps_rmq_client": rp["msgsPerSec"], "p99_ms_rmq_client": rp["latencyUs"]["p99"] / 1000,
   "send_tps_java_client": jp["tps"], "p99_ms_java_client": jp["p99Us"] / 1000,
   "cpu_us_per_msg_rmq_client": cpu_rmq_load, "cpu_us_per_msg_java_client": cpu_java_load,
-  "consume_tps_rmq_client": rc["msgsPerSec"], "consume_tps_java_client": jc["tps"]}))
+  "consume_tps_rmq_client": rc["msgsPerSec"], "consume_tps_java_client": jc["tps"],
+  "send_errors_rmq_client": rp["errors"], "send_errors_java_client": jp["errors"]}))
 EOF
 }
 
@@ -186,6 +187,7 @@ rows = [
   ("send p99 ms (rmq perf client)", "p99_ms_rmq_client", "{:.2f}"),
   ("send TPS (Java 4.9.8 client)", "send_tps_java_client", "{:,.0f}"),
   ("send p99 ms (Java 4.9.8 client)", "p99_ms_java_client", "{:.2f}"),
+  ("failed sends (rmq perf client / Java client)", None, None),
   ("consume TPS (rmq perf client)", "consume_tps_rmq_client", "{:,.0f}"),
   ("consume TPS (Java 4.9.8 push consumer)", "consume_tps_java_client", "{:,.0f}"),
   ("broker CPU us/msg (rmq perf load)", "cpu_us_per_msg_rmq_client", "{:.1f}"),
@@ -196,6 +198,10 @@ rows = [
 print("| metric | rmq | Java 4.9.7 | rmq / Java |")
 print("|---|---:|---:|---:|")
 for name, key, fmt in rows:
+    if key is None:
+        print(f"| {name} | {r['send_errors_rmq_client']} / {r['send_errors_java_client']} | "
+              f"{j['send_errors_rmq_client']} / {j['send_errors_java_client']} | |")
+        continue
     a, b = r[key], j[key]
     ratio = a / b if b else float("nan")
     print(f"| {name} | {fmt.format(a)} | {fmt.format(b)} | {ratio:.2f} |")
