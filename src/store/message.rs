@@ -929,16 +929,28 @@ mod tests {
     fn golden_compressed_record_keeps_the_body_as_sent() {
         // A 4.9.x producer compresses with zlib and sets COMPRESSED | ZLIB (0x301); the broker
         // stores the compressed bytes untouched and the CRC is over those bytes.
-        let zlib: &[u8] = &[0x78, 0x9c, 0xcb, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00, 0x06, 0x2c, 0x02, 0x15];
+        let zlib: &[u8] = &[
+            0x78, 0x9c, 0xcb, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00, 0x06, 0x2c, 0x02, 0x15,
+        ];
         let mut msg = sample(zlib, "");
         msg.sys_flag = 0x301;
         let mut buf = vec![0u8; msg.encoded_len()];
         msg.encode(&mut buf, 0, 0, 1);
         assert_eq!(&buf[36..40], &0x301i32.to_be_bytes(), "sysFlag");
-        assert_eq!(&buf[84..88], &(zlib.len() as i32).to_be_bytes(), "body length");
+        assert_eq!(
+            &buf[84..88],
+            &(zlib.len() as i32).to_be_bytes(),
+            "body length"
+        );
         assert_eq!(&buf[88..88 + zlib.len()], zlib, "body stored as sent");
-        assert_eq!(&buf[8..12], &crc32(zlib).to_be_bytes(), "CRC over the stored bytes");
-        let Record::Message(view) = decode_record(&buf).unwrap() else { panic!() };
+        assert_eq!(
+            &buf[8..12],
+            &crc32(zlib).to_be_bytes(),
+            "CRC over the stored bytes"
+        );
+        let Record::Message(view) = decode_record(&buf).unwrap() else {
+            panic!()
+        };
         assert!(view.is_compressed() && view.crc_ok());
     }
 
@@ -946,7 +958,11 @@ mod tests {
     fn golden_batch_member_bytes() {
         // What MessageBatch.encode writes per message: totalSize, magic 0, CRC 0, flag,
         // bodyLen, body, propLen (i16), properties.
-        let body = encode_batch([BatchItem { flag: 7, body: b"ab", properties: "K\u{1}v" }]);
+        let body = encode_batch([BatchItem {
+            flag: 7,
+            body: b"ab",
+            properties: "K\u{1}v",
+        }]);
         let expected: Vec<u8> = [
             &27i32.to_be_bytes()[..],
             &0i32.to_be_bytes(),
