@@ -444,6 +444,43 @@ impl Ctx {
     }
 }
 
+impl Ctx {
+    /// `rmq store dump commitlog -o ndjson` on the store lists exactly what the Java client sent:
+    /// each message at its physical offset, with its queue, tag and body.
+    fn dump_matches(&self, sent: &[Sent]) {
+        let out = Command::new(env!("CARGO_BIN_EXE_rmq"))
+            .args(["store", "dump", "commitlog", "--store"])
+            .arg(self.store())
+            .args(["-o", "ndjson", "--topic", TOPIC])
+            .output()
+            .expect("rmq runs");
+        assert!(
+            out.status.success(),
+            "rmq store dump failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let mut dumped = std::collections::HashMap::new();
+        for line in String::from_utf8_lossy(&out.stdout).lines() {
+            let v: serde_json::Value = serde_json::from_str(line).expect("one JSON object a line");
+            dumped.insert(v["commitLogOffset"].as_i64().unwrap(), v);
+        }
+        assert_eq!(dumped.len(), sent.len(), "records of {TOPIC} in the dump");
+        for s in sent {
+            let v = dumped
+                .get(&s.physical_offset)
+                .unwrap_or_else(|| panic!("no dumped record at {}", s.physical_offset));
+            assert_eq!(v["body"].as_str(), Some(s.body.as_str()));
+            assert_eq!(v["properties"]["TAGS"].as_str(), Some(s.tag.as_str()));
+            assert_eq!(v["queueId"].as_i64(), Some(i64::from(s.queue_id)));
+            assert_eq!(v["crcOk"].as_bool(), Some(true));
+        }
+        eprintln!(
+            "rmq store dump: {} records match what the Java client sent",
+            sent.len()
+        );
+    }
+}
+
 impl Drop for Ctx {
     fn drop(&mut self) {
         if std::thread::panicking() {
@@ -916,8 +953,9 @@ fn java_store_opens_in_rmq() {
     drop(ns);
     ctx.print_layout();
 
-    eprintln!("== rmq store verify on the Java store");
+    eprintln!("== rmq store verify and dump on the Java store");
     ctx.verify_store();
+    ctx.dump_matches(&filled.all);
 
     eprintln!("== rmq broker opens the Java store");
     let ns = ctx.namesrv("ns-rmq");
