@@ -898,6 +898,29 @@ async fn java_mqadmin_against_the_broker() {
             "-v",
             "/tmp/x",
         ],
+        &[
+            "updateTopic",
+            "-c",
+            "DefaultCluster",
+            "-t",
+            "AdminMsgTopic",
+            "-r",
+            "4",
+            "-w",
+            "4",
+        ],
+        // One sendMessage per JVM: the command's producer is shut down after its first run.
+        &[
+            "sendMessage",
+            "-t",
+            "AdminMsgTopic",
+            "-p",
+            "admin-msg-body",
+            "-k",
+            "admin-msg-key",
+            "-c",
+            "AdminTag",
+        ],
     ]))
     .await
     .unwrap();
@@ -951,6 +974,24 @@ async fn java_mqadmin_against_the_broker() {
     );
     assert!(file.lines().any(|l| l == "brokerName=broker-a"), "{file}");
     assert!(!file.contains("brokerConfigPath"), "{file}");
+    let out = section(&s, 7, "updateTopic");
+    assert!(
+        out.contains(&format!("create topic to {addr} success.")),
+        "{all}"
+    );
+    // "broker-a   <qid>   SEND_OK   <msgId>"
+    let out = section(&s, 8, "sendMessage");
+    assert!(out.contains("#Send Result"), "{all}");
+    let sent: Vec<&str> = out
+        .lines()
+        .find(|l| l.starts_with("broker-a "))
+        .unwrap_or_else(|| panic!("{all}"))
+        .split_whitespace()
+        .collect();
+    assert_eq!(sent.len(), 4, "{all}");
+    assert_eq!(sent[2], "SEND_OK", "{all}");
+    let (sent_queue, sent_msg_id) = (sent[1].to_string(), sent[3].to_string());
+    assert!(sent_queue.parse::<u32>().is_ok_and(|q| q < 4), "{all}");
 
     // --- a Java producer and push consumer come online -----------------------------------------
     let client = RemotingClient::new(ClientOptions::default());
@@ -1029,6 +1070,26 @@ async fn java_mqadmin_against_the_broker() {
             "-d",
             &client_id,
         ],
+        &[
+            "queryMsgByKey",
+            "-t",
+            "AdminMsgTopic",
+            "-k",
+            "admin-msg-key",
+        ],
+        &[
+            "queryMsgByOffset",
+            "-t",
+            "AdminMsgTopic",
+            "-b",
+            "broker-a",
+            "-i",
+            &sent_queue,
+            "-o",
+            "0",
+        ],
+        &["consumeMessage", "-t", "AdminMsgTopic"],
+        &["printMsg", "-t", "AdminMsgTopic"],
     ]))
     .await
     .unwrap();
@@ -1085,6 +1146,65 @@ async fn java_mqadmin_against_the_broker() {
     );
     let out = section(&s, 6, "queryMsgById");
     assert!(out.contains("consumeResult=CR_SUCCESS"), "{all}");
+    // "<msgId>    <qid>    <offset>"
+    let out = section(&s, 7, "queryMsgByKey");
+    assert!(
+        out.lines().any(|l| {
+            let cols: Vec<&str> = l.split_whitespace().collect();
+            cols == [sent_msg_id.as_str(), sent_queue.as_str(), "0"]
+        }),
+        "{all}"
+    );
+    let out = section(&s, 8, "queryMsgByOffset");
+    let field = |text: &str, name: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name))
+            .map(|v| v.trim().to_string())
+            .unwrap_or_else(|| panic!("no {name} in:\n{text}"))
+    };
+    assert_eq!(field(out, "Topic:"), "AdminMsgTopic");
+    assert_eq!(field(out, "Tags:"), "[AdminTag]");
+    assert_eq!(field(out, "Keys:"), "[admin-msg-key]");
+    assert_eq!(field(out, "Queue ID:"), sent_queue);
+    assert_eq!(field(out, "Queue Offset:"), "0");
+    assert!(
+        field(out, "Properties:").contains(&format!("UNIQ_KEY={sent_msg_id}")),
+        "{all}"
+    );
+    let sent_offset_msg_id = field(out, "OffsetID:");
+    assert_eq!(sent_offset_msg_id.len(), 32, "{all}");
+    // "MSGID: <msgId> MessageExt [..., msgId=<offsetMsgId>, ...] BODY: <body>"
+    let printed = |text: &str| {
+        text.lines()
+            .filter(|l| l.starts_with("MSGID: "))
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    let msg_line = |l: &str| {
+        l.starts_with(&format!(
+            "MSGID: {sent_msg_id} MessageExt [brokerName=broker-a, queueId={sent_queue},"
+        )) && l.contains(&format!("msgId={sent_offset_msg_id},"))
+            && l.ends_with(" BODY: admin-msg-body")
+    };
+    let out = section(&s, 9, "consumeMessage");
+    let msgs = printed(out);
+    assert!(msgs.len() == 1 && msg_line(&msgs[0]), "{all}");
+    assert!(out.contains("Consume ok"), "{all}");
+    assert!(
+        out.contains(&format!(
+            "MessageQueue [topic=AdminMsgTopic, brokerName=broker-a, queueId={sent_queue}] print msg finished. status=NO_NEW_MSG, offset=1"
+        )),
+        "{all}"
+    );
+    let out = section(&s, 10, "printMsg");
+    let msgs = printed(out);
+    assert!(msgs.len() == 1 && msg_line(&msgs[0]), "{all}");
+    assert!(
+        out.contains(&format!(
+            "minOffset=0, maxOffset=1, MessageQueue [topic=AdminMsgTopic, brokerName=broker-a, queueId={sent_queue}]"
+        )),
+        "{all}"
+    );
     // The broker pushed the reset to the consumer, which consumes everything again.
     serve
         .wait_for("GOT ", 2 * count + 1, Duration::from_secs(30))
@@ -1125,6 +1245,9 @@ async fn java_mqadmin_against_the_broker() {
         &["deleteSubGroup", "-c", "DefaultCluster", "-g", "AdminGroup"],
         &["deleteTopic", "-c", "DefaultCluster", "-t", "AdminTopic"],
         &["topicList"],
+        &["queryMsgById", "-i", &sent_offset_msg_id],
+        &["wipeWritePerm", "-b", "broker-a"],
+        &["addWritePerm", "-b", "broker-a"],
     ]))
     .await
     .unwrap();
@@ -1158,6 +1281,28 @@ async fn java_mqadmin_against_the_broker() {
         !listed(out, "AdminTopic") && !listed(out, "%RETRY%AdminGroup"),
         "{all}"
     );
+    let out = section(&s, 6, "queryMsgById");
+    assert_eq!(field(out, "OffsetID:"), sent_offset_msg_id, "{all}");
+    assert_eq!(field(out, "Topic:"), "AdminMsgTopic", "{all}");
+    assert_eq!(field(out, "Tags:"), "[AdminTag]", "{all}");
+    assert_eq!(field(out, "Keys:"), "[admin-msg-key]", "{all}");
+    assert_eq!(field(out, "Queue ID:"), sent_queue, "{all}");
+    assert!(
+        field(out, "Message Body Path:").ends_with(&format!("/{sent_msg_id}")),
+        "{all}"
+    );
+    // "wipe write perm of broker[broker-a] in name server[<ns>] OK, <topics>"
+    let perm_count = |text: &str, verb: &str| -> u32 {
+        let prefix = format!("{verb} write perm of broker[broker-a] in name server[{ns}] OK, ");
+        text.lines()
+            .find_map(|l| l.strip_prefix(prefix.as_str()))
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no '{prefix}<n>' in {all}"))
+    };
+    let wiped = perm_count(section(&s, 7, "wipeWritePerm"), "wipe");
+    let added = perm_count(section(&s, 8, "addWritePerm"), "add");
+    assert!(wiped > 0, "{all}");
+    assert_eq!(wiped, added, "{all}");
 
     let r = call(
         &client,
