@@ -330,6 +330,8 @@ fn start(args: StartArgs) -> anyhow::Result<()> {
             Broker::open(broker_cfg, store_cfg_for_open, bound, config_file)
         })
         .await??;
+        // Signal handlers go in before the boot line: a script may stop us as soon as it reads it.
+        let stop_signal = rmq::net::shutdown_signal();
         let namesrv = broker.cfg().namesrv_addrs().join(";");
         println!(
             "The broker[{}, {}] boot success. serializeType=JSON and name server is {}",
@@ -344,7 +346,7 @@ fn start(args: StartArgs) -> anyhow::Result<()> {
         let shutdown = CancellationToken::new();
         let signal = shutdown.clone();
         tokio::spawn(async move {
-            rmq::net::shutdown_signal().await;
+            stop_signal.await;
             signal.cancel();
         });
         broker.serve(server, shutdown).await?;

@@ -62,6 +62,8 @@ fn start(args: StartArgs) -> anyhow::Result<()> {
         let server = NamesrvServer::start(cfg)
             .await
             .context("name server failed to start")?;
+        // Signal handlers go in before the boot line: a script may stop us as soon as it reads it.
+        let signal = rmq::net::shutdown_signal();
         // Scripts (and the tests) wait for this exact prefix, which Java's mqnamesrv prints.
         let mut out = std::io::stdout().lock();
         writeln!(
@@ -71,7 +73,7 @@ fn start(args: StartArgs) -> anyhow::Result<()> {
         )?;
         out.flush()?;
         drop(out);
-        server.run_until(rmq::net::shutdown_signal()).await?;
+        server.run_until(signal).await?;
         anyhow::Ok(())
     })
 }
