@@ -8,10 +8,11 @@ mod common;
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use common::java_cluster::{admin_probe, mqadmin, section};
 use common::{Daemon, TempDir};
 use rmq::net::{ClientOptions, Connection, RemotingClient, RequestHandler};
 use rmq::protocol::body::{
@@ -80,7 +81,7 @@ async fn call(client: &RemotingClient, addr: &str, req: RemotingCommand) -> Remo
 fn request(code: RequestCode, pairs: &[(&str, &str)]) -> RemotingCommand {
     let mut ext = ExtFields::new();
     for (k, v) in pairs {
-        ext.insert(*k, *v);
+        ext.insert(k.to_string(), v.to_string());
     }
     RemotingCommand::request(code, ext)
 }
@@ -670,98 +671,6 @@ async fn admin_codes_and_errors_over_the_wire() {
 // ---------------------------------------------------------------------------------------------
 // The real Java 4.9.8 mqadmin and client
 
-/// `java` with the 4.9.8 jars, the flags Java 17 wants for Netty, a quick-start JIT, and its
-/// home and working directory in `dir` so nothing is written outside the test's directory.
-fn java(lib: &Path, dir: &Path) -> Command {
-    let home = dir.join("rocketmq-home");
-    std::fs::create_dir_all(home.join("conf")).unwrap();
-    std::fs::write(
-        home.join("conf/logback_tools.xml"),
-        r#"<?xml version="1.0" encoding="UTF-8"?>
-<configuration>
-  <appender name="STDERR" class="ch.qos.logback.core.ConsoleAppender">
-    <target>System.err</target>
-    <encoder><pattern>%d %-5level %logger{32} - %msg%n</pattern></encoder>
-  </appender>
-  <root level="WARN"><appender-ref ref="STDERR"/></root>
-</configuration>
-"#,
-    )
-    .unwrap();
-    let mut cmd = Command::new("java");
-    cmd.current_dir(dir)
-        .args(["--add-opens", "java.base/java.nio=ALL-UNNAMED"])
-        .args(["--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED"])
-        .args(["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"])
-        .arg("-cp")
-        .arg(format!("{}/*", lib.display()))
-        .arg("-Drocketmq.client.logUseSlf4j=false")
-        .arg(format!("-Duser.home={}", dir.display()))
-        .arg(format!("-Drocketmq.home.dir={}", home.display()))
-        .arg(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/java/AdminProbe.java"
-        ));
-    cmd
-}
-
-/// Runs several mqadmin commands in one JVM (bounded); returns each command's output by name,
-/// in order (a name repeats if the command does), plus the whole transcript for messages.
-fn mqadmin(
-    lib: &Path,
-    dir: &Path,
-    namesrv: &str,
-    commands: &[&[&str]],
-) -> (Vec<(String, String)>, String) {
-    let mut cmd = java(lib, dir);
-    cmd.arg("mqadmin");
-    for (i, c) in commands.iter().enumerate() {
-        if i > 0 {
-            cmd.arg(";;");
-        }
-        cmd.args(*c).args(["-n", namesrv]);
-    }
-    let out_path = dir.join("mqadmin.out");
-    let err_path = dir.join("mqadmin.err");
-    cmd.stdin(Stdio::null())
-        .stdout(std::fs::File::create(&out_path).unwrap())
-        .stderr(std::fs::File::create(&err_path).unwrap());
-    let mut child = cmd.spawn().expect("java runs");
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while child.try_wait().unwrap().is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!(
-                "mqadmin timed out:\n{}",
-                std::fs::read_to_string(&out_path).unwrap_or_default()
-            );
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let out = std::fs::read_to_string(&out_path).unwrap();
-    let err = std::fs::read_to_string(&err_path).unwrap();
-    let mut sections = Vec::new();
-    let mut current: Option<(String, String)> = None;
-    for line in out.lines() {
-        if let Some(name) = line.strip_prefix("=== CMD ") {
-            current = Some((name.to_string(), String::new()));
-        } else if line.starts_with("=== END ") {
-            sections.extend(current.take());
-        } else if let Some((_, text)) = current.as_mut() {
-            text.push_str(line);
-            text.push('\n');
-        }
-    }
-    let transcript = format!("{out}\n--- stderr ---\n{err}");
-    assert_eq!(
-        sections.len(),
-        commands.len(),
-        "not every command finished:\n{transcript}"
-    );
-    (sections, transcript)
-}
-
 /// The Java producer + push consumer of `AdminProbe serve`, its stdout collected line by line.
 struct Serve {
     child: Child,
@@ -770,7 +679,7 @@ struct Serve {
 
 impl Serve {
     fn start(lib: &Path, dir: &Path, args: &[&str]) -> Serve {
-        let mut cmd = java(lib, dir);
+        let mut cmd = admin_probe(lib, dir);
         cmd.arg("serve")
             .args(args)
             .stdin(Stdio::piped())
@@ -830,12 +739,6 @@ impl Drop for Serve {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn section<'a>(sections: &'a [(String, String)], index: usize, name: &str) -> &'a str {
-    let (n, text) = &sections[index];
-    assert_eq!(n, name);
-    text
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -17,17 +17,19 @@
 //! physical offset (VIEW_MESSAGE_BY_ID) and by key (QUERY_MESSAGE, the index), serve all 210
 //! messages to a new group and only the unconsumed 110 to [`GROUP`].
 //!
-//! A Java broker costs ~5 s and ~500 MB to start: the tests take a lock so that no two JVM
-//! brokers ever run at once on a small machine.
+//! The Java broker runs as a child process (`common::java_cluster::JavaBroker`, shared with
+//! `tests/java_cluster_admin.rs`). It costs ~5 s and ~500 MB to start: the tests take a lock so
+//! that no two JVM brokers ever run at once on a small machine.
 
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use common::java_cluster::{tail, wait_bounded, JavaBroker};
 use common::{Daemon, TempDir};
 use rmq::net::{ClientOptions, RemotingClient};
 use rmq::protocol::header::{
@@ -123,6 +125,16 @@ impl Ctx {
         let d = Daemon::namesrv(&self.subdir(name));
         self.watch(&format!("rmq {name} stderr"), &d.stderr_log);
         d
+    }
+
+    /// The Java 4.9.7 broker on the test's store (`<dir>/store`), its files in `<dir>/<name>`.
+    fn java_broker(&self, name: &str, namesrv: &str) -> JavaBroker {
+        let broker =
+            JavaBroker::start(&self.broker_lib, &self.subdir(name), &self.store(), namesrv);
+        for (what, path) in broker.log_files() {
+            self.watch(&format!("{name} {what}"), &path);
+        }
+        broker
     }
 
     /// `rmq broker start` on the test's store (`<dir>/store`, see `Daemon::broker`).
@@ -558,11 +570,6 @@ fn assert_received(what: &str, got: &[String], want: &[Sent]) {
     );
 }
 
-fn tail(text: &str, n: usize) -> String {
-    let lines: Vec<&str> = text.lines().collect();
-    lines[lines.len().saturating_sub(n)..].join("\n")
-}
-
 fn list_files(root: &Path, dir: &Path, out: &mut Vec<String>) {
     let Ok(rd) = std::fs::read_dir(dir) else {
         return;
@@ -583,209 +590,8 @@ fn list_files(root: &Path, dir: &Path, out: &mut Vec<String>) {
     }
 }
 
-/// Waits for `child` at most `limit`; kills it (SIGKILL) past that and returns `None`.
-fn wait_bounded(child: &mut Child, limit: Duration) -> Option<ExitStatus> {
-    let deadline = Instant::now() + limit;
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return Some(status);
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            return None;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
-// The Java 4.9.7 broker as a child process.
-
-/// A broker listen port whose neighbours are free too: the Java broker also binds
-/// listenPort-2 (the "VIP" channel) and listenPort+1 (HA). Random ports in 20000-32000 stay
-/// below Linux's ephemeral range (32768-60999), where the rmq daemons' port-0 binds land.
-fn free_broker_port() -> u16 {
-    let mut seed = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos() as u64
-        ^ (u64::from(std::process::id()) << 32);
-    for _ in 0..500 {
-        // xorshift64: no rand crate among the dev-dependencies.
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        let port = 20_002 + (seed % 12_000) as u16;
-        let free = [port - 2, port, port + 1]
-            .iter()
-            .all(|p| std::net::TcpListener::bind(("0.0.0.0", *p)).is_ok());
-        if free {
-            return port;
-        }
-    }
-    panic!("no free port triple in 20000-32000");
-}
-
-struct JavaBroker {
-    child: Option<Child>,
-    addr: String,
-    /// stdout + stderr of the JVM.
-    out: PathBuf,
-    /// The logback file (broker and store loggers).
-    log: PathBuf,
-}
-
-impl JavaBroker {
-    /// `BrokerStartup` on `ctx.store()` with rmq's store settings (`Daemon::broker`), registering
-    /// with `namesrv`; waits (bounded) for "boot success".
-    fn start(ctx: &Ctx, name: &str, namesrv: &str) -> JavaBroker {
-        let work = ctx.subdir(name);
-        let rocketmq_home = work.join("rocketmq-home");
-        let home = work.join("home");
-        std::fs::create_dir_all(rocketmq_home.join("conf")).unwrap();
-        std::fs::create_dir_all(&home).unwrap();
-        let log = work.join("broker.log");
-        // 4.9.x BrokerStartup (and NamesrvStartup) load $ROCKETMQ_HOME/conf/logback_*.xml and
-        // exit without it; one plain file appender is enough.
-        for stem in ["broker", "namesrv"] {
-            std::fs::write(
-                rocketmq_home.join(format!("conf/logback_{stem}.xml")),
-                format!(
-                    r#"<configuration>
-  <appender name="FILE" class="ch.qos.logback.core.FileAppender">
-    <file>{}</file>
-    <append>true</append>
-    <encoder><pattern>%d{{HH:mm:ss.SSS}} %-5level [%thread] %logger{{32}} - %msg%n</pattern></encoder>
-  </appender>
-  <root level="INFO"><appender-ref ref="FILE"/></root>
-</configuration>
-"#,
-                    work.join(format!("{stem}.log")).display()
-                ),
-            )
-            .unwrap();
-        }
-        let port = free_broker_port();
-        let store = ctx.store();
-        let conf = work.join("broker.properties");
-        // The same store settings as Daemon::broker's, so both brokers see the same files:
-        // same root, CommitLog dir, file sizes (hence file names) and broker identity.
-        std::fs::write(
-            &conf,
-            format!(
-                "brokerClusterName=DefaultCluster\nbrokerName=broker-a\nbrokerId=0\n\
-                 brokerRole=ASYNC_MASTER\nflushDiskType=ASYNC_FLUSH\nbrokerIP1=127.0.0.1\n\
-                 listenPort={port}\nnamesrvAddr={namesrv}\n\
-                 storePathRootDir={}\nstorePathCommitLog={}\n\
-                 mappedFileSizeCommitLog=10485760\nmappedFileSizeConsumeQueue=60000\n\
-                 autoCreateTopicEnable=true\nautoCreateSubscriptionGroup=true\n",
-                store.display(),
-                store.join("commitlog").display()
-            ),
-        )
-        .unwrap();
-        let out = work.join("broker.out");
-        let mut cmd = Command::new("java");
-        // Memory sized for a 2-core test machine (runbroker.sh asks for 8 GB).
-        cmd.args([
-            "-Xms512m",
-            "-Xmx512m",
-            "-XX:MaxDirectMemorySize=256m",
-            "-XX:MaxMetaspaceSize=256m",
-            "-XX:+UseSerialGC",
-            "-XX:-OmitStackTraceInFastThrow",
-            "-Dfile.encoding=UTF-8",
-            // Temp dirs often sit on a full-ish disk; 4.9.x refuses writes above 90 %.
-            "-Drocketmq.broker.diskSpaceWarningLevelRatio=0.98",
-            "-Drocketmq.broker.diskSpaceCleanForciblyRatio=0.97",
-        ])
-        // Java 17: MappedFile.clean() reflects into java.nio / jdk.internal.ref; without these
-        // the shutdown fails half-way and leaves `abort` behind.
-        .args([
-            "--add-opens=java.base/java.nio=ALL-UNNAMED",
-            "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
-            "--add-opens=java.base/jdk.internal.ref=ALL-UNNAMED",
-            "--add-opens=java.base/java.lang=ALL-UNNAMED",
-            "--add-exports=java.base/sun.nio.ch=ALL-UNNAMED",
-            "--add-exports=java.base/jdk.internal.ref=ALL-UNNAMED",
-        ])
-        .arg(format!("-Duser.home={}", home.display()))
-        .arg(format!("-Drocketmq.home.dir={}", rocketmq_home.display()))
-        .env("ROCKETMQ_HOME", &rocketmq_home)
-        .arg("-cp")
-        .arg(format!("{}/*", ctx.broker_lib.display()))
-        .arg("org.apache.rocketmq.broker.BrokerStartup")
-        .arg("-c")
-        .arg(&conf)
-        .arg("-n")
-        .arg(namesrv)
-        .stdin(Stdio::null())
-        .stdout(std::fs::File::create(&out).unwrap())
-        .stderr(std::fs::File::create(work.join("broker.err")).unwrap());
-        ctx.watch(&format!("{name} stdout"), &out);
-        ctx.watch(&format!("{name} stderr"), &work.join("broker.err"));
-        ctx.watch(&format!("{name} log"), &log);
-        let started = Instant::now();
-        let mut broker = JavaBroker {
-            child: Some(cmd.spawn().expect("java runs")),
-            addr: format!("127.0.0.1:{port}"),
-            out,
-            log,
-        };
-        let deadline = started + Duration::from_secs(120);
-        loop {
-            let text = std::fs::read_to_string(&broker.out).unwrap_or_default();
-            if let Some(line) = text.lines().find(|l| l.contains("boot success")) {
-                eprintln!(
-                    "Java 4.9.7 broker up in {:.1} s: {line}",
-                    started.elapsed().as_secs_f64()
-                );
-                return broker;
-            }
-            if let Some(status) = broker.child.as_mut().unwrap().try_wait().unwrap() {
-                panic!("Java broker exited early ({status}):\n{}", tail(&text, 40));
-            }
-            assert!(
-                Instant::now() < deadline,
-                "Java broker: no boot line in 120 s"
-            );
-            std::thread::sleep(Duration::from_millis(200));
-        }
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    /// SIGTERM and a bounded wait: the JVM's shutdown hook flushes the store, persists the
-    /// config files and deletes `abort`. SIGKILL only if it hangs (and then the test fails).
-    fn stop(mut self) -> ExitStatus {
-        let mut child = self.child.take().unwrap();
-        let started = Instant::now();
-        // SAFETY: kill(2) on our own child's pid.
-        unsafe {
-            libc::kill(child.id() as libc::pid_t, libc::SIGTERM);
-        }
-        let status = wait_bounded(&mut child, Duration::from_secs(60))
-            .expect("Java broker still running 60 s after SIGTERM (killed)");
-        eprintln!(
-            "Java broker stopped by SIGTERM in {:.1} s ({status})",
-            started.elapsed().as_secs_f64()
-        );
-        status
-    }
-}
-
-impl Drop for JavaBroker {
-    fn drop(&mut self) {
-        // Only on a failed test: never leave a JVM behind.
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
+// The Java 4.9.7 broker's log.
 
 /// Lines of the Java broker's log worth showing: the store's (loading, recovery, WARN, ERROR)
 /// and the config files'. The broker's own WARN/ERROR lines are consumer-shutdown noise
@@ -939,7 +745,7 @@ fn java_store_opens_in_rmq() {
 
     eprintln!("== Java broker writes the store");
     let ns = ctx.namesrv("ns-java");
-    let java = JavaBroker::start(&ctx, "java-broker", &ns.addr);
+    let java = ctx.java_broker("java-broker", &ns.addr);
     let filled = fill(&ctx, &ns.addr, &java.addr);
     java.stop();
     let log = std::fs::read_to_string(ctx.path().join("java-broker/broker.log")).unwrap();
@@ -993,7 +799,7 @@ fn rmq_store_opens_in_java() {
 
     eprintln!("== Java broker opens the rmq store");
     let ns = ctx.namesrv("ns-java");
-    let java = JavaBroker::start(&ctx, "java-broker", &ns.addr);
+    let java = ctx.java_broker("java-broker", &ns.addr);
     let log = java.log();
     for l in java_log_summary(&log) {
         eprintln!("  java log: {l}");
@@ -1050,7 +856,7 @@ fn crashed_rmq_store_recovers_in_java() {
 
     eprintln!("== Java broker recovers the rmq store");
     let ns = ctx.namesrv("ns-java");
-    let java = JavaBroker::start(&ctx, "java-broker", &ns.addr);
+    let java = ctx.java_broker("java-broker", &ns.addr);
     let log = java.log();
     for l in java_log_summary(&log) {
         eprintln!("  java log: {l}");

@@ -70,6 +70,8 @@ struct BrokerRow {
     in_tps: Option<f64>,
     out_tps: Option<f64>,
     error: Option<String>,
+    /// Whether the broker answered (with an error) rather than not at all.
+    answered: bool,
 }
 
 fn list(args: ListArgs) -> anyhow::Result<()> {
@@ -99,6 +101,7 @@ fn list(args: ListArgs) -> anyhow::Result<()> {
                         in_tps: None,
                         out_tps: None,
                         error: None,
+                        answered: false,
                     };
                     match client.broker_runtime_info(addr).await {
                         Ok(kv) => {
@@ -111,7 +114,10 @@ fn list(args: ListArgs) -> anyhow::Result<()> {
                                     .or_else(|| kv.table.get("getTransferedTps")),
                             );
                         }
-                        Err(e) => row.error = Some(e.to_string()),
+                        Err(e) => {
+                            row.answered = e.code().is_some();
+                            row.error = Some(e.to_string());
+                        }
                     }
                     rows.push(row);
                 }
@@ -152,11 +158,7 @@ fn list(args: ListArgs) -> anyhow::Result<()> {
                     r.name.clone(),
                     r.id.to_string(),
                     r.addr.clone(),
-                    match (&r.version, &r.error) {
-                        (Some(v), _) => v.clone(),
-                        (None, Some(_)) => "unreachable".into(),
-                        (None, None) => "-".into(),
-                    },
+                    version_cell(r),
                     tps(r.in_tps),
                     tps(r.out_tps),
                     role(r.id).into(),
@@ -171,6 +173,18 @@ fn list(args: ListArgs) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The version column: the broker's version, else why it is unknown. A broker that answered
+/// with an error is reachable (the Java 4.9.x broker answers the runtime info request with
+/// SYSTEM_ERROR for about a second after it started, before its first TPS sample).
+fn version_cell(r: &BrokerRow) -> String {
+    match (&r.version, &r.error) {
+        (Some(v), _) => v.clone(),
+        (None, Some(_)) if r.answered => "error".into(),
+        (None, Some(_)) => "unreachable".into(),
+        (None, None) => "-".into(),
+    }
 }
 
 fn role(id: i64) -> &'static str {
@@ -344,6 +358,27 @@ mod tests {
         assert_eq!(format_millis(-5), "-");
         assert_eq!(format_millis(1_700_000_000_123), "2023-11-14T22:13:20.123Z");
         assert_eq!(role(0), "MASTER");
+        let row = |version: Option<&str>, error: Option<&str>, answered| BrokerRow {
+            cluster: "C".into(),
+            name: "b".into(),
+            id: 0,
+            addr: "127.0.0.1:10911".into(),
+            version: version.map(String::from),
+            in_tps: None,
+            out_tps: None,
+            error: error.map(String::from),
+            answered,
+        };
+        assert_eq!(version_cell(&row(Some("V4_9_7"), None, false)), "V4_9_7");
+        assert_eq!(
+            version_cell(&row(None, Some("SYSTEM_ERROR"), true)),
+            "error"
+        );
+        assert_eq!(
+            version_cell(&row(None, Some("refused"), false)),
+            "unreachable"
+        );
+        assert_eq!(version_cell(&row(None, None, false)), "-");
         assert_eq!(role(2), "SLAVE");
     }
 }

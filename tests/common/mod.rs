@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod java_cluster;
+
 use std::path::PathBuf;
 
 /// The directory of Apache RocketMQ jars fetched by `tests/java/fetch.sh`, if present.
