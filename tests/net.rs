@@ -32,7 +32,7 @@ impl RequestHandler for TestHandler {
                     .unwrap_or(0);
                 tokio::time::sleep(Duration::from_millis(ms)).await;
                 let mut ext = ExtFields::new();
-                ext.insert("echo", request.ext("n").unwrap_or_default());
+                ext.insert("echo", request.ext("n").unwrap_or_default().to_string());
                 Some(
                     RemotingCommand::response_to(&request, ResponseCode::SUCCESS)
                         .with_ext_fields(ext)

@@ -287,7 +287,7 @@ impl Broker {
             RemotingCommand::response_to(req, code).with_ext_fields(header.to_ext_fields());
         let ext = response.ext_mut();
         self.with_cfg(|cfg| {
-            ext.insert(property::MSG_REGION, cfg.region_id.as_str());
+            ext.insert(property::MSG_REGION, &cfg.region_id);
             ext.insert(
                 property::TRACE_ON,
                 if cfg.trace_on { "true" } else { "false" },

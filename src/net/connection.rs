@@ -12,6 +12,7 @@ use std::io::IoSlice;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Waker};
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
@@ -330,7 +331,7 @@ fn dispatch<H: RequestHandler>(
     }
     let conn = conn.clone();
     let handler = handler.clone();
-    tracker.spawn(async move {
+    let mut task = Box::pin(async move {
         let oneway = cmd.is_oneway();
         let opaque = cmd.opaque;
         let serialize_type = cmd.serialize_type;
@@ -343,6 +344,16 @@ fn dispatch<H: RequestHandler>(
             }
         }
     });
+    // Most requests (an ASYNC_FLUSH send, an offset query, a pull that finds messages) finish
+    // without waiting: run them right here, on the reader, and spawn a task only for those that
+    // must wait (long polls, SYNC_FLUSH, calls to other servers). A spawn per request cost a
+    // task allocation and, with several workers, a cross-thread wake-up each.
+    // The no-op waker is safe: a pending future is spawned at once, and the runtime polls it
+    // again with its real waker before anything can be missed.
+    let mut cx = Context::from_waker(Waker::noop());
+    if task.as_mut().poll(&mut cx).is_pending() {
+        tracker.spawn(task);
+    }
 }
 
 async fn write_loop<W: AsyncWrite + Unpin>(

@@ -9,11 +9,15 @@
 //! The body is a [`Bytes`] slice of the received frame, so decoding never copies it.
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
-use serde::de::{Deserializer, MapAccess, Visitor};
+use std::borrow::Cow;
+
+use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
+use serde::de::{Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
 use super::code::{LanguageCode, RequestCode, ResponseCode, SerializeType};
 use super::error::ProtocolError;
+use super::text::Text;
 
 /// Largest frame accepted or produced, length prefix included (Java's
 /// `com.rocketmq.remoting.frameMaxLength` default).
@@ -36,7 +40,7 @@ pub const FLAG_ONEWAY: i32 = 1 << 1;
 /// inserted. Insertion order is kept so a decoded frame re-encodes to the same bytes and so the
 /// FastCodesHeader fields of a binary header come first, as Java writes them.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ExtFields(Vec<(String, String)>);
+pub struct ExtFields(Vec<(Text, Text)>);
 
 impl ExtFields {
     pub fn new() -> Self {
@@ -52,12 +56,12 @@ impl ExtFields {
         self.0
             .iter()
             .rev()
-            .find(|(k, _)| k == key)
+            .find(|(k, _)| k.as_str() == key)
             .map(|(_, v)| v.as_str())
     }
 
     /// Sets `key`, replacing an existing value in place.
-    pub fn insert(&mut self, key: impl Into<String>, value: impl Into<String>) {
+    pub fn insert(&mut self, key: impl Into<Text>, value: impl Into<Text>) {
         let key = key.into();
         let value = value.into();
         match self.0.iter_mut().find(|(k, _)| *k == key) {
@@ -67,13 +71,13 @@ impl ExtFields {
     }
 
     /// Appends without looking for an existing key (decoders; keeps duplicates as received).
-    pub fn push(&mut self, key: String, value: String) {
-        self.0.push((key, value));
+    pub fn push(&mut self, key: impl Into<Text>, value: impl Into<Text>) {
+        self.0.push((key.into(), value.into()));
     }
 
     pub fn remove(&mut self, key: &str) -> Option<String> {
-        let pos = self.0.iter().rposition(|(k, _)| k == key)?;
-        Some(self.0.remove(pos).1)
+        let pos = self.0.iter().rposition(|(k, _)| k.as_str() == key)?;
+        Some(self.0.remove(pos).1.into())
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
@@ -89,7 +93,7 @@ impl ExtFields {
     }
 }
 
-impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for ExtFields {
+impl<K: Into<Text>, V: Into<Text>> FromIterator<(K, V)> for ExtFields {
     fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
         let mut ext = ExtFields::new();
         for (k, v) in iter {
@@ -290,11 +294,11 @@ pub fn frame_len(buf: &[u8]) -> Result<Option<usize>, ProtocolError> {
 // JSON header (serialize type 0)
 
 #[derive(Deserialize)]
-struct JsonHeader {
+struct JsonHeader<'a> {
     #[serde(default)]
     code: i32,
-    #[serde(default)]
-    language: Option<JsonScalar>,
+    #[serde(default, borrow)]
+    language: Option<JsonText<'a>>,
     #[serde(default)]
     version: i32,
     #[serde(default)]
@@ -303,49 +307,98 @@ struct JsonHeader {
     flag: i32,
     #[serde(default)]
     remark: Option<String>,
-    #[serde(default, rename = "extFields")]
-    ext_fields: Option<ExtFields>,
+    #[serde(default, borrow, rename = "extFields")]
+    ext_fields: Option<RawExtFields<'a>>,
 }
 
-/// A JSON value read as text: strings as they are, numbers and booleans in their JSON spelling.
-/// Java peers only send strings, but other clients put numbers into `extFields`.
-struct JsonScalar(Option<String>);
+/// A JSON value read as text, borrowed from the header when it has no escapes: strings as they
+/// are, numbers and booleans in their JSON spelling (Java peers only send strings, but other
+/// clients put numbers into `extFields`), `null` as `None`.
+struct JsonText<'a>(Option<Cow<'a, str>>);
 
-impl<'de> Deserialize<'de> for JsonScalar {
+impl<'de: 'a, 'a> Deserialize<'de> for JsonText<'a> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = serde_json::Value::deserialize(d)?;
-        Ok(JsonScalar(match value {
-            serde_json::Value::Null => None,
-            serde_json::Value::String(s) => Some(s),
-            other => Some(other.to_string()),
-        }))
+        struct TextVisitor<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for TextVisitor<'a> {
+            type Value = Option<Cow<'a, str>>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Some(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Some(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Some(Cow::Owned(v)))
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+                Ok(Some(Cow::Borrowed(if v { "true" } else { "false" })))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(Some(Cow::Owned(v.to_string())))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(Some(Cow::Owned(v.to_string())))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+                Ok(Some(Cow::Owned(serde_json::Value::from(v).to_string())))
+            }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_none<E>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                let value = serde_json::Value::deserialize(MapAccessDeserializer::new(map))?;
+                Ok(Some(Cow::Owned(value.to_string())))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+                let value = serde_json::Value::deserialize(SeqAccessDeserializer::new(seq))?;
+                Ok(Some(Cow::Owned(value.to_string())))
+            }
+        }
+        d.deserialize_any(TextVisitor(std::marker::PhantomData))
+            .map(JsonText)
     }
 }
 
-impl<'de> Deserialize<'de> for ExtFields {
+/// `extFields` as parsed, borrowing from the header; nulls (Java's absent fields) dropped.
+struct RawExtFields<'a>(Vec<(Cow<'a, str>, Cow<'a, str>)>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for RawExtFields<'a> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct ExtVisitor;
-        impl<'de> Visitor<'de> for ExtVisitor {
-            type Value = ExtFields;
+        struct ExtVisitor<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for ExtVisitor<'a> {
+            type Value = RawExtFields<'a>;
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
                 f.write_str("an object of string values")
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ExtFields, A::Error> {
-                let mut ext = ExtFields::with_capacity(map.size_hint().unwrap_or(8).min(64));
-                while let Some((key, value)) = map.next_entry::<String, JsonScalar>()? {
-                    // A null value is Java's absent field.
-                    if let Some(value) = value.0 {
-                        ext.push(key, value);
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut fields = Vec::with_capacity(map.size_hint().unwrap_or(16).min(64));
+                while let Some((key, value)) = map.next_entry::<JsonText<'a>, JsonText<'a>>()? {
+                    if let (Some(key), Some(value)) = (key.0, value.0) {
+                        fields.push((key, value));
                     }
                 }
-                Ok(ext)
+                Ok(RawExtFields(fields))
             }
         }
-        d.deserialize_map(ExtVisitor)
+        d.deserialize_map(ExtVisitor(std::marker::PhantomData))
     }
 }
 
-fn decode_json_header(header: &[u8]) -> Result<RemotingCommand, ProtocolError> {
+/// Text borrowed from `header` becomes a slice of it; text that had escapes is owned.
+fn header_text(header: &Bytes, text: Cow<'_, str>) -> Text {
+    match text {
+        Cow::Borrowed(s) => Text::slice_of(header, s),
+        Cow::Owned(s) => Text::from(s),
+    }
+}
+
+fn decode_json_header(header: &Bytes) -> Result<RemotingCommand, ProtocolError> {
     let h: JsonHeader =
         serde_json::from_slice(header).map_err(|e| ProtocolError::JsonHeader(e.to_string()))?;
     let language = match h.language.and_then(|l| l.0) {
@@ -355,6 +408,13 @@ fn decode_json_header(header: &[u8]) -> Result<RemotingCommand, ProtocolError> {
         },
         None => LanguageCode::Java,
     };
+    let ext_fields = h.ext_fields.map(|raw| {
+        let mut ext = ExtFields::with_capacity(raw.0.len());
+        for (k, v) in raw.0 {
+            ext.push(header_text(header, k), header_text(header, v));
+        }
+        ext
+    });
     Ok(RemotingCommand {
         code: h.code,
         language,
@@ -362,7 +422,7 @@ fn decode_json_header(header: &[u8]) -> Result<RemotingCommand, ProtocolError> {
         opaque: h.opaque,
         flag: h.flag,
         remark: h.remark,
-        ext_fields: h.ext_fields,
+        ext_fields,
         serialize_type: SerializeType::Json,
         body: Bytes::new(),
     })
@@ -464,8 +524,14 @@ fn binary_err(what: &str) -> ProtocolError {
     ProtocolError::BinaryHeader(what.to_string())
 }
 
-/// Reads `len` bytes as UTF-8 text; invalid sequences are replaced, as Java's decoder does.
-fn take_string(buf: &mut &[u8], len: usize, what: &str) -> Result<String, ProtocolError> {
+/// Reads `len` bytes of `header` (the rest of which is `buf`) as UTF-8 text, sharing
+/// `header`'s buffer; invalid sequences are replaced, as Java's decoder does.
+fn take_text(
+    header: &Bytes,
+    buf: &mut &[u8],
+    len: usize,
+    what: &str,
+) -> Result<Text, ProtocolError> {
     if buf.len() < len {
         return Err(binary_err(&format!(
             "{what} of {len} bytes runs past the header end"
@@ -473,11 +539,14 @@ fn take_string(buf: &mut &[u8], len: usize, what: &str) -> Result<String, Protoc
     }
     let (head, rest) = buf.split_at(len);
     *buf = rest;
-    Ok(String::from_utf8_lossy(head).into_owned())
+    Ok(match std::str::from_utf8(head) {
+        Ok(s) => Text::slice_of(header, s),
+        Err(_) => Text::from(String::from_utf8_lossy(head).into_owned()),
+    })
 }
 
-fn decode_binary_header(header: &[u8]) -> Result<RemotingCommand, ProtocolError> {
-    let mut buf = header;
+fn decode_binary_header(header: &Bytes) -> Result<RemotingCommand, ProtocolError> {
+    let mut buf: &[u8] = header;
     if buf.len() < 17 {
         return Err(binary_err("shorter than its 17-byte fixed part"));
     }
@@ -492,7 +561,7 @@ fn decode_binary_header(header: &[u8]) -> Result<RemotingCommand, ProtocolError>
     }
     let remark = match remark_len {
         0 => None,
-        n => Some(take_string(&mut buf, n as usize, "remark")?),
+        n => Some(take_text(header, &mut buf, n as usize, "remark")?.into()),
     };
     if buf.len() < 4 {
         return Err(binary_err("missing the ext-fields length"));
@@ -516,7 +585,7 @@ fn decode_binary_header(header: &[u8]) -> Result<RemotingCommand, ProtocolError>
             if key_len < 0 {
                 return Err(binary_err("negative ext-field key length"));
             }
-            let key = take_string(&mut map, key_len as usize, "ext-field key")?;
+            let key = take_text(header, &mut map, key_len as usize, "ext-field key")?;
             if map.len() < 4 {
                 return Err(binary_err("truncated ext-field value length"));
             }
@@ -524,7 +593,7 @@ fn decode_binary_header(header: &[u8]) -> Result<RemotingCommand, ProtocolError>
             if val_len < 0 {
                 return Err(binary_err("negative ext-field value length"));
             }
-            let value = take_string(&mut map, val_len as usize, "ext-field value")?;
+            let value = take_text(header, &mut map, val_len as usize, "ext-field value")?;
             // Java decodes a zero-length string as null: the field is absent.
             if !key.is_empty() && !value.is_empty() {
                 ext.push(key, value);
@@ -646,7 +715,7 @@ mod tests {
     fn json_ext_fields_accept_numbers_and_skip_nulls() {
         let header =
             br#"{"code":11,"extFields":{"queueId":3,"commit":true,"x":null},"language":"GO"}"#;
-        let cmd = decode_json_header(header).unwrap();
+        let cmd = decode_json_header(&Bytes::from_static(header)).unwrap();
         assert_eq!(cmd.ext("queueId"), Some("3"));
         assert_eq!(cmd.ext("commit"), Some("true"));
         assert_eq!(cmd.ext("x"), None);
@@ -659,8 +728,8 @@ mod tests {
         cmd.serialize_type = SerializeType::RocketMq;
         let mut back = RemotingCommand::decode(cmd.to_bytes().slice(4..)).unwrap();
         assert_eq!(back.ext_fields, None);
-        back.ext_mut().push("k".into(), "1".into());
-        back.ext_mut().push("k".into(), "2".into());
+        back.ext_mut().push("k", "1");
+        back.ext_mut().push("k", "2");
         let again = RemotingCommand::decode(back.to_bytes().slice(4..)).unwrap();
         assert_eq!(again.ext("k"), Some("2"));
     }

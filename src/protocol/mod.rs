@@ -9,8 +9,10 @@ pub mod error;
 pub mod fastjson;
 pub mod header;
 pub mod perm;
+pub mod text;
 
 pub use code::{LanguageCode, RequestCode, ResponseCode, SerializeType};
 pub use command::{decode_frame, ExtFields, RemotingCommand, MAX_FRAME_LEN};
 pub use error::ProtocolError;
 pub use header::CommandHeader;
+pub use text::Text;

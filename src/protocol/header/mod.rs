@@ -10,6 +10,7 @@
 
 use super::command::ExtFields;
 use super::error::ProtocolError;
+use super::text::Text;
 
 mod admin;
 mod namesrv;
@@ -56,13 +57,15 @@ pub trait HeaderField: Sized {
         field: &'static str,
         raw: Option<&str>,
     ) -> Result<Self, ProtocolError>;
-    fn write(&self) -> Option<String>;
+    fn write(&self) -> Option<Text>;
 }
 
 /// The scalar types Java headers use, parsed the way Java parses them.
-trait Scalar: Sized + ToString {
+trait Scalar: Sized {
     const EXPECTED: &'static str;
     fn parse(raw: &str) -> Option<Self>;
+    /// Java's `String.valueOf`.
+    fn to_text(&self) -> Text;
 }
 
 impl Scalar for String {
@@ -70,9 +73,15 @@ impl Scalar for String {
     fn parse(raw: &str) -> Option<Self> {
         Some(raw.to_string())
     }
+    fn to_text(&self) -> Text {
+        Text::from(self)
+    }
 }
 
 impl Scalar for i32 {
+    fn to_text(&self) -> Text {
+        Text::from(*self)
+    }
     const EXPECTED: &'static str = "a 32-bit integer";
     fn parse(raw: &str) -> Option<Self> {
         raw.parse().ok()
@@ -80,6 +89,9 @@ impl Scalar for i32 {
 }
 
 impl Scalar for i64 {
+    fn to_text(&self) -> Text {
+        Text::from(*self)
+    }
     const EXPECTED: &'static str = "a 64-bit integer";
     fn parse(raw: &str) -> Option<Self> {
         raw.parse().ok()
@@ -87,6 +99,9 @@ impl Scalar for i64 {
 }
 
 impl Scalar for bool {
+    fn to_text(&self) -> Text {
+        Text::from(*self)
+    }
     const EXPECTED: &'static str = "true or false";
     /// `Boolean.parseBoolean`: only a case-insensitive "true" is true, anything else is false.
     fn parse(raw: &str) -> Option<Self> {
@@ -95,6 +110,9 @@ impl Scalar for bool {
 }
 
 impl Scalar for f64 {
+    fn to_text(&self) -> Text {
+        Text::from(self.to_string())
+    }
     const EXPECTED: &'static str = "a number";
     fn parse(raw: &str) -> Option<Self> {
         raw.parse().ok()
@@ -123,8 +141,8 @@ macro_rules! impl_header_field {
                     None => Err(ProtocolError::MissingField { header, field }),
                 }
             }
-            fn write(&self) -> Option<String> {
-                Some(self.to_string())
+            fn write(&self) -> Option<Text> {
+                Some(self.to_text())
             }
         }
 
@@ -132,8 +150,8 @@ macro_rules! impl_header_field {
             fn read(header: &'static str, field: &'static str, raw: Option<&str>) -> Result<Self, ProtocolError> {
                 raw.map(|raw| parse_scalar(header, field, raw)).transpose()
             }
-            fn write(&self) -> Option<String> {
-                self.as_ref().map(|v| v.to_string())
+            fn write(&self) -> Option<Text> {
+                self.as_ref().map(Scalar::to_text)
             }
         }
     )*};
