@@ -17,6 +17,7 @@ use serde::Deserialize;
 
 use super::code::{LanguageCode, RequestCode, ResponseCode, SerializeType};
 use super::error::ProtocolError;
+use super::json_scan;
 use super::text::Text;
 
 /// Largest frame accepted or produced, length prefix included (Java's
@@ -53,10 +54,13 @@ impl ExtFields {
 
     /// The value of `key`; with duplicate keys the last one wins, as in a Java `HashMap` fill.
     pub fn get(&self, key: &str) -> Option<&str> {
+        // Keys are short (one letter in SEND_MESSAGE_V2): compare the first byte before calling
+        // into a full comparison.
+        let first = key.as_bytes().first().copied();
         self.0
             .iter()
             .rev()
-            .find(|(k, _)| k.as_str() == key)
+            .find(|(k, _)| k.as_bytes().first().copied() == first && k.as_str() == key)
             .map(|(_, v)| v.as_str())
     }
 
@@ -399,15 +403,41 @@ fn header_text(header: &Bytes, text: Cow<'_, str>) -> Text {
 }
 
 fn decode_json_header(header: &Bytes) -> Result<RemotingCommand, ProtocolError> {
+    match json_scan::scan(header) {
+        Some(h) => Ok(RemotingCommand {
+            code: h.code,
+            language: h
+                .language
+                .map_or(LanguageCode::Java, |name| language_named(&name)),
+            version: h.version,
+            opaque: h.opaque,
+            flag: h.flag,
+            remark: h.remark,
+            ext_fields: h.ext_fields,
+            serialize_type: SerializeType::Json,
+            body: Bytes::new(),
+        }),
+        None => decode_json_header_general(header),
+    }
+}
+
+/// `language` as Java writes it (the enum name) or as a code number.
+fn language_named(name: &str) -> LanguageCode {
+    match name.parse::<u8>() {
+        Ok(code) => LanguageCode::from_code(code),
+        Err(_) => LanguageCode::from_name(name),
+    }
+}
+
+/// The serde reader: any JSON, with serde's error messages. [`json_scan`] handles the common
+/// shape faster and falls back to this.
+fn decode_json_header_general(header: &Bytes) -> Result<RemotingCommand, ProtocolError> {
     let h: JsonHeader =
         serde_json::from_slice(header).map_err(|e| ProtocolError::JsonHeader(e.to_string()))?;
-    let language = match h.language.and_then(|l| l.0) {
-        Some(name) => match name.parse::<u8>() {
-            Ok(code) => LanguageCode::from_code(code),
-            Err(_) => LanguageCode::from_name(&name),
-        },
-        None => LanguageCode::Java,
-    };
+    let language = h
+        .language
+        .and_then(|l| l.0)
+        .map_or(LanguageCode::Java, |name| language_named(&name));
     let ext_fields = h.ext_fields.map(|raw| {
         let mut ext = ExtFields::with_capacity(raw.0.len());
         for (k, v) in raw.0 {
@@ -485,8 +515,18 @@ pub(crate) fn write_json_string(out: &mut BytesMut, s: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     out.put_u8(b'"');
     let bytes = s.as_bytes();
-    let mut plain_from = 0;
-    for (i, &b) in bytes.iter().enumerate() {
+    // Most strings need no escape: find the first byte that does before going byte by byte.
+    let Some(first) = bytes
+        .iter()
+        .position(|&b| b == b'"' || b == b'\\' || b < 0x20 || b == 0x7f)
+    else {
+        out.extend_from_slice(bytes);
+        out.put_u8(b'"');
+        return;
+    };
+    out.extend_from_slice(&bytes[..first]);
+    let mut plain_from = first;
+    for (i, &b) in bytes.iter().enumerate().skip(first) {
         let short = match b {
             b'"' => b'"',
             b'\\' => b'\\',
@@ -720,6 +760,41 @@ mod tests {
         assert_eq!(cmd.ext("commit"), Some("true"));
         assert_eq!(cmd.ext("x"), None);
         assert_eq!(cmd.language, LanguageCode::Go);
+    }
+
+    #[test]
+    fn fast_json_reader_agrees_with_the_general_one() {
+        let samples = [
+            r#"{"code":310,"extFields":{"a":"pg","b":"TopicA","i":"TAGS\u0001A\u0002","q":3,"t":true,"n":null},"flag":0,"language":"JAVA","opaque":7,"remark":"x\ny","serializeTypeCurrentRPC":"JSON","version":409}"#,
+            r#"{"code":0,"language":"12","opaque":-5,"flag":1,"extFields":{"k\u00e9":"v\ud83d\ude00","e":""}}"#,
+        ];
+        let mut checked = 0;
+        for sample in samples {
+            // The sample itself and every one-byte deletion and substitution of it.
+            let mut variants = vec![sample.as_bytes().to_vec()];
+            for i in 0..sample.len() {
+                let mut cut = sample.as_bytes().to_vec();
+                cut.remove(i);
+                variants.push(cut);
+                for b in [b'"', b'\\', b'{', b'}', b'0', b'-', b' ', 0x01, b'n', 0xff] {
+                    let mut changed = sample.as_bytes().to_vec();
+                    changed[i] = b;
+                    variants.push(changed);
+                }
+            }
+            for v in variants {
+                let header = Bytes::from(v);
+                if let Some(fast) = json_scan::scan(&header) {
+                    let general = decode_json_header_general(&header)
+                        .unwrap_or_else(|e| panic!("{header:?}: fast read it, serde says {e}"));
+                    let fast_cmd = decode_json_header(&header).unwrap();
+                    assert_eq!(fast_cmd, general, "{header:?}");
+                    assert_eq!(fast.code, general.code);
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 100, "only {checked} variants took the fast path");
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod command;
 pub mod error;
 pub mod fastjson;
 pub mod header;
+mod json_scan;
 pub mod perm;
 pub mod text;
 

@@ -13,7 +13,6 @@
 //! Decoding borrows from the buffer ([`RecordView`]) so scans over mapped files never copy.
 
 use std::borrow::Cow;
-use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 use thiserror::Error;
@@ -177,16 +176,12 @@ pub enum MessageIdError {
     NotHex(String),
 }
 
+/// Upper-case hex, as Java's `UtilAll.bytes2string` (one per sent message: no `fmt`).
 fn push_hex(out: &mut String, bytes: &[u8]) {
-    for b in bytes {
-        let _ = write!(out, "{b:02X}");
-    }
-}
-
-fn ip_bytes(ip: IpAddr) -> Vec<u8> {
-    match ip {
-        IpAddr::V4(v4) => v4.octets().to_vec(),
-        IpAddr::V6(v6) => v6.octets().to_vec(),
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    for &b in bytes {
+        out.push(HEX[usize::from(b >> 4)] as char);
+        out.push(HEX[usize::from(b & 15)] as char);
     }
 }
 
@@ -194,7 +189,10 @@ fn ip_bytes(ip: IpAddr) -> Vec<u8> {
 /// offset, as uppercase hex.
 pub fn offset_msg_id(store_host: SocketAddr, physical_offset: i64) -> String {
     let mut out = String::with_capacity(56);
-    push_hex(&mut out, &ip_bytes(store_host.ip()));
+    match store_host.ip() {
+        IpAddr::V4(v4) => push_hex(&mut out, &v4.octets()),
+        IpAddr::V6(v6) => push_hex(&mut out, &v6.octets()),
+    }
     push_hex(&mut out, &(i32::from(store_host.port())).to_be_bytes());
     push_hex(&mut out, &physical_offset.to_be_bytes());
     out
