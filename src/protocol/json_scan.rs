@@ -41,11 +41,11 @@ pub(super) fn scan(header: &Bytes) -> Option<ScannedHeader> {
     } else {
         loop {
             s.ws();
-            let key = s.string()?;
+            let key = s.plain_string()?;
             s.ws();
             s.eat(b':')?;
             s.ws();
-            let bit = match &*key {
+            let bit = match key {
                 "code" => 1,
                 "language" => 2,
                 "version" => 4,
@@ -109,7 +109,7 @@ struct Scanner<'a> {
     pos: usize,
 }
 
-impl Scanner<'_> {
+impl<'a> Scanner<'a> {
     fn peek(&self) -> Option<u8> {
         self.buf.get(self.pos).copied()
     }
@@ -226,6 +226,15 @@ impl Scanner<'_> {
             }
             _ => None,
         }
+    }
+
+    /// A string without escapes, borrowed (the top-level keys, matched and dropped).
+    fn plain_string(&mut self) -> Option<&'a str> {
+        self.eat(b'"')?;
+        let start = self.pos;
+        let run = self.plain_run();
+        self.eat(b'"')?;
+        std::str::from_utf8(&self.buf[start..start + run]).ok()
     }
 
     /// Skips the bytes that stand for themselves inside a string; stops at a quote, a
