@@ -72,9 +72,9 @@ rss_anon_kb() { awk '/^RssAnon:/ {print $2}' "/proc/$1/status"; }
 
 wait_registered() { # namesrv broker_addr -> waits until the name server lists it
   local i
-  for ((i = 0; i < 600; i++)); do
+  for ((i = 0; i < 3000; i++)); do
     if "$RMQ" cluster list -n "$1" -o json 2>/dev/null | grep -q "$2"; then return 0; fi
-    sleep 0.05
+    sleep 0.01
   done
   echo "broker $2 never registered" >&2
   return 1
@@ -134,6 +134,13 @@ EOF
 
 java_client() { "$JAVA" -Xms256m -Xmx1g -cp "$JAVA_LIB/*" -Drocketmq.client.logUseSlf4j=false "$@"; }
 
+# rmq's CommitLog flush counters (absent from the Java broker's runtime info: prints {}).
+flush_stats() { # port
+  "$RMQ" broker status -n "$NS" --broker-addr "127.0.0.1:$1" -o json 2>/dev/null |
+    python3 -c 'import json,sys; d=json.load(sys.stdin)["brokers"][0]["runtimeInfo"]; print(json.dumps({k: d[k] for k in ("rmqCommitLogFlushTimes", "rmqCommitLogFlushAvgMicros") if k in d}))' ||
+    echo '{}'
+}
+
 run_broker() { # kind (rmq|java) -> writes $WORK/<kind>.json
   local kind=$1 dir=$WORK/$1 port pid t0 ready c0 c1 c2 c3
   port=$(free_port)
@@ -148,8 +155,10 @@ run_broker() { # kind (rmq|java) -> writes $WORK/<kind>.json
   sleep 1
   "$RMQ" perf produce -n "$NS" -t BenchTopic --inflight "$INFLIGHT" --size "$SIZE" --duration "${WARMUP}s" -o json >/dev/null
   c0=$(cpu_ticks "$pid")
+  flush_stats "$port" >"$dir/flush-before.json"
   "$RMQ" perf produce -n "$NS" -t BenchTopic --inflight "$INFLIGHT" --size "$SIZE" --duration "${DURATION}s" -o json >"$dir/rmq-produce.json"
   c1=$(cpu_ticks "$pid")
+  flush_stats "$port" >"$dir/flush-after.json"
   local rss; rss=$(rss_anon_kb "$pid")
   java_client "$ROOT/benches/java/BenchProducer.java" "$NS" BenchTopic "$INFLIGHT" "$SIZE" "$DURATION" | grep "^{" | tail -1 >"$dir/java-produce.json"
   c2=$(cpu_ticks "$pid")
@@ -205,4 +214,29 @@ for name, key, fmt in rows:
     a, b = r[key], j[key]
     ratio = a / b if b else float("nan")
     print(f"| {name} | {fmt.format(a)} | {fmt.format(b)} | {ratio:.2f} |")
+EOF
+
+# The group commit of the rmq run: flushes during the rmq perf send run and their average time.
+# With SYNC_FLUSH every acknowledged send waits for one, so INFLIGHT / average time bounds TPS.
+python3 - "$WORK/rmq" "$INFLIGHT" "$FLUSH" <<'EOF'
+import json, sys
+d, inflight, flush = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+a = json.load(open(f"{d}/flush-before.json")); b = json.load(open(f"{d}/flush-after.json"))
+p = json.load(open(f"{d}/rmq-produce.json"))
+if "rmqCommitLogFlushTimes" not in a or "rmqCommitLogFlushTimes" not in b:
+    sys.exit(0)
+n0, n1 = int(a["rmqCommitLogFlushTimes"]), int(b["rmqCommitLogFlushTimes"])
+t0 = float(a["rmqCommitLogFlushAvgMicros"]) * n0
+t1 = float(b["rmqCommitLogFlushAvgMicros"]) * n1
+n = n1 - n0
+if n <= 0:
+    sys.exit(0)
+avg_ms = (t1 - t0) / n / 1000
+line = (f"\nrmq CommitLog flushes during the rmq perf send run ({flush}): {n:,}, "
+        f"{p['sent'] / n:,.1f} messages and {avg_ms:.2f} ms each on average")
+if flush == "SYNC_FLUSH" and avg_ms > 0:
+    bound = inflight / (avg_ms / 1000)
+    line += (f"; bound {inflight} in flight / {avg_ms:.2f} ms = {bound:,.0f} msgs/s, "
+             f"achieved {p['msgsPerSec']:,.0f} ({p['msgsPerSec'] / bound:.0%} of it)")
+print(line)
 EOF

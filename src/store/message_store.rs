@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::fs::File;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -152,6 +152,17 @@ struct FlushControl {
     requested: Mutex<i64>,
     wake: Condvar,
     flushed_tx: watch::Sender<i64>,
+    /// CommitLog flushes that wrote something, and the time they took (msync included).
+    flushes: AtomicU64,
+    flush_nanos: AtomicU64,
+}
+
+/// What the CommitLog flushes have cost so far: with SYNC_FLUSH one flush is one group commit,
+/// so `nanos / count` is the latency that bounds throughput (in-flight requests ÷ latency).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FlushStats {
+    pub count: u64,
+    pub nanos: u64,
 }
 
 pub struct MessageStore {
@@ -234,6 +245,8 @@ impl MessageStore {
                 requested: Mutex::new(0),
                 wake: Condvar::new(),
                 flushed_tx,
+                flushes: AtomicU64::new(0),
+                flush_nanos: AtomicU64::new(0),
             },
             index_dispatched: AtomicI64::new(0),
             arrival: std::sync::OnceLock::new(),
@@ -604,6 +617,14 @@ impl MessageStore {
         matches!(flushed, Ok(Ok(_)))
     }
 
+    /// Count and total time of the CommitLog flushes that wrote something.
+    pub fn flush_stats(&self) -> FlushStats {
+        FlushStats {
+            count: self.flush.flushes.load(Ordering::Relaxed),
+            nanos: self.flush.flush_nanos.load(Ordering::Relaxed),
+        }
+    }
+
     /// CommitLog offset known to be durable.
     pub fn flushed_offset(&self) -> i64 {
         *self.flush.flushed_tx.borrow()
@@ -845,7 +866,14 @@ impl MessageStore {
             .files()
             .last()
             .map_or(0, |f| f.last_store_timestamp());
+        let started = Instant::now();
         let flushed = self.commitlog.flush()?;
+        if flushed > self.flushed_offset() {
+            self.flush.flushes.fetch_add(1, Ordering::Relaxed);
+            self.flush
+                .flush_nanos
+                .fetch_add(started.elapsed().as_nanos() as u64, Ordering::Relaxed);
+        }
         if before_ts > 0 {
             self.checkpoint.set_physic_msg_timestamp(before_ts);
         }

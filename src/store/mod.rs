@@ -13,4 +13,6 @@ pub mod message;
 pub mod message_store;
 
 pub use error::StoreError;
-pub use message_store::{GetResult, GetStatus, MessageFilter, MessageStore, PutError, PutOk};
+pub use message_store::{
+    FlushStats, GetResult, GetStatus, MessageFilter, MessageStore, PutError, PutOk,
+};

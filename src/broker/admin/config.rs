@@ -288,6 +288,14 @@ impl Broker {
         put_kv("getMissTps", "0.0 0.0 0.0".into());
         put_kv("getTotalTps", get_tps.clone());
         put_kv("getTransferedTps", get_tps);
+        // rmq's own: the CommitLog flushes (with SYNC_FLUSH, one per group commit) and their
+        // average time, which bounds SYNC_FLUSH throughput at in-flight sends ÷ that time.
+        let flush = self.store.flush_stats();
+        put_kv("rmqCommitLogFlushTimes", flush.count.to_string());
+        put_kv(
+            "rmqCommitLogFlushAvgMicros",
+            java_double(flush.nanos as f64 / 1000.0 / flush.count.max(1) as f64),
+        );
         put_kv("putLatency99", "0.00".into());
         put_kv("putLatency999", "0.00".into());
         let commitlog_dir = self.store_config.commit_log_dir();
