@@ -6,13 +6,12 @@
 //! `autoCreateSubscriptionGroup` is on, and always for `CID_RMQ_SYS_*` groups.
 
 use std::path::{Path, PathBuf};
-use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use crate::config::BrokerConfig;
 use crate::protocol::body::{DataVersion, SubscriptionGroupConfig, SubscriptionGroupWrapper};
-use crate::protocol::fastjson::{to_vec_pretty, JsonStyle};
 
-use super::file::{ConfigFile, MetadataError};
+use super::file::MetadataError;
+use super::table::VersionedTable;
 use super::validate;
 
 /// The groups 4.9.8 pre-creates, all with default settings. (4.9.8 does not pre-create
@@ -30,10 +29,9 @@ pub const BUILTIN_GROUPS: [&str; 7] = [
 /// The subscription group table. All methods take `&self`; share it behind an `Arc`.
 #[derive(Debug)]
 pub struct SubscriptionGroupManager {
-    file: ConfigFile,
     auto_create: bool,
     /// The table and its version, in the shape of `subscriptionGroup.json`.
-    state: RwLock<SubscriptionGroupWrapper>,
+    table: VersionedTable<SubscriptionGroupWrapper>,
 }
 
 impl SubscriptionGroupManager {
@@ -44,13 +42,13 @@ impl SubscriptionGroupManager {
             .iter()
             .map(|g| (g.to_string(), SubscriptionGroupConfig::new(*g)))
             .collect();
+        let builtins = SubscriptionGroupWrapper {
+            subscription_group_table,
+            data_version: DataVersion::now(),
+        };
         SubscriptionGroupManager {
-            file: ConfigFile::new(path, "subscriptionGroup.json"),
             auto_create: config.auto_create_subscription_group,
-            state: RwLock::new(SubscriptionGroupWrapper {
-                subscription_group_table,
-                data_version: DataVersion::now(),
-            }),
+            table: VersionedTable::new(path, "subscriptionGroup.json", builtins),
         }
     }
 
@@ -71,34 +69,17 @@ impl SubscriptionGroupManager {
     ///
     /// [`MetadataError`] when the file is damaged and has no usable backup.
     pub fn load(&self) -> Result<(), MetadataError> {
-        if let Some(loaded) = self.file.load::<SubscriptionGroupWrapper>()? {
-            let file = loaded.value;
-            let mut state = self.write();
-            state
-                .subscription_group_table
-                .extend(file.subscription_group_table);
-            state.data_version = file.data_version;
-        }
-        self.file.mark_clean();
-        Ok(())
+        self.table.load(|_| {})
     }
 
     /// The file this manager persists to.
     pub fn path(&self) -> &Path {
-        self.file.path()
-    }
-
-    fn read(&self) -> RwLockReadGuard<'_, SubscriptionGroupWrapper> {
-        self.state.read().unwrap_or_else(|p| p.into_inner())
-    }
-
-    fn write(&self) -> RwLockWriteGuard<'_, SubscriptionGroupWrapper> {
-        self.state.write().unwrap_or_else(|p| p.into_inner())
+        self.table.path()
     }
 
     /// The group's config if it exists; never creates it.
     pub fn find(&self, group: &str) -> Option<SubscriptionGroupConfig> {
-        self.read().subscription_group_table.get(group).cloned()
+        self.table.get(group)
     }
 
     /// Java's `findSubscriptionGroupConfig`: the group's config, created with defaults (and
@@ -111,106 +92,56 @@ impl SubscriptionGroupManager {
         if !(self.auto_create || validate::is_sys_consumer_group(group)) {
             return None;
         }
-        let config = {
-            let mut state = self.write();
-            if let Some(config) = state.subscription_group_table.get(group) {
-                return Some(config.clone());
-            }
+        let (config, _created) = self.table.get_or_insert_with(group, || {
             let config = SubscriptionGroupConfig::new(group);
             tracing::info!(?config, "auto create a subscription group");
-            state
-                .subscription_group_table
-                .insert(group.to_string(), config.clone());
-            state.data_version.next_version();
-            self.file.mark_changed();
             config
-        };
-        self.persist_logged();
+        });
         Some(config)
     }
 
     /// Creates or replaces a group (UPDATE_AND_CREATE_SUBSCRIPTIONGROUP), bumps the version
     /// and persists. Returns whether anything changed (an identical config is a no-op).
     pub fn update(&self, config: SubscriptionGroupConfig) -> bool {
-        {
-            let mut state = self.write();
-            if state.subscription_group_table.get(&config.group_name) == Some(&config) {
-                return false;
-            }
-            match state
-                .subscription_group_table
-                .insert(config.group_name.clone(), config.clone())
-            {
-                Some(old) => tracing::info!(?old, new = ?config, "update subscription group"),
-                None => tracing::info!(?config, "create new subscription group"),
-            }
-            state.data_version.next_version();
-            self.file.mark_changed();
-        }
-        self.persist_logged();
-        true
+        self.table.upsert(
+            config.group_name.clone(),
+            config,
+            "update subscription group",
+            "create new subscription group",
+        )
     }
 
     /// Removes a group (DELETE_SUBSCRIPTIONGROUP). Returns whether it existed.
     pub fn delete(&self, group: &str) -> bool {
-        {
-            let mut state = self.write();
-            if state.subscription_group_table.remove(group).is_none() {
-                tracing::warn!(
-                    group,
-                    "delete subscription group failed: group does not exist"
-                );
-                return false;
-            }
-            tracing::info!(group, "delete subscription group");
-            state.data_version.next_version();
-            self.file.mark_changed();
-        }
-        self.persist_logged();
-        true
+        self.table.remove(group, |found| match found {
+            true => tracing::info!(group, "delete subscription group"),
+            false => tracing::warn!(
+                group,
+                "delete subscription group failed: group does not exist"
+            ),
+        })
     }
 
     /// Replaces the whole table with a master's (slave sync of GET_ALL_SUBSCRIPTIONGROUP_CONFIG:
     /// Java clears and refills the table, takes the version and persists). A no-op when the
     /// versions are equal. Returns whether it replaced the table.
     pub fn replace_all(&self, wrapper: SubscriptionGroupWrapper) -> bool {
-        {
-            let mut state = self.write();
-            if state.data_version == wrapper.data_version {
-                return false;
-            }
-            *state = wrapper;
-            self.file.mark_changed();
-        }
-        self.persist_logged();
-        true
+        self.table.replace_all(wrapper)
     }
 
     /// The table's current version.
     pub fn data_version(&self) -> DataVersion {
-        self.read().data_version.clone()
+        self.table.data_version()
     }
 
     /// A snapshot of the table with its version (the GET_ALL_SUBSCRIPTIONGROUP_CONFIG body).
     pub fn all(&self) -> SubscriptionGroupWrapper {
-        self.read().clone()
+        self.table.all()
     }
 
     /// All group names, sorted.
     pub fn group_names(&self) -> Vec<String> {
-        self.read()
-            .subscription_group_table
-            .keys()
-            .cloned()
-            .collect()
-    }
-
-    fn encode(&self) -> Vec<u8> {
-        to_vec_pretty(&*self.read(), JsonStyle::Fastjson)
-    }
-
-    fn persist_logged(&self) {
-        self.file.persist_logged(|| self.encode());
+        self.table.names()
     }
 
     /// Writes the file if the table changed since the last write. Returns whether it wrote.
@@ -219,7 +150,7 @@ impl SubscriptionGroupManager {
     ///
     /// [`MetadataError::Io`] when the file cannot be written.
     pub fn persist(&self) -> Result<bool, MetadataError> {
-        self.file.persist_with(false, || self.encode())
+        self.table.persist()
     }
 }
 

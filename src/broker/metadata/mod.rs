@@ -10,6 +10,8 @@
 //!   `topic@group` and queue, cheap to commit on every pull;
 //! - [`DelayOffsetTable`] (`delayOffset.json`): delivery progress per delay level;
 //! - [`file`]: the write-temp / backup / rename protocol and the `.bak` fallback on load;
+//! - `table`: the versioned table (map, [`DataVersion`](crate::protocol::body::DataVersion),
+//!   file) the topic and group managers are built on;
 //! - [`perm`] (re-exported from `protocol::perm`): permission bits (`PermName`); [`validate`]: system names and topic name
 //!   checks (`TopicValidator`).
 //!
@@ -27,6 +29,7 @@ pub mod file;
 pub mod groups;
 pub mod offsets;
 pub use crate::protocol::perm;
+mod table;
 pub mod topics;
 pub mod validate;
 

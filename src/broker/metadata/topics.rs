@@ -9,16 +9,15 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use crate::config::BrokerConfig;
 use crate::protocol::body::{
     DataVersion, KVTable, TopicConfig, TopicConfigSerializeWrapper, DEFAULT_TOPIC_QUEUE_NUMS,
 };
-use crate::protocol::fastjson::{to_vec_pretty, JsonStyle};
 
-use super::file::{ConfigFile, MetadataError};
+use super::file::MetadataError;
 use super::perm::{self, PERM_INHERIT, PERM_READ, PERM_WRITE};
+use super::table::{Edit, VersionedTable};
 use super::validate::{self, TopicNameError};
 
 /// Queues of `SCHEDULE_TOPIC_XXXX`: one per delay level of the default
@@ -36,12 +35,11 @@ pub struct EnsuredTopic {
 /// The topic table. All methods take `&self`; share it behind an `Arc`.
 #[derive(Debug)]
 pub struct TopicConfigManager {
-    file: ConfigFile,
     auto_create_topic_enable: bool,
     /// Per-broker names Java adds to `TopicValidator`'s system topic set at start-up.
     broker_system_topics: BTreeSet<String>,
     /// The table and its version, in the shape of `topics.json`.
-    state: RwLock<TopicConfigSerializeWrapper>,
+    table: VersionedTable<TopicConfigSerializeWrapper>,
 }
 
 impl TopicConfigManager {
@@ -119,10 +117,9 @@ impl TopicConfigManager {
         add(&validate::reply_topic(&config.broker_cluster_name), 1, rw);
 
         TopicConfigManager {
-            file: ConfigFile::new(path, "topics.json"),
             auto_create_topic_enable: config.auto_create_topic_enable,
             broker_system_topics,
-            state: RwLock::new(wrapper),
+            table: VersionedTable::new(path, "topics.json", wrapper),
         }
     }
 
@@ -144,77 +141,63 @@ impl TopicConfigManager {
     ///
     /// [`MetadataError`] when the file is damaged and has no usable backup.
     pub fn load(&self) -> Result<(), MetadataError> {
-        if let Some(loaded) = self.file.load::<TopicConfigSerializeWrapper>()? {
-            let mut state = self.write();
-            let file = loaded.value;
+        self.table.load(|file| {
             for name in file.topic_config_table.keys() {
                 tracing::info!(topic = %name, "load exist local topic");
             }
-            state.topic_config_table.extend(file.topic_config_table);
-            state.data_version = file.data_version;
-        }
-        self.file.mark_clean();
-        Ok(())
+        })
     }
 
     /// The file this manager persists to.
     pub fn path(&self) -> &Path {
-        self.file.path()
-    }
-
-    fn read(&self) -> RwLockReadGuard<'_, TopicConfigSerializeWrapper> {
-        self.state.read().unwrap_or_else(|p| p.into_inner())
-    }
-
-    fn write(&self) -> RwLockWriteGuard<'_, TopicConfigSerializeWrapper> {
-        self.state.write().unwrap_or_else(|p| p.into_inner())
+        self.table.path()
     }
 
     /// The topic's config (`selectTopicConfig`).
     pub fn get(&self, topic: &str) -> Option<TopicConfig> {
-        self.read().topic_config_table.get(topic).cloned()
+        self.table.get(topic)
     }
 
     /// Runs `f` on the topic's config without cloning it (for hot paths).
     pub fn with_topic<R>(&self, topic: &str, f: impl FnOnce(&TopicConfig) -> R) -> Option<R> {
-        self.read().topic_config_table.get(topic).map(f)
+        self.table.read().topic_config_table.get(topic).map(f)
     }
 
     /// Whether the topic exists.
     pub fn contains(&self, topic: &str) -> bool {
-        self.read().topic_config_table.contains_key(topic)
+        self.table.read().topic_config_table.contains_key(topic)
     }
 
     /// All topic names, sorted.
     pub fn topic_names(&self) -> Vec<String> {
-        self.read().topic_config_table.keys().cloned().collect()
+        self.table.names()
     }
 
     /// The number of topics.
     pub fn len(&self) -> usize {
-        self.read().topic_config_table.len()
+        self.table.read().topic_config_table.len()
     }
 
     /// Whether the table is empty (it never is after [`new`](Self::new)).
     pub fn is_empty(&self) -> bool {
-        self.read().topic_config_table.is_empty()
+        self.table.read().topic_config_table.is_empty()
     }
 
     /// The table's current version.
     pub fn data_version(&self) -> DataVersion {
-        self.read().data_version.clone()
+        self.table.data_version()
     }
 
     /// Moves the version on without changing a topic, so name servers accept the next
     /// registration as new (a broker permission change rewrites every topic's announced perm).
     pub fn bump_version(&self) {
-        self.write().data_version.next_version();
+        self.table.bump_version();
     }
 
     /// A snapshot of the table with its version (`buildTopicConfigSerializeWrapper`), as
     /// REGISTER_BROKER and GET_ALL_TOPIC_CONFIG send it.
     pub fn all(&self) -> TopicConfigSerializeWrapper {
-        self.read().clone()
+        self.table.all()
     }
 
     /// The table as REGISTER_BROKER announces it under `brokerPermission`: when the broker is
@@ -265,39 +248,20 @@ impl TopicConfigManager {
     /// bumps the version and persists. Returns whether anything changed: unlike Java, an
     /// identical config neither bumps the version nor rewrites the file.
     pub fn create_or_update(&self, config: TopicConfig) -> bool {
-        {
-            let mut state = self.write();
-            if state.topic_config_table.get(&config.topic_name) == Some(&config) {
-                return false;
-            }
-            match state
-                .topic_config_table
-                .insert(config.topic_name.clone(), config.clone())
-            {
-                Some(old) => tracing::info!(?old, new = ?config, "update topic config"),
-                None => tracing::info!(?config, "create new topic"),
-            }
-            state.data_version.next_version();
-            self.file.mark_changed();
-        }
-        self.persist_logged();
-        true
+        self.table.upsert(
+            config.topic_name.clone(),
+            config,
+            "update topic config",
+            "create new topic",
+        )
     }
 
     /// Removes a topic (`deleteTopicConfig`). Returns whether it existed.
     pub fn delete(&self, topic: &str) -> bool {
-        {
-            let mut state = self.write();
-            if state.topic_config_table.remove(topic).is_none() {
-                tracing::warn!(topic, "delete topic config failed: topic does not exist");
-                return false;
-            }
-            tracing::info!(topic, "delete topic config");
-            state.data_version.next_version();
-            self.file.mark_changed();
-        }
-        self.persist_logged();
-        true
+        self.table.remove(topic, |found| match found {
+            true => tracing::info!(topic, "delete topic config"),
+            false => tracing::warn!(topic, "delete topic config failed: topic does not exist"),
+        })
     }
 
     /// Finds `topic` or creates it with `queue_nums` read and write queues, `perm` and
@@ -317,15 +281,8 @@ impl TopicConfigManager {
                 created: false,
             };
         }
-        let config = {
-            let mut state = self.write();
-            // Another thread may have created it between the two locks.
-            if let Some(config) = state.topic_config_table.get(topic) {
-                return EnsuredTopic {
-                    config: config.clone(),
-                    created: false,
-                };
-            }
+        // Another thread may have created it since; then that config is returned.
+        let (config, created) = self.table.get_or_insert_with(topic, || {
             let config = TopicConfig {
                 read_queue_nums: queue_nums,
                 write_queue_nums: queue_nums,
@@ -334,18 +291,9 @@ impl TopicConfigManager {
                 ..TopicConfig::new(topic)
             };
             tracing::info!(?config, "create new topic");
-            state
-                .topic_config_table
-                .insert(topic.to_string(), config.clone());
-            state.data_version.next_version();
-            self.file.mark_changed();
             config
-        };
-        self.persist_logged();
-        EnsuredTopic {
-            config,
-            created: true,
-        }
+        });
+        EnsuredTopic { config, created }
     }
 
     /// Auto-creation on send to an unknown topic (`createTopicInSendMessageMethod`).
@@ -368,13 +316,12 @@ impl TopicConfigManager {
         client_default_queue_nums: i32,
         topic_sys_flag: i32,
     ) -> Option<EnsuredTopic> {
-        let config = {
-            let mut state = self.write();
+        self.table.edit(|state| {
             if let Some(config) = state.topic_config_table.get(topic) {
-                return Some(EnsuredTopic {
+                return Edit::Unchanged(Some(EnsuredTopic {
                     config: config.clone(),
                     created: false,
-                });
+                }));
             }
             let Some(default) = state.topic_config_table.get_mut(default_topic) else {
                 tracing::warn!(
@@ -382,7 +329,7 @@ impl TopicConfigManager {
                     producer = remote_addr,
                     "create new topic {topic} failed: the default topic does not exist"
                 );
-                return None;
+                return Edit::Unchanged(None);
             };
             if default_topic == validate::AUTO_CREATE_TOPIC_KEY_TOPIC
                 && !self.auto_create_topic_enable
@@ -396,7 +343,8 @@ impl TopicConfigManager {
                     producer = remote_addr,
                     "create new topic {topic} failed: the default topic has no inherit permission"
                 );
-                return None;
+                // The TBW102 perm change above stays in memory only, as in Java.
+                return Edit::Unchanged(None);
             }
             let queue_nums = client_default_queue_nums
                 .min(default.write_queue_nums)
@@ -418,14 +366,10 @@ impl TopicConfigManager {
             state
                 .topic_config_table
                 .insert(topic.to_string(), config.clone());
-            state.data_version.next_version();
-            self.file.mark_changed();
-            config
-        };
-        self.persist_logged();
-        Some(EnsuredTopic {
-            config,
-            created: true,
+            Edit::Changed(Some(EnsuredTopic {
+                config,
+                created: true,
+            }))
         })
     }
 
@@ -434,8 +378,7 @@ impl TopicConfigManager {
     /// become orderly, all others not. Bumps the version and persists if anything changed,
     /// and returns whether it did.
     pub fn update_order_topic_config(&self, order_topics: &KVTable) -> bool {
-        {
-            let mut state = self.write();
+        self.table.edit(|state| {
             let mut changed = false;
             for (name, topic) in state.topic_config_table.iter_mut() {
                 let order = order_topics.table.contains_key(name);
@@ -445,38 +388,15 @@ impl TopicConfigManager {
                     tracing::info!(topic = %name, order, "update order topic config");
                 }
             }
-            if !changed {
-                return false;
-            }
-            state.data_version.next_version();
-            self.file.mark_changed();
-        }
-        self.persist_logged();
-        true
+            Edit::changed(changed)
+        })
     }
 
     /// Replaces the whole table with a master's (slave sync of GET_ALL_TOPIC_CONFIG: Java
     /// clears and refills the table, takes the version and persists). A no-op when the
     /// versions are equal. Returns whether it replaced the table.
     pub fn replace_all(&self, wrapper: TopicConfigSerializeWrapper) -> bool {
-        {
-            let mut state = self.write();
-            if state.data_version == wrapper.data_version {
-                return false;
-            }
-            *state = wrapper;
-            self.file.mark_changed();
-        }
-        self.persist_logged();
-        true
-    }
-
-    fn encode(&self) -> Vec<u8> {
-        to_vec_pretty(&*self.read(), JsonStyle::Fastjson)
-    }
-
-    fn persist_logged(&self) {
-        self.file.persist_logged(|| self.encode());
+        self.table.replace_all(wrapper)
     }
 
     /// Writes `topics.json` if the table changed since the last write. Returns whether it
@@ -487,7 +407,7 @@ impl TopicConfigManager {
     ///
     /// [`MetadataError::Io`] when the file cannot be written.
     pub fn persist(&self) -> Result<bool, MetadataError> {
-        self.file.persist_with(false, || self.encode())
+        self.table.persist()
     }
 }
 
