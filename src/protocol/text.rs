@@ -15,7 +15,7 @@ use bytes::Bytes;
 const INLINE: usize = 22;
 
 /// An immutable UTF-8 string: inline, static, or shared with the buffer it was decoded from.
-/// Cloning never copies more than [`INLINE`] bytes.
+/// Cloning never copies more than 22 bytes (the inline size).
 #[derive(Clone)]
 pub struct Text(Repr);
 

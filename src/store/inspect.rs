@@ -6,7 +6,7 @@
 //! a store a broker is using; a record being written at that moment can then show up as torn.
 //!
 //! Memory does not grow with the store: records are visited, never collected; CommitLog files
-//! are mapped one at a time and the pages a scan has passed are handed back ([`FileMap`]);
+//! are mapped one at a time and the pages a scan has passed are handed back (`FileMap`);
 //! verification reads each ConsumeQueue in step with the CommitLog scan (both are in CommitLog
 //! order) instead of jumping around the CommitLog. Only per-queue state and the first
 //! [`MAX_REPORTED_PROBLEMS`] problems are kept.

@@ -9,7 +9,7 @@
 //! - [`ConsumerOffsetManager`] (`consumerOffset.json`): committed offsets per
 //!   `topic@group` and queue, cheap to commit on every pull;
 //! - [`DelayOffsetTable`] (`delayOffset.json`): delivery progress per delay level;
-//! - [`file`]: the write-temp / backup / rename protocol and the `.bak` fallback on load;
+//! - [`file`](mod@file): the write-temp / backup / rename protocol and the `.bak` fallback on load;
 //! - `table`: the versioned table (map, [`DataVersion`](crate::protocol::body::DataVersion),
 //!   file) the topic and group managers are built on;
 //! - [`perm`] (re-exported from `protocol::perm`): permission bits (`PermName`); [`validate`]: system names and topic name

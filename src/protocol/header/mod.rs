@@ -2,7 +2,7 @@
 //!
 //! Java puts every header field into `extFields` under its Java field name as
 //! `String.valueOf(v)`; nulls are omitted. Each struct here is declared once with the
-//! [`command_header!`] macro, which lists field, Rust type and Java key; the type decides
+//! [`command_header!`](crate::command_header) macro, which lists field, Rust type and Java key; the type decides
 //! whether the key is required (`T`) or optional (`Option<T>`). Decoding is stricter than Java's
 //! reflective decoder (which only logs a missing `@CFNotNull` field): a missing required field
 //! or an unparsable number is an error that names the header and the field, which the server
