@@ -492,21 +492,7 @@ fn encode_json_header(cmd: &RemotingCommand, out: &mut BytesMut) {
 }
 
 fn write_int(out: &mut BytesMut, v: i64) {
-    let mut buf = [0u8; 20];
-    let mut n = v.unsigned_abs();
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    if v < 0 {
-        out.put_u8(b'-');
-    }
-    out.extend_from_slice(&buf[i..]);
+    out.extend_from_slice(Text::from_int(v).as_bytes());
 }
 
 /// A JSON string literal with fastjson's escaping: `"` and `\` escaped, `\b \t \n \f \r` short,
