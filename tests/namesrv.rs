@@ -5,7 +5,7 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -916,26 +916,6 @@ fn run_bounded(mut cmd: Command, limit: Duration) -> (bool, String, String) {
     (status.unwrap().success(), out, err)
 }
 
-/// A minimal `$ROCKETMQ_HOME/conf/logback_tools.xml` (mqadmin refuses to start without one).
-fn rocketmq_home(dir: &Path) -> PathBuf {
-    let home = dir.join("rocketmq-home");
-    std::fs::create_dir_all(home.join("conf")).unwrap();
-    let mut f = std::fs::File::create(home.join("conf/logback_tools.xml")).unwrap();
-    f.write_all(
-        br#"<?xml version="1.0" encoding="UTF-8"?>
-<configuration>
-  <appender name="STDERR" class="ch.qos.logback.core.ConsoleAppender">
-    <target>System.err</target>
-    <encoder><pattern>%d %-5level %logger{32} - %msg%n</pattern></encoder>
-  </appender>
-  <root level="WARN"><appender-ref ref="STDERR"/></root>
-</configuration>
-"#,
-    )
-    .unwrap();
-    home
-}
-
 fn mqadmin(lib: &Path, home: &Path, args: &[&str]) -> String {
     let mut cmd = java(lib);
     cmd.arg(format!("-Drocketmq.home.dir={}", home.display()))
@@ -967,7 +947,7 @@ async fn java_mqadmin_and_client_api_read_routes() {
     )
     .await;
     assert_eq!(resp.response_code(), ResponseCode::SUCCESS);
-    let home = rocketmq_home(dir.path());
+    let home = common::java_cluster::tools_home(dir.path());
 
     let lib2 = lib.clone();
     let (home2, addr2) = (home.clone(), addr.clone());

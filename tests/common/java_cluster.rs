@@ -367,11 +367,9 @@ impl Drop for JavaBroker {
 // ---------------------------------------------------------------------------------------------
 // The Java 4.9.8 tools
 
-/// `java ... tests/java/AdminProbe.java` with the 4.9.8 jars in `lib`, the flags Java 17 wants
-/// for Netty, a quick-start JIT, and its home, `$ROCKETMQ_HOME` and working directory in `dir`
-/// so nothing is written outside it (the caller adds the probe's arguments). mqadmin's own
-/// log (`logback_tools.xml`, which it refuses to start without) goes to stderr, WARN and up.
-pub fn admin_probe(lib: &Path, dir: &Path) -> Command {
+/// `dir/rocketmq-home` with the `conf/logback_tools.xml` mqadmin refuses to start without:
+/// its log goes to stderr, WARN and up.
+pub fn tools_home(dir: &Path) -> PathBuf {
     let home = dir.join("rocketmq-home");
     std::fs::create_dir_all(home.join("conf")).unwrap();
     std::fs::write(
@@ -387,6 +385,14 @@ pub fn admin_probe(lib: &Path, dir: &Path) -> Command {
 "#,
     )
     .unwrap();
+    home
+}
+
+/// `java ... tests/java/AdminProbe.java` with the 4.9.8 jars in `lib`, the flags Java 17 wants
+/// for Netty, a quick-start JIT, and its home, `$ROCKETMQ_HOME` and working directory in `dir`
+/// so nothing is written outside it (the caller adds the probe's arguments); see [`tools_home`].
+pub fn admin_probe(lib: &Path, dir: &Path) -> Command {
+    let home = tools_home(dir);
     let mut cmd = Command::new("java");
     cmd.current_dir(dir)
         .args(["--add-opens", "java.base/java.nio=ALL-UNNAMED"])
