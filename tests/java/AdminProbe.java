@@ -61,6 +61,9 @@ public class AdminProbe {
         DefaultMQPushConsumer c = new DefaultMQPushConsumer(group);
         c.setNamesrvAddr(ns);
         c.setConsumeFromWhere(ConsumeFromWhere.CONSUME_FROM_FIRST_OFFSET);
+        // Offsets reach the broker every second (default: first after 10 s), so the commands
+        // run after READY (consumerProgress needs at least one committed offset) see them.
+        c.setPersistConsumerOffsetInterval(1000);
         c.subscribe(topic, "*");
         AtomicInteger n = new AtomicInteger();
         CountDownLatch ready = new CountDownLatch(count);
@@ -83,6 +86,7 @@ public class AdminProbe {
         }
         System.out.flush();
         if (ready.await(seconds, TimeUnit.SECONDS)) {
+            Thread.sleep(1500); // one offset commit after the last message
             System.out.println("READY");
             System.out.flush();
         }
