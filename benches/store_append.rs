@@ -10,8 +10,8 @@
 use std::net::SocketAddr;
 use std::time::Instant;
 
+use rmq::common::message::{crc32, MessageToStore};
 use rmq::config::{FlushDiskType, MessageStoreConfig};
-use rmq::store::message::{crc32, MessageToStore};
 use rmq::store::message_store::AcceptAll;
 use rmq::store::MessageStore;
 

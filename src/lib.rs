@@ -19,6 +19,7 @@
 
 pub mod broker;
 pub mod client;
+pub mod common;
 pub mod config;
 pub mod namesrv;
 pub mod net;

@@ -7,6 +7,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{Daemon, TempDir};
+use rmq::common::message::{self, decode_records};
 use rmq::net::{ClientOptions, RemotingClient};
 use rmq::protocol::header::{
     pull_sys_flag, OffsetResponseHeader, PullMessageRequestHeader, PullMessageResponseHeader,
@@ -14,7 +15,6 @@ use rmq::protocol::header::{
     UpdateConsumerOffsetRequestHeader,
 };
 use rmq::protocol::{CommandHeader, RemotingCommand, RequestCode, ResponseCode};
-use rmq::store::message::{self, decode_records};
 
 const T: Duration = Duration::from_secs(10);
 

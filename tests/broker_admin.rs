@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use common::java_cluster::{admin_probe, mqadmin, section};
 use common::{Daemon, TempDir};
+use rmq::common::message;
 use rmq::net::{ClientOptions, Connection, RemotingClient, RequestHandler};
 use rmq::protocol::body::{
     ClusterInfo, ConsumeFromWhere, ConsumeStats, ConsumeType, ConsumerConnection, ConsumerData,
@@ -27,7 +28,6 @@ use rmq::protocol::header::{
     SendMessageRequestHeaderV2, UpdateConsumerOffsetRequestHeader,
 };
 use rmq::protocol::{CommandHeader, ExtFields, RemotingCommand, RequestCode, ResponseCode};
-use rmq::store::message;
 
 const T: Duration = Duration::from_secs(10);
 

@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use common::{Daemon, TempDir};
 use rmq::client::{publish_queues, MqClient};
+use rmq::common::message;
 use rmq::protocol::header::SendMessageRequestHeaderV2;
 use rmq::protocol::SerializeType;
-use rmq::store::message;
 use serde_json::Value;
 
 /// A name server and one broker (`broker-a` of `DefaultCluster`), killed on drop.

@@ -11,6 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use rmq::common::message::crc32;
 use rmq::namesrv::register_body::encode_compressed;
 use rmq::net::{ClientOptions, RemotingClient};
 use rmq::protocol::body::{
@@ -27,7 +28,6 @@ use rmq::protocol::header::{
 use rmq::protocol::{
     CommandHeader, ExtFields, RemotingCommand, RequestCode, ResponseCode, SerializeType,
 };
-use rmq::store::message::crc32;
 
 const T: Duration = Duration::from_secs(5);
 /// The fake brokers' addresses: nothing listens on port 1, so tools that try to reach the

@@ -31,13 +31,13 @@ use std::time::{Duration, Instant};
 
 use common::java_cluster::{tail, wait_bounded, JavaBroker};
 use common::{Daemon, TempDir};
+use rmq::common::message::{self, decode_records};
 use rmq::net::{ClientOptions, RemotingClient};
 use rmq::protocol::header::{
     OffsetResponseHeader, QueryConsumerOffsetRequestHeader, QueryMessageRequestHeader,
     TopicQueueRequestHeader, ViewMessageRequestHeader,
 };
 use rmq::protocol::{CommandHeader, RemotingCommand, RequestCode, ResponseCode};
-use rmq::store::message::{self, decode_records};
 
 const TOPIC: &str = "PortabilityTopic";
 /// The consumer group that consumes the first half before the store changes hands.

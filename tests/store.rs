@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 
+use rmq::common::message::{self, MessageToStore, Record};
 use rmq::config::{FlushDiskType, MessageStoreConfig};
-use rmq::store::message::{self, MessageToStore, Record};
 use rmq::store::message_store::AcceptAll;
 use rmq::store::{GetStatus, MessageFilter, MessageStore};
 
@@ -271,7 +271,12 @@ fn crash_child() {
             let ok = store
                 .put(&msg("Crash", i % 3, body.as_bytes(), ""))
                 .unwrap();
-            if store.wait_flushed(ok.end_offset()).await {
+            // The broker's bound on a SYNC_FLUSH acknowledgement (syncFlushTimeout).
+            let durable = std::time::Duration::from_secs(5);
+            if tokio::time::timeout(durable, store.wait_flushed(ok.end_offset()))
+                .await
+                .is_ok()
+            {
                 println!("ACK {} {} {}", i % 3, ok.queue_offset, body);
             }
         }

@@ -7,8 +7,8 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use rmq::common::message::{self, MessageToStore};
 use rmq::config::MessageStoreConfig;
-use rmq::store::message::{self, MessageToStore};
 use rmq::store::MessageStore;
 use serde_json::Value;
 

@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 use super::clients::{ClientChannel, ConsumerRegistration};
 use super::controller::Broker;
 use super::metadata::perm;
-use super::metadata::validate::retry_topic;
 use super::send::error;
+use crate::common::names::retry_topic;
 use crate::net::Connection;
 use crate::protocol::body::{
     GetConsumerListByGroupResponseBody, HeartbeatData, LockBatchRequestBody, LockBatchResponseBody,

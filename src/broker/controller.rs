@@ -15,6 +15,7 @@ use super::clients::{ConsumerManager, ProducerManager};
 use super::locks::QueueLocks;
 use super::long_poll::PullWaiters;
 use super::metadata::BrokerMetadata;
+use crate::common::clock::now_ms;
 use crate::config::{BrokerConfig, MessageStoreConfig};
 use crate::net::{
     not_supported, ClientOptions, Connection, ConnectionOptions, RemotingClient, RequestHandler,
@@ -123,6 +124,16 @@ impl Broker {
         f(&self.config.read().unwrap_or_else(|p| p.into_inner()))
     }
 
+    /// Waits until the CommitLog is durable up to `end_offset`; `false` after
+    /// `syncFlushTimeout` (FLUSH_DISK_TIMEOUT: the message is stored but not yet known to be
+    /// on disk).
+    pub(super) async fn wait_flushed(&self, end_offset: i64) -> bool {
+        let timeout = Duration::from_millis(self.store_config.sync_flush_timeout.max(1) as u64);
+        tokio::time::timeout(timeout, self.store.wait_flushed(end_offset))
+            .await
+            .is_ok()
+    }
+
     /// `ip:port` clients use to reach this broker.
     pub fn broker_addr(&self) -> String {
         self.store_host.to_string()
@@ -219,12 +230,6 @@ impl Broker {
             });
         }
     }
-}
-
-pub(super) fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
 }
 
 /// The connection handler: dispatches each request to its processor by code.

@@ -4,8 +4,8 @@
 //! messages over the wire.
 
 use super::sql92::{SqlError, SqlExpression};
+use crate::common::message::{java_string_hash, RecordView};
 use crate::protocol::body::{SubscriptionData, EXPRESSION_TYPE_TAG, SUB_ALL};
-use crate::store::message::{java_string_hash, RecordView};
 use crate::store::message_store::MessageFilter;
 
 /// Builds a subscription from a topic and a tag expression.
@@ -102,7 +102,7 @@ impl MessageFilter for TagFilter<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::message::tags_code;
+    use crate::common::message::tags_code;
 
     #[test]
     fn tag_expressions_parse_like_java() {

@@ -58,7 +58,7 @@ impl Broker {
         };
         let Some(entry) = cq.get(0) else { return false };
         let behind = self.store.commitlog().max_offset() - entry.phys_offset;
-        let memory = total_memory() as f64
+        let memory = crate::common::host::total_memory_bytes() as f64
             * f64::from(self.store_config.access_message_in_memory_max_ratio)
             / 100.0;
         behind as f64 > memory
@@ -104,18 +104,4 @@ impl Broker {
             self.store.offset_by_time(&h.topic, h.queue_id, h.timestamp),
         )
     }
-}
-
-fn total_memory() -> u64 {
-    std::fs::read_to_string("/proc/meminfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("MemTotal:"))?
-                .split_whitespace()
-                .nth(1)?
-                .parse::<u64>()
-                .ok()
-        })
-        .map_or(8 << 30, |kb| kb * 1024)
 }

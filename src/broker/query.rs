@@ -5,11 +5,11 @@ use bytes::BytesMut;
 
 use super::controller::Broker;
 use super::send::error;
+use crate::common::message::{self, Record};
 use crate::protocol::header::{
     QueryMessageRequestHeader, QueryMessageResponseHeader, ViewMessageRequestHeader,
 };
 use crate::protocol::{CommandHeader, RemotingCommand, ResponseCode};
-use crate::store::message::{self, Record};
 
 impl Broker {
     pub(super) fn query_message(&self, req: &RemotingCommand) -> RemotingCommand {

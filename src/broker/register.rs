@@ -8,10 +8,10 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 use super::controller::Broker;
+use crate::common::message::crc32;
 use crate::protocol::body::RegisterBrokerBody;
 use crate::protocol::header::{BrokerIdentityHeader, RegisterBrokerRequestHeader};
 use crate::protocol::{CommandHeader, RemotingCommand, RequestCode, ResponseCode};
-use crate::store::message::crc32;
 
 impl Broker {
     /// The REGISTER_BROKER request: header plus the full topic table.

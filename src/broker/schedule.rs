@@ -9,9 +9,10 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use super::controller::{now_ms, Broker};
-use crate::store::message::{self, property, MessageToStore, Record};
-use crate::store::message_store::SCHEDULE_TOPIC;
+use super::controller::Broker;
+use crate::common::clock::now_ms;
+use crate::common::message::{self, property, MessageToStore, Record};
+use crate::common::names::RMQ_SYS_SCHEDULE_TOPIC as SCHEDULE_TOPIC;
 
 /// How often due messages are looked for (Java checks each level every 100 ms).
 const TICK: Duration = Duration::from_millis(100);

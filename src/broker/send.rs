@@ -26,16 +26,16 @@ impl From<&TopicConfig> for TopicFacts {
         }
     }
 }
+use crate::common::message::{self, property, sys_flag, MessageToStore};
+use crate::common::names::RMQ_SYS_SCHEDULE_TOPIC as SCHEDULE_TOPIC;
 use crate::protocol::header::{
     ConsumerSendMsgBackRequestHeader, SendMessageRequestHeader, SendMessageRequestHeaderV2,
     SendMessageResponseHeader,
 };
 use crate::protocol::{CommandHeader, RemotingCommand, RequestCode, ResponseCode};
-use crate::store::message::{self, property, sys_flag, MessageToStore};
-use crate::store::message_store::SCHEDULE_TOPIC;
 use crate::store::{PutError, PutOk};
 
-use super::metadata::validate::{
+use crate::common::names::{
     dlq_topic, retry_topic, AUTO_CREATE_TOPIC_KEY_TOPIC as DEFAULT_TOPIC, RETRY_GROUP_TOPIC_PREFIX,
     RMQ_SYS_TRANS_HALF_TOPIC as TRANS_HALF_TOPIC,
 };
@@ -168,7 +168,7 @@ impl Broker {
                 self.record_put(1, req.body.len() as u64);
                 let flushed = !wait_store
                     || !self.store.is_sync_flush()
-                    || self.store.wait_flushed(ok.end_offset()).await;
+                    || self.wait_flushed(ok.end_offset()).await;
                 self.send_response(req, &[ok], out.queue_id, flushed)
             }
             Err(e) => put_error(req, e),
@@ -246,9 +246,8 @@ impl Broker {
             Ok(oks) if !oks.is_empty() => {
                 self.record_put(oks.len() as u64, req.body.len() as u64);
                 let end = oks.last().map_or(0, PutOk::end_offset);
-                let flushed = !wait_store
-                    || !self.store.is_sync_flush()
-                    || self.store.wait_flushed(end).await;
+                let flushed =
+                    !wait_store || !self.store.is_sync_flush() || self.wait_flushed(end).await;
                 self.send_response(req, &oks, queue_id, flushed)
             }
             Ok(_) => error(
@@ -653,7 +652,7 @@ impl Broker {
         match self.store.put(&msg) {
             Ok(ok) => {
                 if self.store.is_sync_flush() {
-                    self.store.wait_flushed(ok.end_offset()).await;
+                    self.wait_flushed(ok.end_offset()).await;
                 }
                 RemotingCommand::response_to(req, ResponseCode::SUCCESS)
             }

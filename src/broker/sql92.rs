@@ -231,7 +231,7 @@ impl SqlExpression {
     /// [`matches`](Self::matches) over a stored record's properties string (`k\x01v\x02k\x01v`),
     /// looked up in place without building a map.
     pub fn matches_properties(&self, properties: &str) -> bool {
-        self.matches(|name| crate::store::message::get_property(properties, name))
+        self.matches(|name| crate::common::message::get_property(properties, name))
     }
 }
 
@@ -2254,7 +2254,7 @@ mod tests {
 
     #[test]
     fn matches_stored_properties_string() {
-        let props = crate::store::message::format_properties([
+        let props = crate::common::message::format_properties([
             ("TAGS", "TagA"),
             ("KEYS", "k1"),
             ("a", "5"),

@@ -11,9 +11,9 @@ use serde_json::{json, Value};
 use super::common::{block_on, confirm, ClientArgs};
 use super::offset::fmt_time;
 use super::output::{print_json, table, OutputFormat};
-use rmq::broker::metadata::groups::BUILTIN_GROUPS;
-use rmq::broker::metadata::validate::is_sys_consumer_group;
 use rmq::client::MqClient;
+use rmq::common::names::is_sys_consumer_group;
+use rmq::common::names::BUILTIN_GROUPS;
 use rmq::protocol::body::{ConsumeStats, ConsumerConnection, SubscriptionGroupConfig};
 use rmq::protocol::ResponseCode;
 

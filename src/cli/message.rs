@@ -21,23 +21,24 @@ use clap::{Args, Subcommand, ValueEnum};
 use serde_json::{json, Map, Value};
 
 use super::common::{block_on, ClientArgs};
-use super::offset::{fmt_time, local_parts, local_to_ms, now_ms, parse_point, parse_time, Point};
+use super::offset::{fmt_time, local_to_ms, now_ms, parse_point, parse_time, Point};
 use super::output::table;
 use rmq::broker::filter::build_subscription;
 use rmq::client::{
     publish_queues, subscribe_queues, ClientError, MqClient, QueueAddr, SendOutcome,
 };
+use rmq::common::clock::CivilTime;
+use rmq::common::message::{
+    self, decode_offset_msg_id, decode_records, java_string_hash, property, push_property,
+    RecordView,
+};
 use rmq::protocol::body::{SubscriptionData, TopicRouteData, EXPRESSION_TYPE_TAG};
 use rmq::protocol::header::{pull_sys_flag, PullMessageRequestHeader, SendMessageRequestHeaderV2};
 use rmq::protocol::ResponseCode;
 use rmq::store::inspect::{decode_body, BodyEncoding, BodyText};
-use rmq::store::message::{
-    self, decode_offset_msg_id, decode_records, java_string_hash, property, push_property,
-    RecordView,
-};
 
 /// The topic whose route stands in for a topic that does not exist yet (auto-creation).
-const DEFAULT_TOPIC: &str = "TBW102";
+const DEFAULT_TOPIC: &str = rmq::common::names::AUTO_CREATE_TOPIC_KEY_TOPIC;
 /// Queues an auto-created topic gets (the Java producer's `defaultTopicQueueNums`).
 const DEFAULT_TOPIC_QUEUE_NUMS: i32 = 4;
 /// The group reads run under when no -g is given. One fixed name: it never commits offsets,
@@ -374,7 +375,9 @@ impl UniqIds {
 
     fn next(&self) -> String {
         let now = now_ms();
-        let (y, mo, ..) = local_parts(now);
+        let CivilTime {
+            year: y, month: mo, ..
+        } = CivilTime::local(now);
         let span = now - local_to_ms(y, mo, 1, 0, 0, 0, 0);
         let mut raw = (span as u32).to_be_bytes().to_vec();
         raw.extend_from_slice(&self.counter.fetch_add(1, Ordering::Relaxed).to_be_bytes());
@@ -444,7 +447,9 @@ fn decode_client_id(id: &str) -> Option<ClientIdInfo> {
     ]));
     let counter = u16::from_be_bytes([raw[at + 10], raw[at + 11]]);
     let now = now_ms();
-    let (y, mo, ..) = local_parts(now);
+    let CivilTime {
+        year: y, month: mo, ..
+    } = CivilTime::local(now);
     let mut start = local_to_ms(y, mo, 1, 0, 0, 0, 0);
     // Java uses >=, which puts an id made in this very millisecond a month back.
     if start + span > now {

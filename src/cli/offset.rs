@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context as _};
 use clap::{ArgAction, Args, Subcommand};
@@ -21,8 +21,9 @@ use serde_json::{json, Value};
 use super::common::{block_on, confirm, ClientArgs};
 use super::output::{print_json, table, OutputFormat};
 use rmq::client::{subscribe_queues, MqClient, QueueAddr};
+pub use rmq::common::clock::now_ms;
+use rmq::common::clock::{self, CivilTime};
 use rmq::protocol::body::MessageQueue;
-use rmq::store::index::time_millis_to_human_string;
 
 #[derive(Debug, Subcommand)]
 pub enum OffsetCommand {
@@ -158,69 +159,41 @@ pub fn parse_time(s: &str) -> Result<i64, String> {
     })
 }
 
-/// Milliseconds since the epoch now.
-pub fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
-}
-
 /// `yyyy-MM-dd HH:mm:ss.SSS` in the local time zone; `-` for 0 and negative (unknown) times.
 pub fn fmt_time(ms: i64) -> String {
     if ms <= 0 {
         return "-".into();
     }
-    let (y, mo, d, h, mi, s, milli) = local_parts(ms);
-    format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}.{milli:03}")
-}
-
-/// Local civil time of `ms`: (year, month, day, hour, minute, second, millisecond).
-pub fn local_parts(ms: i64) -> (i64, i64, i64, i64, i64, i64, i64) {
-    // The store's formatter already wraps localtime_r (and falls back to UTC); its fixed
-    // `yyyyMMddHHmmssSSS` output is cut back into fields here.
-    let text = time_millis_to_human_string(ms);
-    let field = |range: std::ops::Range<usize>| -> i64 {
-        text.get(range).and_then(|f| f.parse().ok()).unwrap_or(0)
-    };
-    let n = text.len();
-    // The year may have more (or fewer) than four digits; the rest is fixed width.
-    let y_end = n.saturating_sub(13);
-    (
-        field(0..y_end),
-        field(y_end..y_end + 2),
-        field(y_end + 2..y_end + 4),
-        field(y_end + 4..y_end + 6),
-        field(y_end + 6..y_end + 8),
-        field(y_end + 8..y_end + 10),
-        field(y_end + 10..y_end + 13),
-    )
+    clock::readable_local(ms)
 }
 
 /// Epoch milliseconds of a local civil time.
 pub fn local_to_ms(y: i64, mo: i64, d: i64, h: i64, mi: i64, s: i64, ms: i64) -> i64 {
-    let as_utc = utc_ms(y, mo, d, h, mi, s, ms);
-    // The zone offset at an instant is local-as-UTC minus the instant; two rounds settle it
-    // for times near a daylight-saving change.
-    let offset_at = |t: i64| {
-        let (y, mo, d, h, mi, s, ms) = local_parts(t);
-        utc_ms(y, mo, d, h, mi, s, ms) - t
-    };
-    let first = as_utc - offset_at(as_utc);
-    as_utc - offset_at(first)
+    civil(y, mo, d, h, mi, s, ms).local_ms()
 }
 
-/// Epoch milliseconds of a UTC civil time (proleptic Gregorian).
 fn utc_ms(y: i64, mo: i64, d: i64, h: i64, mi: i64, s: i64, ms: i64) -> i64 {
-    // H. Hinnant's days_from_civil.
-    let y = if mo <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (mo + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    ((days * 24 + h) * 60 + mi) * 60_000 + s * 1000 + ms
+    civil(y, mo, d, h, mi, s, ms).utc_ms()
+}
+
+fn civil(
+    year: i64,
+    month: i64,
+    day: i64,
+    hour: i64,
+    minute: i64,
+    second: i64,
+    millis: i64,
+) -> CivilTime {
+    CivilTime {
+        year,
+        month,
+        day,
+        hour,
+        minute,
+        second,
+        millis,
+    }
 }
 
 fn days_in_month(y: i64, mo: i64) -> i64 {
@@ -490,7 +463,7 @@ fn default_rollback_path(group: &str, topic: &str) -> PathBuf {
         "rmq-offset-rollback-{}-{}-{}.json",
         clean(group),
         clean(topic),
-        time_millis_to_human_string(now_ms())
+        clock::compact_local(now_ms())
     ))
 }
 

@@ -18,16 +18,16 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::output;
+use rmq::common::message::{self, RecordView, MAGIC_V2};
 use rmq::config::MessageStoreConfig;
 use rmq::protocol::fastjson;
-use rmq::store::index::{time_millis_to_human_string, IndexFile};
+use rmq::store::index::IndexFile;
 use rmq::store::inspect::{
     decode_body, detect_kind, index_files_in, open_index_file, read_checkpoint, record_has_key,
     resolve_path, store_stats, verify_store, BodyEncoding, BodyState, BodyText, CommitLogReader,
     CommitLogScanner, ConsumeQueueFiles, IndexGeometry, MessageExtJson, OffsetMsgId, ScanItem,
     StoreFileKind, StoreLayout, MAX_REPORTED_PROBLEMS,
 };
-use rmq::store::message::{self, RecordView, MAGIC_V2};
 
 /// `-o` of the store tools.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -445,20 +445,7 @@ fn human_time(millis: i64) -> String {
     if millis <= 0 {
         return "-".into();
     }
-    let s = time_millis_to_human_string(millis);
-    if s.len() != 17 {
-        return s;
-    }
-    format!(
-        "{}-{}-{} {}:{}:{}.{}",
-        &s[0..4],
-        &s[4..6],
-        &s[6..8],
-        &s[8..10],
-        &s[10..12],
-        &s[12..14],
-        &s[14..17]
-    )
+    rmq::common::clock::readable_local(millis)
 }
 
 /// Properties as `name=value` pairs separated by `;`.

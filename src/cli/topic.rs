@@ -12,6 +12,7 @@ use super::cluster::{check_cluster, finish, format_millis, resolve_brokers, Brok
 use super::common::{block_on, confirm, ClientArgs};
 use super::output::{self, OutputFormat};
 use rmq::client::{request, MqClient};
+use rmq::common::names::{DLQ_GROUP_TOPIC_PREFIX, RETRY_GROUP_TOPIC_PREFIX};
 use rmq::protocol::body::TopicConfig;
 use rmq::protocol::header::PutKvConfigRequestHeader;
 use rmq::protocol::perm::perm_to_string;
@@ -679,7 +680,10 @@ fn list(args: ListArgs) -> anyhow::Result<()> {
             let topics = client.topics_by_cluster(&cluster).await?.topic_list;
             let topics: Vec<String> = topics
                 .into_iter()
-                .filter(|t| !t.starts_with("%RETRY%") && !t.starts_with("%DLQ%"))
+                .filter(|t| {
+                    !t.starts_with(RETRY_GROUP_TOPIC_PREFIX)
+                        && !t.starts_with(DLQ_GROUP_TOPIC_PREFIX)
+                })
                 .collect();
             // Ask every master of the cluster about every topic, a bounded number at a time.
             let mut groups: Vec<BTreeSet<String>> = vec![BTreeSet::new(); topics.len()];

@@ -4,6 +4,7 @@
 use bytes::Bytes;
 
 use super::{expect, header, request, ClientError, MqClient, Result};
+use crate::common::names::AUTO_CREATE_TOPIC_KEY_TOPIC;
 use crate::config::Properties;
 use crate::protocol::body::{
     ConsumeStats, ConsumerConnection, GroupList, KVTable, ProducerConnection, ResetOffsetBody,
@@ -35,7 +36,7 @@ impl MqClient {
     pub async fn create_topic(&self, broker_addr: &str, tc: &TopicConfig) -> Result<()> {
         let h = CreateTopicRequestHeader {
             topic: tc.topic_name.clone(),
-            default_topic: "TBW102".into(),
+            default_topic: AUTO_CREATE_TOPIC_KEY_TOPIC.into(),
             read_queue_nums: tc.read_queue_nums,
             write_queue_nums: tc.write_queue_nums,
             perm: tc.perm,

@@ -10,11 +10,13 @@ use bytes::Bytes;
 
 use super::messaging::{publish_queues, subscribe_queues, QueueAddr};
 use super::{ClientError, MqClient, Result};
+use crate::common::clock::now_ms;
+use crate::common::message::{self, BatchItem};
+use crate::common::names::AUTO_CREATE_TOPIC_KEY_TOPIC;
 use crate::protocol::header::{
     pull_sys_flag, PullMessageRequestHeader, SendMessageRequestHeaderV2,
 };
 use crate::protocol::ResponseCode;
-use crate::store::message::{self, BatchItem};
 
 /// Sub-bucket resolution: values keep their top 8 bits, so a bucket is < 0.8 % wide.
 const SUB_BITS: u32 = 8;
@@ -175,12 +177,6 @@ impl Progress {
     }
 }
 
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
-}
-
 /// Runs the producer until the count or duration is reached or `stop` is set.
 pub async fn produce(
     client: Arc<MqClient>,
@@ -296,7 +292,7 @@ fn send_header(
     SendMessageRequestHeaderV2 {
         producer_group: opts.producer_group.clone(),
         topic: opts.topic.clone(),
-        default_topic: "TBW102".into(),
+        default_topic: AUTO_CREATE_TOPIC_KEY_TOPIC.into(),
         default_topic_queue_nums: 4,
         queue_id: q.queue_id,
         sys_flag: 0,

@@ -11,8 +11,8 @@ use std::sync::{Mutex, RwLock};
 
 use serde::{Deserialize, Serialize};
 
-use super::persist::{sibling, write_atomically};
 use super::NamesrvError;
+use crate::common::fs::{with_suffix as sibling, write_atomically, Backup};
 use crate::protocol::body::KVTable;
 use crate::protocol::fastjson;
 
@@ -152,9 +152,9 @@ impl KvConfigManager {
         };
         // Plain string maps: standard JSON is exactly what fastjson writes for them.
         let json = serde_json::to_vec(&file).expect("string maps always serialize");
-        write_atomically(&self.path, &json).map_err(|source| NamesrvError::Persist {
+        write_atomically(&self.path, &json, Backup::Keep).map_err(|e| NamesrvError::Persist {
             path: self.path.clone(),
-            source,
+            source: std::io::Error::other(e),
         })
     }
 

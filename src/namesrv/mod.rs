@@ -7,7 +7,6 @@
 //! | [`kv`]             | the namespaced KV config persisted to `kvConfig.json`                |
 //! | [`register_body`]  | the REGISTER_BROKER body: plain, pre-3.0.11 and zlib-compressed forms |
 //! | [`processor`]      | the request handler: one method per request code                     |
-//! | `persist.rs`       | crash-safe file replacement (temp file + rename, `.bak` kept)        |
 //!
 //! [`NamesrvServer`] ties them together: it binds the listen port, serves requests with a
 //! [`NamesrvProcessor`], and runs the broker expiry scan (first after 5 s, then every 10 s;
@@ -17,7 +16,6 @@
 //! config at `configStorePath`; brokers re-register within 30 s after a restart.
 
 pub mod kv;
-mod persist;
 pub mod processor;
 pub mod register_body;
 pub mod route;

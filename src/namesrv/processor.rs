@@ -14,9 +14,10 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::Instant;
 
 use super::kv::{KvConfigManager, NAMESPACE_ORDER_TOPIC_CONFIG};
-use super::persist::write_atomically;
 use super::register_body;
 use super::route::{BrokerRegistration, RouteInfoManager};
+use crate::common::fs::{write_atomically, Backup};
+use crate::common::message::crc32;
 use crate::config::{apply_namesrv_properties, NamesrvConfig, Properties};
 use crate::net::{not_supported, Connection, RequestHandler};
 use crate::protocol::body::{DataVersion, TopicRouteData};
@@ -28,7 +29,6 @@ use crate::protocol::header::{
     RegisterBrokerRequestHeader, RegisterBrokerResponseHeader, WipeWritePermResponseHeader,
 };
 use crate::protocol::{CommandHeader, ProtocolError, RemotingCommand, RequestCode, ResponseCode};
-use crate::store::message::crc32;
 
 /// Appended to TOPIC_NOT_EXIST remarks, as Java's `FAQUrl.suggestTodo(APPLY_TOPIC_URL)` does.
 const APPLY_TOPIC_HINT: &str = "\nSee http://rocketmq.apache.org/docs/faq/ for further details.";
@@ -379,7 +379,7 @@ impl NamesrvProcessor {
         let path = config.config_store_path.clone();
         let content = config.to_properties().to_properties_string();
         drop(config);
-        write_atomically(&path, content.as_bytes()).map_err(|e| {
+        write_atomically(&path, content.as_bytes(), Backup::Keep).map_err(|e| {
             Failure::system(format!(
                 "config updated in memory only; cannot write {}: {e}",
                 path.display()

@@ -10,7 +10,7 @@ use bytes::Bytes;
 
 use super::error::StoreError;
 use super::mapped_file::{MappedFile, MappedFileQueue};
-use super::message::{
+use crate::common::message::{
     self, decode_record, DecodeError, MessageToStore, Record, RecordView, END_FILE_MIN_BLANK_LENGTH,
 };
 

@@ -34,11 +34,11 @@ use super::index::{
     HASH_SLOT_SIZE, INDEX_ENTRY_SIZE, INDEX_HEADER_SIZE,
 };
 use super::mapped_file::list_log_files;
-use super::message::{
+use crate::common::message::{
     self, decode_record, property, sys_flag, DecodeError, Record, RecordView, BLANK_MAGIC,
     MAGIC_V1, MAGIC_V2,
 };
-use super::message_store::SCHEDULE_TOPIC;
+use crate::common::names::RMQ_SYS_SCHEDULE_TOPIC as SCHEDULE_TOPIC;
 use crate::config::MessageStoreConfig;
 
 /// How many problems a verification keeps in full; later ones are only counted.
@@ -2510,7 +2510,7 @@ fn check_index_file(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::message::{encode_blank, format_properties, MessageToStore};
+    use crate::common::message::{encode_blank, format_properties, MessageToStore};
 
     struct TempDir(PathBuf);
 

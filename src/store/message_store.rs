@@ -5,27 +5,29 @@
 
 use std::collections::HashMap;
 use std::fs::File;
+use std::future::Future;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
+use std::task::{Context, Poll, Waker};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use thiserror::Error;
-use tokio::sync::watch;
 
 use super::checkpoint::StoreCheckpoint;
 use super::commitlog::{Appended, CommitLog};
 use super::consume_queue::{ConsumeQueue, ConsumeQueueStore, CqEntry};
 use super::error::StoreError;
 use super::index::{IndexRequest, IndexService};
-use super::message::{self, property, sys_flag, MessageToStore, RecordView};
+use crate::common::clock::{local_hour_now, now_ms};
+use crate::common::host::{disk_usage, total_memory_bytes};
+use crate::common::message::{self, property, sys_flag, MessageToStore, RecordView};
+use crate::common::names::RMQ_SYS_SCHEDULE_TOPIC as SCHEDULE_TOPIC;
 use crate::config::{BrokerRole, FlushDiskType, MessageStoreConfig};
-
-/// Topic of delayed messages; its ConsumeQueue tags code is the delivery time.
-pub const SCHEDULE_TOPIC: &str = "SCHEDULE_TOPIC_XXXX";
 
 /// Why a put was refused (Java `PutMessageStatus`).
 #[derive(Debug, Error)]
@@ -147,14 +149,65 @@ impl PutState {
 }
 
 /// Group commit for SYNC_FLUSH: writers ask for an offset to be durable, the flush thread
-/// flushes everything written so far in one msync and publishes the flushed offset.
+/// flushes everything written so far in one msync, publishes the flushed offset and wakes the
+/// writers it covers. Waiting is a plain [`Future`] woken from the flush thread, so the store
+/// needs no async runtime; the caller's runtime supplies the timeout.
 struct FlushControl {
     requested: Mutex<i64>,
     wake: Condvar,
-    flushed_tx: watch::Sender<i64>,
+    /// CommitLog offset known to be durable.
+    flushed: AtomicI64,
+    /// Writers waiting for `flushed` to reach an offset.
+    waiters: Mutex<Vec<(i64, Waker)>>,
     /// CommitLog flushes that wrote something, and the time they took (msync included).
     flushes: AtomicU64,
     flush_nanos: AtomicU64,
+}
+
+impl FlushControl {
+    /// Records that the CommitLog is durable up to `offset` (never moving backwards) and wakes
+    /// the writers waiting for no more than that.
+    fn publish_flushed(&self, offset: i64) {
+        let mut waiters = self.waiters.lock().unwrap_or_else(|p| p.into_inner());
+        // Raised under the lock, so a waiter that checks and registers under it cannot miss it.
+        let flushed = self.flushed.fetch_max(offset, Ordering::AcqRel).max(offset);
+        waiters.retain(|(end, waker)| {
+            if *end <= flushed {
+                waker.wake_by_ref();
+                false
+            } else {
+                true
+            }
+        });
+    }
+}
+
+/// A writer waiting for the CommitLog to be durable up to an offset ([`MessageStore::wait_flushed`]).
+pub struct FlushWait<'a> {
+    flush: &'a FlushControl,
+    end_offset: i64,
+}
+
+impl Future for FlushWait<'_> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.flush.flushed.load(Ordering::Acquire) >= self.end_offset {
+            return Poll::Ready(());
+        }
+        let mut waiters = self.flush.waiters.lock().unwrap_or_else(|p| p.into_inner());
+        if self.flush.flushed.load(Ordering::Acquire) >= self.end_offset {
+            return Poll::Ready(());
+        }
+        match waiters
+            .iter_mut()
+            .find(|(end, w)| *end == self.end_offset && w.will_wake(cx.waker()))
+        {
+            Some(_) => {}
+            None => waiters.push((self.end_offset, cx.waker().clone())),
+        }
+        Poll::Pending
+    }
 }
 
 /// What the CommitLog flushes have cost so far: with SYNC_FLUSH one flush is one group commit,
@@ -184,12 +237,6 @@ pub struct MessageStore {
     threads: Mutex<Vec<JoinHandle<()>>>,
     memory_bytes: u64,
     _lock: File,
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
 }
 
 impl MessageStore {
@@ -228,7 +275,6 @@ impl MessageStore {
         } else {
             None
         };
-        let (flushed_tx, _) = watch::channel(0i64);
         let store = Arc::new(MessageStore {
             memory_bytes: total_memory_bytes(),
             root,
@@ -244,7 +290,8 @@ impl MessageStore {
             flush: FlushControl {
                 requested: Mutex::new(0),
                 wake: Condvar::new(),
-                flushed_tx,
+                flushed: AtomicI64::new(0),
+                waiters: Mutex::new(Vec::new()),
                 flushes: AtomicU64::new(0),
                 flush_nanos: AtomicU64::new(0),
             },
@@ -389,7 +436,7 @@ impl MessageStore {
             index_end.max(self.commitlog.min_offset()),
             Ordering::Release,
         );
-        let _ = self.flush.flushed_tx.send(self.commitlog.max_offset());
+        self.flush.publish_flushed(self.commitlog.max_offset());
         *self
             .flush
             .requested
@@ -597,9 +644,11 @@ impl MessageStore {
         self.cfg.flush_disk_type == FlushDiskType::SyncFlush
     }
 
-    /// Waits until the CommitLog is durable up to `end_offset`; `false` after `syncFlushTimeout`
-    /// (FLUSH_DISK_TIMEOUT: the message is stored but not yet known to be on disk).
-    pub async fn wait_flushed(&self, end_offset: i64) -> bool {
+    /// Asks the flush thread to make the CommitLog durable up to `end_offset`; the future
+    /// completes once it is. It has no timeout of its own: a caller that must answer within
+    /// `syncFlushTimeout` (FLUSH_DISK_TIMEOUT: stored, not yet known to be on disk) wraps it
+    /// in its runtime's timer.
+    pub fn wait_flushed(&self, end_offset: i64) -> FlushWait<'_> {
         {
             let mut requested = self
                 .flush
@@ -611,10 +660,10 @@ impl MessageStore {
             }
         }
         self.flush.wake.notify_one();
-        let mut rx = self.flush.flushed_tx.subscribe();
-        let timeout = Duration::from_millis(self.cfg.sync_flush_timeout.max(1) as u64);
-        let flushed = tokio::time::timeout(timeout, rx.wait_for(|&f| f >= end_offset)).await;
-        matches!(flushed, Ok(Ok(_)))
+        FlushWait {
+            flush: &self.flush,
+            end_offset,
+        }
     }
 
     /// Count and total time of the CommitLog flushes that wrote something.
@@ -627,7 +676,7 @@ impl MessageStore {
 
     /// CommitLog offset known to be durable.
     pub fn flushed_offset(&self) -> i64 {
-        *self.flush.flushed_tx.borrow()
+        self.flush.flushed.load(Ordering::Acquire)
     }
 
     // -----------------------------------------------------------------------------------------
@@ -877,14 +926,7 @@ impl MessageStore {
         if before_ts > 0 {
             self.checkpoint.set_physic_msg_timestamp(before_ts);
         }
-        let _ = self.flush.flushed_tx.send_if_modified(|f| {
-            if flushed > *f {
-                *f = flushed;
-                true
-            } else {
-                false
-            }
-        });
+        self.flush.publish_flushed(flushed);
         Ok(())
     }
 
@@ -1119,7 +1161,7 @@ fn clean_loop(store: std::sync::Weak<MessageStore>) {
             }
         }
         let over = usage * 100.0 > f64::from(s.cfg.effective_disk_max_used_space_ratio());
-        let hour = local_hour();
+        let hour = local_hour_now();
         let time_to_delete = s.cfg.delete_when.iter().any(|&h| i64::from(h) == hour);
         if time_to_delete || over {
             if let Err(e) = s.clean_expired(over && s.cfg.clean_file_forcibly_enable) {
@@ -1127,45 +1169,6 @@ fn clean_loop(store: std::sync::Weak<MessageStore>) {
             }
         }
     }
-}
-
-fn local_hour() -> i64 {
-    let now = now_ms() / 1000;
-    let t: libc::time_t = now as libc::time_t;
-    // SAFETY: localtime_r writes into the provided struct only.
-    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
-    if unsafe { libc::localtime_r(&t, &mut tm) }.is_null() {
-        return -1;
-    }
-    i64::from(tm.tm_hour)
-}
-
-/// Used fraction of the file system holding `path`.
-pub fn disk_usage(path: &Path) -> Option<f64> {
-    use std::os::unix::ffi::OsStrExt;
-    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
-    // SAFETY: statvfs writes into the provided struct only; `c` is NUL-terminated.
-    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
-    if unsafe { libc::statvfs(c.as_ptr(), &mut st) } != 0 {
-        return None;
-    }
-    let total = st.f_blocks as f64;
-    if total == 0.0 {
-        return None;
-    }
-    Some((total - st.f_bfree as f64) / total)
-}
-
-fn total_memory_bytes() -> u64 {
-    std::fs::read_to_string("/proc/meminfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("MemTotal:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<u64>().ok())
-        })
-        .map_or(8 << 30, |kb| kb * 1024)
 }
 
 /// Takes the store's `lock` file, refusing a store another process holds. Two locks: an

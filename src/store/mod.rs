@@ -9,7 +9,6 @@ pub mod error;
 pub mod index;
 pub mod inspect;
 pub mod mapped_file;
-pub mod message;
 pub mod message_store;
 
 pub use error::StoreError;

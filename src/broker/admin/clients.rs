@@ -11,6 +11,7 @@ use super::{decode_or_reply, ok_with_body, V3_0_7_SNAPSHOT, V3_1_8_SNAPSHOT};
 use crate::broker::clients::ClientChannel;
 use crate::broker::controller::Broker;
 use crate::broker::send::error;
+use crate::common::message::decode_offset_msg_id;
 use crate::net::{Connection, NetError};
 use crate::protocol::body::{
     ConsumerConnection, MessageQueue, ProducerConnection, ResetOffsetBody,
@@ -21,7 +22,6 @@ use crate::protocol::header::{
     ProducerGroupHeader, ResetOffsetRequestHeader,
 };
 use crate::protocol::{CommandHeader, LanguageCode, RemotingCommand, RequestCode, ResponseCode};
-use crate::store::message::decode_offset_msg_id;
 
 /// How long a forwarded call may take (Java's `Broker2Client.callClient`).
 const CALL_CLIENT_TIMEOUT: Duration = Duration::from_secs(10);

@@ -3,14 +3,17 @@
 //! retention triggers TRIGGER_DELETE_FILES (27) and DELETE_EXPIRED_COMMITLOG (329).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Write as _;
 use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use super::{ok, ok_with_body, AdminState, Sample};
-use crate::broker::controller::{now_ms, Broker};
+use crate::broker::controller::Broker;
 use crate::broker::send::error;
+use crate::common::clock::now_ms;
+use crate::common::fs::{write_atomically, Backup};
+use crate::common::host::{disk_usage, fs_capacity};
+use crate::common::names::RMQ_SYS_SCHEDULE_TOPIC as SCHEDULE_TOPIC;
 use crate::config::{
     apply_broker_properties, broker_to_properties, ConfigWarning, MessageStoreConfig, Properties,
 };
@@ -18,7 +21,6 @@ use crate::net::Connection;
 use crate::protocol::body::KVTable;
 use crate::protocol::header::GetBrokerConfigResponseHeader;
 use crate::protocol::{CommandHeader, RemotingCommand, ResponseCode};
-use crate::store::message_store::{disk_usage, SCHEDULE_TOPIC};
 
 /// Keys UPDATE_BROKER_CONFIG always refuses, whatever `configBlackList` says (4.9.8's
 /// `initConfigBlackList`).
@@ -258,13 +260,13 @@ impl Broker {
             human_readable_bytes((max_phys - self.store.flushed_offset()).max(0)),
         );
         let root = &self.store_config.store_path_root_dir;
-        if let Some((total, free)) = fs_capacity(root) {
+        if let Some(cap) = fs_capacity(root) {
             put_kv(
                 "commitLogDirCapacity",
                 format!(
                     "Total : {}, Free : {}.",
-                    human_readable_bytes(total),
-                    human_readable_bytes(free)
+                    human_readable_bytes(cap.total as i64),
+                    human_readable_bytes(cap.available as i64)
                 ),
             );
         }
@@ -427,20 +429,6 @@ pub(super) fn format_runtime(elapsed_ms: i64) -> String {
     )
 }
 
-/// Total and usable bytes of the file system holding `path` (Java's `File.getTotalSpace` /
-/// `getUsableSpace`).
-fn fs_capacity(path: &Path) -> Option<(i64, i64)> {
-    use std::os::unix::ffi::OsStrExt;
-    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
-    // SAFETY: statvfs writes into the struct we pass; `c` is NUL-terminated.
-    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
-    if unsafe { libc::statvfs(c.as_ptr(), &mut st) } != 0 {
-        return None;
-    }
-    let frsize = st.f_frsize as i64;
-    Some((st.f_blocks as i64 * frsize, st.f_bavail as i64 * frsize))
-}
-
 /// One `key=value` line that reads back as exactly this key and value: plain when that
 /// works (as Java writes broker configs), escaped otherwise.
 fn property_line(key: &str, value: &str) -> String {
@@ -471,31 +459,7 @@ pub(super) fn rewrite_properties_file(
         Err(e) => return Err(e),
     };
     let text = apply_updates(&old, updates);
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "broker.properties".into());
-    let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(text.as_bytes())?;
-        f.sync_all()?;
-        if let Ok(meta) = std::fs::metadata(path) {
-            std::fs::set_permissions(&tmp, meta.permissions())?;
-        }
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result?;
-    // Make the rename itself durable; not every file system lets a directory be synced.
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        if let Ok(d) = std::fs::File::open(dir) {
-            let _ = d.sync_all();
-        }
-    }
-    Ok(())
+    write_atomically(path, text.as_bytes(), Backup::Skip).map_err(std::io::Error::other)
 }
 
 /// The text of a properties file with `updates` applied (see [`rewrite_properties_file`]).

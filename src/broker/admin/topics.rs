@@ -6,10 +6,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use super::{decode_or_reply, ok, ok_with_body};
-use crate::broker::controller::{now_ms, Broker};
-use crate::broker::metadata::validate;
+use crate::broker::controller::Broker;
 use crate::broker::send::error;
 use crate::command_header;
+use crate::common::clock::{java_date_local, now_ms};
+use crate::common::names;
+use crate::common::names::RMQ_SYS_SCHEDULE_TOPIC as SCHEDULE_TOPIC;
 use crate::net::Connection;
 use crate::protocol::body::{
     ConsumeStats, GroupList, MessageQueue, OffsetWrapper, SubscriptionData,
@@ -21,7 +23,6 @@ use crate::protocol::header::{
     QueryConsumeQueueRequestHeader, QueryConsumeTimeSpanRequestHeader, TopicRequestHeader,
 };
 use crate::protocol::{RemotingCommand, ResponseCode};
-use crate::store::message_store::SCHEDULE_TOPIC;
 
 command_header! {
     /// DELETE_SUBSCRIPTIONGROUP (207) request: 4.9.8 sends `removeOffset`, 5.x `cleanOffset`;
@@ -113,7 +114,7 @@ impl Broker {
         let h = decode_or_reply!(CreateTopicRequestHeader, req);
         tracing::info!(peer = %conn.peer_addr(), topic = %h.topic, "updateAndCreateTopic");
         if let Err(e) = self.metadata.topics.validate_admin_topic(&h.topic) {
-            return error(req, e.code(), e.to_string());
+            return error(req, topic_refusal_code(&e), e.to_string());
         }
         // Java's `TopicFilterType.valueOf` throws on an unknown name.
         let filter = TopicFilterType::from_name(&h.topic_filter_type);
@@ -156,7 +157,7 @@ impl Broker {
         let h = decode_or_reply!(TopicRequestHeader, req);
         tracing::info!(peer = %conn.peer_addr(), topic = %h.topic, "deleteTopic");
         if let Err(e) = self.metadata.topics.validate_admin_topic(&h.topic) {
-            return error(req, e.code(), e.to_string());
+            return error(req, topic_refusal_code(&e), e.to_string());
         }
         self.metadata.topics.delete(&h.topic);
         let removed = self.metadata.offsets.remove_topic(&h.topic);
@@ -478,9 +479,9 @@ impl Broker {
                 max_time_stamp: max_time,
                 consume_time_stamp: consume_time,
                 delay_time,
-                min_time_stamp_str: format_local_millis(min_time),
-                max_time_stamp_str: format_local_millis(max_time),
-                consume_time_stamp_str: format_local_millis(consume_time),
+                min_time_stamp_str: java_date_local(min_time),
+                max_time_stamp_str: java_date_local(max_time),
+                consume_time_stamp_str: java_date_local(consume_time),
             });
         }
         let body = QueryConsumeTimeSpanBody {
@@ -493,15 +494,15 @@ impl Broker {
     /// broker's own (cluster, broker name, trace, reply topic).
     pub(super) fn get_system_topic_list(&self, req: &RemotingCommand) -> RemotingCommand {
         let mut topics: BTreeSet<String> = [
-            validate::AUTO_CREATE_TOPIC_KEY_TOPIC,
-            validate::RMQ_SYS_SCHEDULE_TOPIC,
-            validate::RMQ_SYS_BENCHMARK_TOPIC,
-            validate::RMQ_SYS_TRANS_HALF_TOPIC,
-            validate::RMQ_SYS_TRACE_TOPIC,
-            validate::RMQ_SYS_TRANS_OP_HALF_TOPIC,
-            validate::RMQ_SYS_TRANS_CHECK_MAX_TIME_TOPIC,
-            validate::RMQ_SYS_SELF_TEST_TOPIC,
-            validate::RMQ_SYS_OFFSET_MOVED_EVENT,
+            names::AUTO_CREATE_TOPIC_KEY_TOPIC,
+            names::RMQ_SYS_SCHEDULE_TOPIC,
+            names::RMQ_SYS_BENCHMARK_TOPIC,
+            names::RMQ_SYS_TRANS_HALF_TOPIC,
+            names::RMQ_SYS_TRACE_TOPIC,
+            names::RMQ_SYS_TRANS_OP_HALF_TOPIC,
+            names::RMQ_SYS_TRANS_CHECK_MAX_TIME_TOPIC,
+            names::RMQ_SYS_SELF_TEST_TOPIC,
+            names::RMQ_SYS_OFFSET_MOVED_EVENT,
         ]
         .into_iter()
         .map(String::from)
@@ -580,9 +581,7 @@ impl Broker {
             .iter()
             .map(|cq| cq.topic().to_string())
             .filter(|t| {
-                !known.contains(t)
-                    && t != SCHEDULE_TOPIC
-                    && t != validate::RMQ_SYS_TRANS_OP_HALF_TOPIC
+                !known.contains(t) && t != SCHEDULE_TOPIC && t != names::RMQ_SYS_TRANS_OP_HALF_TOPIC
             })
             .collect();
         tracing::warn!(topics = ?unused, "invoke cleanUnusedTopic");
@@ -599,24 +598,11 @@ impl Broker {
     }
 }
 
-/// `UtilAll.formatDate(new Date(ms), "yyyy-MM-dd#HH:mm:ss:SSS")` in local time.
-pub(super) fn format_local_millis(ms: i64) -> String {
-    let secs = ms.div_euclid(1000);
-    let millis = ms.rem_euclid(1000);
-    let t = secs as libc::time_t;
-    // SAFETY: localtime_r only writes into the struct we pass.
-    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
-    if unsafe { libc::localtime_r(&t, &mut tm) }.is_null() {
-        return ms.to_string();
+/// The response code Java answers a refused topic name with.
+fn topic_refusal_code(e: &names::TopicNameError) -> ResponseCode {
+    if e.is_forbidden() {
+        ResponseCode::NO_PERMISSION
+    } else {
+        ResponseCode::SYSTEM_ERROR
     }
-    format!(
-        "{:04}-{:02}-{:02}#{:02}:{:02}:{:02}:{:03}",
-        tm.tm_year + 1900,
-        tm.tm_mon + 1,
-        tm.tm_mday,
-        tm.tm_hour,
-        tm.tm_min,
-        tm.tm_sec,
-        millis
-    )
 }

@@ -1,14 +1,8 @@
 //! The config file protocol the Java broker uses for `config/*.json` (`ConfigManager` and
 //! `MixAll.string2File`), made crash-safe.
 //!
-//! Writing `<f>`:
-//! 1. the new text goes to `<f>.tmp`, which is fsynced;
-//! 2. the previous `<f>` is copied to `<f>.bak` (Java does the same, so either broker finds a
-//!    backup the other wrote);
-//! 3. `<f>.tmp` is renamed over `<f>` and the directory is fsynced.
-//!
-//! Java deletes `<f>` before the rename, so a crash between the two loses the file; a rename
-//! over the old file is atomic, so `<f>` is always either the old or the new text.
+//! Writing goes through [`crate::common::fs::write_atomically`] (temp file, `.bak`, rename),
+//! the protocol Java uses too, so either broker finds the backup the other wrote.
 //!
 //! Loading tries `<f>` and falls back to `<f>.bak` when `<f>` is missing, empty, unreadable or
 //! unparsable, as Java's `ConfigManager.load` does. One difference on purpose: when `<f>` is
@@ -16,13 +10,16 @@
 //! buries the damaged file); we return [`MetadataError::Parse`] instead, because silently
 //! forgetting every consumer offset or topic is worse than refusing to start.
 
-use std::fs::{self, File, OpenOptions};
-use std::io::{self, Write};
+use std::fs;
+use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 
 use thiserror::Error;
+
+pub use crate::common::fs::{backup_path, temp_path};
+use crate::common::fs::{write_atomically, Backup, FileWriteError};
 
 /// Why a metadata file could not be read, parsed or written. Every variant names the file.
 #[derive(Debug, Error)]
@@ -61,95 +58,14 @@ impl MetadataError {
     }
 }
 
-/// `<f>` with `suffix` appended to the file name (`topics.json` → `topics.json.bak`).
-pub fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
-    let mut name = path.as_os_str().to_os_string();
-    name.push(suffix);
-    PathBuf::from(name)
-}
-
-/// The backup Java and rmq keep of `<f>`: `<f>.bak`.
-pub fn backup_path(path: &Path) -> PathBuf {
-    with_suffix(path, ".bak")
-}
-
-/// The temporary file a write goes through: `<f>.tmp`.
-pub fn temp_path(path: &Path) -> PathBuf {
-    with_suffix(path, ".tmp")
-}
-
-/// Replaces `path` with `contents` as described in the module docs.
-///
-/// With `backup_previous` false the previous `<f>` is not copied to `<f>.bak`: a caller whose
-/// load found `<f>` damaged uses this so the good backup is not overwritten by the damaged
-/// file. An empty previous `<f>` is never copied over the backup either (Java would).
-///
-/// # Errors
-///
-/// [`MetadataError::Io`] naming the file and the step that failed. `<f>` is unchanged unless
-/// the rename happened.
-pub fn write_atomically(
-    path: &Path,
-    contents: &[u8],
-    backup_previous: bool,
-) -> Result<(), MetadataError> {
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
-    if let Some(dir) = dir {
-        // Java's string2FileNotSafe creates the parent directories too.
-        fs::create_dir_all(dir).map_err(|e| MetadataError::io("creating", dir, e))?;
-    }
-
-    let tmp = temp_path(path);
-    let write_tmp = || -> io::Result<()> {
-        let mut file = OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(&tmp)?;
-        file.write_all(contents)?;
-        // The data must be on disk before the rename makes it the file of record.
-        file.sync_all()
-    };
-    if let Err(e) = write_tmp() {
-        let _ = fs::remove_file(&tmp);
-        return Err(MetadataError::io("writing", &tmp, e));
-    }
-
-    if backup_previous {
-        match fs::metadata(path) {
-            Ok(meta) if meta.is_file() && meta.len() > 0 => {
-                let bak = backup_path(path);
-                // Not fsynced: the backup only matters if the main file is later damaged, and
-                // the main file is made durable below.
-                if let Err(e) = fs::copy(path, &bak) {
-                    let _ = fs::remove_file(&tmp);
-                    return Err(MetadataError::io("backing up to", &bak, e));
-                }
-            }
-            _ => {}
+impl From<FileWriteError> for MetadataError {
+    fn from(e: FileWriteError) -> Self {
+        MetadataError::Io {
+            op: e.op,
+            path: e.path,
+            source: e.source,
         }
     }
-
-    if let Err(e) = fs::rename(&tmp, path) {
-        let _ = fs::remove_file(&tmp);
-        return Err(MetadataError::io("renaming into", path, e));
-    }
-    if let Some(dir) = dir {
-        sync_dir(dir).map_err(|e| MetadataError::io("syncing directory", dir, e))?;
-    }
-    Ok(())
-}
-
-/// Makes a rename in `dir` durable.
-#[cfg(unix)]
-fn sync_dir(dir: &Path) -> io::Result<()> {
-    File::open(dir)?.sync_all()
-}
-
-#[cfg(not(unix))]
-fn sync_dir(_dir: &Path) -> io::Result<()> {
-    // Directories cannot be opened for syncing on other platforms; the rename still is atomic.
-    Ok(())
 }
 
 /// What [`load_with_backup`] found.
@@ -321,7 +237,11 @@ impl ConfigFile {
             return Ok(false);
         }
         let text = encode();
-        let backup = !self.main_damaged.load(Ordering::Relaxed);
+        let backup = if self.main_damaged.load(Ordering::Relaxed) {
+            Backup::Skip
+        } else {
+            Backup::Keep
+        };
         write_atomically(&self.path, &text, backup)?;
         self.main_damaged.store(false, Ordering::Relaxed);
         *persisted = changes;
@@ -376,26 +296,6 @@ pub(crate) mod tests {
             .trim()
             .parse()
             .map_err(|e: std::num::ParseIntError| e.to_string())
-    }
-
-    #[test]
-    fn write_keeps_backup_and_leaves_no_tmp() {
-        let dir = TempDir::new("write");
-        let f = dir.file("sub/x.json");
-        write_atomically(&f, b"1", true).unwrap();
-        assert_eq!(fs::read(&f).unwrap(), b"1");
-        assert!(!backup_path(&f).exists(), "no previous file, no backup");
-        write_atomically(&f, b"2", true).unwrap();
-        assert_eq!(fs::read(&f).unwrap(), b"2");
-        assert_eq!(fs::read(backup_path(&f)).unwrap(), b"1");
-        assert!(!temp_path(&f).exists());
-        // An empty previous file does not overwrite a good backup.
-        fs::write(&f, b"").unwrap();
-        write_atomically(&f, b"3", true).unwrap();
-        assert_eq!(fs::read(backup_path(&f)).unwrap(), b"1");
-        write_atomically(&f, b"4", false).unwrap();
-        assert_eq!(fs::read(backup_path(&f)).unwrap(), b"1");
-        assert_eq!(fs::read(&f).unwrap(), b"4");
     }
 
     #[test]

@@ -12,19 +12,7 @@ use crate::protocol::body::{DataVersion, SubscriptionGroupConfig, SubscriptionGr
 
 use super::file::MetadataError;
 use super::table::VersionedTable;
-use super::validate;
-
-/// The groups 4.9.8 pre-creates, all with default settings. (4.9.8 does not pre-create
-/// `CID_RMQ_SYS_TRANS`; it is auto-created as a system group on first use.)
-pub const BUILTIN_GROUPS: [&str; 7] = [
-    validate::TOOLS_CONSUMER_GROUP,
-    validate::FILTERSRV_CONSUMER_GROUP,
-    validate::SELF_TEST_CONSUMER_GROUP,
-    validate::ONS_HTTP_PROXY_GROUP,
-    validate::CID_ONSAPI_PULL_GROUP,
-    validate::CID_ONSAPI_PERMISSION_GROUP,
-    validate::CID_ONSAPI_OWNER_GROUP,
-];
+use crate::common::names::{self, BUILTIN_GROUPS};
 
 /// The subscription group table. All methods take `&self`; share it behind an `Arc`.
 #[derive(Debug)]
@@ -89,7 +77,7 @@ impl SubscriptionGroupManager {
         if let Some(config) = self.find(group) {
             return Some(config);
         }
-        if !(self.auto_create || validate::is_sys_consumer_group(group)) {
+        if !(self.auto_create || names::is_sys_consumer_group(group)) {
             return None;
         }
         let (config, _created) = self.table.get_or_insert_with(group, || {

@@ -31,16 +31,15 @@ pub mod offsets;
 pub use crate::protocol::perm;
 mod table;
 pub mod topics;
-pub mod validate;
 
 use std::path::Path;
 
+pub use crate::common::names::{validate_send_topic, validate_topic, TopicNameError};
 pub use delay_offsets::{DelayOffsetSerializeWrapper, DelayOffsetTable};
-pub use file::{load_with_backup, write_atomically, Loaded, MetadataError};
+pub use file::{load_with_backup, Loaded, MetadataError};
 pub use groups::SubscriptionGroupManager;
 pub use offsets::ConsumerOffsetManager;
 pub use topics::{EnsuredTopic, TopicConfigManager};
-pub use validate::{validate_send_topic, validate_topic, TopicNameError};
 
 use crate::config::BrokerConfig;
 

@@ -18,7 +18,7 @@ use crate::protocol::body::{
 use super::file::MetadataError;
 use super::perm::{self, PERM_INHERIT, PERM_READ, PERM_WRITE};
 use super::table::{Edit, VersionedTable};
-use super::validate::{self, TopicNameError};
+use crate::common::names::{self, TopicNameError};
 
 /// Queues of `SCHEDULE_TOPIC_XXXX`: one per delay level of the default
 /// `messageDelayLevel` (Java hard-codes 18 here too).
@@ -86,15 +86,15 @@ impl TopicConfigManager {
             }
         };
 
-        add(validate::RMQ_SYS_SELF_TEST_TOPIC, 1, rw);
+        add(names::RMQ_SYS_SELF_TEST_TOPIC, 1, rw);
         if config.auto_create_topic_enable {
             add(
-                validate::AUTO_CREATE_TOPIC_KEY_TOPIC,
+                names::AUTO_CREATE_TOPIC_KEY_TOPIC,
                 config.default_topic_queue_nums,
                 PERM_INHERIT | rw,
             );
         }
-        add(validate::RMQ_SYS_BENCHMARK_TOPIC, 1024, rw);
+        add(names::RMQ_SYS_BENCHMARK_TOPIC, 1024, rw);
         add(
             &config.broker_cluster_name,
             DEFAULT_TOPIC_QUEUE_NUMS,
@@ -105,16 +105,12 @@ impl TopicConfigManager {
             1,
             template_perm(config.broker_topic_enable),
         );
-        add(validate::RMQ_SYS_OFFSET_MOVED_EVENT, 1, rw);
-        add(
-            validate::RMQ_SYS_SCHEDULE_TOPIC,
-            SCHEDULE_TOPIC_QUEUE_NUM,
-            rw,
-        );
+        add(names::RMQ_SYS_OFFSET_MOVED_EVENT, 1, rw);
+        add(names::RMQ_SYS_SCHEDULE_TOPIC, SCHEDULE_TOPIC_QUEUE_NUM, rw);
         if config.trace_topic_enable {
             add(&config.msg_trace_topic_name, 1, rw);
         }
-        add(&validate::reply_topic(&config.broker_cluster_name), 1, rw);
+        add(&names::reply_topic(&config.broker_cluster_name), 1, rw);
 
         TopicConfigManager {
             auto_create_topic_enable: config.auto_create_topic_enable,
@@ -222,7 +218,7 @@ impl TopicConfigManager {
     /// Whether `topic` is a system topic: Java's fixed set, the `rmq_sys_` prefix, or one of
     /// this broker's built-in topics (cluster name, broker name, trace and reply topic).
     pub fn is_system_topic(&self, topic: &str) -> bool {
-        validate::is_fixed_system_topic(topic) || self.broker_system_topics.contains(topic)
+        names::is_fixed_system_topic(topic) || self.broker_system_topics.contains(topic)
     }
 
     /// The checks of UPDATE_AND_CREATE_TOPIC and DELETE_TOPIC: a valid name that is not a
@@ -230,9 +226,9 @@ impl TopicConfigManager {
     ///
     /// # Errors
     ///
-    /// As [`validate::validate_topic`], or [`TopicNameError::SystemTopic`].
+    /// As [`names::validate_topic`], or [`TopicNameError::SystemTopic`].
     pub fn validate_admin_topic(&self, topic: &str) -> Result<(), TopicNameError> {
-        validate::validate_topic(topic)?;
+        names::validate_topic(topic)?;
         if self.is_system_topic(topic) {
             return Err(TopicNameError::SystemTopic(topic.to_string()));
         }
@@ -331,8 +327,7 @@ impl TopicConfigManager {
                 );
                 return Edit::Unchanged(None);
             };
-            if default_topic == validate::AUTO_CREATE_TOPIC_KEY_TOPIC
-                && !self.auto_create_topic_enable
+            if default_topic == names::AUTO_CREATE_TOPIC_KEY_TOPIC && !self.auto_create_topic_enable
             {
                 default.perm = PERM_READ | PERM_WRITE;
             }

@@ -3,7 +3,6 @@
 //! REGISTER_BROKER and the GET_ALL_* admin responses.
 
 use std::collections::BTreeMap;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
@@ -31,14 +30,14 @@ impl DataVersion {
     pub fn now() -> Self {
         DataVersion {
             state_version: None,
-            timestamp: now_millis(),
+            timestamp: crate::common::clock::now_ms(),
             counter: 0,
         }
     }
 
     /// Marks a change: timestamp = now, counter + 1 (Java's `nextVersion()`).
     pub fn next_version(&mut self) {
-        self.next_version_at(now_millis());
+        self.next_version_at(crate::common::clock::now_ms());
     }
 
     /// [`next_version`](Self::next_version) with the clock given, for deterministic callers.
@@ -58,13 +57,6 @@ impl PartialEq for DataVersion {
 }
 
 impl Eq for DataVersion {}
-
-fn now_millis() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
-}
 
 java_enum! {
     /// How a topic's tags are filtered (`TopicFilterType`); only `SINGLE_TAG` is used in

@@ -26,12 +26,11 @@ use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use memmap2::{Mmap, MmapMut, MmapOptions};
 
 use super::IndexError;
-use crate::store::message::java_string_hash;
+use crate::common::message::java_string_hash;
 
 /// Size of the header at the start of every index file.
 pub const INDEX_HEADER_SIZE: usize = 40;
@@ -650,92 +649,6 @@ fn read_i64(bytes: &[u8], pos: usize) -> Option<i64> {
     Some(i64::from_be_bytes(raw.try_into().ok()?))
 }
 
-/// Milliseconds since the Unix epoch now (0 if the clock is before 1970).
-pub(crate) fn now_millis() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
-}
-
-/// Java's `UtilAll.timeMillisToHumanString`: `yyyyMMddHHmmssSSS` in the local time zone, the
-/// name of an index file created at `millis`.
-///
-/// Uses the C library's `localtime_r`, which reads `TZ` / `/etc/localtime` like the JVM does.
-/// Where that is unavailable or fails the time is formatted in UTC.
-pub fn time_millis_to_human_string(millis: i64) -> String {
-    let secs = millis.div_euclid(1000);
-    let ms = millis.rem_euclid(1000);
-    let t = local_time(secs).unwrap_or_else(|| utc_time(secs));
-    format!(
-        "{:04}{:02}{:02}{:02}{:02}{:02}{:03}",
-        t.year, t.month, t.day, t.hour, t.minute, t.second, ms
-    )
-}
-
-/// A broken-down civil time (month and day 1-based).
-struct CivilTime {
-    year: i64,
-    month: i64,
-    day: i64,
-    hour: i64,
-    minute: i64,
-    second: i64,
-}
-
-#[cfg(unix)]
-fn local_time(secs: i64) -> Option<CivilTime> {
-    // time_t is 32 bits on some targets; where it is 64 the conversion is a no-op.
-    #[allow(clippy::useless_conversion)]
-    let t: libc::time_t = secs.try_into().ok()?;
-    // SAFETY: `libc::tm` is a plain C struct of integers (and, on some platforms, a nullable
-    // `tm_zone` pointer), for which all-zero bytes are a valid value.
-    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
-    // SAFETY: both pointers refer to live, properly aligned locals for the whole call;
-    // localtime_r is the reentrant variant and writes only into `tm`.
-    let result = unsafe { libc::localtime_r(&t, &mut tm) };
-    if result.is_null() {
-        return None;
-    }
-    Some(CivilTime {
-        year: i64::from(tm.tm_year) + 1900,
-        month: i64::from(tm.tm_mon) + 1,
-        day: i64::from(tm.tm_mday),
-        hour: i64::from(tm.tm_hour),
-        minute: i64::from(tm.tm_min),
-        second: i64::from(tm.tm_sec),
-    })
-}
-
-#[cfg(not(unix))]
-fn local_time(_secs: i64) -> Option<CivilTime> {
-    None
-}
-
-/// UTC civil time from seconds since the epoch (proleptic Gregorian calendar).
-fn utc_time(secs: i64) -> CivilTime {
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    // Days to civil date, after H. Hinnant's `civil_from_days`.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    CivilTime {
-        year,
-        month,
-        day,
-        hour: rem / 3600,
-        minute: rem % 3600 / 60,
-        second: rem % 60,
-    }
-}
-
 #[cfg(test)]
 pub(super) mod tests {
     use super::*;
@@ -751,7 +664,7 @@ pub(super) mod tests {
             let dir = std::env::temp_dir().join(format!(
                 "rmq-index-{tag}-{}-{}-{}",
                 std::process::id(),
-                now_millis(),
+                crate::common::clock::now_ms(),
                 SEQ.fetch_add(1, Ordering::Relaxed)
             ));
             fs::create_dir_all(&dir).unwrap();
@@ -1033,34 +946,5 @@ pub(super) mod tests {
         assert!(f.put_key("T#k1", 40, 1_003_000));
         assert_eq!(f.entry(1).unwrap().prev_index, 0);
         assert_eq!(f.select_phy_offsets("T#k1", 10, 0, i64::MAX), vec![40]);
-    }
-
-    #[test]
-    fn human_time_format() {
-        let s = time_millis_to_human_string(now_millis());
-        assert_eq!(s.len(), 17);
-        assert!(s.bytes().all(|b| b.is_ascii_digit()));
-        // UTC fallback arithmetic: 2024-02-29 23:59:59 UTC = 1709251199.
-        let t = utc_time(1_709_251_199);
-        assert_eq!(
-            (t.year, t.month, t.day, t.hour, t.minute, t.second),
-            (2024, 2, 29, 23, 59, 59)
-        );
-        let t = utc_time(0);
-        assert_eq!((t.year, t.month, t.day), (1970, 1, 1));
-        let t = utc_time(-1);
-        assert_eq!((t.year, t.month, t.day, t.second), (1969, 12, 31, 59));
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn human_time_local_keeps_seconds_and_millis() {
-        // Zone offsets are whole minutes, so local and UTC agree on seconds and milliseconds.
-        let ms = 1_700_000_000_123i64;
-        let local = time_millis_to_human_string(ms);
-        assert!(local.ends_with("20123"), "{local}");
-        let l = local_time(ms / 1000).unwrap();
-        assert_eq!(l.second, utc_time(ms / 1000).second);
-        assert_eq!((l.year, l.month), (2023, 11));
     }
 }

@@ -30,9 +30,8 @@ use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use thiserror::Error;
 
 pub use file::{
-    index_file_size, index_key_hash, time_millis_to_human_string, IndexEntry, IndexFile,
-    IndexHeader, DEFAULT_HASH_SLOT_NUM, DEFAULT_INDEX_NUM, HASH_SLOT_SIZE, INDEX_ENTRY_SIZE,
-    INDEX_HEADER_SIZE,
+    index_file_size, index_key_hash, IndexEntry, IndexFile, IndexHeader, DEFAULT_HASH_SLOT_NUM,
+    DEFAULT_INDEX_NUM, HASH_SLOT_SIZE, INDEX_ENTRY_SIZE, INDEX_HEADER_SIZE,
 };
 
 /// `MessageSysFlag.TRANSACTION_ROLLBACK_TYPE`: both transaction bits set.
@@ -470,7 +469,7 @@ impl IndexService {
     /// the clock has not advanced (several rolls in one millisecond, or the clock stepping back)
     /// so that name order stays creation order, and past any name already taken on disk.
     fn next_file_path(&self, files: &[IndexFile]) -> Result<PathBuf, IndexError> {
-        let now = time_millis_to_human_string(file::now_millis());
+        let now = crate::common::clock::compact_local(crate::common::clock::now_ms());
         let mut candidate: u64 = now.parse().unwrap_or(0);
         if let Some(last) = files.last().and_then(|f| f.name().parse::<u64>().ok()) {
             if candidate <= last {

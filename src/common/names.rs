@@ -4,11 +4,9 @@
 //! Java keeps the set of system topics in a static set that `TopicConfigManager` extends at
 //! start-up with per-broker names (cluster name, broker name, trace topic, reply topic). Here
 //! the fixed part is [`is_fixed_system_topic`] and the per-broker part lives in the
-//! [`TopicConfigManager`](super::TopicConfigManager), whose `is_system_topic` combines both.
+//! `TopicConfigManager` (`broker::metadata`), whose `is_system_topic` combines both.
 
 use std::fmt;
-
-use crate::protocol::ResponseCode;
 
 /// The template topic for auto-creation on send.
 pub const AUTO_CREATE_TOPIC_KEY_TOPIC: &str = "TBW102";
@@ -52,6 +50,18 @@ pub const CID_ONSAPI_OWNER_GROUP: &str = "CID_ONSAPI_OWNER";
 pub const CID_RMQ_SYS_PREFIX: &str = "CID_RMQ_SYS_";
 /// The group the transaction check uses to track the half and op queues.
 pub const CID_SYS_RMQ_TRANS: &str = "CID_RMQ_SYS_TRANS";
+
+/// The groups 4.9.8 pre-creates, all with default settings. (4.9.8 does not pre-create
+/// `CID_RMQ_SYS_TRANS`; it is auto-created as a system group on first use.)
+pub const BUILTIN_GROUPS: [&str; 7] = [
+    TOOLS_CONSUMER_GROUP,
+    FILTERSRV_CONSUMER_GROUP,
+    SELF_TEST_CONSUMER_GROUP,
+    ONS_HTTP_PROXY_GROUP,
+    CID_ONSAPI_PULL_GROUP,
+    CID_ONSAPI_PERMISSION_GROUP,
+    CID_ONSAPI_OWNER_GROUP,
+];
 
 /// The topics in Java's static `SYSTEM_TOPIC_SET`.
 const FIXED_SYSTEM_TOPICS: [&str; 9] = [
@@ -98,7 +108,7 @@ pub fn is_sys_consumer_group(group: &str) -> bool {
 
 /// Whether `topic` is in Java's static system topic set or has the `rmq_sys_` prefix. The
 /// per-broker system topics are only known to the
-/// [`TopicConfigManager`](super::TopicConfigManager).
+/// `TopicConfigManager` (`broker::metadata`).
 pub fn is_fixed_system_topic(topic: &str) -> bool {
     FIXED_SYSTEM_TOPICS.contains(&topic) || topic.starts_with(SYSTEM_TOPIC_PREFIX)
 }
@@ -133,12 +143,10 @@ pub enum TopicNameError {
 }
 
 impl TopicNameError {
-    /// The response code Java answers with.
-    pub fn code(&self) -> ResponseCode {
-        match self {
-            TopicNameError::NotAllowedToSend(_) => ResponseCode::NO_PERMISSION,
-            _ => ResponseCode::SYSTEM_ERROR,
-        }
+    /// Whether the name is valid but reserved: Java answers NO_PERMISSION for this and
+    /// SYSTEM_ERROR for every other refusal.
+    pub fn is_forbidden(&self) -> bool {
+        matches!(self, TopicNameError::NotAllowedToSend(_))
     }
 }
 
@@ -240,16 +248,13 @@ mod tests {
             validate_topic("a b").unwrap_err().to_string(),
             "The specified topic contains illegal characters, allowing only ^[%|a-zA-Z0-9_-]+$"
         );
-        assert_eq!(
-            validate_topic("").unwrap_err().code(),
-            ResponseCode::SYSTEM_ERROR
-        );
+        assert!(!validate_topic("").unwrap_err().is_forbidden());
     }
 
     #[test]
     fn send_restrictions_and_system_names() {
         let e = validate_send_topic(RMQ_SYS_SCHEDULE_TOPIC).unwrap_err();
-        assert_eq!(e.code(), ResponseCode::NO_PERMISSION);
+        assert!(e.is_forbidden());
         assert_eq!(
             e.to_string(),
             "Sending message to topic[SCHEDULE_TOPIC_XXXX] is forbidden."
