@@ -108,16 +108,21 @@ fn logic<'v>(list: &'v [Expr], or: bool, props: Props<'_, 'v>) -> Eval<bool> {
         if acc == Some(or) {
             break;
         }
-        let next = item.eval_bool(props)?;
-        acc = if next == Some(or) {
-            Some(or)
-        } else if acc.is_none() || next.is_none() {
-            None
-        } else {
-            Some(!or)
-        };
+        acc = combine(or, acc, item.eval_bool(props)?);
     }
     Ok(acc)
+}
+
+/// Java's three-valued `OR` (`or`) or `AND` of two operands: `or` on either side decides,
+/// otherwise null on either side gives null.
+fn combine(or: bool, a: Option<bool>, b: Option<bool>) -> Option<bool> {
+    if a == Some(or) || b == Some(or) {
+        Some(or)
+    } else if a.is_none() || b.is_none() {
+        None
+    } else {
+        Some(!or)
+    }
 }
 
 /// `doCreateEqual(..).evaluate`: both sides are evaluated first; null only on the left gives
@@ -173,14 +178,7 @@ fn between<'v>(
     if first == Some(stop) {
         return Ok(first);
     }
-    let second = side(high_op, high)?;
-    Ok(if second == Some(stop) {
-        Some(stop)
-    } else if first.is_none() || second.is_none() {
-        None
-    } else {
-        Some(!stop)
-    })
+    Ok(combine(stop, first, side(high_op, high)?))
 }
 
 /// `lv.equals(rv)`.

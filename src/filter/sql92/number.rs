@@ -81,18 +81,7 @@ fn java_decimal_digit(c: char) -> Option<u32> {
 pub(super) fn java_double_value_of(s: &str) -> Option<f64> {
     let t = s.trim_matches(|c: char| c <= ' ');
     let b = t.as_bytes();
-    let mut i = 0;
-    let negative = match b.first()? {
-        b'-' => {
-            i = 1;
-            true
-        }
-        b'+' => {
-            i = 1;
-            false
-        }
-        _ => false,
-    };
+    let (negative, mut i) = sign(b.first());
     match b.get(i)? {
         b'N' => return (&t[i..] == "NaN").then_some(f64::NAN),
         b'I' => {
@@ -139,24 +128,22 @@ pub(super) fn java_double_value_of(s: &str) -> Option<f64> {
     }
 }
 
+/// An optional sign starting at `first`: whether it is `-`, and its length.
+fn sign(first: Option<&u8>) -> (bool, usize) {
+    match first {
+        Some(b'-') => (true, 1),
+        Some(b'+') => (false, 1),
+        _ => (false, 0),
+    }
+}
+
 /// `FloatingDecimal.parseHexString`: `[+-]0x` hex digits with an optional point (at least one
 /// digit), a mandatory binary exponent `p[+-]digits`, an optional `fFdD`; rounded to nearest
 /// even. An exponent beyond `int` gives infinity or zero by its sign.
 fn java_parse_hex(t: &str) -> Option<f64> {
     let b = t.as_bytes();
-    let mut i = 0;
-    let negative = match b.first()? {
-        b'-' => {
-            i = 1;
-            true
-        }
-        b'+' => {
-            i = 1;
-            false
-        }
-        _ => false,
-    };
-    i += 2; // "0x", checked by the caller
+    let (negative, sign_len) = sign(b.first());
+    let mut i = sign_len + 2; // "0x", checked by the caller
     let hex_run = |from: usize| {
         from + b[from..]
             .iter()
@@ -179,17 +166,8 @@ fn java_parse_hex(t: &str) -> Option<f64> {
         return None;
     }
     i += 1;
-    let exp_negative = match b.get(i) {
-        Some(b'-') => {
-            i += 1;
-            true
-        }
-        Some(b'+') => {
-            i += 1;
-            false
-        }
-        _ => false,
-    };
+    let (exp_negative, sign_len) = sign(b.get(i));
+    i += sign_len;
     let exp_start = i;
     while b.get(i).is_some_and(u8::is_ascii_digit) {
         i += 1;

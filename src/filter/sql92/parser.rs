@@ -117,21 +117,25 @@ impl<'s> Parser<'s> {
     // ---- productions ----
 
     fn or_expr(&mut self) -> Result<Sub, SqlError> {
-        let mut left = self.and_expr()?;
-        while self.peek()?.tok == Tok::Or {
-            let op = self.bump()?;
-            let right = self.and_expr()?;
-            left = self.logic(true, left, right, op.start)?;
-        }
-        Ok(left)
+        self.logic_chain(true, Self::and_expr)
     }
 
     fn and_expr(&mut self) -> Result<Sub, SqlError> {
-        let mut left = self.equality_expr()?;
-        while self.peek()?.tok == Tok::And {
+        self.logic_chain(false, Self::equality_expr)
+    }
+
+    /// `operand (OR operand)*` (`or`) or `operand (AND operand)*`.
+    fn logic_chain(
+        &mut self,
+        or: bool,
+        operand: fn(&mut Self) -> Result<Sub, SqlError>,
+    ) -> Result<Sub, SqlError> {
+        let keyword = if or { Tok::Or } else { Tok::And };
+        let mut left = operand(self)?;
+        while self.peek()?.tok == keyword {
             let op = self.bump()?;
-            let right = self.equality_expr()?;
-            left = self.logic(false, left, right, op.start)?;
+            let right = operand(self)?;
+            left = self.logic(or, left, right, op.start)?;
         }
         Ok(left)
     }
