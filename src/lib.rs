@@ -31,6 +31,7 @@
 //! | [`protocol`] | the remoting wire format: frames, JSON/ROCKETMQ headers, codes, typed headers and JSON bodies. Pure: no I/O |
 //! | [`net`]      | tokio transport on top of `protocol`: server with request dispatch, client with connection reuse and opaque correlation |
 //! | [`store`]    | the on-disk store in the 4.9.x layout: CommitLog, ConsumeQueue, IndexFile, checkpoint, recovery, offline inspection |
+//! | [`filter`]   | tag expressions and SQL92 selectors: parsing subscriptions, matching messages (used by the broker's pulls) |
 //! | [`client`]   | the client side for tools: routes and cluster info from name servers, admin calls, producing and consuming |
 //! | [`namesrv`]  | the name server daemon: route tables, broker registration and expiry, KV config, the namesrv request codes |
 //! | [`broker`]   | the broker daemon: request processors by family, metadata, client tables, long polling, namesrv registration |
@@ -39,6 +40,7 @@ pub mod broker;
 pub mod client;
 pub mod common;
 pub mod config;
+pub mod filter;
 pub mod namesrv;
 pub mod net;
 pub mod protocol;

@@ -6,7 +6,6 @@ mod admin;
 mod client;
 pub mod clients;
 pub mod controller;
-pub mod filter;
 pub mod locks;
 pub mod long_poll;
 pub mod metadata;
@@ -16,6 +15,5 @@ mod query;
 mod register;
 mod schedule;
 mod send;
-pub mod sql92;
 
 pub use controller::{Broker, BrokerError, BrokerHandler};

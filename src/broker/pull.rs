@@ -7,9 +7,9 @@ use std::time::{Duration, Instant};
 use bytes::BytesMut;
 
 use super::controller::Broker;
-use super::filter::{build_subscription, is_tag_type, TagFilter};
 use super::metadata::perm;
 use super::send::error;
+use crate::filter::{build_subscription, is_tag_type, TagFilter};
 use crate::net::Connection;
 use crate::protocol::body::SubscriptionData;
 use crate::protocol::header::{pull_sys_flag, PullMessageRequestHeader, PullMessageResponseHeader};

@@ -23,7 +23,6 @@ use serde_json::{json, Map, Value};
 use super::common::{block_on, ClientArgs};
 use super::offset::{fmt_time, local_to_ms, now_ms, parse_point, parse_time, Point};
 use super::output::table;
-use rmq::broker::filter::build_subscription;
 use rmq::client::{
     publish_queues, subscribe_queues, ClientError, MqClient, QueueAddr, SendOutcome,
 };
@@ -32,6 +31,7 @@ use rmq::common::message::{
     self, decode_offset_msg_id, decode_records, java_string_hash, property, push_property,
     RecordView,
 };
+use rmq::filter::build_subscription;
 use rmq::protocol::body::{SubscriptionData, TopicRouteData, EXPRESSION_TYPE_TAG};
 use rmq::protocol::header::{pull_sys_flag, PullMessageRequestHeader, SendMessageRequestHeaderV2};
 use rmq::protocol::ResponseCode;
