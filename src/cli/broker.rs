@@ -4,6 +4,7 @@
 //! brokers and name servers (those names stay accepted as hidden aliases).
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use anyhow::{bail, Context};
 use clap::{ArgGroup, Args, Subcommand};
@@ -16,6 +17,7 @@ use super::output::{self, OutputFormat};
 use rmq::broker::controller::{bind, Broker};
 use rmq::client::MqClient;
 use rmq::config::{self, Properties};
+use rmq::net::Server;
 
 #[derive(Debug, Subcommand)]
 pub enum BrokerCommand {
@@ -322,14 +324,7 @@ fn start(args: StartArgs) -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     runtime.block_on(async move {
-        let server = bind(port).await?;
-        let bound = server.local_addr()?.port();
-        let config_file = args.config.clone();
-        let store_cfg_for_open = store_cfg.clone();
-        let broker = tokio::task::spawn_blocking(move || {
-            Broker::open(broker_cfg, store_cfg_for_open, bound, config_file)
-        })
-        .await??;
+        let (broker, server) = open_broker(broker_cfg, store_cfg, port, args.config).await?;
         // Signal handlers go in before the boot line: a script may stop us as soon as it reads it.
         let stop_signal = rmq::net::shutdown_signal();
         let namesrv = broker.cfg().namesrv_addrs().join(";");
@@ -343,16 +338,43 @@ fn start(args: StartArgs) -> anyhow::Result<()> {
                 namesrv
             }
         );
-        let shutdown = CancellationToken::new();
-        let signal = shutdown.clone();
-        tokio::spawn(async move {
-            stop_signal.await;
-            signal.cancel();
-        });
-        broker.serve(server, shutdown).await?;
+        serve_until(broker, server, stop_signal).await?;
         println!("The broker shut down cleanly.");
         anyhow::Ok(())
     })
+}
+
+/// Binds the broker's port and opens its store and metadata (recovery runs off the reactor).
+pub(super) async fn open_broker(
+    broker_cfg: config::BrokerConfig,
+    store_cfg: config::MessageStoreConfig,
+    port: u16,
+    config_file: Option<PathBuf>,
+) -> anyhow::Result<(Arc<Broker>, Server)> {
+    let server = bind(port).await?;
+    let bound = server.local_addr()?.port();
+    let broker = tokio::task::spawn_blocking(move || {
+        Broker::open(broker_cfg, store_cfg, bound, config_file)
+    })
+    .await??;
+    Ok((broker, server))
+}
+
+/// Serves until `stop` completes, then shuts the broker down cleanly (unregisters, persists
+/// metadata, closes the store).
+pub(super) async fn serve_until(
+    broker: Arc<Broker>,
+    server: Server,
+    stop: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let shutdown = CancellationToken::new();
+    let signal = shutdown.clone();
+    tokio::spawn(async move {
+        stop.await;
+        signal.cancel();
+    });
+    broker.serve(server, shutdown).await?;
+    Ok(())
 }
 
 // ------------------------------------------------------------------ status and config

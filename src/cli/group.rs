@@ -34,12 +34,16 @@ pub enum GroupCommand {
 /// mqadmin's names, hidden.
 #[derive(Debug, Subcommand)]
 pub enum GroupAlias {
+    /// mqadmin updateSubGroup: `rmq group create`.
     #[command(name = "updateSubGroup", hide = true)]
     UpdateSubGroup(CreateArgs),
+    /// mqadmin deleteSubGroup: `rmq group delete` (asks for confirmation unless --yes).
     #[command(name = "deleteSubGroup", hide = true)]
     DeleteSubGroup(DeleteArgs),
+    /// mqadmin consumerProgress: `rmq group describe` (lag per queue, then the clients).
     #[command(name = "consumerProgress", hide = true)]
     ConsumerProgress(DescribeArgs),
+    /// mqadmin consumerConnection: `rmq group describe` (the connected clients).
     #[command(name = "consumerConnection", hide = true)]
     ConsumerConnection(DescribeArgs),
 }

@@ -35,6 +35,7 @@ pub enum OffsetCommand {
 /// mqadmin's name, hidden: `rmq resetOffsetByTime -g G -t T -s TIME`.
 #[derive(Debug, Subcommand)]
 pub enum OffsetAlias {
+    /// mqadmin resetOffsetByTime: `rmq offset reset` (online, through the broker, or offline).
     #[command(name = "resetOffsetByTime", hide = true)]
     ResetOffsetByTime(ResetArgs),
 }

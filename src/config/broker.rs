@@ -4,11 +4,11 @@
 use std::path::PathBuf;
 
 use super::error::ConfigError;
-use super::host::{available_processors, local_host_name, local_ipv4};
 use super::netty::{NettyClientConfig, NettyServerConfig};
 use super::table::{
     config_table, in_range, non_negative, positive, AddrList, Codec, HomePath, ADDR_LIST_EXPECTED,
 };
+use crate::common::host::{available_processors, local_host_name, local_ipv4};
 
 /// The broker's default remoting port (BrokerStartup overrides NettyServerConfig's 8888).
 pub const DEFAULT_BROKER_LISTEN_PORT: i32 = 10911;

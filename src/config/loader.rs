@@ -216,7 +216,7 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::config::host::{local_host_name, local_ipv4, user_home};
+    use crate::common::host::{local_host_name, local_ipv4, user_home};
     use crate::config::FlushDiskType;
 
     fn broker(text: &str) -> (BrokerConfig, MessageStoreConfig, Vec<ConfigWarning>) {

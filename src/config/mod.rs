@@ -24,7 +24,6 @@
 
 pub mod broker;
 pub mod error;
-pub mod host;
 mod loader;
 pub mod namesrv;
 pub mod netty;

@@ -3,9 +3,9 @@
 use std::path::PathBuf;
 
 use super::broker::rocketmq_home_from_env;
-use super::host::user_home;
 use super::netty::NettyServerConfig;
 use super::table::{config_table, HomePath};
+use crate::common::host::user_home;
 
 /// The name server's default port (NamesrvStartup overrides NettyServerConfig's 8888).
 pub const DEFAULT_NAMESRV_LISTEN_PORT: i32 = 9876;

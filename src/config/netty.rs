@@ -6,8 +6,8 @@
 //! [`NettyClientConfig`] in `BrokerConfig`. Thread-count keys are accepted for compatibility;
 //! the tokio transport decides for itself which ones it honours.
 
-use super::host::available_processors;
 use super::table::{config_table, port, positive};
+use crate::common::host::available_processors;
 
 config_table! {
     /// `org.apache.rocketmq.remoting.netty.NettyServerConfig`.

@@ -6,11 +6,11 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
-use super::host::user_home;
 use super::table::{
     config_table, in_range, non_negative, port, positive, Codec, ConfigValue, DelayLevels,
     HomePath, Hours,
 };
+use crate::common::host::user_home;
 
 /// Size of one consume-queue unit (physical offset 8 + size 4 + tag hash 8).
 pub const CQ_STORE_UNIT_SIZE: i64 = 20;

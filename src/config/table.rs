@@ -19,7 +19,6 @@ use std::fmt::Display;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::host;
 use super::properties::Properties;
 
 /// Implemented by every `config_table!` struct.
@@ -124,7 +123,10 @@ impl ConfigValue for Option<String> {
 pub(crate) struct HomePath;
 
 fn expand_home(raw: &str) -> PathBuf {
-    PathBuf::from(raw.replace("${user.home}", &host::user_home().to_string_lossy()))
+    PathBuf::from(raw.replace(
+        "${user.home}",
+        &crate::common::host::user_home().to_string_lossy(),
+    ))
 }
 
 impl Codec<PathBuf> for HomePath {
