@@ -5,6 +5,7 @@ mod broker;
 mod cluster;
 pub mod common;
 mod config;
+mod dev;
 mod docs;
 mod group;
 mod message;
@@ -34,6 +35,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run a name server and a broker in one process with local defaults (start here).
+    Dev(dev::DevArgs),
     /// Run the name server.
     #[command(subcommand)]
     Namesrv(namesrv::NamesrvCommand),
@@ -86,7 +89,9 @@ impl Cli {
     pub fn is_daemon(&self) -> bool {
         matches!(
             self.command,
-            Command::Broker(broker::BrokerCommand::Start(_)) | Command::Namesrv(_)
+            Command::Broker(broker::BrokerCommand::Start(_))
+                | Command::Namesrv(_)
+                | Command::Dev(_)
         )
     }
 }
@@ -109,6 +114,7 @@ pub fn init_logging(verbose: u8) {
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
+        Command::Dev(args) => dev::run(args),
         Command::Broker(cmd) => broker::run(cmd),
         Command::Completions(args) => docs::completions(args),
         Command::Man(args) => docs::man(args),

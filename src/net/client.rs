@@ -79,11 +79,11 @@ impl<H: RequestHandler> RemotingClient<H> {
             .await
             .map_err(|_| NetError::Connect {
                 addr: addr.to_string(),
-                source: std::io::Error::new(std::io::ErrorKind::TimedOut, "connect timed out"),
+                reason: std::io::Error::new(std::io::ErrorKind::TimedOut, "connect timed out"),
             })?
-            .map_err(|source| NetError::Connect {
+            .map_err(|reason| NetError::Connect {
                 addr: addr.to_string(),
-                source,
+                reason,
             })?;
         let conn = connection::spawn(
             stream,
@@ -92,9 +92,9 @@ impl<H: RequestHandler> RemotingClient<H> {
             &self.connections,
             self.shutdown.child_token(),
         )
-        .map_err(|source| NetError::Connect {
+        .map_err(|reason| NetError::Connect {
             addr: addr.to_string(),
-            source,
+            reason,
         })?;
         *guard = Some(conn.clone());
         Ok(conn)

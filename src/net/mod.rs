@@ -21,15 +21,17 @@ use crate::protocol::ProtocolError;
 
 #[derive(Debug, Error)]
 pub enum NetError {
-    #[error("cannot listen on {addr}: {source}")]
+    // The I/O error is part of the message and deliberately not a `source`: error chains
+    // (`{:#}`) would print it twice.
+    #[error("cannot listen on {addr}: {reason}")]
     Bind {
         addr: String,
-        source: std::io::Error,
+        reason: std::io::Error,
     },
-    #[error("cannot connect to {addr}: {source}")]
+    #[error("cannot connect to {addr}: {reason}")]
     Connect {
         addr: String,
-        source: std::io::Error,
+        reason: std::io::Error,
     },
     #[error("no response from {addr} within {millis} ms")]
     Timeout { addr: String, millis: u64 },

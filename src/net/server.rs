@@ -26,9 +26,9 @@ impl Server {
     pub async fn bind(addr: &str, options: ConnectionOptions) -> Result<Server, NetError> {
         let listener = TcpListener::bind(addr)
             .await
-            .map_err(|source| NetError::Bind {
+            .map_err(|reason| NetError::Bind {
                 addr: addr.to_string(),
-                source,
+                reason,
             })?;
         Ok(Server { listener, options })
     }
