@@ -470,3 +470,95 @@ mod mutated_bodies {
         }
     }
 }
+
+/// Rewrites every scalar of a body the ways fastjson still reads: numbers as numeric strings,
+/// booleans as "true"/"false", integer-looking strings as numbers; and adds an unknown field
+/// to every object that is a Java bean (not a map: keys all bean property names, and not the
+/// string map of a `KVTable`).
+fn coerced(v: &Value, parent_key: &str) -> Value {
+    match v {
+        Value::Number(n) => Value::String(n.to_string()),
+        Value::Bool(b) => Value::String(b.to_string()),
+        Value::String(s) => match s.parse::<i64>() {
+            Ok(n) if n.to_string() == *s => Value::from(n),
+            _ => v.clone(),
+        },
+        Value::Array(items) => Value::Array(items.iter().map(|i| coerced(i, "")).collect()),
+        Value::Object(map) => {
+            let mut out: serde_json::Map<String, Value> = map
+                .iter()
+                .map(|(k, v)| (k.clone(), coerced(v, k)))
+                .collect();
+            let bean = !map.is_empty()
+                && parent_key != "table"
+                && map.keys().all(|k| {
+                    k.starts_with(|c: char| c.is_ascii_lowercase())
+                        && k.chars().all(|c| c.is_ascii_alphanumeric())
+                });
+            if bean {
+                out.insert("someFieldFromANewerClient".into(), Value::from(1));
+            }
+            Value::Object(out)
+        }
+        Value::Null => Value::Null,
+    }
+}
+
+/// Every captured body of these types reads to the same value after [`coerced`] (the
+/// leniency a Go or older client relies on, e.g. a heartbeat's `codeSet` as strings).
+#[test]
+fn bodies_read_the_same_with_fastjson_coercions() {
+    fn same<T: PartialEq + std::fmt::Debug>(
+        what: &str,
+        body: &[u8],
+        read: fn(&[u8]) -> Result<T, rmq::protocol::ProtocolError>,
+    ) {
+        let original = read(body).unwrap();
+        let mutated = serde_json::to_vec(&coerced(&fastjson::parse(body).unwrap(), "")).unwrap();
+        let again = read(&mutated)
+            .unwrap_or_else(|e| panic!("{what}: {e}\n{}", String::from_utf8_lossy(&mutated)));
+        assert_eq!(again, original, "{what}");
+    }
+    let frames = frames();
+    let mut checked = 0;
+    for f in requests(&frames, HEART_BEAT) {
+        same("HeartbeatData", &f.body, HeartbeatData::from_json);
+        checked += 1;
+    }
+    for (_, resp) in exchanges(&frames, GET_ROUTEINFO_BY_TOPIC) {
+        same("TopicRouteData", &resp.body, TopicRouteData::from_json);
+        checked += 1;
+    }
+    for (_, resp) in exchanges(&frames, GET_BROKER_CLUSTER_INFO) {
+        same("ClusterInfo", &resp.body, ClusterInfo::from_json);
+        checked += 1;
+    }
+    for (_, resp) in exchanges(&frames, GET_CONSUMER_LIST_BY_GROUP) {
+        same(
+            "GetConsumerListByGroupResponseBody",
+            &resp.body,
+            GetConsumerListByGroupResponseBody::from_json,
+        );
+        checked += 1;
+    }
+    for (_, resp) in exchanges(&frames, GET_CONSUME_STATS) {
+        same("ConsumeStats", &resp.body, ConsumeStats::from_json);
+        checked += 1;
+    }
+    for (_, resp) in exchanges(&frames, GET_BROKER_RUNTIME_INFO) {
+        same("KVTable", &resp.body, KVTable::from_json);
+        checked += 1;
+    }
+    assert!(checked >= 10, "only {checked} bodies checked");
+}
+
+/// The heartbeat of rocketmq-client-go v2's push consumer with a tag expression: `codeSet`
+/// holds the hashes as JSON strings (the 4.9.x broker reads it through fastjson's coercion).
+#[test]
+fn go_client_heartbeat_with_string_code_set() {
+    let body = br#"{"clientID":"10.0.0.5@1234","producerDataSet":[],"consumerDataSet":[{"groupName":"g","consumeType":"CONSUME_PASSIVELY","messageModel":"CLUSTERING","consumeFromWhere":"CONSUME_FROM_FIRST_OFFSET","subscriptionDataSet":[{"classFilterMode":false,"topic":"T","subString":"TagA || TagB","tagsSet":["TagA","TagB"],"codeSet":["2598919","2598920"],"subVersion":1733369000000,"expressionType":"TAG"}],"unitMode":false}]}"#;
+    let hb = HeartbeatData::from_json(body).unwrap();
+    let sub = &hb.consumer_data_set[0].subscription_data_set[0];
+    assert_eq!(sub.code_set, vec![2598919, 2598920]);
+    assert_eq!(sub.tags_set, ["TagA", "TagB"]);
+}

@@ -135,7 +135,7 @@ pub fn from_slice<T: DeserializeOwned>(
     input: &[u8],
 ) -> Result<T, ProtocolError> {
     let value = parse_value(what, input, true)?;
-    serde_json::from_value(value).map_err(|e| ProtocolError::Body {
+    T::deserialize(super::lenient::Lenient(value)).map_err(|e| ProtocolError::Body {
         what,
         reason: e.to_string(),
     })

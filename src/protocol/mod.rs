@@ -9,6 +9,7 @@ pub mod error;
 pub mod fastjson;
 pub mod header;
 mod json_scan;
+pub mod lenient;
 pub mod perm;
 pub mod text;
 
