@@ -1,4 +1,5 @@
-//! Index files (`index/<17 digits>`): their geometry, and opening them read-only.
+//! Index files (`index/<17 digits>`): their geometry, opening them read-only, key lookups, and
+//! their used slots and entries.
 
 use std::path::{Path, PathBuf};
 
@@ -6,8 +7,8 @@ use serde::Serialize;
 
 use super::{invalid, io_err, is_digits, name_of, InspectError};
 use crate::store::index::{
-    index_file_size, IndexFile, DEFAULT_HASH_SLOT_NUM, DEFAULT_INDEX_NUM, HASH_SLOT_SIZE,
-    INDEX_ENTRY_SIZE, INDEX_HEADER_SIZE,
+    index_file_size, IndexEntry, IndexFile, DEFAULT_HASH_SLOT_NUM, DEFAULT_INDEX_NUM,
+    HASH_SLOT_SIZE, INDEX_ENTRY_SIZE, INDEX_HEADER_SIZE,
 };
 
 /// `maxHashSlotNum` / `maxIndexNum` of an index file.
@@ -84,6 +85,79 @@ pub fn open_index_file(
     };
     let file = IndexFile::open_read_only(path, geometry.hash_slot_num, geometry.index_num)?;
     Ok((file, geometry))
+}
+
+/// The CommitLog offsets the index files hold for `key` (a `KEYS` token or the `UNIQ_KEY`) of
+/// `topic`, at most `max`, each with the file that holds it. Newest file first, as the
+/// broker's query walks them. Entries match by key hash only, so a hit must be confirmed with
+/// [`record_has_key`](super::record_has_key).
+pub fn find_key(
+    files: &[PathBuf],
+    geometry: Option<IndexGeometry>,
+    topic: &str,
+    key: &str,
+    max: usize,
+) -> Result<Vec<(PathBuf, i64)>, InspectError> {
+    let full_key = format!("{topic}#{key}");
+    let mut hits: Vec<(PathBuf, i64)> = Vec::new();
+    for path in files.iter().rev() {
+        let (file, _) = open_index_file(path, geometry)?;
+        for offset in file.select_phy_offsets(&full_key, max - hits.len(), 0, i64::MAX) {
+            hits.push((path.clone(), offset));
+        }
+        if hits.len() >= max {
+            break;
+        }
+    }
+    Ok(hits)
+}
+
+/// The CommitLog directory of the store an index file or directory is in: `commitlog` next to
+/// its `index` directory. `None` when the path cannot be resolved.
+pub fn commitlog_dir_beside(index_path: &Path) -> Option<PathBuf> {
+    let abs = std::fs::canonicalize(index_path).ok()?;
+    let index_dir = if abs.is_dir() {
+        abs
+    } else {
+        abs.parent()?.to_path_buf()
+    };
+    Some(index_dir.parent()?.join("commitlog"))
+}
+
+/// The hash slots of an index file that name an entry, as `(slot, newest entry)`, in slot
+/// order.
+pub fn used_slots(file: &IndexFile) -> impl Iterator<Item = (u32, i32)> + '_ {
+    (0..file.hash_slot_num().unsigned_abs())
+        .filter_map(|s| file.slot_value(s).filter(|&v| v != 0).map(|v| (s, v)))
+}
+
+/// An index entry in use, with the store time its `timeDiff` stands for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IndexEntryAt {
+    /// The entry's number (entry 0 is never used).
+    pub number: u32,
+    pub entry: IndexEntry,
+    /// The header's `beginTimestamp` plus `timeDiff` seconds (ms); 0 when the header has no
+    /// `beginTimestamp`.
+    pub store_timestamp: i64,
+}
+
+/// The entries in use of an index file (numbers `1..indexCount`), in number order.
+pub fn index_entries(file: &IndexFile) -> impl Iterator<Item = IndexEntryAt> + '_ {
+    let h = file.header();
+    (1..h.index_count.unsigned_abs()).filter_map(move |number| {
+        let entry = file.entry(number)?;
+        let store_timestamp = if h.begin_timestamp > 0 {
+            h.begin_timestamp + i64::from(entry.time_diff) * 1000
+        } else {
+            0
+        };
+        Some(IndexEntryAt {
+            number,
+            entry,
+            store_timestamp,
+        })
+    })
 }
 
 #[cfg(test)]

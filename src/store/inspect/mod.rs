@@ -24,8 +24,9 @@
 //! | `commitlog`     | CommitLog scans front to back, and reads of records by offset     |
 //! | `record`        | message bodies (inflated, encoded) and the `MessageExt` JSON view |
 //! | `consume_queue` | ConsumeQueue files and their entries                              |
-//! | `index`         | index file geometry and opening                                   |
+//! | `index`         | index file geometry, opening, key lookups, used slots and entries |
 //! | `checkpoint`    | the checkpoint file                                               |
+//! | `config`        | the broker's `config/*.json` files                                |
 //! | `stats`         | per-queue counters over the CommitLog (`rmq store stats`)         |
 //! | `verify`        | store-wide checks (`rmq store verify`)                            |
 
@@ -40,6 +41,7 @@ use super::index::IndexError;
 
 mod checkpoint;
 mod commitlog;
+mod config;
 mod consume_queue;
 mod index;
 mod layout;
@@ -55,13 +57,17 @@ pub use checkpoint::read_checkpoint;
 pub use commitlog::{
     CommitLogReader, CommitLogScanner, ReadError, Records, ScanFile, ScanItem, RANDOM_ACCESS_MAPS,
 };
+pub use config::{config_shape, ConfigShape};
 pub use consume_queue::{ConsumeQueueFiles, CqEntries, CqSlot};
-pub use index::{index_files_in, open_index_file, IndexGeometry};
+pub use index::{
+    commitlog_dir_beside, find_key, index_entries, index_files_in, open_index_file, used_slots,
+    IndexEntryAt, IndexGeometry,
+};
 pub use layout::{detect_kind, resolve_path, ExpectedSizes, StoreFileKind, StoreLayout};
 pub use log_file::{log_files_in, LogFile, NonZeroBytes};
 pub use record::{
-    decode_body, record_has_key, BodyEncoding, BodyState, BodyText, MessageExtJson, OffsetMsgId,
-    PropertiesJson, MAX_INFLATED_BODY,
+    body_to_show, decode_body, record_has_key, BodyEncoding, BodyState, BodyText, MessageExtJson,
+    OffsetMsgId, PropertiesJson, MAX_INFLATED_BODY,
 };
 pub use stats::{store_stats, QueueStats, StatsReport};
 pub use verify::{

@@ -86,6 +86,19 @@ pub fn decode_body<'s>(
     }
 }
 
+/// The body of `record` to show in `encoding`: as [`decode_body`] gives it, or as stored (and
+/// not inflated) when the encoding shows none.
+pub fn body_to_show<'s>(
+    record: &RecordView<'s>,
+    encoding: BodyEncoding,
+    scratch: &'s mut Vec<u8>,
+) -> (&'s [u8], BodyState) {
+    if encoding == BodyEncoding::None {
+        return (record.body, BodyState::Plain);
+    }
+    decode_body(record.body, record.sys_flag, scratch)
+}
+
 /// Bytes shown in a [`BodyEncoding`] (a `Display` that writes straight to the output).
 #[derive(Clone, Copy)]
 pub struct BodyText<'a> {
