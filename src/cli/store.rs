@@ -3,30 +3,36 @@
 //! JSON.
 //!
 //! Record-sized output (CommitLog records, ConsumeQueue entries, index slots and entries) is
-//! streamed: tables are fixed-width text written row by row, `-o json` writes its array
-//! incrementally and `-o ndjson` writes one object per line, all through one buffered, locked
-//! stdout. Summaries (verify, stats, checkpoint, config) are small and use comfy-table.
+//! streamed with the writers of [`super::output`]: tables are fixed-width text written row by
+//! row, `-o json` writes its array incrementally and `-o ndjson` writes one object per line, all
+//! through one buffered, locked stdout. Summaries (verify, stats, checkpoint, config) are small
+//! and use comfy-table.
 
 use std::fmt::{self, Display, Write as _};
-use std::io::{self, BufWriter, IsTerminal, StdoutLock, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _};
 use clap::{Args, Subcommand, ValueEnum};
-use indicatif::{ProgressBar, ProgressStyle};
+use comfy_table::Table;
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
-use super::output;
+use super::output::{
+    self, by_number, cell, col, json_line, member_table, num, progress_bar, stdout,
+    with_scan_progress, JsonSink, Out, Rows, StreamTable,
+};
 use rmq::common::message::{self, RecordView, MAGIC_V2};
 use rmq::config::MessageStoreConfig;
 use rmq::protocol::fastjson;
+use rmq::protocol::perm::perm_to_string;
 use rmq::store::index::IndexFile;
 use rmq::store::inspect::{
-    decode_body, detect_kind, index_files_in, open_index_file, read_checkpoint, record_has_key,
-    resolve_path, store_stats, verify_store, BodyEncoding, BodyState, BodyText, CommitLogReader,
-    CommitLogScanner, ConsumeQueueFiles, IndexGeometry, MessageExtJson, OffsetMsgId, ScanItem,
-    StoreFileKind, StoreLayout, MAX_REPORTED_PROBLEMS,
+    body_to_show, commitlog_dir_beside, config_shape, detect_kind, find_key, index_entries,
+    index_files_in, open_index_file, read_checkpoint, record_has_key, resolve_path, store_stats,
+    used_slots, verify_store, BodyEncoding, BodyState, BodyText, CommitLogReader, CommitLogScanner,
+    ConfigShape, ConsumeQueueFiles, IndexEntryAt, IndexGeometry, MessageExtJson, OffsetMsgId,
+    ScanItem, StoreFileKind, StoreLayout, MAX_REPORTED_PROBLEMS,
 };
 
 /// `-o` of the store tools.
@@ -39,6 +45,16 @@ pub enum StoreOutput {
     Json,
     /// One JSON object per line (summaries: the document on one line).
     Ndjson,
+}
+
+impl StoreOutput {
+    /// Streamed rows in this format; `table` makes the table.
+    fn rows(self, out: &mut Out, table: impl FnOnce() -> StreamTable) -> io::Result<Rows> {
+        match self {
+            StoreOutput::Table => Rows::table(out, table()),
+            json => Rows::json(out, json == StoreOutput::Ndjson),
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -212,233 +228,24 @@ impl Ctx {
     fn resolve(&self, path: &Path) -> PathBuf {
         resolve_path(path, self.base.as_deref())
     }
+
+    /// Prints a summary document for `-o json` or `-o ndjson`.
+    fn print_document<T: Serialize + ?Sized>(&self, doc: &T) -> anyhow::Result<()> {
+        output::print_document(doc, self.output == StoreOutput::Ndjson)
+    }
 }
 
 pub fn run(args: StoreArgs) -> anyhow::Result<()> {
     let ctx = Ctx::new(&args)?;
-    let result = match args.command {
+    output::ignore_closed_pipe(match args.command {
         StoreCommand::Dump(d) => dump(&ctx, *d),
         StoreCommand::Verify(v) => verify(&ctx, &v),
         StoreCommand::Stats => stats(&ctx),
-    };
-    match result {
-        // `| head` closed the pipe: not an error.
-        Err(e)
-            if e.downcast_ref::<io::Error>()
-                .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe) =>
-        {
-            Ok(())
-        }
-        other => other,
-    }
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
-// Output plumbing
-
-type Out = BufWriter<StdoutLock<'static>>;
-
-fn stdout() -> Out {
-    BufWriter::with_capacity(1 << 16, io::stdout().lock())
-}
-
-/// A progress bar on stderr for a scan of `total` bytes, only when stderr is a terminal (and,
-/// for dumps, stdout is not: the rows would interleave with it).
-fn progress_bar(for_dump: bool) -> Option<ProgressBar> {
-    if !io::stderr().is_terminal() || (for_dump && io::stdout().is_terminal()) {
-        return None;
-    }
-    let style = ProgressStyle::with_template(
-        "{spinner} [{bar:40}] {bytes}/{total_bytes} ({binary_bytes_per_sec}, {eta})",
-    )
-    .map(|s| s.progress_chars("=> "))
-    .unwrap_or_else(|_| ProgressStyle::default_bar());
-    let bar = ProgressBar::new(0);
-    bar.set_style(style);
-    Some(bar)
-}
-
-/// Writes `value` as one line of JSON. Write errors stay `io::Error`s, so a closed pipe is
-/// recognised as such.
-fn json_line<T: Serialize + ?Sized>(out: &mut Out, value: &T) -> io::Result<()> {
-    serde_json::to_writer(&mut *out, value).map_err(io::Error::from)?;
-    out.write_all(b"\n")
-}
-
-/// Writes records as a JSON array (incrementally) or as NDJSON.
-struct JsonSink {
-    ndjson: bool,
-    count: u64,
-}
-
-impl JsonSink {
-    fn begin(out: &mut Out, ndjson: bool) -> io::Result<JsonSink> {
-        if !ndjson {
-            out.write_all(b"[")?;
-        }
-        Ok(JsonSink { ndjson, count: 0 })
-    }
-
-    fn item<T: Serialize + ?Sized>(&mut self, out: &mut Out, value: &T) -> io::Result<()> {
-        if !self.ndjson {
-            out.write_all(if self.count == 0 { b"\n" } else { b",\n" })?;
-        }
-        serde_json::to_writer(&mut *out, value).map_err(io::Error::from)?;
-        if self.ndjson {
-            out.write_all(b"\n")?;
-        }
-        self.count += 1;
-        Ok(())
-    }
-
-    fn end(self, out: &mut Out) -> io::Result<()> {
-        self.end_with(out, b"\n")
-    }
-
-    /// Closes the array and writes `tail` (JSON only).
-    fn end_with(self, out: &mut Out, tail: &[u8]) -> io::Result<()> {
-        if !self.ndjson {
-            out.write_all(if self.count == 0 { b"]" } else { b"\n]" })?;
-            out.write_all(tail)?;
-        }
-        Ok(())
-    }
-}
-
-/// One column of a [`StreamTable`].
-struct Col {
-    name: &'static str,
-    width: usize,
-    right: bool,
-}
-
-fn col(name: &'static str, width: usize) -> Col {
-    Col {
-        name,
-        width: width.max(name.len()),
-        right: false,
-    }
-}
-
-fn num(name: &'static str, width: usize) -> Col {
-    Col {
-        right: true,
-        ..col(name, width)
-    }
-}
-
-/// A fixed-width text table written row by row, so any number of rows takes constant memory.
-/// Cells are cut to their column (with `…`) and control characters are escaped; the last
-/// column gets what is left of the terminal width.
-struct StreamTable {
-    cols: Vec<Col>,
-    line: String,
-    cell: String,
-}
-
-/// Fills a cell: escapes control characters and stops (with an error, which ends the
-/// formatting early) once the column is full.
-struct CellWriter<'a> {
-    out: &'a mut String,
-    room: usize,
-    cut: bool,
-}
-
-impl fmt::Write for CellWriter<'_> {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        for c in s.chars() {
-            if self.room == 0 {
-                self.cut = true;
-                return Err(fmt::Error);
-            }
-            let escaped = match c {
-                '\n' => "\\n",
-                '\r' => "\\r",
-                '\t' => "\\t",
-                _ => "",
-            };
-            let width = if escaped.is_empty() { 1 } else { 2 };
-            if self.room < width {
-                self.cut = true;
-                return Err(fmt::Error);
-            }
-            match c {
-                _ if !escaped.is_empty() => self.out.push_str(escaped),
-                c if c.is_control() => self.out.push('·'),
-                c => self.out.push(c),
-            }
-            self.room -= width;
-        }
-        Ok(())
-    }
-}
-
-impl StreamTable {
-    /// A table of fixed-width columns.
-    fn new(cols: Vec<Col>) -> StreamTable {
-        StreamTable {
-            cols,
-            line: String::new(),
-            cell: String::new(),
-        }
-    }
-
-    /// A table whose last column (a body) takes the rest of the terminal line.
-    fn fitted(mut cols: Vec<Col>) -> StreamTable {
-        let fixed: usize = cols.iter().rev().skip(1).map(|c| c.width + 2).sum();
-        if let Some(last) = cols.last_mut() {
-            let terminal = comfy_table::Table::new().width().map(usize::from);
-            // Piped output has no width to fit; keep rows readable rather than unbounded.
-            let room = terminal.map_or(80, |w| w.saturating_sub(fixed));
-            last.width = room.max(last.width).max(16);
-        }
-        StreamTable::new(cols)
-    }
-
-    fn header(&mut self, out: &mut Out) -> io::Result<()> {
-        let names: Vec<&'static str> = self.cols.iter().map(|c| c.name).collect();
-        let cells: Vec<&dyn Display> = names.iter().map(|n| n as &dyn Display).collect();
-        self.row(out, &cells)
-    }
-
-    fn row(&mut self, out: &mut Out, cells: &[&dyn Display]) -> io::Result<()> {
-        self.line.clear();
-        let last = self.cols.len().saturating_sub(1);
-        for (i, (col, cell)) in self.cols.iter().zip(cells).enumerate() {
-            if i > 0 {
-                self.line.push_str("  ");
-            }
-            self.cell.clear();
-            let mut w = CellWriter {
-                out: &mut self.cell,
-                room: col.width,
-                cut: false,
-            };
-            let _ = write!(w, "{cell}");
-            let used = col.width - w.room;
-            let used = if w.cut {
-                // Make room for the ellipsis.
-                self.cell.pop();
-                self.cell.push('…');
-                used
-            } else {
-                used
-            };
-            let pad = col.width.saturating_sub(used);
-            if col.right {
-                self.line.extend(std::iter::repeat_n(' ', pad));
-                self.line.push_str(&self.cell);
-            } else {
-                self.line.push_str(&self.cell);
-                if i != last {
-                    self.line.extend(std::iter::repeat_n(' ', pad));
-                }
-            }
-        }
-        self.line.push('\n');
-        out.write_all(self.line.as_bytes())
-    }
-}
+// Formatting
 
 /// `yyyy-MM-dd HH:mm:ss.SSS` in local time (as Java tools show it), `-` for 0.
 fn human_time(millis: i64) -> String {
@@ -574,9 +381,7 @@ fn dump_commitlog(ctx: &Ctx, path: &Path, o: &DumpOpts) -> anyhow::Result<()> {
     }
     let mut out = stdout();
     let mut scratch = Vec::new();
-    let mut table = None;
-    let mut sink = None;
-    if ctx.output == StoreOutput::Table {
+    let mut rows = ctx.output.rows(&mut out, || {
         let offset_width = scanner.file_end().max(1).to_string().len();
         let mut cols = vec![
             num("OFFSET", offset_width),
@@ -593,20 +398,13 @@ fn dump_commitlog(ctx: &Ctx, path: &Path, o: &DumpOpts) -> anyhow::Result<()> {
             col("STORE HOST", 21),
             col("PROPERTIES", 40),
         ];
-        let mut t = if encoding != BodyEncoding::None {
+        if encoding != BodyEncoding::None {
             cols.push(col("BODY", 16));
             StreamTable::fitted(cols)
         } else {
             StreamTable::new(cols)
-        };
-        t.header(&mut out)?;
-        table = Some(t);
-    } else {
-        sink = Some(JsonSink::begin(
-            &mut out,
-            ctx.output == StoreOutput::Ndjson,
-        )?);
-    }
+        }
+    })?;
     let mut shown = 0u64;
     let mut done = 0u64;
     let mut seen = 0u64;
@@ -650,60 +448,20 @@ fn dump_commitlog(ctx: &Ctx, path: &Path, o: &DumpOpts) -> anyhow::Result<()> {
                 break 'files;
             }
             shown += 1;
-            let (body, state) = if encoding == BodyEncoding::None {
-                (record.body, BodyState::Plain)
-            } else {
-                decode_body(record.body, record.sys_flag, &mut scratch)
-            };
-            if let Some(sink) = &mut sink {
-                sink.item(
-                    &mut out,
-                    &MessageExtJson {
+            let (body, state) = body_to_show(&record, encoding, &mut scratch);
+            match &mut rows {
+                Rows::Json(sink) => {
+                    let json = MessageExtJson {
                         record: &record,
                         body,
                         body_state: &state,
                         encoding,
-                    },
-                )?;
-            } else if let Some(t) = &mut table {
-                let magic = if record.magic == MAGIC_V2 { "v2" } else { "v1" };
-                let crc = if record.crc_ok() { "ok" } else { "BAD" };
-                let sys_flag = format!("{:#x}", record.sys_flag);
-                let born = human_time(record.born_timestamp);
-                let stored = human_time(record.store_timestamp);
-                let props = record.properties();
-                let note = match &state {
-                    BodyState::LeftCompressed(_) | BodyState::InflateFailed(_) => {
-                        format!("[{}] ", state.note().unwrap_or_default())
-                    }
-                    _ => String::new(),
-                };
-                let body_text = BodyText {
-                    bytes: body,
-                    encoding,
-                };
-                let body_cell = Prefixed(&note, body_text);
-                let topic = topic_text(&record);
-                let props = PropsText(&props);
-                let mut cells: Vec<&dyn Display> = vec![
-                    &offset,
-                    &record.total_size,
-                    &magic,
-                    &crc,
-                    &topic,
-                    &record.queue_id,
-                    &record.queue_offset,
-                    &sys_flag,
-                    &born,
-                    &stored,
-                    &record.born_host,
-                    &record.store_host,
-                    &props,
-                ];
-                if encoding != BodyEncoding::None {
-                    cells.push(&body_cell);
+                    };
+                    sink.item(&mut out, &json)?;
                 }
-                t.row(&mut out, &cells)?;
+                Rows::Table(t) => {
+                    commitlog_row(t, &mut out, offset, &record, body, &state, encoding)?
+                }
             }
         }
         done += file.info().len;
@@ -711,14 +469,61 @@ fn dump_commitlog(ctx: &Ctx, path: &Path, o: &DumpOpts) -> anyhow::Result<()> {
             bar.set_position(done);
         }
     }
-    if let Some(sink) = sink {
-        sink.end(&mut out)?;
-    }
-    out.flush()?;
+    rows.finish(&mut out)?;
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
     Ok(())
+}
+
+/// One CommitLog record as a table row.
+fn commitlog_row(
+    t: &mut StreamTable,
+    out: &mut Out,
+    offset: i64,
+    record: &RecordView<'_>,
+    body: &[u8],
+    state: &BodyState,
+    encoding: BodyEncoding,
+) -> io::Result<()> {
+    let magic = if record.magic == MAGIC_V2 { "v2" } else { "v1" };
+    let crc = if record.crc_ok() { "ok" } else { "BAD" };
+    let sys_flag = format!("{:#x}", record.sys_flag);
+    let born = human_time(record.born_timestamp);
+    let stored = human_time(record.store_timestamp);
+    let props = record.properties();
+    let note = match state {
+        BodyState::LeftCompressed(_) | BodyState::InflateFailed(_) => {
+            format!("[{}] ", state.note().unwrap_or_default())
+        }
+        _ => String::new(),
+    };
+    let body_text = BodyText {
+        bytes: body,
+        encoding,
+    };
+    let body_cell = Prefixed(&note, body_text);
+    let topic = topic_text(record);
+    let props = PropsText(&props);
+    let mut cells: Vec<&dyn Display> = vec![
+        &offset,
+        &record.total_size,
+        &magic,
+        &crc,
+        &topic,
+        &record.queue_id,
+        &record.queue_offset,
+        &sys_flag,
+        &born,
+        &stored,
+        &record.born_host,
+        &record.store_host,
+        &props,
+    ];
+    if encoding != BodyEncoding::None {
+        cells.push(&body_cell);
+    }
+    t.row(out, &cells)
 }
 
 /// Topic text of a record for a table cell, without allocating for UTF-8 topics.
@@ -767,10 +572,8 @@ fn dump_consumequeue(ctx: &Ctx, path: Option<&Path>, o: &DumpOpts) -> anyhow::Re
     let to = o.to_offset.unwrap_or(i64::MAX);
     let limit = o.limit.unwrap_or(u64::MAX);
     let mut out = stdout();
-    let mut table = None;
-    let mut sink = None;
-    if ctx.output == StoreOutput::Table {
-        let mut t = StreamTable::new(vec![
+    let mut rows = ctx.output.rows(&mut out, || {
+        StreamTable::new(vec![
             col("TOPIC", 24),
             num("QUEUE", 5),
             num("QUEUE OFFSET", 12),
@@ -778,15 +581,8 @@ fn dump_consumequeue(ctx: &Ctx, path: Option<&Path>, o: &DumpOpts) -> anyhow::Re
             num("SIZE", 10),
             num("TAGS CODE", 20),
             col("NOTE", 8),
-        ]);
-        t.header(&mut out)?;
-        table = Some(t);
-    } else {
-        sink = Some(JsonSink::begin(
-            &mut out,
-            ctx.output == StoreOutput::Ndjson,
-        )?);
-    }
+        ])
+    })?;
     let mut shown = 0u64;
     'queues: for q in &queues {
         for slot in q.entries(from) {
@@ -807,34 +603,34 @@ fn dump_consumequeue(ctx: &Ctx, path: Option<&Path>, o: &DumpOpts) -> anyhow::Re
                 tags_code: slot.entry.tags_code,
                 pre_fill: slot.is_pre_fill(),
             };
-            if let Some(sink) = &mut sink {
-                sink.item(&mut out, &row)?;
-            } else if let Some(t) = &mut table {
-                let topic = row.topic.unwrap_or("?");
-                let queue: &dyn Display = match &row.queue_id {
-                    Some(q) => q,
-                    None => &"?",
-                };
-                let note = if row.pre_fill { "pre-fill" } else { "" };
-                t.row(
-                    &mut out,
-                    &[
-                        &topic,
-                        queue,
-                        &row.queue_offset,
-                        &row.commit_log_offset,
-                        &row.size,
-                        &row.tags_code,
-                        &note,
-                    ],
-                )?;
-            }
+            let t = match &mut rows {
+                Rows::Json(sink) => {
+                    sink.item(&mut out, &row)?;
+                    continue;
+                }
+                Rows::Table(t) => t,
+            };
+            let topic = row.topic.unwrap_or("?");
+            let queue: &dyn Display = match &row.queue_id {
+                Some(q) => q,
+                None => &"?",
+            };
+            let note = if row.pre_fill { "pre-fill" } else { "" };
+            t.row(
+                &mut out,
+                &[
+                    &topic,
+                    queue,
+                    &row.queue_offset,
+                    &row.commit_log_offset,
+                    &row.size,
+                    &row.tags_code,
+                    &note,
+                ],
+            )?;
         }
     }
-    if let Some(sink) = sink {
-        sink.end(&mut out)?;
-    }
-    out.flush()?;
+    rows.finish(&mut out)?;
     Ok(())
 }
 
@@ -854,13 +650,7 @@ fn commitlog_for_index(ctx: &Ctx, index_path: &Path) -> Option<CommitLogReader> 
     let dir = if ctx.base.is_some() {
         ctx.layout.commitlog_dir.clone()
     } else {
-        let abs = std::fs::canonicalize(index_path).ok()?;
-        let index_dir = if abs.is_dir() {
-            abs
-        } else {
-            abs.parent()?.to_path_buf()
-        };
-        index_dir.parent()?.join("commitlog")
+        commitlog_dir_beside(index_path)?
     };
     let scanner = CommitLogScanner::open_dir(&dir).ok()?;
     Some(CommitLogReader::new(scanner.files().to_vec()))
@@ -986,24 +776,17 @@ fn dump_index_file(
 ) -> anyhow::Result<()> {
     let h = file.header();
     let mut out = stdout();
-    let slots = (0..geometry.hash_slot_num.unsigned_abs())
-        .filter_map(|s| file.slot_value(s).filter(|&v| v != 0).map(|v| (s, v)))
-        .take(usize::try_from(limit).unwrap_or(usize::MAX));
-    let entries = (1..h.index_count.unsigned_abs())
-        .filter_map(|n| file.entry(n).map(|e| (n, e)))
-        .take(usize::try_from(limit).unwrap_or(usize::MAX));
-    let entry_row = |n: u32, e: rmq::store::index::IndexEntry| EntryRow {
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    let slots = used_slots(file).take(limit);
+    let entries = index_entries(file).take(limit);
+    let entry_row = |e: IndexEntryAt| EntryRow {
         kind: "entry",
-        entry: n,
-        key_hash: e.key_hash,
-        phy_offset: e.phy_offset,
-        time_diff: e.time_diff,
-        store_timestamp: if h.begin_timestamp > 0 {
-            h.begin_timestamp + i64::from(e.time_diff) * 1000
-        } else {
-            0
-        },
-        prev_index: e.prev_index,
+        entry: e.number,
+        key_hash: e.entry.key_hash,
+        phy_offset: e.entry.phy_offset,
+        time_diff: e.entry.time_diff,
+        store_timestamp: e.store_timestamp,
+        prev_index: e.entry.prev_index,
     };
     match ctx.output {
         StoreOutput::Table => {
@@ -1039,13 +822,13 @@ fn dump_index_file(
                 num("PREV", 10),
             ]);
             t.header(&mut out)?;
-            for (n, e) in entries {
-                let row = entry_row(n, e);
+            for e in entries {
+                let row = entry_row(e);
                 let time = human_time(row.store_timestamp);
                 t.row(
                     &mut out,
                     &[
-                        &n,
+                        &row.entry,
                         &row.key_hash,
                         &row.phy_offset,
                         &row.time_diff,
@@ -1067,8 +850,8 @@ fn dump_index_file(
             }
             sink.end_with(&mut out, b",\n\"entries\":")?;
             let mut sink = JsonSink::begin(&mut out, false)?;
-            for (n, e) in entries {
-                let row = entry_row(n, e);
+            for e in entries {
+                let row = entry_row(e);
                 sink.item(
                     &mut out,
                     &json!({
@@ -1095,8 +878,8 @@ fn dump_index_file(
                 };
                 json_line(&mut out, &row)?;
             }
-            for (n, e) in entries {
-                json_line(&mut out, &entry_row(n, e))?;
+            for e in entries {
+                json_line(&mut out, &entry_row(e))?;
             }
         }
     }
@@ -1125,27 +908,14 @@ fn index_lookup(
     key: &str,
     o: &DumpOpts,
 ) -> anyhow::Result<()> {
-    let full_key = format!("{topic}#{key}");
     let max = usize::try_from(o.limit.unwrap_or(u64::MAX)).unwrap_or(usize::MAX);
-    let mut hits: Vec<(PathBuf, i64)> = Vec::new();
-    // Newest file first, as the broker's query walks them.
-    for path in files.iter().rev() {
-        let (file, _) = open_index_file(path, geometry)?;
-        for offset in file.select_phy_offsets(&full_key, max - hits.len(), 0, i64::MAX) {
-            hits.push((path.clone(), offset));
-        }
-        if hits.len() >= max {
-            break;
-        }
-    }
+    let hits = find_key(files, geometry, topic, key, max)?;
     let mut commitlog = commitlog_for_index(ctx, path);
     let encoding = BodyEncoding::from(o.body);
     let mut scratch = Vec::new();
     let mut out = stdout();
-    let mut table = None;
-    let mut sink = None;
-    if ctx.output == StoreOutput::Table {
-        let mut t = StreamTable::new(vec![
+    let mut rows = ctx.output.rows(&mut out, || {
+        StreamTable::new(vec![
             num("COMMITLOG OFFSET", 16),
             col("MATCH", 5),
             col("MSG ID", 32),
@@ -1155,15 +925,8 @@ fn index_lookup(
             col("STORE TIME", 23),
             col("KEYS", 24),
             col("INDEX FILE", 17),
-        ]);
-        t.header(&mut out)?;
-        table = Some(t);
-    } else {
-        sink = Some(JsonSink::begin(
-            &mut out,
-            ctx.output == StoreOutput::Ndjson,
-        )?);
-    }
+        ])
+    })?;
     for (index_file, offset) in &hits {
         let file_name = index_file
             .file_name()
@@ -1171,102 +934,103 @@ fn index_lookup(
             .unwrap_or_default();
         let Some(reader) = &mut commitlog else {
             // No CommitLog next to the index: the offsets are all there is to show.
-            if let Some(sink) = &mut sink {
-                sink.item(
-                    &mut out,
-                    &json!({"indexFile": file_name, "commitLogOffset": offset, "message": null}),
-                )?;
-            } else if let Some(t) = &mut table {
-                let dash = "-";
-                t.row(
-                    &mut out,
-                    &[
-                        offset, &"?", &dash, &dash, &dash, &dash, &dash, &dash, &file_name,
-                    ],
-                )?;
-            }
+            unresolved_hit(&mut rows, &mut out, &file_name, offset, None)?;
             continue;
         };
         reader.with_record(*offset, |found| -> anyhow::Result<()> {
-            match found {
-                Ok(record) => {
-                    let matched =
-                        record.topic_bytes == topic.as_bytes() && record_has_key(&record, key);
-                    if let Some(sink) = &mut sink {
-                        let (body, state) = if encoding == BodyEncoding::None {
-                            (record.body, BodyState::Plain)
-                        } else {
-                            decode_body(record.body, record.sys_flag, &mut scratch)
-                        };
-                        sink.item(
-                            &mut out,
-                            &IndexHit {
-                                index_file: &file_name,
-                                commit_log_offset: *offset,
-                                matched,
-                                message: MessageExtJson {
-                                    record: &record,
-                                    body,
-                                    body_state: &state,
-                                    encoding,
-                                },
-                            },
-                        )?;
-                    } else if let Some(t) = &mut table {
-                        let id = OffsetMsgId {
-                            store_host: record.store_host,
-                            offset: record.physical_offset,
-                        };
-                        let yes_no = if matched { "yes" } else { "no" };
-                        let time = human_time(record.store_timestamp);
-                        let keys = record.property(message::property::KEYS).unwrap_or_default();
-                        t.row(
-                            &mut out,
-                            &[
-                                offset,
-                                &yes_no,
-                                &id,
-                                &topic_text(&record),
-                                &record.queue_id,
-                                &record.queue_offset,
-                                &time,
-                                &keys,
-                                &file_name,
-                            ],
-                        )?;
-                    }
-                }
+            let record = match found {
+                Ok(record) => record,
                 Err(e) => {
-                    if let Some(sink) = &mut sink {
-                        sink.item(
-                            &mut out,
-                            &json!({
-                                "indexFile": file_name,
-                                "commitLogOffset": offset,
-                                "message": null,
-                                "error": e.to_string(),
-                            }),
-                        )?;
-                    } else if let Some(t) = &mut table {
-                        let dash = "-";
-                        let why = e.to_string();
-                        t.row(
-                            &mut out,
-                            &[
-                                offset, &"?", &why, &dash, &dash, &dash, &dash, &dash, &file_name,
-                            ],
-                        )?;
-                    }
+                    let why = e.to_string();
+                    return Ok(unresolved_hit(
+                        &mut rows,
+                        &mut out,
+                        &file_name,
+                        offset,
+                        Some(why),
+                    )?);
+                }
+            };
+            let matched = record.topic_bytes == topic.as_bytes() && record_has_key(&record, key);
+            match &mut rows {
+                Rows::Json(sink) => {
+                    let (body, state) = body_to_show(&record, encoding, &mut scratch);
+                    let hit = IndexHit {
+                        index_file: &file_name,
+                        commit_log_offset: *offset,
+                        matched,
+                        message: MessageExtJson {
+                            record: &record,
+                            body,
+                            body_state: &state,
+                            encoding,
+                        },
+                    };
+                    sink.item(&mut out, &hit)?;
+                }
+                Rows::Table(t) => {
+                    let id = OffsetMsgId {
+                        store_host: record.store_host,
+                        offset: record.physical_offset,
+                    };
+                    let yes_no = if matched { "yes" } else { "no" };
+                    let time = human_time(record.store_timestamp);
+                    let keys = record.property(message::property::KEYS).unwrap_or_default();
+                    t.row(
+                        &mut out,
+                        &[
+                            offset,
+                            &yes_no,
+                            &id,
+                            &topic_text(&record),
+                            &record.queue_id,
+                            &record.queue_offset,
+                            &time,
+                            &keys,
+                            &file_name,
+                        ],
+                    )?;
                 }
             }
             Ok(())
         })?;
     }
-    if let Some(sink) = sink {
-        sink.end(&mut out)?;
-    }
-    out.flush()?;
+    rows.finish(&mut out)?;
     Ok(())
+}
+
+/// An index hit whose record cannot be shown: there is no CommitLog, or (`error`) reading the
+/// record failed.
+fn unresolved_hit(
+    rows: &mut Rows,
+    out: &mut Out,
+    file_name: &str,
+    offset: &i64,
+    error: Option<String>,
+) -> io::Result<()> {
+    match rows {
+        Rows::Json(sink) => {
+            let mut hit =
+                json!({"indexFile": file_name, "commitLogOffset": offset, "message": null});
+            if let Some(why) = error {
+                hit["error"] = json!(why);
+            }
+            sink.item(out, &hit)
+        }
+        Rows::Table(t) => {
+            let dash = "-";
+            let why: &dyn Display = match &error {
+                Some(why) => why,
+                None => &dash,
+            };
+            t.row(
+                out,
+                &[
+                    offset, &"?", why, &dash, &dash, &dash, &dash, &dash, &file_name,
+                ],
+            )
+        }
+    }
 }
 
 fn dump_checkpoint(ctx: &Ctx, path: &Path) -> anyhow::Result<()> {
@@ -1285,8 +1049,7 @@ fn dump_checkpoint(ctx: &Ctx, path: &Path) -> anyhow::Result<()> {
         .map(|(k, v, _)| (k.to_string(), json!(v)))
         .collect();
     match ctx.output {
-        StoreOutput::Json => output::print_json(&Value::Object(doc))?,
-        StoreOutput::Ndjson => println!("{}", Value::Object(doc)),
+        StoreOutput::Json | StoreOutput::Ndjson => ctx.print_document(&doc)?,
         StoreOutput::Table => {
             let mut table = output::table(["FIELD", "VALUE", "TIME"]);
             for (name, value, is_time) in fields {
@@ -1306,83 +1069,31 @@ fn dump_checkpoint(ctx: &Ctx, path: &Path) -> anyhow::Result<()> {
 // ---------------------------------------------------------------------------------------------
 // dump config
 
-/// The config files the broker keeps under `<store>/config`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum ConfigShape {
-    Topics,
-    ConsumerOffsets,
-    SubscriptionGroups,
-    DelayOffsets,
-    Unknown,
-}
-
-fn config_shape(doc: &Value, path: &Path) -> ConfigShape {
-    if doc.get("topicConfigTable").is_some_and(Value::is_object) {
-        return ConfigShape::Topics;
-    }
-    if doc
-        .get("subscriptionGroupTable")
-        .is_some_and(Value::is_object)
-    {
-        return ConfigShape::SubscriptionGroups;
-    }
-    if let Some(table) = doc.get("offsetTable").and_then(Value::as_object) {
-        // consumerOffset.json keys are "topic@group"; delayOffset.json keys are delay levels.
-        if table.keys().any(|k| k.contains('@')) {
-            return ConfigShape::ConsumerOffsets;
-        }
-        if !table.is_empty() && table.keys().all(|k| k.parse::<i64>().is_ok()) {
-            return ConfigShape::DelayOffsets;
-        }
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        return if name.starts_with("delayOffset") {
-            ConfigShape::DelayOffsets
-        } else {
-            ConfigShape::ConsumerOffsets
-        };
-    }
-    ConfigShape::Unknown
-}
-
-/// A cell for a JSON value: strings bare, missing values empty.
-fn cell(v: Option<&Value>) -> String {
-    match v {
-        None | Some(Value::Null) => String::new(),
-        Some(Value::String(s)) => s.clone(),
-        Some(other) => other.to_string(),
-    }
-}
-
 /// `PermName.perm2String`: R(4) W(2) X(1, inherit).
 fn perm_text(v: Option<&Value>) -> String {
     let Some(perm) = v.and_then(Value::as_i64) else {
         return cell(v);
     };
-    let bit = |mask: i64, c: char| if perm & mask != 0 { c } else { '-' };
-    format!("{perm} ({}{}{})", bit(4, 'R'), bit(2, 'W'), bit(1, 'X'))
+    // Only the low bits count, so the cast cannot change the letters.
+    format!("{perm} ({})", perm_to_string(perm as i32))
 }
 
-fn config_table(doc: &Value, shape: ConfigShape) -> comfy_table::Table {
-    let empty = serde_json::Map::new();
+fn config_table(doc: &Value, shape: ConfigShape) -> Table {
+    let empty = Map::new();
     let object = |key: &str| doc.get(key).and_then(Value::as_object).unwrap_or(&empty);
     match shape {
-        ConfigShape::Topics => {
-            let mut t = output::table([
-                "TOPIC", "READ", "WRITE", "PERM", "FILTER", "SYSFLAG", "ORDER",
-            ]);
-            for (name, c) in object("topicConfigTable") {
-                t.add_row([
-                    name.clone(),
-                    cell(c.get("readQueueNums")),
-                    cell(c.get("writeQueueNums")),
-                    perm_text(c.get("perm")),
-                    cell(c.get("topicFilterType")),
-                    cell(c.get("topicSysFlag")),
-                    cell(c.get("order")),
-                ]);
-            }
-            t
-        }
+        ConfigShape::Topics => member_table(
+            "TOPIC",
+            object("topicConfigTable"),
+            &[
+                ("READ", "readQueueNums", cell),
+                ("WRITE", "writeQueueNums", cell),
+                ("PERM", "perm", perm_text),
+                ("FILTER", "topicFilterType", cell),
+                ("SYSFLAG", "topicSysFlag", cell),
+                ("ORDER", "order", cell),
+            ],
+        ),
         ConfigShape::ConsumerOffsets => {
             let mut t = output::table(["TOPIC", "GROUP", "QUEUE", "OFFSET"]);
             for (key, queues) in object("offsetTable") {
@@ -1396,9 +1107,7 @@ fn config_table(doc: &Value, shape: ConfigShape) -> comfy_table::Table {
                     ]);
                     continue;
                 };
-                let mut sorted: Vec<_> = queues.iter().collect();
-                sorted.sort_by_key(|(q, _)| q.parse::<i64>().unwrap_or(i64::MAX));
-                for (q, offset) in sorted {
+                for (q, offset) in by_number(queues) {
                     t.add_row([
                         topic.to_string(),
                         group.into(),
@@ -1409,38 +1118,23 @@ fn config_table(doc: &Value, shape: ConfigShape) -> comfy_table::Table {
             }
             t
         }
-        ConfigShape::SubscriptionGroups => {
-            let mut t = output::table([
-                "GROUP",
-                "CONSUME",
-                "BROADCAST",
-                "FROM MIN",
-                "RETRY QUEUES",
-                "RETRY MAX",
-                "BROKER ID",
-                "SLOW BROKER",
-                "NOTIFY",
-            ]);
-            for (name, g) in object("subscriptionGroupTable") {
-                t.add_row([
-                    name.clone(),
-                    cell(g.get("consumeEnable")),
-                    cell(g.get("consumeBroadcastEnable")),
-                    cell(g.get("consumeFromMinEnable")),
-                    cell(g.get("retryQueueNums")),
-                    cell(g.get("retryMaxTimes")),
-                    cell(g.get("brokerId")),
-                    cell(g.get("whichBrokerWhenConsumeSlowly")),
-                    cell(g.get("notifyConsumerIdsChangedEnable")),
-                ]);
-            }
-            t
-        }
+        ConfigShape::SubscriptionGroups => member_table(
+            "GROUP",
+            object("subscriptionGroupTable"),
+            &[
+                ("CONSUME", "consumeEnable", cell),
+                ("BROADCAST", "consumeBroadcastEnable", cell),
+                ("FROM MIN", "consumeFromMinEnable", cell),
+                ("RETRY QUEUES", "retryQueueNums", cell),
+                ("RETRY MAX", "retryMaxTimes", cell),
+                ("BROKER ID", "brokerId", cell),
+                ("SLOW BROKER", "whichBrokerWhenConsumeSlowly", cell),
+                ("NOTIFY", "notifyConsumerIdsChangedEnable", cell),
+            ],
+        ),
         ConfigShape::DelayOffsets => {
             let mut t = output::table(["LEVEL", "OFFSET"]);
-            let mut sorted: Vec<_> = object("offsetTable").iter().collect();
-            sorted.sort_by_key(|(l, _)| l.parse::<i64>().unwrap_or(i64::MAX));
-            for (level, offset) in sorted {
+            for (level, offset) in by_number(object("offsetTable")) {
                 t.add_row([level.clone(), cell(Some(offset))]);
             }
             t
@@ -1455,8 +1149,7 @@ fn dump_config(ctx: &Ctx, path: &Path) -> anyhow::Result<()> {
         .with_context(|| format!("{}: not a JSON config file", path.display()))?;
     let shape = config_shape(&doc, path);
     match ctx.output {
-        StoreOutput::Json => output::print_json(&doc)?,
-        StoreOutput::Ndjson => println!("{doc}"),
+        StoreOutput::Json | StoreOutput::Ndjson => ctx.print_document(&doc)?,
         StoreOutput::Table if shape == ConfigShape::Unknown => output::print_json(&doc)?,
         StoreOutput::Table => {
             println!("{}", config_table(&doc, shape));
@@ -1471,28 +1164,10 @@ fn dump_config(ctx: &Ctx, path: &Path) -> anyhow::Result<()> {
 // ---------------------------------------------------------------------------------------------
 // verify and stats
 
-fn scan_progress() -> (Option<ProgressBar>, impl FnMut(u64, u64)) {
-    let bar = progress_bar(false);
-    let handle = bar.clone();
-    let update = move |done: u64, total: u64| {
-        if let Some(bar) = &handle {
-            bar.set_length(total);
-            bar.set_position(done);
-        }
-    };
-    (bar, update)
-}
-
 fn verify(ctx: &Ctx, args: &VerifyArgs) -> anyhow::Result<()> {
-    let (bar, mut update) = scan_progress();
-    let report = verify_store(&ctx.layout, &mut update);
-    if let Some(bar) = bar {
-        bar.finish_and_clear();
-    }
-    let report = report?;
+    let report = with_scan_progress(|progress| verify_store(&ctx.layout, progress))?;
     match ctx.output {
-        StoreOutput::Json => output::print_json(&serde_json::to_value(&report)?)?,
-        StoreOutput::Ndjson => println!("{}", serde_json::to_string(&report)?),
+        StoreOutput::Json | StoreOutput::Ndjson => ctx.print_document(&report)?,
         StoreOutput::Table => {
             let cl = &report.commitlog;
             let cq = &report.consume_queues;
@@ -1623,15 +1298,9 @@ fn verify(ctx: &Ctx, args: &VerifyArgs) -> anyhow::Result<()> {
 }
 
 fn stats(ctx: &Ctx) -> anyhow::Result<()> {
-    let (bar, mut update) = scan_progress();
-    let report = store_stats(&ctx.layout, &mut update);
-    if let Some(bar) = bar {
-        bar.finish_and_clear();
-    }
-    let report = report?;
+    let report = with_scan_progress(|progress| store_stats(&ctx.layout, progress))?;
     match ctx.output {
-        StoreOutput::Json => output::print_json(&serde_json::to_value(&report)?)?,
-        StoreOutput::Ndjson => println!("{}", serde_json::to_string(&report)?),
+        StoreOutput::Json | StoreOutput::Ndjson => ctx.print_document(&report)?,
         StoreOutput::Table => {
             let mut t = output::table([
                 "TOPIC",
@@ -1686,40 +1355,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn config_shapes_are_told_by_content() {
-        let p = Path::new("x.json");
-        let doc = |s: &str| fastjson::parse(s.as_bytes()).unwrap();
-        assert_eq!(
-            config_shape(&doc(r#"{"topicConfigTable":{}}"#), p),
-            ConfigShape::Topics
-        );
-        assert_eq!(
-            config_shape(&doc(r#"{"offsetTable":{"T@G":{0:1}}}"#), p),
-            ConfigShape::ConsumerOffsets
-        );
-        assert_eq!(
-            config_shape(&doc(r#"{"offsetTable":{1:5,2:0}}"#), p),
-            ConfigShape::DelayOffsets
-        );
-        assert_eq!(
-            config_shape(&doc(r#"{"offsetTable":{}}"#), Path::new("delayOffset.json")),
-            ConfigShape::DelayOffsets
-        );
-        assert_eq!(config_shape(&doc("{}"), p), ConfigShape::Unknown);
+    fn perms_and_times_are_shown_as_java_tools_show_them() {
         assert_eq!(perm_text(Some(&json!(6))), "6 (RW-)");
-    }
-
-    #[test]
-    fn cells_are_cut_and_escaped() {
-        let mut s = String::new();
-        let mut w = CellWriter {
-            out: &mut s,
-            room: 4,
-            cut: false,
-        };
-        assert!(write!(w, "a\nbcdef").is_err());
-        assert!(w.cut);
-        assert_eq!(s, "a\\nb");
         assert_eq!(human_time(0), "-");
     }
 }

@@ -760,7 +760,7 @@ pub fn encode_batch<'a>(items: impl IntoIterator<Item = BatchItem<'a>>) -> Vec<u
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -774,7 +774,7 @@ mod tests {
         assert_eq!(tags_code(Some("TagA")), 2598919);
     }
 
-    fn sample<'a>(body: &'a [u8], props: &'a str) -> MessageToStore<'a> {
+    pub(crate) fn sample<'a>(body: &'a [u8], props: &'a str) -> MessageToStore<'a> {
         MessageToStore {
             topic: "TopicTest",
             queue_id: 3,

@@ -613,7 +613,7 @@ pub fn list_log_files(dir: &Path) -> Result<Vec<(i64, PathBuf)>, StoreError> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     pub(crate) fn temp_dir(name: &str) -> PathBuf {
