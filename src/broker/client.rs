@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::clients::{ClientChannel, ConsumerRegistration};
+use super::client_tables::{ClientChannel, ConsumerRegistration};
 use super::controller::Broker;
 use super::metadata::perm;
 use super::send::error;

@@ -11,10 +11,10 @@ use thiserror::Error;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
-use super::clients::{ConsumerManager, ProducerManager};
-use super::locks::QueueLocks;
+use super::client_tables::{ConsumerManager, ProducerManager};
 use super::long_poll::PullWaiters;
 use super::metadata::BrokerMetadata;
+use super::queue_locks::QueueLocks;
 use crate::common::clock::now_ms;
 use crate::config::{BrokerConfig, MessageStoreConfig};
 use crate::net::{

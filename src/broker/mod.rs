@@ -4,15 +4,15 @@
 
 mod admin;
 mod client;
-pub mod clients;
+pub mod client_tables;
 pub mod controller;
 pub mod filter;
-pub mod locks;
 pub mod long_poll;
 pub mod metadata;
 mod offset;
 mod pull;
 mod query;
+pub mod queue_locks;
 mod register;
 mod schedule;
 mod send;

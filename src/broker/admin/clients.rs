@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::{decode_or_reply, ok_with_body, V3_0_7_SNAPSHOT, V3_1_8_SNAPSHOT};
-use crate::broker::clients::ClientChannel;
+use crate::broker::client_tables::ClientChannel;
 use crate::broker::controller::Broker;
 use crate::broker::send::error;
 use crate::common::message::decode_offset_msg_id;
