@@ -3,8 +3,7 @@
 //! persistence, client expiry), and the request dispatch by code.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use thiserror::Error;
@@ -15,12 +14,14 @@ use super::client_tables::{ConsumerManager, ProducerManager};
 use super::long_poll::PullWaiters;
 use super::metadata::BrokerMetadata;
 use super::queue_locks::QueueLocks;
+use super::stats::BrokerStats;
 use crate::common::clock::now_ms;
 use crate::config::{BrokerConfig, MessageStoreConfig};
 use crate::net::{
     not_supported, ClientOptions, Connection, ConnectionOptions, RemotingClient, RequestHandler,
     Server,
 };
+use crate::protocol::body::DataVersion;
 use crate::protocol::{RemotingCommand, RequestCode, ResponseCode};
 use crate::store::{MessageStore, StoreError};
 
@@ -39,17 +40,14 @@ pub enum BrokerError {
     BadAddress(String),
 }
 
-/// Message counters for runtime info and cluster listings.
-#[derive(Default)]
-pub struct BrokerStats {
-    pub put_messages: AtomicU64,
-    pub put_bytes: AtomicU64,
-    pub get_messages: AtomicU64,
-    pub get_bytes: AtomicU64,
-}
-
 pub struct Broker {
     pub config: RwLock<BrokerConfig>,
+    /// Version of the broker config, bumped by each UPDATE_BROKER_CONFIG (Java's
+    /// `Configuration.dataVersion`, sent as GET_BROKER_CONFIG's `version` header).
+    pub(super) config_version: Mutex<DataVersion>,
+    /// Serialises UPDATE_BROKER_CONFIG (Java's method is `synchronized`) across the config
+    /// change and the rewrite of the properties file.
+    pub(super) config_update: tokio::sync::Mutex<()>,
     pub store_config: MessageStoreConfig,
     pub store: Arc<MessageStore>,
     pub metadata: BrokerMetadata,
@@ -61,6 +59,7 @@ pub struct Broker {
     pub namesrv: RemotingClient,
     /// `brokerIP1:listenPort`: written into records and announced in routes.
     pub store_host: SocketAddr,
+    /// Message counters and their TPS samples.
     pub stats: BrokerStats,
     pub started_at: Instant,
     pub boot_timestamp: i64,
@@ -94,6 +93,8 @@ impl Broker {
         }));
         Ok(Arc::new(Broker {
             config: RwLock::new(config),
+            config_version: Mutex::new(DataVersion::now()),
+            config_update: tokio::sync::Mutex::new(()),
             store_config,
             store,
             metadata,
@@ -201,20 +202,6 @@ impl Broker {
         for group in groups {
             self.notify_consumer_ids_changed(&group).await;
         }
-    }
-
-    pub(super) fn record_put(&self, messages: u64, bytes: u64) {
-        self.stats
-            .put_messages
-            .fetch_add(messages, Ordering::Relaxed);
-        self.stats.put_bytes.fetch_add(bytes, Ordering::Relaxed);
-    }
-
-    pub(super) fn record_get(&self, messages: u64, bytes: u64) {
-        self.stats
-            .get_messages
-            .fetch_add(messages, Ordering::Relaxed);
-        self.stats.get_bytes.fetch_add(bytes, Ordering::Relaxed);
     }
 
     /// A client connection closed: forget it everywhere.

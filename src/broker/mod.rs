@@ -5,6 +5,7 @@
 mod admin;
 mod client;
 pub mod client_tables;
+mod config_file;
 pub mod controller;
 pub mod filter;
 pub mod long_poll;
@@ -17,5 +18,6 @@ mod register;
 mod schedule;
 mod send;
 pub mod sql92;
+pub mod stats;
 
 pub use controller::{Broker, BrokerError, BrokerHandler};

@@ -130,7 +130,8 @@ impl Broker {
             .with_remark(result.status.name());
         if code == ResponseCode::SUCCESS {
             let total = result.total_bytes();
-            self.record_get(result.messages.len() as u64, total as u64);
+            self.stats
+                .record_get(result.messages.len() as u64, total as u64);
             response.body = match result.messages.len() {
                 1 => result.messages[0].clone(),
                 _ => {

@@ -165,7 +165,7 @@ impl Broker {
         let put = self.store.put(&msg);
         match put {
             Ok(ok) => {
-                self.record_put(1, req.body.len() as u64);
+                self.stats.record_put(1, req.body.len() as u64);
                 let flushed = !wait_store
                     || !self.store.is_sync_flush()
                     || self.wait_flushed(ok.end_offset()).await;
@@ -244,7 +244,8 @@ impl Broker {
             .collect();
         match self.store.put_batch(&msgs) {
             Ok(oks) if !oks.is_empty() => {
-                self.record_put(oks.len() as u64, req.body.len() as u64);
+                self.stats
+                    .record_put(oks.len() as u64, req.body.len() as u64);
                 let end = oks.last().map_or(0, PutOk::end_offset);
                 let flushed =
                     !wait_store || !self.store.is_sync_flush() || self.wait_flushed(end).await;

@@ -3,15 +3,13 @@
 //! retention triggers TRIGGER_DELETE_FILES (27) and DELETE_EXPIRED_COMMITLOG (329).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 use std::sync::atomic::Ordering;
-use std::time::{Duration, Instant};
 
-use super::{ok, ok_with_body, AdminState, Sample};
+use super::{ok, ok_with_body};
+use crate::broker::config_file::rewrite_properties_file;
 use crate::broker::controller::Broker;
 use crate::broker::send::error;
 use crate::common::clock::now_ms;
-use crate::common::fs::{write_atomically, Backup};
 use crate::common::host::{disk_usage, fs_capacity};
 use crate::common::names::RMQ_SYS_SCHEDULE_TOPIC as SCHEDULE_TOPIC;
 use crate::config::{
@@ -26,9 +24,6 @@ use crate::protocol::{CommandHeader, RemotingCommand, ResponseCode};
 /// `initConfigBlackList`).
 const ALWAYS_BLACKLISTED: [&str; 3] = ["brokerConfigPath", "rocketmqHome", "configBlackList"];
 
-/// The TPS windows Java reports, in seconds (`"<10 s> <1 min> <10 min>"`).
-const TPS_WINDOWS: [u64; 3] = [10, 60, 600];
-
 impl Broker {
     /// The effective config as properties text (`key=value` lines, unescaped, as Java's
     /// `MixAll.properties2String`), with the config's data version in the `version` header.
@@ -39,8 +34,7 @@ impl Broker {
         props.set("listenPort", self.store_host.port().to_string());
         let body = props.to_plain_string();
         let version = {
-            let state = self.admin_state();
-            let v = state
+            let v = self
                 .config_version
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
@@ -61,8 +55,7 @@ impl Broker {
         conn: &Connection,
         req: &RemotingCommand,
     ) -> RemotingCommand {
-        let state = self.admin_state();
-        let _serialised = state.config_update.lock().await;
+        let _serialised = self.config_update.lock().await;
         tracing::info!(peer = %conn.peer_addr(), "updateBrokerConfig");
         if req.body.is_empty() {
             return ok(req);
@@ -103,8 +96,7 @@ impl Broker {
             tracing::warn!("updateBrokerConfig: {w}");
         }
         tracing::info!(config = %text.trim(), "updateBrokerConfig, new config");
-        state
-            .config_version
+        self.config_version
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .next_version();
@@ -192,7 +184,9 @@ impl Broker {
         let put = self.stats.put_messages.load(Ordering::Relaxed);
         let put_bytes = self.stats.put_bytes.load(Ordering::Relaxed);
         let get = self.stats.get_messages.load(Ordering::Relaxed);
-        let (put_tps, get_tps) = self.tps(&self.admin_state(), put, get);
+        let tps = self.stats.tps(self.started_at, put, get);
+        let rates = |r: [f64; 3]| r.map(java_double).join(" ");
+        let (put_tps, get_tps) = (rates(tps.put), rates(tps.get));
         let commitlog = self.store.commitlog();
         let min_phys = commitlog.min_offset();
         let max_phys = commitlog.max_offset();
@@ -324,46 +318,6 @@ impl Broker {
         ok_with_body(req, KVTable { table: t }.to_json())
     }
 
-    /// Put and get rates as Java's `"<10 s> <1 min> <10 min>"` strings. Samples are taken
-    /// when runtime info is asked for (at most one a second); a window uses the newest sample
-    /// at least that old, or the broker's start, when every counter was 0.
-    fn tps(&self, state: &AdminState, put: u64, get: u64) -> (String, String) {
-        let now = Instant::now();
-        let mut samples = state.samples.lock().unwrap_or_else(|p| p.into_inner());
-        let boot = Sample {
-            at: self.started_at,
-            put: 0,
-            get: 0,
-        };
-        let mut put_rates = Vec::new();
-        let mut get_rates = Vec::new();
-        for window in TPS_WINDOWS {
-            let base = now
-                .checked_sub(Duration::from_secs(window))
-                .and_then(|cutoff| samples.iter().rev().find(|s| s.at <= cutoff).copied())
-                .unwrap_or(boot);
-            let millis = now.duration_since(base.at).as_millis().max(1) as f64;
-            put_rates.push(java_double(
-                put.saturating_sub(base.put) as f64 * 1000.0 / millis,
-            ));
-            get_rates.push(java_double(
-                get.saturating_sub(base.get) as f64 * 1000.0 / millis,
-            ));
-        }
-        if samples
-            .back()
-            .is_none_or(|s| now.duration_since(s.at) >= Duration::from_secs(1))
-        {
-            samples.push_back(Sample { at: now, put, get });
-        }
-        // Keep one sample older than the longest window as its base; drop the rest.
-        let longest = Duration::from_secs(TPS_WINDOWS[TPS_WINDOWS.len() - 1]);
-        while samples.len() >= 2 && now.duration_since(samples[1].at) >= longest {
-            samples.pop_front();
-        }
-        (put_rates.join(" "), get_rates.join(" "))
-    }
-
     /// Runs retention now on a blocking thread: `force` deletes every CommitLog file that is
     /// fully dispatched and flushed (TRIGGER_DELETE_FILES), otherwise only files older than
     /// `fileReservedTime` go (DELETE_EXPIRED_COMMITLOG, Java's manual delete).
@@ -429,100 +383,6 @@ pub(super) fn format_runtime(elapsed_ms: i64) -> String {
     )
 }
 
-/// One `key=value` line that reads back as exactly this key and value: plain when that
-/// works (as Java writes broker configs), escaped otherwise.
-fn property_line(key: &str, value: &str) -> String {
-    let plain = format!("{key}={value}");
-    let reads_back =
-        Properties::parse(&plain).is_ok_and(|p| p.len() == 1 && p.get(key) == Some(value));
-    if reads_back {
-        return plain;
-    }
-    let mut one = Properties::new();
-    one.set(key, value);
-    one.to_properties_string()
-        .trim_end_matches('\n')
-        .to_string()
-}
-
-/// Rewrites a properties file with `updates` applied: each line (or continued logical line)
-/// defining an updated key is replaced by `key=value`, keys the file lacks are appended, and
-/// every other line (comments, blank lines, other keys) stays as it was. The new file is
-/// written next to the old one and renamed over it, so a crash leaves one or the other.
-pub(super) fn rewrite_properties_file(
-    path: &Path,
-    updates: &[(String, String)],
-) -> std::io::Result<()> {
-    let old = match std::fs::read(path) {
-        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(e) => return Err(e),
-    };
-    let text = apply_updates(&old, updates);
-    write_atomically(path, text.as_bytes(), Backup::Skip).map_err(std::io::Error::other)
-}
-
-/// The text of a properties file with `updates` applied (see [`rewrite_properties_file`]).
-fn apply_updates(old: &str, updates: &[(String, String)]) -> String {
-    let newline = if old.contains("\r\n") { "\r\n" } else { "\n" };
-    let lines: Vec<&str> = old.split_inclusive('\n').collect();
-    let wanted: BTreeMap<&str, &str> = updates
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    let mut seen = BTreeSet::new();
-    let mut out = String::with_capacity(old.len() + 64);
-    let mut i = 0;
-    while i < lines.len() {
-        // A logical line: this physical line plus the ones a trailing odd run of backslashes
-        // continues onto (comments never continue).
-        let first = lines[i];
-        let trimmed = first.trim_start_matches([' ', '\t', '\u{c}']);
-        let mut end = i;
-        if !(trimmed.starts_with('#') || trimmed.starts_with('!')) {
-            while end + 1 < lines.len() && continues(lines[end]) {
-                end += 1;
-            }
-        }
-        let logical: String = lines[i..=end].concat();
-        let key = Properties::parse(&logical)
-            .ok()
-            .and_then(|p| p.iter().next().map(|(k, _)| k.to_string()));
-        match key.as_deref().and_then(|k| wanted.get_key_value(k)) {
-            Some((k, v)) => {
-                out.push_str(&property_line(k, v));
-                out.push_str(newline);
-                seen.insert(*k);
-            }
-            None => out.push_str(&logical),
-        }
-        i = end + 1;
-    }
-    let missing: Vec<&str> = updates
-        .iter()
-        .map(|(k, _)| k.as_str())
-        .filter(|k| !seen.contains(k))
-        .collect();
-    if !missing.is_empty() && !out.is_empty() && !out.ends_with('\n') {
-        out.push_str(newline);
-    }
-    let mut appended = BTreeSet::new();
-    for k in missing {
-        // A key given twice is written once, with its last value.
-        if appended.insert(k) {
-            out.push_str(&property_line(k, wanted[k]));
-            out.push_str(newline);
-        }
-    }
-    out
-}
-
-/// Whether a physical line ends with an odd number of backslashes (Java's continuation).
-fn continues(line: &str) -> bool {
-    let body = line.trim_end_matches(['\n', '\r']);
-    body.chars().rev().take_while(|&c| c == '\\').count() % 2 == 1
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -548,55 +408,5 @@ mod tests {
             format_runtime(86_400_000 + 2 * 3_600_000 + 3 * 60_000 + 4_500),
             "[ 1 days, 2 hours, 3 minutes, 4 seconds ]"
         );
-    }
-
-    #[test]
-    fn updates_keep_comments_other_keys_and_continuations() {
-        let old = "# broker-a\nbrokerName=broker-a\nflushConsumerOffsetInterval = 5000\n\
-                   namesrvAddr=a:9876;\\\n    b:9876\n! other comment\nlistenPort=10911";
-        let new = apply_updates(
-            old,
-            &[
-                ("flushConsumerOffsetInterval".into(), "6000".into()),
-                ("namesrvAddr".into(), "c:9876".into()),
-                ("deleteWhen".into(), "04".into()),
-            ],
-        );
-        assert_eq!(
-            new,
-            "# broker-a\nbrokerName=broker-a\nflushConsumerOffsetInterval=6000\n\
-             namesrvAddr=c:9876\n! other comment\nlistenPort=10911\ndeleteWhen=04\n"
-        );
-        let p = Properties::parse(&new).unwrap();
-        assert_eq!(p.get("namesrvAddr"), Some("c:9876"));
-        assert_eq!(p.get("listenPort"), Some("10911"));
-        // A value that needs escaping is escaped; CRLF files stay CRLF.
-        let crlf = apply_updates("a=1\r\n", &[("b".into(), " x".into())]);
-        assert_eq!(crlf, "a=1\r\nb=\\ x\r\n");
-        assert_eq!(Properties::parse(&crlf).unwrap().get("b"), Some(" x"));
-        assert_eq!(apply_updates("", &[("k".into(), "v".into())]), "k=v\n");
-    }
-
-    #[test]
-    fn rewrite_is_atomic_and_creates_missing_files() {
-        let dir = std::env::temp_dir().join(format!("rmq-admin-props-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("broker.properties");
-        std::fs::write(&path, "brokerName=b\n").unwrap();
-        rewrite_properties_file(&path, &[("brokerPermission".into(), "4".into())]).unwrap();
-        assert_eq!(
-            std::fs::read_to_string(&path).unwrap(),
-            "brokerName=b\nbrokerPermission=4\n"
-        );
-        let leftovers: Vec<_> = std::fs::read_dir(&dir)
-            .unwrap()
-            .filter_map(|e| e.ok())
-            .filter(|e| e.file_name().to_string_lossy().contains(".tmp-"))
-            .collect();
-        assert!(leftovers.is_empty());
-        let fresh = dir.join("fresh.properties");
-        rewrite_properties_file(&fresh, &[("k".into(), "v".into())]).unwrap();
-        assert_eq!(std::fs::read_to_string(&fresh).unwrap(), "k=v\n");
-        let _ = std::fs::remove_dir_all(&dir);
     }
 }

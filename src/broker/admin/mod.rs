@@ -23,25 +23,15 @@
 //!
 //! Headers are decoded strictly: a missing required field or an unparsable number is answered
 //! with SYSTEM_ERROR naming the header and the field (Java would fail later with an NPE).
-//!
-//! A little state belongs to the admin side only (the broker config's data version, TPS
-//! samples, the lock that serialises config updates). [`Broker`] is owned by another file, so
-//! that state lives in a process-wide table keyed by the broker's identity (see
-//! [`AdminState`]).
 
 mod clients;
 mod config;
 mod topics;
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex, OnceLock};
-use std::time::Instant;
-
 use super::controller::Broker;
 use super::send::error;
 use crate::config::BrokerRole;
 use crate::net::Connection;
-use crate::protocol::body::DataVersion;
 use crate::protocol::{RemotingCommand, RequestCode, ResponseCode};
 
 /// Decodes a request header or returns SYSTEM_ERROR naming the missing or bad field.
@@ -71,36 +61,6 @@ const SLAVE_REFUSES: &str = concat!(
 const V3_0_7_SNAPSHOT: i32 = 28;
 /// `MQVersion.Version.V3_1_8_SNAPSHOT.ordinal()`: older clients cannot answer forwarded calls.
 const V3_1_8_SNAPSHOT: i32 = 62;
-
-/// Message counters at one moment, for the TPS figures of GET_BROKER_RUNTIME_INFO.
-#[derive(Clone, Copy, Debug)]
-struct Sample {
-    at: Instant,
-    put: u64,
-    get: u64,
-}
-
-/// Admin-side state of one broker.
-struct AdminState {
-    /// Version of the broker config, bumped by each UPDATE_BROKER_CONFIG (Java's
-    /// `Configuration.dataVersion`, sent as GET_BROKER_CONFIG's `version` header).
-    config_version: Mutex<DataVersion>,
-    /// Serialises UPDATE_BROKER_CONFIG (Java's method is `synchronized`) across the config
-    /// change and the rewrite of the properties file.
-    config_update: tokio::sync::Mutex<()>,
-    /// Counter samples taken when runtime info is asked for; oldest first.
-    samples: Mutex<VecDeque<Sample>>,
-}
-
-/// Admin states by broker: the broker's address in memory and its boot time (so a new broker
-/// reusing a freed allocation starts fresh).
-type StateTable = Mutex<HashMap<(usize, i64), Arc<AdminState>>>;
-
-/// The admin state of every broker in the process.
-fn states() -> &'static StateTable {
-    static STATES: OnceLock<StateTable> = OnceLock::new();
-    STATES.get_or_init(Default::default)
-}
 
 impl Broker {
     /// Handles an admin request, or returns `None` for a code this module does not serve.
@@ -142,22 +102,6 @@ impl Broker {
             _ => return None,
         };
         Some(response)
-    }
-
-    /// This broker's admin state, created on first use.
-    fn admin_state(&self) -> Arc<AdminState> {
-        let key = (self as *const Broker as usize, self.boot_timestamp);
-        let mut states = states().lock().unwrap_or_else(|p| p.into_inner());
-        states
-            .entry(key)
-            .or_insert_with(|| {
-                Arc::new(AdminState {
-                    config_version: Mutex::new(DataVersion::now()),
-                    config_update: tokio::sync::Mutex::new(()),
-                    samples: Mutex::new(VecDeque::new()),
-                })
-            })
-            .clone()
     }
 
     /// Java's `validateSlave`: the SYSTEM_ERROR a slave answers to topic and group changes.
