@@ -1,27 +1,28 @@
 //! [`Broker`]: everything one broker owns, its start-up (store recovery, metadata load, server
 //! bind, first registration) and its periodic work (registration every 30 s, offset
-//! persistence, client expiry), and the request dispatch by code.
+//! persistence, client expiry, telling consumer groups of membership changes). Requests are
+//! answered by `processor/`.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use thiserror::Error;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
-use super::clients::{ConsumerManager, ProducerManager};
-use super::locks::QueueLocks;
+use super::client_tables::{ConsumerManager, ProducerManager};
 use super::long_poll::PullWaiters;
 use super::metadata::BrokerMetadata;
+use super::processor::BrokerHandler;
+use super::queue_locks::QueueLocks;
+use super::stats::BrokerStats;
 use crate::common::clock::now_ms;
 use crate::config::{BrokerConfig, MessageStoreConfig};
-use crate::net::{
-    not_supported, ClientOptions, Connection, ConnectionOptions, RemotingClient, RequestHandler,
-    Server,
-};
-use crate::protocol::{RemotingCommand, RequestCode, ResponseCode};
+use crate::net::{ClientOptions, Connection, ConnectionOptions, RemotingClient, Server};
+use crate::protocol::body::DataVersion;
+use crate::protocol::header::ConsumerGroupHeader;
+use crate::protocol::{CommandHeader, RemotingCommand, RequestCode};
 use crate::store::{MessageStore, StoreError};
 
 /// Clients silent for this long are dropped (Java's channel expiry).
@@ -39,17 +40,14 @@ pub enum BrokerError {
     BadAddress(String),
 }
 
-/// Message counters for runtime info and cluster listings.
-#[derive(Default)]
-pub struct BrokerStats {
-    pub put_messages: AtomicU64,
-    pub put_bytes: AtomicU64,
-    pub get_messages: AtomicU64,
-    pub get_bytes: AtomicU64,
-}
-
 pub struct Broker {
     pub config: RwLock<BrokerConfig>,
+    /// Version of the broker config, bumped by each UPDATE_BROKER_CONFIG (Java's
+    /// `Configuration.dataVersion`, sent as GET_BROKER_CONFIG's `version` header).
+    pub(super) config_version: Mutex<DataVersion>,
+    /// Serialises UPDATE_BROKER_CONFIG (Java's method is `synchronized`) across the config
+    /// change and the rewrite of the properties file.
+    pub(super) config_update: tokio::sync::Mutex<()>,
     pub store_config: MessageStoreConfig,
     pub store: Arc<MessageStore>,
     pub metadata: BrokerMetadata,
@@ -61,6 +59,7 @@ pub struct Broker {
     pub namesrv: RemotingClient,
     /// `brokerIP1:listenPort`: written into records and announced in routes.
     pub store_host: SocketAddr,
+    /// Message counters and their TPS samples.
     pub stats: BrokerStats,
     pub started_at: Instant,
     pub boot_timestamp: i64,
@@ -94,6 +93,8 @@ impl Broker {
         }));
         Ok(Arc::new(Broker {
             config: RwLock::new(config),
+            config_version: Mutex::new(DataVersion::now()),
+            config_update: tokio::sync::Mutex::new(()),
             store_config,
             store,
             metadata,
@@ -203,22 +204,8 @@ impl Broker {
         }
     }
 
-    pub(super) fn record_put(&self, messages: u64, bytes: u64) {
-        self.stats
-            .put_messages
-            .fetch_add(messages, Ordering::Relaxed);
-        self.stats.put_bytes.fetch_add(bytes, Ordering::Relaxed);
-    }
-
-    pub(super) fn record_get(&self, messages: u64, bytes: u64) {
-        self.stats
-            .get_messages
-            .fetch_add(messages, Ordering::Relaxed);
-        self.stats.get_bytes.fetch_add(bytes, Ordering::Relaxed);
-    }
-
     /// A client connection closed: forget it everywhere.
-    fn connection_closed(self: &Arc<Self>, conn: &Connection) {
+    pub(super) fn connection_closed(self: &Arc<Self>, conn: &Connection) {
         self.producers.remove_connection(conn.id());
         let groups = self.consumers.remove_connection(conn.id());
         if !groups.is_empty() {
@@ -230,50 +217,34 @@ impl Broker {
             });
         }
     }
-}
 
-/// The connection handler: dispatches each request to its processor by code.
-pub struct BrokerHandler(pub Arc<Broker>);
-
-impl RequestHandler for BrokerHandler {
-    async fn handle(&self, conn: &Connection, request: RemotingCommand) -> Option<RemotingCommand> {
-        let b = &self.0;
-        let response = match request.request_code() {
-            RequestCode::SEND_MESSAGE
-            | RequestCode::SEND_MESSAGE_V2
-            | RequestCode::SEND_BATCH_MESSAGE
-            | RequestCode::SEND_REPLY_MESSAGE
-            | RequestCode::SEND_REPLY_MESSAGE_V2 => b.send_message(conn, &request).await,
-            RequestCode::CONSUMER_SEND_MSG_BACK => b.consumer_send_back(conn, &request).await,
-            RequestCode::PULL_MESSAGE | RequestCode::LITE_PULL_MESSAGE => {
-                b.pull_message(conn, &request, true).await
+    /// Tells every member of `group` to rebalance (NOTIFY_CONSUMER_IDS_CHANGED, oneway), if
+    /// the group allows it: after a member joins, leaves, or goes silent.
+    pub(super) async fn notify_consumer_ids_changed(&self, group: &str) {
+        let enabled = self.cfg().notify_consumer_ids_changed_enable
+            && self
+                .metadata
+                .groups
+                .find(group)
+                .is_none_or(|g| g.notify_consumer_ids_changed_enable);
+        if !enabled {
+            return;
+        }
+        for conn in self.consumers.connections(group) {
+            let header = ConsumerGroupHeader {
+                consumer_group: group.to_string(),
+            };
+            let request = RemotingCommand::request(
+                RequestCode::NOTIFY_CONSUMER_IDS_CHANGED,
+                header.to_ext_fields(),
+            );
+            // A slow or gone client must not hold up the others.
+            let sent =
+                tokio::time::timeout(Duration::from_millis(500), conn.invoke_oneway(request)).await;
+            if !matches!(sent, Ok(Ok(()))) {
+                tracing::debug!(peer = %conn.peer_addr(), "could not notify consumer of group {group}");
             }
-            RequestCode::QUERY_CONSUMER_OFFSET => b.query_consumer_offset(&request),
-            RequestCode::UPDATE_CONSUMER_OFFSET => b.update_consumer_offset(conn, &request),
-            RequestCode::GET_MAX_OFFSET => b.get_max_offset(&request),
-            RequestCode::GET_MIN_OFFSET => b.get_min_offset(&request),
-            RequestCode::GET_EARLIEST_MSG_STORETIME => b.get_earliest_msg_storetime(&request),
-            RequestCode::SEARCH_OFFSET_BY_TIMESTAMP => b.search_offset_by_timestamp(&request),
-            RequestCode::QUERY_MESSAGE => b.query_message(&request),
-            RequestCode::VIEW_MESSAGE_BY_ID => b.view_message_by_id(&request),
-            RequestCode::HEART_BEAT => b.heart_beat(conn, &request).await,
-            RequestCode::UNREGISTER_CLIENT => b.unregister_client(conn, &request).await,
-            RequestCode::GET_CONSUMER_LIST_BY_GROUP => b.get_consumer_list_by_group(&request),
-            RequestCode::LOCK_BATCH_MQ => b.lock_batch_mq(conn, &request),
-            RequestCode::UNLOCK_BATCH_MQ => b.unlock_batch_mq(conn, &request),
-            RequestCode::CHECK_CLIENT_CONFIG => {
-                RemotingCommand::response_to(&request, ResponseCode::SUCCESS)
-            }
-            _ => match b.admin(conn, &request).await {
-                Some(response) => response,
-                None => not_supported(&request),
-            },
-        };
-        Some(response)
-    }
-
-    fn on_close(&self, conn: &Connection) {
-        self.0.connection_closed(conn);
+        }
     }
 }
 

@@ -1,19 +1,33 @@
-//! The broker: request processors (one request family per file) over the message store, the
-//! broker's metadata (topics, subscription groups, consumer offsets), client tables, long
-//! polling and registration with the name servers.
+//! The broker daemon: the request processors over the message store, the broker's metadata
+//! (topics, subscription groups, consumer and delay offsets), the tables of connected clients
+//! and queue locks, long polling, delayed delivery and registration with the name servers.
+//!
+//! - `controller.rs`: [`Broker`] (everything one broker owns), start-up, shutdown and the
+//!   periodic work (registration, offset persistence, client expiry, membership notices);
+//! - `processor/`: the request processors, one file per request family, and the dispatch
+//!   table of every request code ([`BrokerHandler`]);
+//! - [`metadata`]: topics, subscription groups, consumer offsets and delay offsets, in Java's
+//!   files under `<storeRoot>/config/`;
+//! - [`client_tables`]: the connected consumer and producer groups, kept from heartbeats;
+//! - [`queue_locks`]: which client holds which queue for orderly consumption;
+//! - [`long_poll`]: pulls waiting for a message to arrive;
+//! - `schedule.rs`: delivery of delayed messages and retries when due;
+//! - `register.rs`: registration with the name servers;
+//! - [`stats`]: message counters and the TPS figures of runtime info;
+//! - `config_file.rs`: in-place rewrite of the `-c` file on UPDATE_BROKER_CONFIG.
+//!
+//! Message filtering (tags, SQL92) is [`crate::filter`]'s.
 
-mod admin;
-mod client;
-pub mod clients;
+pub mod client_tables;
+mod config_file;
 pub mod controller;
-pub mod locks;
 pub mod long_poll;
 pub mod metadata;
-mod offset;
-mod pull;
-mod query;
+mod processor;
+pub mod queue_locks;
 mod register;
 mod schedule;
-mod send;
+pub mod stats;
 
-pub use controller::{Broker, BrokerError, BrokerHandler};
+pub use controller::{Broker, BrokerError};
+pub use processor::BrokerHandler;

@@ -127,7 +127,8 @@ pub fn is_topic_or_group_illegal(name: &str) -> bool {
 }
 
 /// Why a topic name was refused. `Display` gives Java's response remark word for word, so a
-/// processor can answer with [`code`](Self::code) and `to_string()`.
+/// processor can answer with the code [`is_forbidden`](Self::is_forbidden) picks and
+/// `to_string()`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TopicNameError {
     /// Empty or whitespace only.

@@ -10,7 +10,7 @@
 //!   writer back to properties are all derived (see `table.rs`);
 //! - the loaders [`load_broker`] / [`load_namesrv`] (and `*_file` variants) that apply Java's
 //!   startup rules (listenPort defaults, haListenPort = listenPort + 1, master brokerId 0);
-//! - host facts used for defaults ([`host`]: home directory, host name, local IPv4, CPUs).
+//! - host facts used for defaults ([`crate::common::host`]: home directory, host name, local IPv4, CPUs).
 //!
 //! Does not own: logging (loaders *return* [`ConfigWarning`]s), command-line flags, or where
 //! the files live.

@@ -19,7 +19,7 @@ use super::route::{BrokerRegistration, RouteInfoManager};
 use crate::common::fs::{write_atomically, Backup};
 use crate::common::message::crc32;
 use crate::config::{apply_namesrv_properties, NamesrvConfig, Properties};
-use crate::net::{not_supported, Connection, RequestHandler};
+use crate::net::{not_supported, success, Connection, Failure, Outcome, RequestHandler};
 use crate::protocol::body::{DataVersion, TopicRouteData};
 use crate::protocol::header::{
     AddWritePermResponseHeader, BrokerIdentityHeader, BrokerNameHeader,
@@ -28,7 +28,7 @@ use crate::protocol::header::{
     KvConfigKeyHeader, PutKvConfigRequestHeader, QueryDataVersionResponseHeader,
     RegisterBrokerRequestHeader, RegisterBrokerResponseHeader, WipeWritePermResponseHeader,
 };
-use crate::protocol::{CommandHeader, ProtocolError, RemotingCommand, RequestCode, ResponseCode};
+use crate::protocol::{CommandHeader, RemotingCommand, RequestCode, ResponseCode};
 
 /// Appended to TOPIC_NOT_EXIST remarks, as Java's `FAQUrl.suggestTodo(APPLY_TOPIC_URL)` does.
 const APPLY_TOPIC_HINT: &str = "\nSee http://rocketmq.apache.org/docs/faq/ for further details.";
@@ -44,29 +44,6 @@ const ALWAYS_BLACKLISTED: [&str; 4] = [
 /// `TopicSysFlag.FLAG_UNIT` and `FLAG_UNIT_SUB`.
 const FLAG_UNIT: i32 = 1;
 const FLAG_UNIT_SUB: i32 = 1 << 1;
-
-/// A request that failed: the response code and remark to answer with.
-struct Failure {
-    code: ResponseCode,
-    remark: String,
-}
-
-impl Failure {
-    fn system(remark: impl Into<String>) -> Failure {
-        Failure {
-            code: ResponseCode::SYSTEM_ERROR,
-            remark: remark.into(),
-        }
-    }
-}
-
-impl From<ProtocolError> for Failure {
-    fn from(e: ProtocolError) -> Failure {
-        Failure::system(e.to_string())
-    }
-}
-
-type Outcome = Result<RemotingCommand, Failure>;
 
 /// The handler the name server's [`Server`](crate::net::Server) runs. Shares the route tables
 /// and the KV config with the [`NamesrvServer`](super::NamesrvServer) that owns it.
@@ -406,7 +383,7 @@ impl RequestHandler for NamesrvProcessor {
                         failure.remark
                     );
                 }
-                RemotingCommand::response_to(&req, failure.code).with_remark(failure.remark)
+                failure.into_response(&req)
             }
         };
         // The transport drops the answer to a oneway request (e.g. a broker's REGISTER_BROKER
@@ -420,8 +397,4 @@ impl RequestHandler for NamesrvProcessor {
         // of the live brokers) and robust against any bookkeeping gap.
         self.routes.on_connection_closed(conn.id());
     }
-}
-
-fn success(req: &RemotingCommand) -> RemotingCommand {
-    RemotingCommand::response_to(req, ResponseCode::SUCCESS)
 }

@@ -22,8 +22,9 @@ use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use super::reply::not_supported;
 use super::NetError;
-use crate::protocol::{command, RemotingCommand, ResponseCode};
+use crate::protocol::{command, RemotingCommand};
 
 /// Closed after this long without reading or writing (Java's `*ChannelMaxIdleTimeSeconds`).
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(120);
@@ -64,12 +65,6 @@ impl RequestHandler for NoRequests {
     ) -> Option<RemotingCommand> {
         Some(not_supported(&request))
     }
-}
-
-/// The answer to a request code nobody handles, worded as the Java broker words it.
-pub fn not_supported(request: &RemotingCommand) -> RemotingCommand {
-    RemotingCommand::response_to(request, ResponseCode::REQUEST_CODE_NOT_SUPPORTED)
-        .with_remark(format!(" request type {} not supported", request.code))
 }
 
 /// A cheap, cloneable handle on a live connection.

@@ -1,16 +1,19 @@
 //! The tokio transport on top of [`crate::protocol`]: a [`Server`] that accepts connections and
 //! hands requests to a [`RequestHandler`], a [`RemotingClient`] with per-address connection
 //! reuse, and the [`Connection`] both are built on (opaque correlation, requests in both
-//! directions, idle close, batched writes).
+//! directions, idle close, batched writes); and the replies both daemons' processors build
+//! ([`Failure`], [`Outcome`], [`success`], [`not_supported`]).
 
 mod client;
 mod connection;
+mod reply;
 mod server;
 
 pub use client::{ClientOptions, RemotingClient};
 pub use connection::{
-    not_supported, Connection, ConnectionOptions, NoRequests, RequestHandler, DEFAULT_IDLE_TIMEOUT,
+    Connection, ConnectionOptions, NoRequests, RequestHandler, DEFAULT_IDLE_TIMEOUT,
 };
+pub use reply::{not_supported, success, Failure, Outcome};
 pub use server::{shutdown_signal, Server};
 
 use std::net::SocketAddr;

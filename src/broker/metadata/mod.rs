@@ -12,8 +12,10 @@
 //! - [`file`](mod@file): the write-temp / backup / rename protocol and the `.bak` fallback on load;
 //! - `table`: the versioned table (map, [`DataVersion`](crate::protocol::body::DataVersion),
 //!   file) the topic and group managers are built on;
-//! - [`perm`] (re-exported from `protocol::perm`): permission bits (`PermName`); [`validate`]: system names and topic name
-//!   checks (`TopicValidator`).
+//! - [`perm`] (re-exported from `protocol::perm`): permission bits (`PermName`);
+//!   [`validate_topic`] and [`validate_send_topic`] (re-exported from
+//!   [`common::names`](crate::common::names)): system names and topic name checks
+//!   (`TopicValidator`).
 //!
 //! Does not own: the request processors that call these, registration with the name servers
 //! (a `created` flag or a changed [`DataVersion`](crate::protocol::body::DataVersion) tells

@@ -1,6 +1,7 @@
-//! The broker's view of connected clients: consumer groups (members, subscriptions, how they
-//! consume) and producer groups, kept from heartbeats and dropped when a connection closes or
-//! stays silent for 120 s.
+//! The tables of connected clients (Java's `ConsumerManager` and `ProducerManager`): consumer
+//! groups (members, subscriptions, how they consume) and producer groups, kept from heartbeats
+//! and dropped when a connection closes or stays silent for 120 s. The requests that fill them
+//! are answered in `processor/heartbeat.rs`.
 
 use std::collections::HashMap;
 use std::sync::RwLock;
