@@ -14,7 +14,7 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use super::java::{java_program_with, NETTY_OPENS};
-use super::process::{run_bounded, sigterm, tail, tail_file, wait_bounded};
+use super::process::{run_bounded, sigterm, tail, tail_file, tie_to_test, wait_bounded};
 
 /// A random port `p` in 20000-32000 such that `p + d` is free for every `d` of `offsets`.
 /// The range stays below Linux's ephemeral range (32768-60999), where the rmq daemons' port-0
@@ -226,7 +226,7 @@ impl JavaServer {
             .args(args)
             .stdout(std::fs::File::create(&out).unwrap())
             .stderr(std::fs::File::create(&err).unwrap());
-        let mut child = cmd.spawn().expect("java runs");
+        let mut child = tie_to_test(&mut cmd).spawn().expect("java runs");
         wait_boot(
             &mut child,
             kind.what,

@@ -20,6 +20,30 @@ pub fn tail_file(path: &Path, n: usize) -> String {
     tail(&std::fs::read_to_string(path).unwrap_or_default(), n)
 }
 
+/// Ties the process `cmd` starts to the test: it is killed (SIGKILL) when the thread that
+/// started it ends, so a test process that dies (killed at a time limit, say) leaves no server
+/// behind, and it does not inherit the test's open file descriptors, so it never holds what
+/// they hold (such as a build lock taken with `flock` around `cargo test`).
+pub fn tie_to_test(cmd: &mut Command) -> &mut Command {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: between fork and exec the hook makes only async-signal-safe system calls and
+    // touches no memory of the parent.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            // Close-on-exec for every inherited descriptor past stderr (Linux 5.11; where it
+            // fails, they are inherited as before).
+            libc::syscall(
+                libc::SYS_close_range,
+                3 as libc::c_uint,
+                libc::c_uint::MAX,
+                libc::CLOSE_RANGE_CLOEXEC,
+            );
+            Ok(())
+        })
+    }
+}
+
 /// Sends SIGTERM to `child` (nothing happens if it already exited and was reaped).
 pub fn sigterm(child: &Child) {
     // SAFETY: kill(2) on our own child's pid has no memory-safety preconditions.
@@ -97,7 +121,7 @@ impl Finished {
     }
 }
 
-/// Runs `cmd` with `input` on its stdin (none: no stdin at all) and its
+/// Runs `cmd` ([`tie_to_test`]) with `input` on its stdin (none: no stdin at all) and its
 /// stdout and stderr captured; waits at most `limit`, then kills it (`status: None`).
 pub fn run_bounded(cmd: &mut Command, input: Option<&[u8]>, limit: Duration) -> Finished {
     let started = Instant::now();
@@ -108,7 +132,7 @@ pub fn run_bounded(cmd: &mut Command, input: Option<&[u8]>, limit: Duration) -> 
     })
     .stdout(Stdio::piped())
     .stderr(Stdio::piped());
-    let mut child = cmd
+    let mut child = tie_to_test(cmd)
         .spawn()
         .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
     let (out, out_reader) = collect(child.stdout.take().unwrap());
@@ -134,7 +158,7 @@ pub fn run_bounded(cmd: &mut Command, input: Option<&[u8]>, limit: Duration) -> 
     }
 }
 
-/// A child process running in the background, its stdout lines collected by a
+/// A child process running in the background ([`tie_to_test`]), its stdout lines collected by a
 /// thread (its stdin and stderr as the caller set them on the command); killed on drop.
 pub struct Spawned {
     child: Child,
@@ -145,7 +169,7 @@ pub struct Spawned {
 impl Spawned {
     /// Spawns `cmd` with its stdout piped.
     pub fn spawn(cmd: &mut Command) -> Spawned {
-        let mut child = cmd
+        let mut child = tie_to_test(cmd)
             .stdout(Stdio::piped())
             .spawn()
             .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
