@@ -6,36 +6,17 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{Daemon, TempDir};
+use common::wire::send_message_v2;
+use common::Cluster;
 use rmq::common::message::{self, decode_records};
 use rmq::net::{ClientOptions, RemotingClient};
 use rmq::protocol::header::{
     pull_sys_flag, OffsetResponseHeader, PullMessageRequestHeader, PullMessageResponseHeader,
-    QueryConsumerOffsetRequestHeader, SendMessageRequestHeaderV2, SendMessageResponseHeader,
-    UpdateConsumerOffsetRequestHeader,
+    QueryConsumerOffsetRequestHeader, SendMessageResponseHeader, UpdateConsumerOffsetRequestHeader,
 };
 use rmq::protocol::{CommandHeader, RemotingCommand, RequestCode, ResponseCode};
 
 const T: Duration = Duration::from_secs(10);
-
-struct Cluster {
-    _dir: TempDir,
-    namesrv: Daemon,
-    broker: Daemon,
-}
-
-impl Cluster {
-    fn start(tag: &str, extra: &str) -> Cluster {
-        let dir = TempDir::new(tag);
-        let namesrv = Daemon::namesrv(dir.path());
-        let broker = Daemon::broker(dir.path(), &namesrv.addr, extra);
-        Cluster {
-            _dir: dir,
-            namesrv,
-            broker,
-        }
-    }
-}
 
 fn send_request(
     topic: &str,
@@ -48,20 +29,7 @@ fn send_request(
     for (k, v) in extra_props {
         message::push_property(&mut props, k, v);
     }
-    let header = SendMessageRequestHeaderV2 {
-        producer_group: "it_producer".into(),
-        topic: topic.into(),
-        default_topic: "TBW102".into(),
-        default_topic_queue_nums: 4,
-        queue_id,
-        sys_flag: 0,
-        born_timestamp: 1,
-        flag: 0,
-        properties: Some(props),
-        ..Default::default()
-    };
-    RemotingCommand::request(RequestCode::SEND_MESSAGE_V2, header.to_ext_fields())
-        .with_body(body.as_bytes().to_vec())
+    send_message_v2("it_producer", topic, queue_id, props, body)
 }
 
 async fn send(
@@ -135,8 +103,8 @@ fn tags_of(response: &RemotingCommand) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sends_and_tag_filtered_pulls_over_the_wire() {
-    let cluster = Cluster::start("pull", "");
-    let broker = &cluster.broker.addr;
+    let cluster = Cluster::start("pull");
+    let broker = &cluster.broker().addr;
     let client = RemotingClient::new(ClientOptions::default());
     for i in 0..12 {
         let tag = ["TagA", "TagB", "TagC"][i % 3];
@@ -205,8 +173,10 @@ async fn sends_and_tag_filtered_pulls_over_the_wire() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sql92_subscriptions_filter_on_the_broker() {
-    let cluster = Cluster::start("sql92", "enablePropertyFilter=true");
-    let broker = &cluster.broker.addr;
+    let cluster = Cluster::builder("sql92")
+        .broker_props("enablePropertyFilter=true")
+        .start();
+    let broker = &cluster.broker().addr;
     let client = RemotingClient::new(ClientOptions::default());
     for i in 1..=10 {
         let a = i.to_string();
@@ -248,8 +218,8 @@ async fn sql92_subscriptions_filter_on_the_broker() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn long_polling_wakes_on_arrival_and_times_out() {
-    let cluster = Cluster::start("longpoll", "");
-    let broker = cluster.broker.addr.clone();
+    let cluster = Cluster::start("longpoll");
+    let broker = cluster.broker().addr.clone();
     let client = std::sync::Arc::new(RemotingClient::new(ClientOptions::default()));
     send(&client, &broker, "PollTopic", 0, "TagA", "first").await;
 
@@ -297,9 +267,10 @@ async fn long_polling_wakes_on_arrival_and_times_out() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn consumer_offsets_survive_a_restart_and_errors_are_explained() {
-    let dir = TempDir::new("offsets");
-    let namesrv = Daemon::namesrv(dir.path());
-    let broker = Daemon::broker(dir.path(), &namesrv.addr, "autoCreateTopicEnable=false");
+    let mut cluster = Cluster::builder("offsets")
+        .broker_props("autoCreateTopicEnable=false")
+        .start();
+    let broker = cluster.broker();
     let client = RemotingClient::new(ClientOptions::default());
     let query = |group: &str| {
         let header = QueryConsumerOffsetRequestHeader {
@@ -363,9 +334,10 @@ async fn consumer_offsets_survive_a_restart_and_errors_are_explained() {
     assert_eq!(r.response_code(), ResponseCode::REQUEST_CODE_NOT_SUPPORTED);
 
     // Clean shutdown persists offsets; a new broker on the same store reads them back.
-    let status = broker.terminate();
+    let status = cluster.broker_mut().stop();
     assert!(status.success(), "{status:?}");
-    let broker = Daemon::broker(dir.path(), &namesrv.addr, "");
+    cluster.broker_mut().restart();
+    let broker = cluster.broker();
     let client = RemotingClient::new(ClientOptions::default());
     let r = client.invoke(&broker.addr, query("g"), T).await.unwrap();
     assert_eq!(OffsetResponseHeader::from_command(&r).unwrap().offset, 42);
@@ -373,8 +345,10 @@ async fn consumer_offsets_survive_a_restart_and_errors_are_explained() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn delayed_messages_arrive_after_their_level() {
-    let cluster = Cluster::start("delay", "messageDelayLevel=1s 2s");
-    let broker = &cluster.broker.addr;
+    let cluster = Cluster::builder("delay")
+        .broker_props("messageDelayLevel=1s 2s")
+        .start();
+    let broker = &cluster.broker().addr;
     let client = RemotingClient::new(ClientOptions::default());
     let sent = Instant::now();
     let r = client
@@ -420,8 +394,8 @@ async fn java_producer_and_consumers() {
     let Some(lib) = common::java_lib() else {
         return;
     };
-    let cluster = Cluster::start("java", "");
-    let ns = cluster.namesrv.addr.clone();
+    let cluster = Cluster::start("java");
+    let ns = cluster.namesrv().addr.clone();
     let run = move |args: Vec<String>| {
         let mut cmd = common::java_program(&lib, "ClientProbe");
         cmd.args(&args);

@@ -6,26 +6,25 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
+use std::path::Path;
+use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::java_cluster::{admin_probe, mqadmin, section};
-use common::{Daemon, TempDir};
+use common::wire::send_message_v2;
+use common::{eventually, Cluster, Spawned};
 use rmq::common::message;
 use rmq::net::{ClientOptions, Connection, RemotingClient, RequestHandler};
 use rmq::protocol::body::{
-    ClusterInfo, ConsumeFromWhere, ConsumeStats, ConsumeType, ConsumerConnection, ConsumerData,
-    HeartbeatData, KVTable, MessageModel, ResetOffsetBody, SubscriptionData,
-    SubscriptionGroupConfig, SubscriptionGroupWrapper, TopicConfigSerializeWrapper,
-    TopicStatsTable,
+    ConsumeFromWhere, ConsumeStats, ConsumeType, ConsumerConnection, ConsumerData, HeartbeatData,
+    KVTable, MessageModel, ResetOffsetBody, SubscriptionData, SubscriptionGroupConfig,
+    SubscriptionGroupWrapper, TopicConfigSerializeWrapper, TopicStatsTable,
 };
 use rmq::protocol::fastjson;
 use rmq::protocol::header::{
     CreateTopicRequestHeader, GetBrokerConfigResponseHeader, ResetOffsetRequestHeader,
-    SendMessageRequestHeaderV2, UpdateConsumerOffsetRequestHeader,
+    UpdateConsumerOffsetRequestHeader,
 };
 use rmq::protocol::{CommandHeader, ExtFields, RemotingCommand, RequestCode, ResponseCode};
 
@@ -33,46 +32,6 @@ const T: Duration = Duration::from_secs(10);
 
 // ---------------------------------------------------------------------------------------------
 // Harness
-
-/// A name server and a broker (`broker-a` in `DefaultCluster`) on free ports, the broker
-/// registered.
-struct Cluster {
-    dir: TempDir,
-    namesrv: Daemon,
-    broker: Daemon,
-}
-
-impl Cluster {
-    async fn start(tag: &str) -> Cluster {
-        let dir = TempDir::new(tag);
-        let namesrv = Daemon::namesrv(dir.path());
-        let broker = Daemon::broker(dir.path(), &namesrv.addr, "");
-        let cluster = Cluster {
-            dir,
-            namesrv,
-            broker,
-        };
-        let client = RemotingClient::new(ClientOptions::default());
-        let ns = cluster.namesrv.addr.clone();
-        eventually("broker-a registered", Duration::from_secs(20), || async {
-            let r = call(
-                &client,
-                &ns,
-                RemotingCommand::request(RequestCode::GET_BROKER_CLUSTER_INFO, ExtFields::new()),
-            )
-            .await;
-            r.response_code() == ResponseCode::SUCCESS
-                && ClusterInfo::from_json(&r.body)
-                    .is_ok_and(|c| c.broker_addr_table.contains_key("broker-a"))
-        })
-        .await;
-        cluster
-    }
-
-    fn config_file(&self) -> PathBuf {
-        self.dir.path().join("broker.properties")
-    }
-}
 
 async fn call(client: &RemotingClient, addr: &str, req: RemotingCommand) -> RemotingCommand {
     client.invoke(addr, req, T).await.expect("server answers")
@@ -96,39 +55,13 @@ fn expect(r: &RemotingCommand, code: ResponseCode) {
     assert_eq!(r.response_code(), code, "remark: {:?}", r.remark);
 }
 
-/// Polls `check` until it holds; panics naming `what` after `limit`.
-async fn eventually<F, Fut>(what: &str, limit: Duration, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = Instant::now() + limit;
-    while !check().await {
-        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 fn json(body: &[u8]) -> serde_json::Value {
     fastjson::parse(body).expect("JSON body")
 }
 
 fn send_request(topic: &str, queue_id: i32, body: &str) -> RemotingCommand {
     let props = message::format_properties([("TAGS", "TagA"), ("WAIT", "true")]);
-    let header = SendMessageRequestHeaderV2 {
-        producer_group: "admin_it_producer".into(),
-        topic: topic.into(),
-        default_topic: "TBW102".into(),
-        default_topic_queue_nums: 4,
-        queue_id,
-        sys_flag: 0,
-        born_timestamp: 1,
-        flag: 0,
-        properties: Some(props),
-        ..Default::default()
-    };
-    RemotingCommand::request(RequestCode::SEND_MESSAGE_V2, header.to_ext_fields())
-        .with_body(body.as_bytes().to_vec())
+    send_message_v2("admin_it_producer", topic, queue_id, props, body)
 }
 
 fn create_topic(topic: &str, queues: i32) -> RemotingCommand {
@@ -169,8 +102,8 @@ impl RequestHandler for FakeConsumer {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admin_codes_and_errors_over_the_wire() {
-    let cluster = Cluster::start("admin-rust").await;
-    let addr = cluster.broker.addr.clone();
+    let cluster = Cluster::builder("admin-rust").wait_registered().start();
+    let addr = cluster.broker().addr.clone();
     let client = RemotingClient::new(ClientOptions::default());
     let c = |req| call(&client, &addr, req);
 
@@ -595,7 +528,7 @@ async fn admin_codes_and_errors_over_the_wire() {
         text.lines().any(|l| l == "defaultTopicQueueNums=6"),
         "{text}"
     );
-    let file = std::fs::read_to_string(cluster.config_file()).unwrap();
+    let file = std::fs::read_to_string(cluster.broker().config_file()).unwrap();
     assert!(
         file.contains("\ndefaultTopicQueueNums=6\n") && file.contains("\nfileReservedTime=24\n"),
         "{file}"
@@ -646,9 +579,9 @@ async fn admin_codes_and_errors_over_the_wire() {
     let r = c(request(RequestCode::GET_ALL_CONSUMER_OFFSET, &[])).await;
     assert!(json(&r.body)["offsetTable"].get("AdminT@AdminG").is_none());
     assert!(!cluster
-        .dir
-        .path()
-        .join("store/consumequeue/AdminT")
+        .broker()
+        .store()
+        .join("consumequeue/AdminT")
         .exists());
     expect(
         &c(request(RequestCode::TRIGGER_DELETE_FILES, &[])).await,
@@ -672,10 +605,7 @@ async fn admin_codes_and_errors_over_the_wire() {
 // The real Java 4.9.8 mqadmin and client
 
 /// The Java producer + push consumer of `AdminProbe serve`, its stdout collected line by line.
-struct Serve {
-    child: Child,
-    lines: Arc<Mutex<Vec<String>>>,
-}
+struct Serve(Spawned);
 
 impl Serve {
     fn start(lib: &Path, dir: &Path, args: &[&str]) -> Serve {
@@ -683,35 +613,18 @@ impl Serve {
         cmd.arg("serve")
             .args(args)
             .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
             .stderr(std::fs::File::create(dir.join("serve.err")).unwrap());
-        let mut child = cmd.spawn().expect("java runs");
-        let stdout = child.stdout.take().unwrap();
-        let lines = Arc::new(Mutex::new(Vec::new()));
-        let sink = lines.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                sink.lock().unwrap().push(line);
-            }
-        });
-        Serve { child, lines }
+        Serve(Spawned::spawn(&mut cmd))
     }
 
     fn lines(&self) -> Vec<String> {
-        self.lines.lock().unwrap().clone()
-    }
-
-    fn count(&self, prefix: &str) -> usize {
-        self.lines()
-            .iter()
-            .filter(|l| l.starts_with(prefix))
-            .count()
+        self.0.lines()
     }
 
     /// Waits (bounded) until a line starting with `prefix` appears `n` times.
     async fn wait_for(&self, prefix: &str, n: usize, limit: Duration) {
         let deadline = Instant::now() + limit;
-        while self.count(prefix) < n {
+        while self.0.count(prefix) < n {
             assert!(
                 Instant::now() < deadline,
                 "waited for {n} x {prefix:?}; probe said:\n{}",
@@ -723,21 +636,12 @@ impl Serve {
 
     /// Closes stdin (the probe's signal to shut its clients down) and waits for the exit.
     fn stop(mut self) -> Vec<String> {
-        drop(self.child.stdin.take());
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while self.child.try_wait().unwrap().is_none() {
-            assert!(Instant::now() < deadline, "probe did not exit");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        std::thread::sleep(Duration::from_millis(200));
+        self.0.close_stdin();
+        assert!(
+            self.0.wait_bounded(Duration::from_secs(30)).is_some(),
+            "probe did not exit"
+        );
         self.lines()
-    }
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -746,9 +650,12 @@ async fn java_mqadmin_against_the_broker() {
     let Some(lib) = common::java_lib() else {
         return;
     };
-    let cluster = Cluster::start("admin-java").await;
-    let (ns, addr) = (cluster.namesrv.addr.clone(), cluster.broker.addr.clone());
-    let dir = cluster.dir.path().to_path_buf();
+    let cluster = Cluster::builder("admin-java").wait_registered().start();
+    let (ns, addr) = (
+        cluster.namesrv().addr.clone(),
+        cluster.broker().addr.clone(),
+    );
+    let dir = cluster.path().to_path_buf();
     let run = |commands: Vec<Vec<String>>| {
         let (lib, dir, ns) = (lib.clone(), dir.clone(), ns.clone());
         tokio::task::spawn_blocking(move || {
@@ -869,7 +776,7 @@ async fn java_mqadmin_against_the_broker() {
         all.contains("Can not update config in black list."),
         "{all}"
     );
-    let file = std::fs::read_to_string(cluster.config_file()).unwrap();
+    let file = std::fs::read_to_string(cluster.broker().config_file()).unwrap();
     assert!(
         file.lines()
             .any(|l| l == "flushConsumerOffsetInterval=6000"),

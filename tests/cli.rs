@@ -1,13 +1,8 @@
 //! The real `rmq` binary: help, version, exit codes and `config check`.
 
-use std::process::Command;
+mod common;
 
-fn rmq(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_rmq"))
-        .args(args)
-        .output()
-        .expect("rmq runs")
-}
+use common::{rmq, temp_dir};
 
 fn conf(path: &str) -> String {
     format!("{}/conf/{path}", env!("CARGO_MANIFEST_DIR"))
@@ -15,22 +10,26 @@ fn conf(path: &str) -> String {
 
 #[test]
 fn help_and_version_exit_zero() {
-    let out = rmq(&["--version"]);
+    let out = rmq(&["--version"]).run();
     assert!(out.status.success());
     assert_eq!(
-        String::from_utf8_lossy(&out.stdout).trim(),
+        out.stdout.trim(),
         format!("rmq {}", env!("CARGO_PKG_VERSION"))
     );
-    let out = rmq(&["--help"]);
+    let out = rmq(&["--help"]).run();
     assert!(out.status.success());
-    assert!(String::from_utf8_lossy(&out.stdout)
+    assert!(out
+        .stdout
         .contains("Exit status: 0 success, 1 error, 2 usage error"));
 }
 
 #[test]
 fn usage_errors_exit_two() {
-    assert_eq!(rmq(&["no-such-command"]).status.code(), Some(2));
-    assert_eq!(rmq(&["config", "check", "broker"]).status.code(), Some(2));
+    assert_eq!(rmq(&["no-such-command"]).run().status.code(), Some(2));
+    assert_eq!(
+        rmq(&["config", "check", "broker"]).run().status.code(),
+        Some(2)
+    );
 }
 
 #[test]
@@ -43,13 +42,10 @@ fn config_check_reports_the_effective_broker_config_as_json() {
         &conf("2m-2s-sync/broker-a.properties"),
         "-o",
         "json",
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    ])
+    .run();
+    assert!(out.status.success(), "{}", out.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(doc["valid"], true);
     assert_eq!(doc["warnings"].as_array().unwrap().len(), 0);
     assert_eq!(doc["config"]["brokerName"], "broker-a");
@@ -60,13 +56,12 @@ fn config_check_reports_the_effective_broker_config_as_json() {
 
 #[test]
 fn config_check_fails_with_one_clear_line_on_a_bad_value() {
-    let dir = std::env::temp_dir().join(format!("rmq-cli-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("bad.properties");
+    let dir = temp_dir("cli-config");
+    let file = dir.path().join("bad.properties");
     std::fs::write(&file, "brokerName=b\nlistenPort=ten\n").unwrap();
-    let out = rmq(&["config", "check", "broker", "-c", file.to_str().unwrap()]);
+    let out = rmq(&["config", "check", "broker", "-c", file.to_str().unwrap()]).run();
     assert_eq!(out.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = out.stderr;
     assert!(
         stderr.contains("invalid value 'ten' for key 'listenPort' at line 2"),
         "{stderr}"
@@ -81,9 +76,10 @@ fn config_check_fails_with_one_clear_line_on_a_bad_value() {
         "-c",
         file.to_str().unwrap(),
         "--strict",
-    ]);
+    ])
+    .run();
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown key 'noSuchKey' at line 2"));
+    assert!(out.stderr.contains("unknown key 'noSuchKey' at line 2"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -92,14 +88,15 @@ fn committed_completions_and_man_pages_are_current() {
     let root = env!("CARGO_MANIFEST_DIR");
     let stale = "stale: regenerate with .ci/gen-docs.sh and commit";
     for (shell, file) in [("bash", "rmq.bash"), ("zsh", "_rmq"), ("fish", "rmq.fish")] {
-        let out = rmq(&["completions", shell]);
+        let out = rmq(&["completions", shell]).run();
         assert!(out.status.success());
         let committed = std::fs::read(format!("{root}/completions/{file}")).unwrap_or_default();
-        assert!(out.stdout == committed, "completions/{file} {stale}");
+        assert!(out.raw_stdout == committed, "completions/{file} {stale}");
     }
-    let dir = std::env::temp_dir().join(format!("rmq-man-test-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let tmp = temp_dir("cli-man");
+    let dir = tmp.path().join("man");
     assert!(rmq(&["man", "--dir", dir.to_str().unwrap()])
+        .run()
         .status
         .success());
     let mut generated: Vec<_> = std::fs::read_dir(&dir)
@@ -118,5 +115,4 @@ fn committed_completions_and_man_pages_are_current() {
         let b = std::fs::read(std::path::Path::new(root).join("man").join(&name)).unwrap();
         assert!(a == b, "man/{} {stale}", name.to_string_lossy());
     }
-    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -4,11 +4,10 @@
 
 mod common;
 
-use std::process::{Command, Output};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytes::Bytes;
-use common::{Daemon, TempDir};
+use common::{rmq, wait_until, Cluster, Output};
 use rmq::client::{publish_queues, MqClient};
 use rmq::common::message;
 use rmq::protocol::header::SendMessageRequestHeaderV2;
@@ -18,69 +17,41 @@ use serde_json::Value;
 /// A name server and one broker (`broker-a` of `DefaultCluster`), killed on drop.
 struct Setup {
     ns: String,
-    _broker: Daemon,
-    _namesrv: Daemon,
-    _dir: TempDir,
+    cluster: Cluster,
 }
 
 impl Setup {
     /// Starts both daemons and waits (bounded) until the broker shows in `rmq cluster list`.
     fn start(tag: &str) -> Setup {
-        let dir = TempDir::new(tag);
-        let namesrv = Daemon::namesrv(dir.path());
-        let broker = Daemon::broker(dir.path(), &namesrv.addr, "");
-        let setup = Setup {
-            ns: namesrv.addr.clone(),
-            _broker: broker,
-            _namesrv: namesrv,
-            _dir: dir,
-        };
-        wait_for("the broker in 'rmq cluster list'", || {
-            let out = setup.run(&["cluster", "list", "--output", "json"]);
-            out.status.success()
-                && json_of(&out)["brokers"]
-                    .as_array()
-                    .is_some_and(|b| b.iter().any(|b| b["brokerName"] == "broker-a"))
-        });
-        setup
+        let cluster = Cluster::builder(tag).wait_registered().start();
+        Setup {
+            ns: cluster.namesrv().addr.clone(),
+            cluster,
+        }
     }
 
-    /// `rmq ARGS -n NS` with no terminal and no NAMESRV_ADDR from the environment.
+    /// `rmq ARGS -n NS` (no terminal, no NAMESRV_ADDR from the environment).
     fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_rmq"))
-            .args(args)
-            .args(["-n", &self.ns])
-            .env_remove("NAMESRV_ADDR")
-            .env_remove("RUST_LOG")
-            .output()
-            .expect("rmq runs")
+        self.cluster.rmq(args)
     }
 
-    /// `rmq ARGS -n NS --output json`, which must succeed; its JSON document.
+    /// `rmq ARGS --output json -n NS`, which must succeed; its JSON document.
     fn json(&self, args: &[&str]) -> Value {
-        let mut all = args.to_vec();
-        all.extend(["--output", "json"]);
-        let out = self.run(&all);
-        assert!(
-            out.status.success(),
-            "rmq {all:?} failed ({:?}): {}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr)
-        );
-        json_of(&out)
+        self.cluster.cli(args).args(["--output", "json"]).json()
     }
 
     /// The route as `rmq topic route` shows it, once the topic has `queues` write queues.
     fn wait_route(&self, topic: &str, queues: i64) -> Value {
         let mut last = Value::Null;
-        wait_for(
+        wait_until(
             &format!("route of {topic} with {queues} write queues"),
+            Duration::from_secs(20),
             || {
                 let out = self.run(&["topic", "route", "-t", topic, "--output", "json"]);
-                if !out.status.success() {
+                if !out.success() {
                     return false;
                 }
-                last = json_of(&out);
+                last = out.parse_json();
                 last["brokers"][0]["writeQueueNums"] == queues
             },
         );
@@ -136,28 +107,6 @@ impl Setup {
     }
 }
 
-fn json_of(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "stdout is not JSON ({e}): {}",
-            String::from_utf8_lossy(&out.stdout)
-        )
-    })
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-/// Polls `check` every 200 ms for up to 20 s.
-fn wait_for(what: &str, mut check: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !check() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(200));
-    }
-}
-
 #[test]
 fn topic_create_update_list_route_status_and_delete() {
     let s = Setup::start("cli-topic");
@@ -203,8 +152,8 @@ fn topic_create_update_list_route_status_and_delete() {
     let out = s.run(&[
         "topic", "create", "-t", "TopicA", "-b", "broker-a", "-w", "2",
     ]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", out.stderr);
+    let table = out.stdout;
     assert!(table.contains("writeQueueNums: 4 → 2"), "{table}");
     s.json(&[
         "topic", "create", "-t", "TopicA", "-b", "broker-a", "-w", "4",
@@ -281,16 +230,17 @@ fn topic_create_update_list_route_status_and_delete() {
         "{q0}"
     );
     let out = s.run(&["topic", "status", "-t", "TopicA"]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("min offset"));
+    assert!(out.status.success(), "{}", out.stderr);
+    assert!(out.stdout.contains("min offset"));
 
     // Delete: refused without a terminal and without --yes, then done with --yes.
     let out = s.run(&["topic", "delete", "-t", "TopicA", "-c", "DefaultCluster"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        stderr(&out).contains("refusing without a terminal; pass --yes to confirm"),
+        out.stderr
+            .contains("refusing without a terminal; pass --yes to confirm"),
         "{}",
-        stderr(&out)
+        out.stderr
     );
     s.wait_route("TopicA", 4);
     let doc = s.json(&[
@@ -308,11 +258,11 @@ fn topic_create_update_list_route_status_and_delete() {
     let out = s.run(&["topic", "route", "-t", "TopicA", "--output", "json"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        stderr(&out).contains(
+        out.stderr.contains(
             "no route for topic TopicA: create it with 'rmq topic create -t TopicA -c CLUSTER'"
         ),
         "{}",
-        stderr(&out)
+        out.stderr
     );
 }
 
@@ -351,7 +301,7 @@ fn cluster_list_broker_status_and_config() {
     assert!(b["error"].is_null());
     let addr = b["brokerAddr"].as_str().unwrap().to_string();
     let out = s.run(&["cluster", "list"]);
-    assert!(String::from_utf8_lossy(&out.stdout).contains("MASTER"));
+    assert!(out.stdout.contains("MASTER"));
 
     // Runtime info, by name and by address.
     let doc = s.json(&["broker", "status", "-b", "broker-a"]);
@@ -436,16 +386,18 @@ fn cluster_list_broker_status_and_config() {
     ]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        stderr(&out).contains("flushconsumeroffsetinterval is not a config key"),
+        out.stderr
+            .contains("flushconsumeroffsetinterval is not a config key"),
         "{}",
-        stderr(&out)
+        out.stderr
     );
     let out = s.run(&["broker", "config", "get", "-b", "nope"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        stderr(&out).contains("no broker named nope is registered (known: broker-a)"),
+        out.stderr
+            .contains("no broker named nope is registered (known: broker-a)"),
         "{}",
-        stderr(&out)
+        out.stderr
     );
 }
 
@@ -469,9 +421,10 @@ fn write_permission_wipe_and_add() {
     let out = s.run(&["broker", "perm", "wipe", "-b", "broker-a"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        stderr(&out).contains("refusing without a terminal; pass --yes to confirm"),
+        out.stderr
+            .contains("refusing without a terminal; pass --yes to confirm"),
         "{}",
-        stderr(&out)
+        out.stderr
     );
     let route = s.wait_route("PermTopic", 2);
     assert_eq!(route["brokers"][0]["permString"], "RW-");
@@ -508,7 +461,7 @@ fn mqadmin_aliases_and_exit_codes() {
 
     // updateTopic with mqadmin's flags (-b is an address there).
     let out = s.run(&["updateTopic", "-t", "T2", "-c", "DefaultCluster"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(out.status.success(), "{}", out.stderr);
     s.wait_route("T2", 8);
     let doc = s.json(&["topicRoute", "-t", "T2"]);
     assert_eq!(doc["brokers"][0]["readQueueNums"], 8);
@@ -558,15 +511,15 @@ fn mqadmin_aliases_and_exit_codes() {
     let doc = s.json(&["addWritePerm", "-b", "broker-a"]);
     assert_eq!(doc["writable"], true);
     let out = s.run(&["deleteTopic", "-t", "T2", "-c", "DefaultCluster"]);
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(1), "{}", out.stderr);
     let doc = s.json(&["deleteTopic", "-t", "T2", "-c", "DefaultCluster", "--yes"]);
     assert_eq!(doc["brokers"][0]["deleted"], true);
 
     // Usage errors exit 2: no target, a bad topic name, a bad perm.
     let out = s.run(&["topic", "create", "-t", "T3"]);
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(2), "{}", out.stderr);
     let out = s.run(&["topic", "create", "-t", "bad name", "-c", "DefaultCluster"]);
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(2), "{}", out.stderr);
     let out = s.run(&[
         "topic",
         "create",
@@ -577,32 +530,26 @@ fn mqadmin_aliases_and_exit_codes() {
         "-p",
         "9",
     ]);
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(2), "{}", out.stderr);
 
     // Errors exit 1 and say what to do.
     let out = s.run(&["topic", "route", "-t", "NoSuchTopic"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        stderr(&out).contains("create it with 'rmq topic create -t NoSuchTopic -c CLUSTER'"),
+        out.stderr
+            .contains("create it with 'rmq topic create -t NoSuchTopic -c CLUSTER'"),
         "{}",
-        stderr(&out)
+        out.stderr
     );
     let out = s.run(&["topic", "create", "-t", "T3", "-c", "NoCluster"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        stderr(&out).contains("no cluster named NoCluster (known: DefaultCluster)"),
+        out.stderr
+            .contains("no cluster named NoCluster (known: DefaultCluster)"),
         "{}",
-        stderr(&out)
+        out.stderr
     );
-    let out = Command::new(env!("CARGO_BIN_EXE_rmq"))
-        .args(["cluster", "list"])
-        .env_remove("NAMESRV_ADDR")
-        .output()
-        .unwrap();
+    let out = rmq(&["cluster", "list"]).run();
     assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("pass -n/--namesrv"),
-        "{}",
-        stderr(&out)
-    );
+    assert!(out.stderr.contains("pass -n/--namesrv"), "{}", out.stderr);
 }

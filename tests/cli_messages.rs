@@ -7,79 +7,23 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, Write};
-use std::process::{Command, Output, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use common::{Daemon, TempDir};
+use common::{rmq, Cluster, Output, Spawned};
 use serde_json::Value;
 
-const RMQ: &str = env!("CARGO_BIN_EXE_rmq");
-
-struct Cluster {
-    dir: TempDir,
-    namesrv: Daemon,
-    broker: Daemon,
+/// What these tests add to the harness's cluster.
+trait Messages {
+    fn json_eventually(&self, args: &[&str]) -> Value;
+    fn wait_messages(&self, topic: &str, n: usize) -> Vec<Value>;
 }
 
-impl Cluster {
-    fn start(tag: &str) -> Cluster {
-        let dir = TempDir::new(tag);
-        let namesrv = Daemon::namesrv(dir.path());
-        let broker = Daemon::broker(dir.path(), &namesrv.addr, "");
-        Cluster {
-            dir,
-            namesrv,
-            broker,
-        }
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(RMQ);
-        cmd.args(args);
-        // decode-id works offline and has no -n.
-        if args.first() != Some(&"message") || args.get(1) != Some(&"decode-id") {
-            cmd.args(["-n", &self.namesrv.addr]);
-        }
-        cmd.env_remove("NAMESRV_ADDR").stdin(Stdio::null());
-        cmd
-    }
-
-    /// Runs `rmq ARGS -n NAMESRV` with no stdin (so never a terminal).
-    fn rmq(&self, args: &[&str]) -> Output {
-        self.command(args).output().expect("rmq runs")
-    }
-
-    /// Runs with `input` on stdin.
-    fn rmq_stdin(&self, args: &[&str], input: &[u8]) -> Output {
-        let mut child = self
-            .command(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("rmq runs");
-        child.stdin.take().unwrap().write_all(input).unwrap();
-        child.wait_with_output().unwrap()
-    }
-
-    /// Runs and parses stdout as one JSON document; the command must succeed.
-    fn json(&self, args: &[&str]) -> Value {
-        let out = self.rmq(args);
-        ok_json(args, &out)
-    }
-
+impl Messages for Cluster {
     /// Retries a command until it succeeds (the broker registers with the name server and
     /// auto-created topics reach it a moment after start); at most 10 s.
     fn json_eventually(&self, args: &[&str]) -> Value {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let out = self.rmq(args);
-            if out.status.success() || Instant::now() > deadline {
-                return ok_json(args, &out);
-            }
-            std::thread::sleep(Duration::from_millis(200));
-        }
+        self.cli(args).run_until_ok(Duration::from_secs(10)).json()
     }
 
     /// Waits (bounded) until `topic` has a route and holds `n` messages (an auto-created
@@ -93,7 +37,7 @@ impl Cluster {
             let out = self.rmq(&args);
             let done = Instant::now() > deadline;
             if out.status.success() || done {
-                let all = array(ok_json(&args, &out));
+                let all = array(out.json());
                 if all.len() >= n || done {
                     assert_eq!(all.len(), n, "messages of {topic}");
                     return all;
@@ -102,36 +46,6 @@ impl Cluster {
             std::thread::sleep(Duration::from_millis(200));
         }
     }
-
-    fn broker_port(&self) -> u16 {
-        self.broker
-            .addr
-            .rsplit(':')
-            .next()
-            .unwrap()
-            .parse()
-            .unwrap()
-    }
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn ok_json(args: &[&str], out: &Output) -> Value {
-    assert!(
-        out.status.success(),
-        "rmq {args:?} failed ({:?})\nstdout:\n{}\nstderr:\n{}",
-        out.status.code(),
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "rmq {args:?}: stdout is not one JSON document ({e}):\n{}",
-            text(&out.stdout)
-        )
-    })
 }
 
 fn array(v: Value) -> Vec<Value> {
@@ -139,14 +53,6 @@ fn array(v: Value) -> Vec<Value> {
         Value::Array(a) => a,
         other => panic!("expected a JSON array, got {other}"),
     }
-}
-
-fn ndjson(out: &Output) -> Vec<Value> {
-    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
-    text(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad ndjson line {l:?}: {e}")))
-        .collect()
 }
 
 fn bodies(messages: &[Value]) -> BTreeSet<String> {
@@ -206,20 +112,20 @@ fn send_consume_get_and_decode() {
     c.wait_messages(t, 1);
 
     // Body from a file and from stdin.
-    let file = c.dir.path().join("body.txt");
+    let file = c.path().join("body.txt");
     std::fs::write(&file, "from-file").unwrap();
     let at_file = format!("@{}", file.display());
     let s = array(c.json(&[
         "message", "send", "-t", t, &at_file, "--tags", "TagB", "-o", "json",
     ]));
     assert_eq!(s[0]["status"], "SEND_OK");
-    let out = c.rmq_stdin(
-        &[
+    let out = c
+        .cli(&[
             "message", "send", "-t", t, "-", "--tags", "TagC", "-o", "json",
-        ],
-        b"from-stdin",
-    );
-    assert_eq!(array(ok_json(&["send -"], &out))[0]["status"], "SEND_OK");
+        ])
+        .stdin("from-stdin")
+        .run();
+    assert_eq!(array(out.json())[0]["status"], "SEND_OK");
 
     // --count: distinct ids, round robin over the queues.
     let many = array(c.json(&[
@@ -306,7 +212,7 @@ fn send_consume_get_and_decode() {
     let out = c.rmq(&[
         "message", "consume", "-t", t, "--count", "2", "-o", "ndjson",
     ]);
-    let lines = ndjson(&out);
+    let lines = out.ndjson();
     assert_eq!(lines.len(), 2);
     for m in &lines {
         for field in [
@@ -337,7 +243,7 @@ fn send_consume_get_and_decode() {
     let out = c.rmq(&[
         "message", "consume", "-t", t, "--count", "1", "-o", "ndjson", "--body", "none",
     ]);
-    assert!(ndjson(&out)[0].get("body").is_none());
+    assert!(out.ndjson()[0].get("body").is_none());
 
     // The stored hello: properties as sent, client id as msgId.
     let stored = all.iter().find(|m| m["body"] == "hello").unwrap();
@@ -364,7 +270,7 @@ fn send_consume_get_and_decode() {
     assert_eq!(by_client_id[0]["body"], "68656c6c6f", "hex of hello");
     let out = c.rmq(&["message", "get", "--id", client_id]);
     assert_eq!(exit_code(&out), Some(1), "a client id needs -t");
-    assert!(text(&out.stderr).contains("-t"), "{}", text(&out.stderr));
+    assert!(out.stderr.contains("-t"), "{}", out.stderr);
     let by_key = array(c.json(&["message", "get", "--key", "key-1", "-t", t, "-o", "json"]));
     assert_eq!(by_key.len(), 1);
     assert_eq!(by_key[0]["msgId"], hello["msgId"]);
@@ -392,9 +298,9 @@ fn send_consume_get_and_decode() {
     assert_eq!(alias[0]["msgId"], hello["msgId"]);
 
     // decode-id: both kinds.
-    let decoded = array(c.json(&["message", "decode-id", offset_id, client_id, "-o", "json"]));
+    let decoded = array(rmq(&["message", "decode-id", offset_id, client_id, "-o", "json"]).json());
     assert_eq!(decoded[0]["likely"], "offset");
-    assert_eq!(decoded[0]["offsetId"]["port"], c.broker_port());
+    assert_eq!(decoded[0]["offsetId"]["port"], c.broker().port());
     assert_eq!(decoded[0]["offsetId"]["ip"], "127.0.0.1");
     assert_eq!(
         decoded[0]["offsetId"]["commitLogOffset"],
@@ -408,7 +314,7 @@ fn send_consume_get_and_decode() {
         (decoded_time - born).abs() < 5_000,
         "{decoded_time} vs {born}"
     );
-    let out = c.rmq(&["message", "decode-id", "not-an-id"]);
+    let out = rmq(&["message", "decode-id", "not-an-id"]).run();
     assert_eq!(exit_code(&out), Some(1));
 
     // Usage errors exit 2.
@@ -464,49 +370,27 @@ fn consume_commits_and_follows() {
     );
 
     // --follow: a message sent while the read waits arrives through long polling.
-    let mut child = c
-        .command(&[
+    let mut child = Spawned::spawn(
+        c.cli(&[
             "message", "consume", "-t", t, "-g", "GF", "--from", "latest", "--follow", "--count",
             "1", "-o", "ndjson",
         ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in std::io::BufReader::new(stdout)
-            .lines()
-            .map_while(Result::ok)
-        {
-            let _ = tx.send(line);
-        }
-    });
+        .command()
+        .stdin(Stdio::null())
+        .stderr(Stdio::null()),
+    );
     // Let it find the latest offsets and park its long polls.
     std::thread::sleep(Duration::from_secs(2));
     let late = array(c.json(&["message", "send", "-t", t, "late", "-o", "json"]));
-    let line = match rx.recv_timeout(Duration::from_secs(20)) {
-        Ok(line) => line,
-        Err(_) => {
-            let _ = child.kill();
-            panic!("--follow printed nothing within 20 s");
-        }
-    };
+    let line = child
+        .wait_line(Duration::from_secs(20), |_| true)
+        .expect("--follow printed nothing within 20 s");
     let m: Value = serde_json::from_str(&line).unwrap();
     assert_eq!(m["body"], "late");
     assert_eq!(m["msgId"], late[0]["msgId"]);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("--follow --count 1 did not exit after its message");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let status = child
+        .wait_bounded(Duration::from_secs(10))
+        .expect("--follow --count 1 did not exit after its message");
     assert!(status.success());
 }
 
@@ -583,12 +467,12 @@ fn group_lifecycle() {
     // mqadmin's name, table output.
     let out = c.rmq(&["consumerProgress", "-g", "GL"]);
     assert!(out.status.success());
-    assert!(text(&out.stdout).contains("Lag"), "{}", text(&out.stdout));
+    assert!(out.stdout.contains("Lag"), "{}", out.stdout);
 
     // Delete: refused without --yes when there is no terminal, done with it.
     let out = c.rmq(&["group", "delete", "-g", "GL", "-c", "DefaultCluster"]);
     assert_eq!(exit_code(&out), Some(1));
-    assert!(text(&out.stderr).contains("--yes"), "{}", text(&out.stderr));
+    assert!(out.stderr.contains("--yes"), "{}", out.stderr);
     let still = c.json(&["group", "list", "-o", "json"]);
     assert!(still["groups"]
         .as_array()
@@ -677,7 +561,7 @@ fn offset_reset_dry_run_execute_and_rollback() {
         "earliest",
         "--dry-run",
     ]);
-    assert!(text(&out.stdout).contains(" → 0"), "{}", text(&out.stdout));
+    assert!(out.stdout.contains(" → 0"), "{}", out.stdout);
 
     // Without --yes and without a terminal: refused, unchanged.
     let out = c.rmq(&["offset", "reset", "-g", "GR", "-t", t, "--to", "earliest"]);
@@ -698,7 +582,7 @@ fn offset_reset_dry_run_execute_and_rollback() {
     );
 
     // Execute (no consumer online: offsets written directly), verified by reading back.
-    let rollback = c.dir.path().join("rollback.json");
+    let rollback = c.path().join("rollback.json");
     let rb = rollback.to_str().unwrap();
     let done = c.json(&[
         "offset",
@@ -743,7 +627,7 @@ fn offset_reset_dry_run_execute_and_rollback() {
     assert_eq!(lag(&c), 8);
 
     // The rollback file restores the previous offsets.
-    let undo = c.dir.path().join("undo.json");
+    let undo = c.path().join("undo.json");
     let restored = c.json(&[
         "offset",
         "reset",
@@ -768,7 +652,7 @@ fn offset_reset_dry_run_execute_and_rollback() {
         undo.to_str().unwrap(),
         "--yes",
         "--rollback-file",
-        c.dir.path().join("undo2.json").to_str().unwrap(),
+        c.path().join("undo2.json").to_str().unwrap(),
         "-o",
         "json",
     ]);

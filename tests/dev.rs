@@ -5,120 +5,85 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::time::Duration;
 
-use common::java_cluster::{mqadmin, section, wait_bounded};
-
-const RMQ: &str = env!("CARGO_BIN_EXE_rmq");
+use common::java_cluster::{mqadmin, section};
+use common::{rmq, run_bounded, temp_dir, Spawned, RMQ};
 
 /// A running `rmq dev` and the addresses from its banner.
 struct Dev {
-    child: Child,
+    process: Spawned,
     namesrv: String,
     broker: String,
 }
 
-fn start_dev(store: &std::path::Path) -> Dev {
-    let mut child = Command::new(RMQ)
-        .args([
-            "dev",
-            "--namesrv-port",
-            "0",
-            "--broker-port",
-            "0",
-            "--store",
-        ])
-        .arg(store)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("rmq dev runs");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let first = lines.next().expect("a banner").unwrap();
-    // rmq dev: name server 127.0.0.1:P, broker 127.0.0.1:Q (cluster C, broker-a)
-    let words: Vec<&str> = first.split_whitespace().collect();
-    assert_eq!(&words[..4], ["rmq", "dev:", "name", "server"], "{first}");
-    let namesrv = words[4].trim_end_matches(',').to_string();
-    let broker = words[6].to_string();
-    let mut banner = first.clone();
-    for line in lines.by_ref() {
-        let line = line.unwrap();
-        banner.push('\n');
-        banner.push_str(&line);
-        if line.starts_with("Ctrl-C") {
-            break;
-        }
-    }
-    assert!(
-        banner.contains(&format!("export NAMESRV_ADDR={namesrv}")),
-        "{banner}"
-    );
-    assert!(banner.contains(&store.display().to_string()), "{banner}");
-    // Keep draining stdout so the process never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    Dev {
-        child,
-        namesrv,
-        broker,
-    }
+fn dev_command(store: &Path, namesrv_port: &str) -> std::process::Command {
+    let mut cmd = std::process::Command::new(RMQ);
+    cmd.args([
+        "dev",
+        "--namesrv-port",
+        namesrv_port,
+        "--broker-port",
+        "0",
+        "--store",
+    ])
+    .arg(store)
+    .env_remove("NAMESRV_ADDR");
+    cmd
 }
 
-impl Drop for Dev {
-    /// A failed assertion must not leave the process behind.
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
+fn start_dev(store: &Path) -> Dev {
+    let mut process = Spawned::spawn(&mut dev_command(store, "0"));
+    process
+        .wait_line(Duration::from_secs(30), |l| l.starts_with("Ctrl-C"))
+        .unwrap_or_else(|| panic!("no banner: {:?}", process.lines()));
+    let banner = process.lines();
+    // rmq dev: name server 127.0.0.1:P, broker 127.0.0.1:Q (cluster C, broker-a)
+    let words: Vec<&str> = banner[0].split_whitespace().collect();
+    assert_eq!(&words[..4], ["rmq", "dev:", "name", "server"], "{banner:?}");
+    let namesrv = words[4].trim_end_matches(',').to_string();
+    let broker = words[6].to_string();
+    let text = banner.join("\n");
+    assert!(
+        text.contains(&format!("export NAMESRV_ADDR={namesrv}")),
+        "{text}"
+    );
+    assert!(text.contains(&store.display().to_string()), "{text}");
+    Dev {
+        process,
+        namesrv,
+        broker,
     }
 }
 
 fn stop_dev(mut dev: Dev) {
     // SAFETY: kill(2) with a pid we own.
     assert_eq!(
-        unsafe { libc::kill(dev.child.id() as i32, libc::SIGINT) },
+        unsafe { libc::kill(dev.process.id() as i32, libc::SIGINT) },
         0
     );
-    let status = wait_bounded(&mut dev.child, Duration::from_secs(30)).expect("rmq dev stops");
+    let status = dev
+        .process
+        .wait_bounded(Duration::from_secs(30))
+        .expect("rmq dev stops");
     assert!(status.success(), "rmq dev exited with {status}");
-}
-
-fn rmq(args: &[&str]) -> String {
-    let out = Command::new(RMQ).args(args).output().unwrap();
     assert!(
-        out.status.success(),
-        "rmq {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
+        dev.process.count("rmq dev stopped cleanly.") == 1,
+        "{:?}",
+        dev.process.lines()
     );
-    String::from_utf8(out.stdout).unwrap()
 }
 
-/// Bodies of every message of `topic`, read from the earliest offset.
+/// Bodies of every message of `topic`, read from the earliest offset, sorted.
 fn bodies(namesrv: &str, topic: &str, expected: usize) -> Vec<String> {
-    let out = rmq(&[
-        "message",
-        "consume",
-        "-n",
-        namesrv,
-        "-t",
-        topic,
-        "--from",
-        "earliest",
-        "--count",
-        &expected.to_string(),
-        "--body",
-        "utf8",
-        "-o",
-        "ndjson",
-    ]);
-    let mut bodies: Vec<String> = out
-        .lines()
-        .map(|l| {
-            let v: serde_json::Value = serde_json::from_str(l).unwrap();
-            v["body"].as_str().unwrap().to_string()
-        })
+    let count = expected.to_string();
+    let mut bodies: Vec<String> = rmq(&["message", "consume", "-t", topic, "--from", "earliest"])
+        .args(["--count", &count, "--body", "utf8", "-o", "ndjson"])
+        .namesrv(namesrv)
+        .ndjson()
+        .iter()
+        .map(|v| v["body"].as_str().unwrap().to_string())
         .collect();
     bodies.sort();
     bodies
@@ -126,31 +91,28 @@ fn bodies(namesrv: &str, topic: &str, expected: usize) -> Vec<String> {
 
 #[test]
 fn dev_serves_cli_and_java_clients_and_keeps_messages_across_restarts() {
-    let store = tempfile::tempdir().unwrap();
+    let store = temp_dir("dev-store");
     let dev = start_dev(store.path());
     let ns = dev.namesrv.clone();
 
     rmq(&[
-        "message", "send", "-n", &ns, "-t", "DevTopic", "--tags", "TagA", "--count", "5",
-        "from-cli",
-    ]);
+        "message", "send", "-t", "DevTopic", "--tags", "TagA", "--count", "5",
+    ])
+    .arg("from-cli")
+    .namesrv(&ns)
+    .ok();
     let mut expected = vec!["from-cli".to_string(); 5];
 
-    let java = common::java_lib();
-    if let Some(lib) = &java {
-        let work = tempfile::tempdir().unwrap();
-        let mut probe = common::java_program(lib, "ClientProbe");
+    if let Some(lib) = common::java_lib() {
+        let work = temp_dir("dev-java");
+        let mut probe = common::java_program(&lib, "ClientProbe");
         probe
             .args(["send", &ns, "DevTopic", "3", "TagB", "sync"])
             .current_dir(work.path());
-        let out = probe.output().unwrap();
-        let text = String::from_utf8_lossy(&out.stdout).to_string();
-        assert!(
-            text.contains("PRODUCED 3"),
-            "{text}\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        // ClientProbe's bodies are "<mode>-<i>" style texts; read them back from its SEND lines.
+        let run = run_bounded(&mut probe, None, Duration::from_secs(120));
+        let text = run.stdout_text();
+        assert!(text.contains("PRODUCED 3"), "{text}\n{}", run.stderr_text());
+        // ClientProbe prints each sent message as `SEND {json}`.
         for line in text.lines().filter(|l| l.starts_with("SEND ")) {
             let v: serde_json::Value = serde_json::from_str(&line[5..]).unwrap();
             expected.push(v["body"].as_str().unwrap().to_string());
@@ -158,7 +120,7 @@ fn dev_serves_cli_and_java_clients_and_keeps_messages_across_restarts() {
         assert_eq!(expected.len(), 8, "{text}");
 
         let (sections, transcript) =
-            mqadmin(lib, work.path(), &ns, &[&["clusterList"], &["topicList"]]);
+            mqadmin(&lib, work.path(), &ns, &[&["clusterList"], &["topicList"]]);
         let clusters = section(&sections, 0, "clusterList");
         assert!(
             clusters.contains("DefaultCluster") && clusters.contains("broker-a"),
@@ -182,21 +144,14 @@ fn dev_serves_cli_and_java_clients_and_keeps_messages_across_restarts() {
 fn dev_refuses_a_busy_port_and_an_unusable_store() {
     let busy = std::net::TcpListener::bind("0.0.0.0:0").unwrap();
     let port = busy.local_addr().unwrap().port().to_string();
-    let store = tempfile::tempdir().unwrap();
-    let out = Command::new(RMQ)
-        .args([
-            "dev",
-            "--namesrv-port",
-            &port,
-            "--broker-port",
-            "0",
-            "--store",
-        ])
-        .arg(store.path())
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{err}");
+    let store = temp_dir("dev-busy");
+    let run = run_bounded(
+        &mut dev_command(store.path(), &port),
+        None,
+        Duration::from_secs(30),
+    );
+    let err = run.stderr_text();
+    assert_eq!(run.status.and_then(|s| s.code()), Some(1), "{err}");
     assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
     assert!(
         err.contains("cannot listen on") && err.contains(&port),
@@ -205,20 +160,13 @@ fn dev_refuses_a_busy_port_and_an_unusable_store() {
 
     let file = store.path().join("a-file");
     std::fs::write(&file, b"x").unwrap();
-    let out = Command::new(RMQ)
-        .args([
-            "dev",
-            "--namesrv-port",
-            "0",
-            "--broker-port",
-            "0",
-            "--store",
-        ])
-        .arg(file.join("store"))
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{err}");
+    let run = run_bounded(
+        &mut dev_command(&file.join("store"), "0"),
+        None,
+        Duration::from_secs(30),
+    );
+    let err = run.stderr_text();
+    assert_eq!(run.status.and_then(|s| s.code()), Some(1), "{err}");
     assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
     assert!(err.contains("store directory"), "{err}");
     assert!(!err.contains("panicked"), "{err}");

@@ -14,10 +14,10 @@ mod common;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus, Stdio};
+use std::process::ExitStatus;
 use std::time::{Duration, Instant};
 
-use common::{Daemon, TempDir};
+use common::{poll, rmq, run_bounded, Cluster, Daemon};
 use serde_json::Value;
 
 /// One finished run of tests/java/ClientProbe.java.
@@ -44,36 +44,19 @@ impl Probe {
             format!("-Drocketmq.client.logRoot={}", log_root.display()),
         ];
         jvm.extend(jvm_args.iter().map(|s| s.to_string()));
-        let (out, err) = (log_root.join("stdout"), log_root.join("stderr"));
-        let started = Instant::now();
-        let mut child = common::java_program_with(lib, "ClientProbe", &jvm)
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(std::fs::File::create(&out).unwrap())
-            .stderr(std::fs::File::create(&err).unwrap())
-            .spawn()
-            .expect("java runs");
-        let status = loop {
-            if let Some(status) = child.try_wait().unwrap() {
-                break Some(status);
-            }
-            if started.elapsed() > Duration::from_secs(120) {
-                let _ = child.kill();
-                let _ = child.wait();
-                break None;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        };
+        let mut cmd = common::java_program_with(lib, "ClientProbe", &jvm);
+        cmd.args(args);
+        let done = run_bounded(&mut cmd, None, Duration::from_secs(120));
         eprintln!(
             "ClientProbe {} ({jvm_args:?}): {:.1} s",
             args.first().copied().unwrap_or_default(),
-            started.elapsed().as_secs_f64()
+            done.elapsed.as_secs_f64()
         );
         Probe {
             args: args.iter().map(|s| s.to_string()).collect(),
-            status,
-            stdout: std::fs::read_to_string(&out).unwrap_or_default(),
-            stderr: std::fs::read_to_string(&err).unwrap_or_default(),
+            status: done.status,
+            stdout: done.stdout_text(),
+            stderr: done.stderr_text(),
             client_log: log_root.join("rocketmq_client.log"),
         }
     }
@@ -314,27 +297,12 @@ fn clip(v: &Value) -> String {
     }
 }
 
-/// `rmq <args>`: (success, stdout, stderr).
-fn rmq(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_rmq"))
-        .args(args)
-        .output()
-        .expect("rmq runs");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 /// The route of `topic` as name server `ns` has it: broker name → (master address, read
 /// queues, write queues); `Err` with the CLI's message where it has no route.
 fn route(ns: &str, topic: &str) -> Result<BTreeMap<String, (String, u64, u64)>, String> {
-    let (ok, out, err) = rmq(&["topic", "route", "-n", ns, "-t", topic, "-o", "json"]);
-    if !ok {
-        return Err(format!("{out}{err}"));
-    }
-    let v: Value = serde_json::from_str(&out).map_err(|e| format!("{e}: {out}"))?;
+    let v = rmq(&["topic", "route", "-n", ns, "-t", topic, "-o", "json"])
+        .run()
+        .try_json()?;
     Ok(v["brokers"]
         .as_array()
         .into_iter()
@@ -357,11 +325,9 @@ fn route(ns: &str, topic: &str) -> Result<BTreeMap<String, (String, u64, u64)>, 
 
 /// The brokers name server `ns` lists in its cluster table: broker name → master address.
 fn cluster(ns: &str) -> Result<BTreeMap<String, String>, String> {
-    let (ok, out, err) = rmq(&["cluster", "list", "-n", ns, "-o", "json"]);
-    if !ok {
-        return Err(format!("{out}{err}"));
-    }
-    let v: Value = serde_json::from_str(&out).map_err(|e| format!("{e}: {out}"))?;
+    let v = rmq(&["cluster", "list", "-n", ns, "-o", "json"])
+        .run()
+        .try_json()?;
     Ok(v["brokers"]
         .as_array()
         .into_iter()
@@ -376,18 +342,6 @@ fn cluster(ns: &str) -> Result<BTreeMap<String, String>, String> {
         .collect())
 }
 
-/// Polls `f` until it returns `Ok` or `timeout` passes; the last `Err` on timeout.
-fn wait_for<T>(timeout: Duration, mut f: impl FnMut() -> Result<T, String>) -> Result<T, String> {
-    let deadline = Instant::now() + timeout;
-    loop {
-        match f() {
-            Ok(v) => return Ok(v),
-            Err(e) if Instant::now() >= deadline => return Err(e),
-            Err(_) => std::thread::sleep(Duration::from_millis(200)),
-        }
-    }
-}
-
 /// Java's `String.hashCode`, which the probe's MessageQueueSelector uses.
 fn java_hash(s: &str) -> i32 {
     s.encode_utf16()
@@ -399,9 +353,8 @@ fn java_send_modes_and_tag_filtered_push_in_all_four_wire_formats() {
     let Some(lib) = common::java_lib() else {
         return;
     };
-    let dir = TempDir::new("jc-matrix");
-    let ns = Daemon::namesrv(dir.path());
-    let broker = Daemon::broker(dir.path(), &ns.addr, "");
+    let cluster = Cluster::start("jc-matrix");
+    let (ns, broker) = (cluster.namesrv(), cluster.broker());
     let brokers = BTreeMap::from([("broker-a", broker.addr.as_str())]);
     let started = Instant::now();
     let mut failures = Vec::new();
@@ -419,7 +372,7 @@ fn java_send_modes_and_tag_filtered_push_in_all_four_wire_formats() {
         let expect = (0..per_mode * modes.len()).filter(|i| i % 3 != 2).count();
         let probe = Probe::run(
             &lib,
-            dir.path(),
+            cluster.path(),
             &[
                 &format!("-Drocketmq.serialize.type={serialize}"),
                 &format!("-Dorg.apache.rocketmq.client.sendSmartMsg={smart}"),
@@ -527,9 +480,8 @@ fn java_lite_pull_and_orderly_consumers() {
     let Some(lib) = common::java_lib() else {
         return;
     };
-    let dir = TempDir::new("jc-order");
-    let ns = Daemon::namesrv(dir.path());
-    let broker = Daemon::broker(dir.path(), &ns.addr, "");
+    let cluster = Cluster::start("jc-order");
+    let (ns, broker) = (cluster.namesrv(), cluster.broker());
     let brokers = BTreeMap::from([("broker-a", broker.addr.as_str())]);
     // An explicit 4-queue topic, as one sets up ordered messaging; the selector picks
     // hash(key) mod 4. These keys land on all four queues, two of them shared by two keys.
@@ -537,7 +489,7 @@ fn java_lite_pull_and_orderly_consumers() {
     let queue_of = |k: &str| java_hash(k).rem_euclid(4) as u64;
     let queues: BTreeSet<u64> = keys.iter().map(|k| queue_of(k)).collect();
     assert!(queues.len() > 2, "the keys should spread: {queues:?}");
-    let (ok, out, err) = rmq(&[
+    let run = rmq(&[
         "topic",
         "create",
         "-n",
@@ -550,12 +502,14 @@ fn java_lite_pull_and_orderly_consumers() {
         "4",
         "-r",
         "4",
-    ]);
+    ])
+    .run();
+    let (ok, out, err) = (run.success(), &run.stdout, &run.stderr);
     assert!(ok, "topic create: {out}{err}\n{}", broker.stderr());
     let per_key = 6;
     let probe = Probe::run(
         &lib,
-        dir.path(),
+        cluster.path(),
         &[],
         &[
             // Lite pull consumer: tag TagB out of a sync + batch mix (indices 1 and 3).
@@ -589,7 +543,7 @@ fn java_lite_pull_and_orderly_consumers() {
             "40",
         ],
     );
-    let ctx = || why(&probe, &[&broker, &ns]);
+    let ctx = || why(&probe, &[broker, ns]);
     assert!(probe.ok(), "{}", ctx());
     let sent = probe.sent();
     let received = probe.received();
@@ -676,14 +630,14 @@ fn java_consumer_offsets_survive_a_broker_restart() {
     let Some(lib) = common::java_lib() else {
         return;
     };
-    let dir = TempDir::new("jc-restart");
-    let ns = Daemon::namesrv(dir.path());
-    let broker = Daemon::broker(dir.path(), &ns.addr, "");
+    let mut cluster = Cluster::start("jc-restart");
+    let dir = cluster.path().to_path_buf();
+    let (ns, broker) = (&cluster.namesrvs[0], &mut cluster.brokers[0]);
     let first_addr = broker.addr.clone();
     // Group G consumes the first 6 messages; its shutdown commits the offsets. Then 4 more.
     let first = Probe::run(
         &lib,
-        dir.path(),
+        &dir,
         &[],
         &[
             "send",
@@ -725,19 +679,18 @@ fn java_consumer_offsets_survive_a_broker_restart() {
         problems.is_empty(),
         "before the restart:\n{}\n{}",
         problems.join("\n"),
-        why(&first, &[&broker, &ns])
+        why(&first, &[broker, ns])
     );
 
     // A clean stop (SIGTERM) must persist the committed offsets with the store.
-    let log = broker.stderr_log.clone();
-    let status = broker.terminate();
-    let broker_stderr = std::fs::read_to_string(&log).unwrap_or_default();
+    let status = broker.stop();
+    let broker_stderr = broker.stderr();
     assert!(status.success(), "SIGTERM: {status}\n{broker_stderr}");
-    let broker = Daemon::broker(dir.path(), &ns.addr, "");
+    broker.restart();
 
     let second = Probe::run(
         &lib,
-        dir.path(),
+        &dir,
         &[],
         &[
             "consume",
@@ -759,7 +712,7 @@ fn java_consumer_offsets_survive_a_broker_restart() {
         second.ok() && problems.is_empty(),
         "after the restart (group restart_group):\n{}\n--- first broker stderr:\n{broker_stderr}\n{}",
         problems.join("\n"),
-        why(&second, &[&broker, &ns])
+        why(&second, &[broker, ns])
     );
     eprintln!(
         "restart: consumed {} before, {} after, none twice",
@@ -773,29 +726,18 @@ fn java_clients_with_two_brokers_and_two_name_servers() {
     let Some(lib) = common::java_lib() else {
         return;
     };
-    let root = TempDir::new("jc-two");
-    let sub = |name: &str| {
-        let d = root.path().join(name);
-        std::fs::create_dir_all(&d).unwrap();
-        d
+    let mut two = Cluster::builder("jc-two")
+        .namesrvs(2)
+        .brokers(&["broker-a", "broker-b"])
+        .start();
+    let both = two.ns();
+    let root = two.path().to_path_buf();
+    let [ns1, ns2] = &two.namesrvs[..] else {
+        unreachable!()
     };
-    let (ns1_dir, ns2_dir, a_dir, b_dir) = (sub("ns1"), sub("ns2"), sub("a"), sub("b"));
-    let ns1 = Daemon::namesrv(&ns1_dir);
-    let ns2 = Daemon::namesrv(&ns2_dir);
-    let both = format!("{};{}", ns1.addr, ns2.addr);
-    // Daemon::broker writes broker-a's file only where none exists: broker-b's comes first.
-    std::fs::write(
-        b_dir.join("broker.properties"),
-        format!(
-            "brokerClusterName=DefaultCluster\nbrokerName=broker-b\nbrokerId=0\n\
-             brokerIP1=127.0.0.1\nstorePathRootDir={}\nmappedFileSizeCommitLog=10485760\n\
-             mappedFileSizeConsumeQueue=60000\n",
-            b_dir.join("store").display()
-        ),
-    )
-    .unwrap();
-    let broker_a = Daemon::broker(&a_dir, &both, "");
-    let broker_b = Daemon::broker(&b_dir, &both, "");
+    let [broker_a, broker_b] = &mut two.brokers[..] else {
+        unreachable!()
+    };
     let ctx = |what: &str, err: &str, daemons: &[&Daemon]| {
         let mut s = format!("{what}: {err}\n");
         for d in daemons {
@@ -803,7 +745,7 @@ fn java_clients_with_two_brokers_and_two_name_servers() {
         }
         s
     };
-    let all = [&ns1, &ns2, &broker_a, &broker_b];
+    let all = [ns1, ns2, &*broker_a, &*broker_b];
     let name_servers = [ns1.addr.clone(), ns2.addr.clone()];
 
     // Both brokers register with both name servers.
@@ -812,7 +754,7 @@ fn java_clients_with_two_brokers_and_two_name_servers() {
         ("broker-b".to_string(), broker_b.addr.clone()),
     ]);
     for ns in &name_servers {
-        let got = wait_for(Duration::from_secs(10), || match cluster(ns) {
+        let got = poll(Duration::from_secs(10), || match cluster(ns) {
             Ok(c) if c == expected => Ok(c),
             Ok(c) => Err(format!("{c:?}")),
             Err(e) => Err(e),
@@ -825,7 +767,7 @@ fn java_clients_with_two_brokers_and_two_name_servers() {
     }
 
     // A topic on the whole cluster: 4 queues on each broker, in the routes of both.
-    let (ok, out, err) = rmq(&[
+    let run = rmq(&[
         "topic",
         "create",
         "-n",
@@ -840,9 +782,11 @@ fn java_clients_with_two_brokers_and_two_name_servers() {
         "4",
         "-o",
         "json",
-    ]);
+    ])
+    .run();
+    let (ok, out, err) = (run.success(), &run.stdout, &run.stderr);
     assert!(ok, "{}", ctx("topic create", &format!("{out}{err}"), &all));
-    let created: Value = serde_json::from_str(&out).unwrap();
+    let created: Value = serde_json::from_str(out).unwrap();
     assert_eq!(
         created["brokers"].as_array().map(Vec::len),
         Some(2),
@@ -853,7 +797,7 @@ fn java_clients_with_two_brokers_and_two_name_servers() {
         .map(|(name, addr)| (name.clone(), (addr.clone(), 4, 4)))
         .collect();
     for ns in &name_servers {
-        let got = wait_for(Duration::from_secs(10), || match route(ns, "Spread") {
+        let got = poll(Duration::from_secs(10), || match route(ns, "Spread") {
             Ok(r) if r == full => Ok(r),
             Ok(r) => Err(format!("{r:?}")),
             Err(e) => Err(e),
@@ -869,7 +813,7 @@ fn java_clients_with_two_brokers_and_two_name_servers() {
     // both brokers get messages; one push consumer gets them all from both.
     let probe = Probe::run(
         &lib,
-        root.path(),
+        &root,
         &[],
         &[
             "send",
@@ -914,9 +858,8 @@ fn java_clients_with_two_brokers_and_two_name_servers() {
     );
 
     // A clean stop unregisters broker-b from both name servers.
-    let b_log = broker_b.stderr_log.clone();
-    let status = broker_b.terminate();
-    let b_stderr = std::fs::read_to_string(&b_log).unwrap_or_default();
+    let status = broker_b.stop();
+    let b_stderr = broker_b.stderr();
     assert!(status.success(), "broker-b SIGTERM: {status}\n{b_stderr}");
     let stopped = Instant::now();
     let only_a: BTreeMap<String, (String, u64, u64)> = full
@@ -924,10 +867,10 @@ fn java_clients_with_two_brokers_and_two_name_servers() {
         .filter(|(name, _)| name.as_str() == "broker-a")
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    let after = [&ns1, &ns2, &broker_a];
+    let after = [ns1, ns2, &*broker_a];
     let mut unregistered = Duration::ZERO;
     for ns in &name_servers {
-        let got = wait_for(Duration::from_secs(15), || {
+        let got = poll(Duration::from_secs(15), || {
             match (route(ns, "Spread"), cluster(ns)) {
                 (Ok(r), Ok(c)) if r == only_a && !c.contains_key("broker-b") => Ok(()),
                 other => Err(format!("{other:?}")),
@@ -947,13 +890,11 @@ fn java_clients_with_two_brokers_and_two_name_servers() {
 
     // A killed broker is dropped as soon as its connections close (not after the 120 s scan):
     // then nothing serves the topic, and neither name server has a route for it.
-    let mut broker_a = broker_a;
-    broker_a.child.kill().unwrap();
-    broker_a.child.wait().unwrap();
+    broker_a.kill();
     let killed = Instant::now();
     let mut dropped = Duration::ZERO;
     for ns in &name_servers {
-        let got = wait_for(Duration::from_secs(15), || {
+        let got = poll(Duration::from_secs(15), || {
             match (route(ns, "Spread"), cluster(ns)) {
                 (Err(e), Ok(c)) if e.contains("no route") && c.is_empty() => Ok(e),
                 other => Err(format!("{other:?}")),
@@ -965,7 +906,7 @@ fn java_clients_with_two_brokers_and_two_name_servers() {
             ctx(
                 &format!("killed broker-a still listed by {ns}"),
                 &got.unwrap_err(),
-                &[&ns1, &ns2, &broker_a]
+                &[ns1, ns2, broker_a]
             )
         );
         dropped = killed.elapsed();

@@ -29,15 +29,13 @@ mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::java_cluster::{mqadmin, section, tail_file, JavaBroker, JavaNamesrv};
-use common::TempDir;
+use common::java_cluster::{mqadmin, section, JavaBroker, JavaNamesrv};
+use common::{rmq, tail_file, temp_dir, Output, TempDir};
 use rmq::protocol::fastjson;
 use serde_json::Value;
 
-const RMQ: &str = env!("CARGO_BIN_EXE_rmq");
 const TOPIC: &str = "JavaAdminTopic";
 const GROUP: &str = "java_admin_group";
 const BROKER: &str = "broker-a";
@@ -70,7 +68,7 @@ impl Ctx {
             mqadmin_runs: Default::default(),
             broker: None,
             namesrv: None,
-            dir: TempDir::new("java-admin"),
+            dir: temp_dir("java-admin"),
         };
         let namesrv = JavaNamesrv::start(&broker_lib, &ctx.dir.path().join("namesrv"));
         ctx.watch("Java name server", namesrv.log_files());
@@ -106,28 +104,12 @@ impl Ctx {
     /// `rmq ARGS -n <Java name server>`, in the test directory (where a default rollback file
     /// would land), without a terminal.
     fn rmq(&self, args: &[&str]) -> Output {
-        Command::new(RMQ)
-            .args(args)
-            .args(["-n", self.ns()])
-            .current_dir(self.path())
-            .env_remove("NAMESRV_ADDR")
-            .stdin(Stdio::null())
-            .output()
-            .expect("rmq runs")
+        rmq(args).namesrv(self.ns()).current_dir(self.path()).run()
     }
 
     /// `rmq ARGS`, which must succeed; its stdout as one JSON document.
     fn json(&self, args: &[&str]) -> Value {
-        let out = self.rmq(args);
-        let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
-        assert!(
-            out.status.success(),
-            "rmq {args:?} failed ({:?})\nstdout:\n{stdout}\nstderr:\n{stderr}",
-            out.status.code()
-        );
-        serde_json::from_str(&stdout).unwrap_or_else(|e| {
-            panic!("rmq {args:?}: stdout is not one JSON document ({e}):\n{stdout}")
-        })
+        self.rmq(args).json()
     }
 
     /// Runs mqadmin `commands` in one JVM; each command's output. A command whose output holds
@@ -171,10 +153,6 @@ impl Drop for Ctx {
             }
         }
     }
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 fn array(v: &Value) -> &Vec<Value> {
@@ -561,12 +539,12 @@ fn rmq_admin_commands_against_java_cluster() {
         "message", "consume", "-t", TOPIC, "-g", GROUP, "--from", "earliest", "--count", "7",
         "--commit", "-o", "json",
     ]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let got: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(out.status.success(), "{}", out.stderr);
+    let got: Value = serde_json::from_str(&out.stdout).unwrap();
     check_messages(&ctx, "consume --from earliest --commit", &got, &all);
     let color = array(&got).iter().find(|m| m["body"] == "body-b2").unwrap();
     assert_eq!(color["properties"]["color"], "red", "{color}");
-    let committed = text(&out.stderr);
+    let committed = &out.stderr;
     assert!(
         committed.contains(&format!("committed offsets of group {GROUP}")),
         "{committed}"

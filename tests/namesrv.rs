@@ -5,11 +5,10 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use common::java_cluster::{mqadmin_once, tools_home};
+use common::{eventually, java_program_with, rmq, run_bounded, temp_dir, Daemon, NETTY_OPENS};
 
 use rmq::common::message::crc32;
 use rmq::namesrv::register_body::encode_compressed;
@@ -36,128 +35,7 @@ const BROKER_ADDR: &str = "127.0.0.1:1";
 const SLAVE_ADDR: &str = "127.0.0.2:1";
 
 // ---------------------------------------------------------------------------------------------
-// Harness
-
-/// A fresh directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "rmq-namesrv-{tag}-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::SeqCst)
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// An `rmq namesrv start` child process, killed on drop.
-struct Daemon {
-    child: Child,
-    addr: String,
-    stderr_log: PathBuf,
-}
-
-impl Daemon {
-    /// Starts the daemon with its state files in `dir` (plus `extra` properties lines) and
-    /// waits (bounded) for the boot line.
-    fn start(dir: &Path, extra: &str) -> Daemon {
-        let conf = dir.join("namesrv.properties");
-        std::fs::write(
-            &conf,
-            format!(
-                "kvConfigPath={}\nconfigStorePath={}\n{extra}",
-                dir.join("kvConfig.json").display(),
-                dir.join("namesrv-store.properties").display()
-            ),
-        )
-        .unwrap();
-        static STARTS: AtomicUsize = AtomicUsize::new(0);
-        let stderr_log = dir.join(format!(
-            "stderr-{}.log",
-            STARTS.fetch_add(1, Ordering::SeqCst)
-        ));
-        let mut child = Command::new(env!("CARGO_BIN_EXE_rmq"))
-            .args(["namesrv", "start", "--listen-port", "0", "-c"])
-            .arg(&conf)
-            .env("RUST_LOG", "rmq=info")
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(&stderr_log).unwrap())
-            .spawn()
-            .expect("rmq binary runs");
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut lines = BufReader::new(stdout).lines();
-            while let Some(Ok(line)) = lines.next() {
-                let _ = tx.send(line);
-            }
-        });
-        let mut daemon = Daemon {
-            child,
-            addr: String::new(),
-            stderr_log,
-        };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while daemon.addr.is_empty() {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match rx.recv_timeout(left) {
-                Ok(line) => {
-                    if let Some(rest) =
-                        line.strip_prefix("The Name Server boot success. serializeType=JSON")
-                    {
-                        let bound = rest.trim_start_matches(", address ").trim();
-                        let port = bound.rsplit(':').next().unwrap();
-                        daemon.addr = format!("127.0.0.1:{port}");
-                    }
-                }
-                Err(_) => panic!("no boot line within 30 s; stderr:\n{}", daemon.stderr()),
-            }
-        }
-        daemon
-    }
-
-    fn stderr(&self) -> String {
-        std::fs::read_to_string(&self.stderr_log).unwrap_or_default()
-    }
-
-    /// SIGTERM, then a bounded wait for the exit status.
-    fn terminate(mut self) -> std::process::ExitStatus {
-        // SAFETY: kill(2) on our own child's pid has no memory-safety preconditions.
-        unsafe {
-            libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM);
-        }
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status;
-            }
-            assert!(Instant::now() < deadline, "daemon ignored SIGTERM");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+// Helpers
 
 fn client() -> RemotingClient {
     RemotingClient::new(ClientOptions::default())
@@ -246,19 +124,6 @@ async fn route(client: &RemotingClient, addr: &str, topic: &str) -> Option<Topic
     }
 }
 
-/// Polls `check` until it holds or 5 s pass.
-async fn eventually<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = Instant::now() + T;
-    while !check().await {
-        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
 fn ext(resp: &RemotingCommand) -> ExtFields {
     resp.ext_fields.clone().unwrap_or_default()
 }
@@ -268,8 +133,8 @@ fn ext(resp: &RemotingCommand) -> ExtFields {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn broker_registration_routes_and_admin_requests() {
-    let dir = TempDir::new("flow");
-    let daemon = Daemon::start(dir.path(), "");
+    let dir = temp_dir("flow");
+    let mut daemon = Daemon::namesrv(dir.path());
     let addr = daemon.addr.clone();
     let broker = client();
     let admin = client();
@@ -596,14 +461,14 @@ async fn broker_registration_routes_and_admin_requests() {
 
     // Graceful stop on SIGTERM, exit 0.
     drop((broker, admin));
-    let status = daemon.terminate();
+    let status = daemon.stop();
     assert!(status.success(), "exit status {status}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oneway_registration_and_closed_connection() {
-    let dir = TempDir::new("oneway");
-    let daemon = Daemon::start(dir.path(), "");
+    let dir = temp_dir("oneway");
+    let daemon = Daemon::namesrv(dir.path());
     let addr = daemon.addr.clone();
     let admin = client();
 
@@ -617,7 +482,7 @@ async fn oneway_registration_and_closed_connection() {
         )
         .await
         .unwrap();
-    eventually("oneway registration visible", || async {
+    eventually("oneway registration visible", T, || async {
         route(&admin, &addr, "OneWay").await.is_some()
     })
     .await;
@@ -628,7 +493,7 @@ async fn oneway_registration_and_closed_connection() {
 
     // Closing the broker's connection drops it at once (no 120 s wait).
     broker.shutdown().await;
-    eventually("broker dropped after its connection closed", || async {
+    eventually("broker dropped after its connection closed", T, || async {
         route(&admin, &addr, "OneWay").await.is_none()
     })
     .await;
@@ -636,8 +501,8 @@ async fn oneway_registration_and_closed_connection() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_requests_get_explained_errors() {
-    let dir = TempDir::new("errors");
-    let daemon = Daemon::start(dir.path(), "");
+    let dir = temp_dir("errors");
+    let daemon = Daemon::namesrv(dir.path());
     let addr = daemon.addr.clone();
     let c = client();
 
@@ -756,8 +621,8 @@ async fn malformed_requests_get_explained_errors() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kv_config_survives_restart_and_config_can_be_updated() {
-    let dir = TempDir::new("restart");
-    let daemon = Daemon::start(dir.path(), "");
+    let dir = temp_dir("restart");
+    let mut daemon = Daemon::namesrv(dir.path());
     let c = client();
     let put = request(
         RequestCode::PUT_KV_CONFIG,
@@ -771,9 +636,9 @@ async fn kv_config_survives_restart_and_config_can_be_updated() {
         call(&c, &daemon.addr, put).await.response_code(),
         ResponseCode::SUCCESS
     );
-    assert!(daemon.terminate().success());
+    assert!(daemon.stop().success());
 
-    let daemon = Daemon::start(dir.path(), "");
+    daemon.restart();
     let addr = daemon.addr.clone();
     let c = client();
     let resp = call(
@@ -867,72 +732,19 @@ async fn kv_config_survives_restart_and_config_can_be_updated() {
     assert!(String::from_utf8_lossy(&resp.body).contains("orderMessageEnable=true\n"));
     let stored = std::fs::read_to_string(dir.path().join("namesrv-store.properties")).unwrap();
     assert!(stored.contains("orderMessageEnable=true"), "{stored}");
-    assert!(daemon.terminate().success());
+    assert!(daemon.stop().success());
 }
 
 // ---------------------------------------------------------------------------------------------
 // The real Java 4.9.8 tools against the daemon
-
-/// `java` with the 4.9.8 jars on the class path and the flags Java 17 wants for Netty.
-fn java(lib: &Path) -> Command {
-    let mut cmd = Command::new("java");
-    cmd.arg("--add-opens")
-        .arg("java.base/java.nio=ALL-UNNAMED")
-        .arg("--add-opens")
-        .arg("java.base/sun.nio.ch=ALL-UNNAMED")
-        .arg("-cp")
-        .arg(format!("{}/*", lib.display()))
-        .arg("-Drocketmq.client.logUseSlf4j=false")
-        .stdin(Stdio::null());
-    cmd
-}
-
-/// Runs `cmd` with a bounded wait; returns (success, stdout, stderr).
-fn run_bounded(mut cmd: Command, limit: Duration) -> (bool, String, String) {
-    let dir = TempDir::new("java-out");
-    let out_path = dir.path().join("out");
-    let err_path = dir.path().join("err");
-    cmd.stdout(std::fs::File::create(&out_path).unwrap())
-        .stderr(std::fs::File::create(&err_path).unwrap());
-    let mut child = cmd.spawn().expect("java runs");
-    let deadline = Instant::now() + limit;
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break Some(status);
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    let out = std::fs::read_to_string(&out_path).unwrap_or_default();
-    let err = std::fs::read_to_string(&err_path).unwrap_or_default();
-    assert!(
-        status.is_some(),
-        "java timed out after {limit:?}\n{out}\n{err}"
-    );
-    (status.unwrap().success(), out, err)
-}
-
-fn mqadmin(lib: &Path, home: &Path, args: &[&str]) -> String {
-    let mut cmd = java(lib);
-    cmd.arg(format!("-Drocketmq.home.dir={}", home.display()))
-        .arg("org.apache.rocketmq.tools.command.MQAdminStartup")
-        .args(args);
-    let (_, out, err) = run_bounded(cmd, Duration::from_secs(60));
-    // mqadmin exits 0 even when the command failed, so callers check the text.
-    format!("{out}\n--- stderr ---\n{err}")
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn java_mqadmin_and_client_api_read_routes() {
     let Some(lib) = common::java_lib() else {
         return;
     };
-    let dir = TempDir::new("java");
-    let daemon = Daemon::start(dir.path(), "");
+    let dir = temp_dir("java");
+    let daemon = Daemon::namesrv(dir.path());
     let addr = daemon.addr.clone();
     let broker = client();
     let resp = call(
@@ -947,15 +759,15 @@ async fn java_mqadmin_and_client_api_read_routes() {
     )
     .await;
     assert_eq!(resp.response_code(), ResponseCode::SUCCESS);
-    let home = common::java_cluster::tools_home(dir.path());
+    let home = tools_home(dir.path());
 
     let lib2 = lib.clone();
     let (home2, addr2) = (home.clone(), addr.clone());
     let (cluster, topics, route_out) = tokio::task::spawn_blocking(move || {
         (
-            mqadmin(&lib2, &home2, &["clusterList", "-n", &addr2]),
-            mqadmin(&lib2, &home2, &["topicList", "-n", &addr2]),
-            mqadmin(
+            mqadmin_once(&lib2, &home2, &["clusterList", "-n", &addr2]),
+            mqadmin_once(&lib2, &home2, &["topicList", "-n", &addr2]),
+            mqadmin_once(
                 &lib2,
                 &home2,
                 &["topicRoute", "-t", "RustTopic", "-n", &addr2],
@@ -985,17 +797,20 @@ async fn java_mqadmin_and_client_api_read_routes() {
     assert!(route_out.contains(BROKER_ADDR), "{route_out}");
 
     for serialize_type in ["JSON", "ROCKETMQ"] {
-        let mut cmd = java(&lib);
-        cmd.arg(format!("-Drocketmq.serialize.type={serialize_type}"))
-            .arg(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/java/NamesrvProbe.java"
-            ))
-            .args([&addr, "RustTopic"]);
-        let (ok, out, err) =
-            tokio::task::spawn_blocking(move || run_bounded(cmd, Duration::from_secs(90)))
-                .await
-                .unwrap();
+        let mut jvm: Vec<String> = NETTY_OPENS.map(String::from).into();
+        jvm.push(format!("-Drocketmq.serialize.type={serialize_type}"));
+        let mut cmd = java_program_with(&lib, "NamesrvProbe", &jvm);
+        cmd.args([&addr, "RustTopic"]);
+        let limit = Duration::from_secs(90);
+        let done = tokio::task::spawn_blocking(move || run_bounded(&mut cmd, None, limit))
+            .await
+            .unwrap();
+        let (out, err) = (done.stdout_text(), done.stderr_text());
+        assert!(
+            done.status.is_some(),
+            "java timed out after {limit:?}\n{out}\n{err}"
+        );
+        let ok = done.ok();
         assert!(ok, "probe failed ({serialize_type}):\n{out}\n{err}");
         let expect = [
             format!("REGISTER_COMPRESSED code=0 remark=null type={serialize_type}"),
@@ -1040,7 +855,7 @@ async fn silent_broker_expires_and_its_connection_is_closed() {
     use rmq::config::NamesrvConfig;
     use rmq::namesrv::{NamesrvOptions, NamesrvServer};
 
-    let dir = TempDir::new("expiry");
+    let dir = temp_dir("expiry");
     let mut config = NamesrvConfig::default();
     config.server.listen_port = 0;
     config.kv_config_path = dir.path().join("kvConfig.json");
@@ -1069,12 +884,12 @@ async fn silent_broker_expires_and_its_connection_is_closed() {
     )
     .await;
     assert_eq!(server.routes().live_broker_count(), 1);
-    eventually("silent broker expired", || async {
+    eventually("silent broker expired", T, || async {
         server.routes().topic_route("Expiring").is_none()
     })
     .await;
     // As Java does, the name server closes the expired broker's connection.
-    eventually("expired broker's connection closed", || async {
+    eventually("expired broker's connection closed", T, || async {
         conn.is_closed()
     })
     .await;
@@ -1087,14 +902,13 @@ async fn silent_broker_expires_and_its_connection_is_closed() {
 fn start_fails_cleanly_when_the_port_is_taken() {
     let taken = std::net::TcpListener::bind("0.0.0.0:0").unwrap();
     let port = taken.local_addr().unwrap().port().to_string();
-    let dir = TempDir::new("busy");
-    let output = Command::new(env!("CARGO_BIN_EXE_rmq"))
-        .args(["namesrv", "start", "--listen-port", &port, "--kv-config"])
-        .arg(dir.path().join("kvConfig.json"))
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let dir = temp_dir("busy");
+    let kv = dir.path().join("kvConfig.json");
+    let output = rmq(&["namesrv", "start", "--listen-port", &port, "--kv-config"])
+        .arg(&kv)
+        .run();
+    assert_eq!(output.code(), Some(1));
+    let stderr = &output.stderr;
     assert!(
         stderr.contains(&format!("cannot listen on 0.0.0.0:{port}")),
         "{stderr}"
@@ -1103,11 +917,7 @@ fn start_fails_cleanly_when_the_port_is_taken() {
 
     let bad = dir.path().join("bad.properties");
     std::fs::write(&bad, "listenPort=nine\n").unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_rmq"))
-        .args(["namesrv", "start", "-c"])
-        .arg(&bad)
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("listenPort"));
+    let output = rmq(&["namesrv", "start", "-c"]).arg(&bad).run();
+    assert_eq!(output.code(), Some(1));
+    assert!(output.stderr.contains("listenPort"));
 }

@@ -25,12 +25,11 @@ mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use common::java_cluster::{tail, wait_bounded, JavaBroker};
-use common::{Daemon, TempDir};
+use common::java_cluster::JavaBroker;
+use common::{rmq, run_bounded, tail, temp_dir, Daemon, TempDir};
 use rmq::common::message::{self, decode_records};
 use rmq::net::{ClientOptions, RemotingClient};
 use rmq::protocol::header::{
@@ -68,7 +67,6 @@ struct Ctx {
     client: RemotingClient,
     /// Files whose tails are printed when the test fails (name, path).
     logs: std::cell::RefCell<Vec<(String, PathBuf)>>,
-    runs: std::cell::Cell<usize>,
     // Dropped last (fields drop in declaration order), after the logs were printed.
     dir: TempDir,
 }
@@ -93,8 +91,7 @@ impl Ctx {
             rt,
             client,
             logs: Default::default(),
-            runs: Default::default(),
-            dir: TempDir::new(tag),
+            dir: temp_dir(tag),
         })
     }
 
@@ -148,11 +145,7 @@ impl Ctx {
     /// Runs `tests/java/ClientProbe.java args` (4.9.8 client), bounded; returns its stdout and
     /// panics with its output if it fails.
     fn probe(&self, args: &[&str]) -> String {
-        let n = self.runs.get();
-        self.runs.set(n + 1);
         let home = self.subdir("java-client-home");
-        let out = self.path().join(format!("probe-{n}.out"));
-        let err = self.path().join(format!("probe-{n}.err"));
         let mut cmd = common::java_program(&self.client_lib, "ClientProbe");
         // The launcher reads JDK_JAVA_OPTIONS: the client's own log files
         // (${user.home}/logs/rocketmqlogs) stay in the temp dir, not the real home.
@@ -160,18 +153,12 @@ impl Ctx {
             "JDK_JAVA_OPTIONS",
             format!("-Duser.home={}", home.display()),
         )
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(std::fs::File::create(&out).unwrap())
-        .stderr(std::fs::File::create(&err).unwrap());
-        let started = Instant::now();
-        let mut child = cmd.spawn().expect("java runs");
-        let status = wait_bounded(&mut child, Duration::from_secs(180));
-        let stdout = std::fs::read_to_string(&out).unwrap_or_default();
-        let stderr = std::fs::read_to_string(&err).unwrap_or_default();
-        let ok = matches!(status, Some(s) if s.success());
+        .args(args);
+        let done = run_bounded(&mut cmd, None, Duration::from_secs(180));
+        let (stdout, stderr) = (done.stdout_text(), done.stderr_text());
+        let status = done.status;
         assert!(
-            ok,
+            done.ok(),
             "ClientProbe {args:?} failed ({status:?}):\n{}\nstderr:\n{}",
             tail(&stdout, 30),
             tail(&stderr, 30)
@@ -179,7 +166,7 @@ impl Ctx {
         eprintln!(
             "ClientProbe {} ({:.1} s): {}",
             args.join(" "),
-            started.elapsed().as_secs_f64(),
+            done.elapsed.as_secs_f64(),
             stdout
                 .lines()
                 .rfind(|l| ["PRODUCED ", "CONSUMED ", "BATCH "]
@@ -433,13 +420,8 @@ impl Ctx {
     /// `rmq store verify --store <store>` must exit 0; skipped (with a message) while the
     /// `rmq store` CLI does not have `verify`.
     fn verify_store(&self) {
-        let out = Command::new(env!("CARGO_BIN_EXE_rmq"))
-            .args(["store", "verify", "--store"])
-            .arg(self.store())
-            .output()
-            .expect("rmq runs");
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let stderr = String::from_utf8_lossy(&out.stderr);
+        let out = rmq(&["store", "verify", "--store"]).arg(self.store()).run();
+        let (stdout, stderr) = (&out.stdout, &out.stderr);
         if out.status.code() == Some(2) && stderr.contains("unrecognized subcommand") {
             eprintln!(
                 "skipped: `rmq store verify` is not available yet ({})",
@@ -452,7 +434,7 @@ impl Ctx {
             "rmq store verify failed ({}):\n{stdout}\n{stderr}",
             out.status
         );
-        eprintln!("rmq store verify: exit 0\n{}", tail(&stdout, 12));
+        eprintln!("rmq store verify: exit 0\n{}", tail(stdout, 12));
     }
 }
 
@@ -460,19 +442,13 @@ impl Ctx {
     /// `rmq store dump commitlog -o ndjson` on the store lists exactly what the Java client sent:
     /// each message at its physical offset, with its queue, tag and body.
     fn dump_matches(&self, sent: &[Sent]) {
-        let out = Command::new(env!("CARGO_BIN_EXE_rmq"))
-            .args(["store", "dump", "commitlog", "--store"])
+        let out = rmq(&["store", "dump", "commitlog", "--store"])
             .arg(self.store())
             .args(["-o", "ndjson", "--topic", TOPIC])
-            .output()
-            .expect("rmq runs");
-        assert!(
-            out.status.success(),
-            "rmq store dump failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+            .run();
+        assert!(out.success(), "rmq store dump failed: {}", out.stderr);
         let mut dumped = std::collections::HashMap::new();
-        for line in String::from_utf8_lossy(&out.stdout).lines() {
+        for line in out.stdout.lines() {
             let v: serde_json::Value = serde_json::from_str(line).expect("one JSON object a line");
             dumped.insert(v["commitLogOffset"].as_i64().unwrap(), v);
         }
@@ -765,10 +741,10 @@ fn java_store_opens_in_rmq() {
 
     eprintln!("== rmq broker opens the Java store");
     let ns = ctx.namesrv("ns-rmq");
-    let broker = ctx.rmq_broker(&ns.addr);
+    let mut broker = ctx.rmq_broker(&ns.addr);
     check_reader(&ctx, &ns.addr, &broker.addr, &filled);
     let stderr_log = broker.stderr_log.clone();
-    let status = broker.terminate();
+    let status = broker.stop();
     assert!(status.success(), "rmq broker exit: {status}");
     print_rmq_warnings(&stderr_log);
     eprintln!(
@@ -789,9 +765,9 @@ fn rmq_store_opens_in_java() {
 
     eprintln!("== rmq broker writes the store");
     let ns = ctx.namesrv("ns-rmq");
-    let broker = ctx.rmq_broker(&ns.addr);
+    let mut broker = ctx.rmq_broker(&ns.addr);
     let filled = fill(&ctx, &ns.addr, &broker.addr);
-    let status = broker.terminate();
+    let status = broker.stop();
     assert!(status.success(), "rmq broker exit: {status}");
     drop(ns);
     ctx.print_layout();

@@ -2,21 +2,25 @@
 //! crash), recovery of torn tails, time and key lookups, retention, the store lock, and a
 //! SIGKILL crash test of a SYNC_FLUSH writer in a child process.
 
+mod common;
+
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 
+use common::{temp_dir, TempDir};
 use rmq::common::message::{self, MessageToStore, Record};
 use rmq::config::{FlushDiskType, MessageStoreConfig};
 use rmq::store::message_store::AcceptAll;
 use rmq::store::{GetStatus, MessageFilter, MessageStore};
 
-fn temp_store(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("rmq-store-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
+/// A temp dir (removed when the first value drops) and the store root in it, not created yet.
+fn temp_store(name: &str) -> (TempDir, PathBuf) {
+    let dir = temp_dir(&format!("store-{name}"));
+    let root = dir.path().join("store");
+    (dir, root)
 }
 
 fn config(root: &Path, flush: FlushDiskType) -> MessageStoreConfig {
@@ -84,7 +88,7 @@ fn bodies(store: &MessageStore, topic: &str, queue_id: i32, from: i64, max: usiz
 
 #[test]
 fn put_read_roll_files_and_restart_cleanly() {
-    let root = temp_store("basic");
+    let (_dir, root) = temp_store("basic");
     let store = open(&root, FlushDiskType::AsyncFlush);
     let mut props = String::new();
     message::push_property(&mut props, "TAGS", "TagA");
@@ -129,7 +133,6 @@ fn put_read_roll_files_and_restart_cleanly() {
     assert_eq!(bodies(&store, "TopicA", 0, 300, 1), vec!["after restart"]);
     store.shutdown().unwrap();
     drop(store);
-    std::fs::remove_dir_all(&root).unwrap();
 }
 
 struct Tag(i64);
@@ -142,7 +145,7 @@ impl MessageFilter for Tag {
 
 #[test]
 fn tag_filtering_uses_the_consume_queue_hash() {
-    let root = temp_store("tags");
+    let (_dir, root) = temp_store("tags");
     let store = open(&root, FlushDiskType::AsyncFlush);
     for (i, tag) in ["A", "B", "A", "C"].iter().enumerate() {
         let props = message::format_properties([("TAGS", *tag)]);
@@ -161,12 +164,11 @@ fn tag_filtering_uses_the_consume_queue_hash() {
         (GetStatus::NoMatchedMessage, 4)
     );
     drop(store);
-    std::fs::remove_dir_all(&root).unwrap();
 }
 
 #[test]
 fn time_and_key_lookups() {
-    let root = temp_store("lookup");
+    let (_dir, root) = temp_store("lookup");
     let store = open(&root, FlushDiskType::AsyncFlush);
     let before = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -198,12 +200,11 @@ fn time_and_key_lookups() {
     };
     assert_eq!(view.body, b"keyed");
     drop(store);
-    std::fs::remove_dir_all(&root).unwrap();
 }
 
 #[test]
 fn a_second_open_of_the_same_store_is_refused() {
-    let root = temp_store("lock");
+    let (_dir, root) = temp_store("lock");
     let store = open(&root, FlushDiskType::AsyncFlush);
     let err = MessageStore::open(
         config(&root, FlushDiskType::AsyncFlush),
@@ -216,12 +217,11 @@ fn a_second_open_of_the_same_store_is_refused() {
         "{err}"
     );
     drop(store);
-    std::fs::remove_dir_all(&root).unwrap();
 }
 
 #[test]
 fn torn_tail_is_truncated_and_queues_rebuilt_after_a_crash() {
-    let root = temp_store("torn");
+    let (_dir, root) = temp_store("torn");
     let store = open(&root, FlushDiskType::AsyncFlush);
     let mut ends = Vec::new();
     for i in 0..20 {
@@ -250,7 +250,6 @@ fn torn_tail_is_truncated_and_queues_rebuilt_after_a_crash() {
     let ok = store.put(&msg("T", 0, b"next", "")).unwrap();
     assert_eq!((ok.queue_offset, ok.phys_offset), (19, ends[18]));
     drop(store);
-    std::fs::remove_dir_all(&root).unwrap();
 }
 
 /// The child side of the crash test: appends with SYNC_FLUSH and prints each acknowledged
@@ -285,7 +284,7 @@ fn crash_child() {
 
 #[test]
 fn sigkill_during_sync_flush_loses_no_acknowledged_message() {
-    let root = temp_store("crash");
+    let (_dir, root) = temp_store("crash");
     let mut child = Command::new(std::env::current_exe().unwrap())
         .args([
             "--exact",
@@ -341,5 +340,4 @@ fn sigkill_during_sync_flush_loses_no_acknowledged_message() {
         }
     }
     drop(store);
-    std::fs::remove_dir_all(&root).unwrap();
 }

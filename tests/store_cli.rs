@@ -3,10 +3,12 @@
 //! fields and filters, relative paths, ConsumeQueue, index, checkpoint and config dumps, stats,
 //! and verification of a clean store and of damaged copies.
 
+mod common;
+
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
+use common::{rmq, temp_dir, Output, Rmq, TempDir};
 use rmq::common::message::{self, MessageToStore};
 use rmq::config::MessageStoreConfig;
 use rmq::store::MessageStore;
@@ -32,8 +34,10 @@ struct Put {
 }
 
 struct TestStore {
+    /// `<dir>/store`.
     root: PathBuf,
     puts: Vec<Put>,
+    _dir: TempDir,
 }
 
 fn topic_of(i: usize) -> (&'static str, i32) {
@@ -60,7 +64,6 @@ fn zlib(data: &[u8]) -> Vec<u8> {
 }
 
 fn build_store(root: &Path) -> Vec<Put> {
-    let _ = std::fs::remove_dir_all(root);
     let cfg = MessageStoreConfig {
         store_path_root_dir: root.to_path_buf(),
         mapped_file_size_commit_log: CL_FILE as i32,
@@ -133,16 +136,17 @@ fn build_store(root: &Path) -> Vec<Put> {
     puts
 }
 
-fn temp_root(name: &str) -> PathBuf {
-    std::env::temp_dir().join(format!("rmq-store-cli-{name}-{}", std::process::id()))
-}
-
 impl TestStore {
     /// A fresh store of its own for one test (some tests damage theirs); removed when dropped.
     fn new(name: &str) -> TestStore {
-        let root = temp_root(name);
+        let dir = temp_dir(&format!("store-cli-{name}"));
+        let root = dir.path().join("store");
         let puts = build_store(&root);
-        TestStore { root, puts }
+        TestStore {
+            root,
+            puts,
+            _dir: dir,
+        }
     }
 
     fn root_arg(&self) -> String {
@@ -150,54 +154,26 @@ impl TestStore {
     }
 }
 
-impl Drop for TestStore {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.root);
-    }
+/// `rmq ARGS` run from `/`, so that no relative path resolves by accident.
+fn at_root(args: &[&str]) -> Rmq {
+    rmq(args).current_dir("/")
 }
 
-fn rmq_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rmq"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("rmq runs")
+/// `rmq store dump KIND --store ROOT REST...` run from `/`.
+fn dump(kind: &str, root: &str, rest: &[&str]) -> Rmq {
+    at_root(&["store", "dump", kind, "--store", root]).args(rest)
 }
 
-fn rmq(args: &[&str]) -> Output {
-    rmq_in(Path::new("/"), args)
-}
-
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "exit {:?}\nstderr: {}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout.clone()).unwrap()
-}
-
-fn json(out: &Output) -> Value {
-    serde_json::from_str(&ok(out)).unwrap()
-}
-
-fn ndjson(out: &Output) -> Vec<Value> {
-    ok(out)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
-
+/// Asserts a failure with exit code 1 and a one-line `rmq: error: ...` message; the message.
 fn failure(out: &Output) -> String {
     assert_eq!(
-        out.status.code(),
+        out.code(),
         Some(1),
         "stdout: {}\nstderr: {}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+        out.stdout,
+        out.stderr
     );
-    let stderr = String::from_utf8(out.stderr.clone()).unwrap();
+    let stderr = out.stderr.clone();
     assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
     assert!(stderr.starts_with("rmq: error: "), "{stderr}");
     stderr
@@ -206,15 +182,7 @@ fn failure(out: &Output) -> String {
 #[test]
 fn dump_commitlog_json_has_message_ext_fields() {
     let s = TestStore::new("dump_commitlog_json_has_message_ext_fields");
-    let doc = json(&rmq(&[
-        "store",
-        "dump",
-        "commitlog",
-        "--store",
-        &s.root_arg(),
-        "-o",
-        "json",
-    ]));
+    let doc = dump("commitlog", &s.root_arg(), &["-o", "json"]).json();
     let records = doc.as_array().unwrap();
     assert_eq!(records.len(), MESSAGES);
     for (r, put) in records.iter().zip(&s.puts) {
@@ -251,21 +219,14 @@ fn dump_commitlog_json_has_message_ext_fields() {
 fn dump_commitlog_filters_limit_and_body_encodings() {
     let s = TestStore::new("dump_commitlog_filters_limit_and_body_encodings");
     let root = s.root_arg();
-    let rows = ndjson(&rmq(&[
-        "store",
-        "dump",
+    let rows = dump(
         "commitlog",
-        "--store",
         &root,
-        "-o",
-        "ndjson",
-        "--topic",
-        "TopicB",
-        "--queue",
-        "1",
-        "--limit",
-        "5",
-    ]));
+        &[
+            "-o", "ndjson", "--topic", "TopicB", "--queue", "1", "--limit", "5",
+        ],
+    )
+    .ndjson();
     assert_eq!(rows.len(), 5);
     let expected: Vec<i64> = s
         .puts
@@ -281,21 +242,21 @@ fn dump_commitlog_filters_limit_and_body_encodings() {
     assert_eq!(got, expected);
 
     let (from, to) = (s.puts[100].phys_offset, s.puts[120].phys_offset);
-    let rows = ndjson(&rmq(&[
-        "store",
-        "dump",
+    let rows = dump(
         "commitlog",
-        "--store",
         &root,
-        "-o",
-        "ndjson",
-        "--from-offset",
-        &from.to_string(),
-        "--to-offset",
-        &to.to_string(),
-        "--body",
-        "hex",
-    ]));
+        &[
+            "-o",
+            "ndjson",
+            "--from-offset",
+            &from.to_string(),
+            "--to-offset",
+            &to.to_string(),
+            "--body",
+            "hex",
+        ],
+    )
+    .ndjson();
     assert_eq!(rows.len(), 20);
     assert_eq!(rows[0]["commitLogOffset"], from);
     let hex: String = s.puts[100]
@@ -305,45 +266,23 @@ fn dump_commitlog_filters_limit_and_body_encodings() {
         .collect();
     assert_eq!(rows[0]["body"], hex);
 
-    let rows = ndjson(&rmq(&[
-        "store",
-        "dump",
+    let rows = dump(
         "commitlog",
-        "--store",
         &root,
-        "-o",
-        "ndjson",
-        "--limit",
-        "2",
-        "--body",
-        "base64",
-    ]));
+        &["-o", "ndjson", "--limit", "2", "--body", "base64"],
+    )
+    .ndjson();
     assert_eq!(rows[0]["body"], "Ym9keS0wMDAt");
-    let rows = ndjson(&rmq(&[
-        "store",
-        "dump",
+    let rows = dump(
         "commitlog",
-        "--store",
         &root,
-        "-o",
-        "ndjson",
-        "--limit",
-        "1",
-        "--body",
-        "none",
-    ]));
+        &["-o", "ndjson", "--limit", "1", "--body", "none"],
+    )
+    .ndjson();
     assert!(rows[0].get("body").is_none());
 
     // The table: a header and one line per record, bodies cut to fit.
-    let table = ok(&rmq(&[
-        "store",
-        "dump",
-        "commitlog",
-        "--store",
-        &root,
-        "--limit",
-        "3",
-    ]));
+    let table = dump("commitlog", &root, &["--limit", "3"]).ok();
     let lines: Vec<&str> = table.lines().collect();
     assert_eq!(lines.len(), 4, "{table}");
     assert!(lines[0].contains("OFFSET") && lines[0].contains("BODY"));
@@ -362,24 +301,15 @@ fn relative_paths_work_from_the_store_root() {
         .unwrap();
     // Kind told from the path, relative to --store.
     let rel = format!("commitlog/{second}");
-    let rows = ndjson(&rmq(&[
-        "store",
-        "dump",
-        &rel,
-        "--store",
-        &s.root_arg(),
-        "-o",
-        "ndjson",
-    ]));
+    let rows = dump(&rel, &s.root_arg(), &["-o", "ndjson"]).ndjson();
     assert_eq!(rows[0]["commitLogOffset"], first_in_second.phys_offset);
     assert!(rows
         .iter()
         .all(|r| r["commitLogOffset"].as_i64().unwrap() < 2 * CL_FILE as i64));
     // Relative to the current directory, with the kind named.
-    let rows2 = ndjson(&rmq_in(
-        &s.root,
-        &["store", "dump", "commitlog", &rel, "-o", "ndjson"],
-    ));
+    let rows2 = rmq(&["store", "dump", "commitlog", &rel, "-o", "ndjson"])
+        .current_dir(&s.root)
+        .ndjson();
     assert_eq!(rows, rows2);
 }
 
@@ -387,19 +317,12 @@ fn relative_paths_work_from_the_store_root() {
 fn dump_consumequeue_rows() {
     let s = TestStore::new("dump_consumequeue_rows");
     let root = s.root_arg();
-    let doc = json(&rmq(&[
-        "store",
-        "dump",
+    let doc = dump(
         "consumequeue",
-        "--store",
         &root,
-        "--topic",
-        "TopicA",
-        "--queue",
-        "1",
-        "-o",
-        "json",
-    ]));
+        &["--topic", "TopicA", "--queue", "1", "-o", "json"],
+    )
+    .json();
     let rows = doc.as_array().unwrap();
     let expected: Vec<&Put> = s
         .puts
@@ -419,15 +342,12 @@ fn dump_consumequeue_rows() {
 
     // One file, by a path relative to the store; the name gives the base offset.
     let second = rmq::store::mapped_file::file_name((CQ_ENTRIES_PER_FILE * 20) as i64);
-    let rows = ndjson(&rmq(&[
-        "store",
-        "dump",
+    let rows = dump(
         &format!("consumequeue/TopicA/1/{second}"),
-        "--store",
         &root,
-        "-o",
-        "ndjson",
-    ]));
+        &["-o", "ndjson"],
+    )
+    .ndjson();
     assert_eq!(rows[0]["queueOffset"], CQ_ENTRIES_PER_FILE);
     assert_eq!(
         rows[0]["commitLogOffset"],
@@ -439,22 +359,20 @@ fn dump_consumequeue_rows() {
 fn dump_index_header_and_key_lookup() {
     let s = TestStore::new("dump_index_header_and_key_lookup");
     let root = s.root_arg();
-    let headers = json(&rmq(&[
-        "store", "dump", "index", "--store", &root, "-o", "json",
-    ]));
+    let headers = dump("index", &root, &["-o", "json"]).json();
     let headers = headers.as_array().unwrap();
     assert!(headers.len() >= 2, "the index rolled: {headers:?}");
     assert_eq!(headers[0]["indexCount"], 256);
     assert_eq!(headers[0]["hashSlotNum"], 64);
 
     let first = headers[0]["file"].as_str().unwrap();
-    let lines = ndjson(&rmq(&["store", "dump", "index", first, "-o", "ndjson"]));
+    let lines = at_root(&["store", "dump", "index", first, "-o", "ndjson"]).ndjson();
     assert_eq!(lines[0]["type"], "header");
     let entries: Vec<&Value> = lines.iter().filter(|l| l["type"] == "entry").collect();
     assert_eq!(entries.len(), 255);
     assert!(lines.iter().any(|l| l["type"] == "slot"));
     // The same as one JSON document (its arrays are streamed).
-    let doc = json(&rmq(&["store", "dump", "index", first, "-o", "json"]));
+    let doc = at_root(&["store", "dump", "index", first, "-o", "json"]).json();
     assert_eq!(doc["header"]["indexCount"], 256);
     assert_eq!(doc["entries"].as_array().unwrap().len(), 255);
     assert_eq!(
@@ -462,16 +380,18 @@ fn dump_index_header_and_key_lookup() {
         "{doc:#}"
     );
     assert!(!doc["slots"].as_array().unwrap().is_empty());
-    let table = ok(&rmq(&["store", "dump", "index", first, "--limit", "2"]));
+    let table = at_root(&["store", "dump", "index", first, "--limit", "2"]).ok();
     assert!(
         table.contains("NEWEST ENTRY") && table.contains("indexCount"),
         "{table}"
     );
 
-    let hits = json(&rmq(&[
-        "store", "dump", "index", "--store", &root, "--topic", "TopicA", "--key", "key-10", "-o",
-        "json",
-    ]));
+    let hits = dump(
+        "index",
+        &root,
+        &["--topic", "TopicA", "--key", "key-10", "-o", "json"],
+    )
+    .json();
     let hits = hits.as_array().unwrap();
     let matched: Vec<&Value> = hits.iter().filter(|h| h["match"] == true).collect();
     assert_eq!(matched.len(), 1, "{hits:?}");
@@ -479,7 +399,7 @@ fn dump_index_header_and_key_lookup() {
     assert_eq!(matched[0]["message"]["properties"]["KEYS"], "key-10 even");
 
     // A shared key is found in both files; the index file path alone also finds the store.
-    let hits = json(&rmq(&[
+    let hits = at_root(&[
         "store",
         "dump",
         "index",
@@ -490,7 +410,8 @@ fn dump_index_header_and_key_lookup() {
         "even",
         "-o",
         "json",
-    ]));
+    ])
+    .json();
     let evens = s
         .puts
         .iter()
@@ -504,66 +425,45 @@ fn dump_index_header_and_key_lookup() {
 fn dump_checkpoint_and_config() {
     let s = TestStore::new("dump_checkpoint_and_config");
     let root = s.root_arg();
-    let cp = json(&rmq(&[
-        "store",
-        "dump",
-        "checkpoint",
-        "--store",
-        &root,
-        "-o",
-        "json",
-    ]));
+    let cp = dump("checkpoint", &root, &["-o", "json"]).json();
     assert!(cp["physicMsgTimestamp"].as_i64().unwrap() > 1_700_000_000_000);
     assert!(cp["logicsMsgTimestamp"].as_i64().unwrap() > 0);
-    let table = ok(&rmq(&["store", "dump", "checkpoint", "--store", &root]));
+    let table = dump("checkpoint", &root, &[]).ok();
     assert!(table.contains("physicMsgTimestamp"));
 
-    let offsets = json(&rmq(&[
-        "store",
-        "dump",
-        "config/consumerOffset.json",
-        "--store",
-        &root,
-        "-o",
-        "json",
-    ]));
+    let offsets = dump("config/consumerOffset.json", &root, &["-o", "json"]).json();
     assert_eq!(offsets["offsetTable"]["TopicA@GroupOne"]["0"], 12);
     assert_eq!(offsets["offsetTable"]["TopicB@GroupTwo"]["1"], 3);
-    let table = ok(&rmq(&[
+    let table = at_root(&[
         "store",
         "dump",
         "config",
         "config/consumerOffset.json",
         "--store",
         &root,
-    ]));
+    ])
+    .ok();
     let row = table
         .lines()
         .find(|l| l.contains("GroupOne") && l.contains(" 12 "))
         .unwrap_or_else(|| panic!("{table}"));
     assert!(row.contains("TopicA"));
-    let topics = ok(&rmq(&[
+    let topics = at_root(&[
         "store",
         "dump",
         "config",
         "config/topics.json",
         "--store",
         &root,
-    ]));
+    ])
+    .ok();
     assert!(topics.contains("6 (RW-)"), "{topics}");
 }
 
 #[test]
 fn stats_count_per_queue() {
     let s = TestStore::new("stats_count_per_queue");
-    let doc = json(&rmq(&[
-        "store",
-        "stats",
-        "--store",
-        &s.root_arg(),
-        "-o",
-        "json",
-    ]));
+    let doc = at_root(&["store", "stats", "--store", &s.root_arg(), "-o", "json"]).json();
     assert_eq!(doc["messages"], MESSAGES);
     assert_eq!(doc["topics"], 2);
     let queues = doc["queues"].as_array().unwrap();
@@ -582,15 +482,15 @@ fn stats_count_per_queue() {
         assert_eq!(q["minCommitLogOffset"], puts[0].phys_offset);
         assert!(q["firstStoreTimestamp"].as_i64() <= q["lastStoreTimestamp"].as_i64());
     }
-    let table = ok(&rmq(&["store", "stats", "--store", &s.root_arg()]));
+    let table = at_root(&["store", "stats", "--store", &s.root_arg()]).ok();
     assert!(table.contains(&format!("{MESSAGES} messages")), "{table}");
 }
 
 #[test]
 fn verify_a_clean_store() {
     let s = TestStore::new("verify_a_clean_store");
-    let out = rmq(&["store", "verify", "--store", &s.root_arg(), "-o", "json"]);
-    let doc = json(&out);
+    let out = at_root(&["store", "verify", "--store", &s.root_arg(), "-o", "json"]).run();
+    let doc = out.json();
     assert_eq!(doc["problemCount"], 0, "{doc:#}");
     assert_eq!(doc["commitlog"]["messages"], MESSAGES);
     assert_eq!(doc["commitlog"]["crcErrors"], 0);
@@ -598,7 +498,7 @@ fn verify_a_clean_store() {
     assert_eq!(doc["consumeQueues"]["queues"], 6);
     let keyed = (0..MESSAGES).filter(|&i| has_keys(i)).count();
     assert_eq!(doc["index"]["entries"], 2 * keyed);
-    let table = ok(&rmq(&["store", "verify", "--store", &s.root_arg()]));
+    let table = at_root(&["store", "verify", "--store", &s.root_arg()]).ok();
     assert!(table.contains("OK"), "{table}");
 }
 
@@ -616,26 +516,26 @@ fn verify_finds_a_corrupt_body() {
     data[(victim.phys_offset - file_start) as usize + 88] ^= 0x20;
     std::fs::write(&path, &data).unwrap();
     let root = s.root.display().to_string();
-    let err = failure(&rmq(&["store", "verify", "--store", &root]));
+    let err = failure(&at_root(&["store", "verify", "--store", &root]).run());
     assert!(
         err.contains(&format!("commitlog offset {}", victim.phys_offset)),
         "{err}"
     );
     assert!(err.contains("CRC"), "{err}");
     // The dump shows the record as damaged too.
-    let rows = ndjson(&rmq(&[
-        "store",
-        "dump",
+    let rows = dump(
         "commitlog",
-        "--store",
         &root,
-        "-o",
-        "ndjson",
-        "--from-offset",
-        &victim.phys_offset.to_string(),
-        "--limit",
-        "1",
-    ]));
+        &[
+            "-o",
+            "ndjson",
+            "--from-offset",
+            &victim.phys_offset.to_string(),
+            "--limit",
+            "1",
+        ],
+    )
+    .ndjson();
     assert_eq!(rows[0]["crcOk"], false);
 }
 
@@ -651,7 +551,7 @@ fn verify_finds_bad_consume_queue_entries() {
     data[3 * 20 + 8..3 * 20 + 12].copy_from_slice(&12345i32.to_be_bytes());
     std::fs::write(&cq, &data).unwrap();
     let root = s.root.display().to_string();
-    let err = failure(&rmq(&["store", "verify", "--store", &root]));
+    let err = failure(&at_root(&["store", "verify", "--store", &root]).run());
     assert!(err.contains("queue offset 3"), "{err}");
     assert!(err.contains("TopicA/2"), "{err}");
     assert!(err.contains("the entry says 12345"), "{err}");
@@ -664,9 +564,9 @@ fn verify_finds_bad_consume_queue_entries() {
         .rfind(|f| std::fs::read(&f.path).unwrap().iter().any(|&b| b != 0))
         .unwrap();
     std::fs::write(&last.path, &std::fs::read(&last.path).unwrap()[..20]).unwrap();
-    let out = rmq(&["store", "verify", "--store", &root, "-o", "json"]);
+    let out = at_root(&["store", "verify", "--store", &root, "-o", "json"]).run();
     assert_eq!(out.status.code(), Some(1));
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let doc: Value = serde_json::from_str(&out.stdout).unwrap();
     let problems = doc["problems"].as_array().unwrap();
     assert!(
         problems
@@ -678,37 +578,29 @@ fn verify_finds_bad_consume_queue_entries() {
 
 #[test]
 fn garbage_paths_are_one_line_errors() {
-    let dir = temp_root("garbage");
-    std::fs::create_dir_all(&dir).unwrap();
+    let tmp = temp_dir("store-cli-garbage");
+    let dir = tmp.path();
     let junk = dir.join("junk.bin");
     std::fs::write(&junk, b"definitely not a commitlog file, just text\n").unwrap();
     let junk_arg = junk.display().to_string();
-    let err = failure(&rmq(&["store", "dump", "commitlog", &junk_arg]));
+    let err = failure(&at_root(&["store", "dump", "commitlog", &junk_arg]).run());
     assert!(err.contains("not a CommitLog file"), "{err}");
-    let err = failure(&rmq(&["store", "dump", &junk_arg]));
+    let err = failure(&at_root(&["store", "dump", &junk_arg]).run());
     assert!(err.contains("cannot tell"), "{err}");
-    let err = failure(&rmq(&["store", "dump", "consumequeue", &junk_arg]));
+    let err = failure(&at_root(&["store", "dump", "consumequeue", &junk_arg]).run());
     assert!(err.contains("not a ConsumeQueue file"), "{err}");
-    let err = failure(&rmq(&["store", "dump", "checkpoint", &junk_arg]));
+    let err = failure(&at_root(&["store", "dump", "checkpoint", &junk_arg]).run());
     assert!(err.contains("not a checkpoint file"), "{err}");
-    let err = failure(&rmq(&["store", "dump", "config", &junk_arg]));
+    let err = failure(&at_root(&["store", "dump", "config", &junk_arg]).run());
     assert!(err.contains("not a JSON config file"), "{err}");
-    let err = failure(&rmq(&["store", "dump", "index", &junk_arg]));
+    let err = failure(&at_root(&["store", "dump", "index", &junk_arg]).run());
     assert!(err.contains("index file"), "{err}");
     let dir_arg = dir.display().to_string();
-    let err = failure(&rmq(&["store", "verify", "--store", &dir_arg]));
+    let err = failure(&at_root(&["store", "verify", "--store", &dir_arg]).run());
     assert!(err.contains("not a RocketMQ store"), "{err}");
-    let err = failure(&rmq(&["store", "dump", "commitlog", "/no/such/file"]));
+    let err = failure(&at_root(&["store", "dump", "commitlog", "/no/such/file"]).run());
     assert!(err.contains("/no/such/file"), "{err}");
     // An option that means nothing for the kind is refused.
-    let err = failure(&rmq(&[
-        "store",
-        "dump",
-        "checkpoint",
-        &junk_arg,
-        "--key",
-        "k",
-    ]));
+    let err = failure(&at_root(&["store", "dump", "checkpoint", &junk_arg, "--key", "k"]).run());
     assert!(err.contains("--key does not apply"), "{err}");
-    let _ = std::fs::remove_dir_all(&dir);
 }

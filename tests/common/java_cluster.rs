@@ -8,36 +8,13 @@
 //! its handle drops is killed. A JVM broker costs ~5 s and ~500 MB to start: tests start one at
 //! a time.
 
+use std::ops::Deref;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-/// The last `n` lines of `text`.
-pub fn tail(text: &str, n: usize) -> String {
-    let lines: Vec<&str> = text.lines().collect();
-    lines[lines.len().saturating_sub(n)..].join("\n")
-}
-
-/// The last `n` lines of a file (empty when it cannot be read).
-pub fn tail_file(path: &Path, n: usize) -> String {
-    tail(&std::fs::read_to_string(path).unwrap_or_default(), n)
-}
-
-/// Waits for `child` at most `limit`; kills it (SIGKILL) past that and returns `None`.
-pub fn wait_bounded(child: &mut Child, limit: Duration) -> Option<ExitStatus> {
-    let deadline = Instant::now() + limit;
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return Some(status);
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            return None;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
+use super::java::{java_program_with, NETTY_OPENS};
+use super::process::{run_bounded, sigterm, tail, tail_file, tie_to_test, wait_bounded};
 
 /// A random port `p` in 20000-32000 such that `p + d` is free for every `d` of `offsets`.
 /// The range stays below Linux's ephemeral range (32768-60999), where the rmq daemons' port-0
@@ -173,17 +150,15 @@ fn wait_boot(child: &mut Child, what: &str, out: &Path, logs: &[PathBuf], limit:
 
 /// SIGTERM, then a bounded wait.
 fn terminate(child: &mut Child, limit: Duration) -> Option<ExitStatus> {
-    // SAFETY: kill(2) on our own child's pid.
-    unsafe {
-        libc::kill(child.id() as libc::pid_t, libc::SIGTERM);
-    }
+    sigterm(child);
     wait_bounded(child, limit)
 }
 
 // ---------------------------------------------------------------------------------------------
 
-/// The Java 4.9.7 name server (`NamesrvStartup -c <properties with listenPort>`).
-pub struct JavaNamesrv {
+/// A Java server of the 4.9.7 jars (name server or broker) as a child process: its output and
+/// log files in its work dir; killed on drop unless stopped.
+pub struct JavaServer {
     child: Option<Child>,
     /// `127.0.0.1:PORT`.
     pub addr: String,
@@ -193,6 +168,118 @@ pub struct JavaNamesrv {
     pub err: PathBuf,
     /// Its logback file.
     pub log: PathBuf,
+    /// What [`JavaServer::log_files`] calls the three files.
+    names: [&'static str; 3],
+}
+
+/// What tells the Java servers apart.
+struct ServerKind {
+    /// Names its files: `<stem>.out`, `.err`, `.log`.
+    stem: &'static str,
+    /// For messages.
+    what: &'static str,
+    main_class: &'static str,
+    heap_mb: u32,
+    /// How long it may take to boot.
+    boot: Duration,
+    /// What [`JavaServer::log_files`] calls its three files.
+    names: [&'static str; 3],
+}
+
+const NAMESRV: ServerKind = ServerKind {
+    stem: "namesrv",
+    what: "Java 4.9.7 name server",
+    main_class: "org.apache.rocketmq.namesrv.NamesrvStartup",
+    heap_mb: 256,
+    boot: Duration::from_secs(60),
+    names: ["namesrv stdout", "namesrv stderr", "namesrv log"],
+};
+
+const BROKER: ServerKind = ServerKind {
+    stem: "broker",
+    what: "Java 4.9.7 broker",
+    main_class: "org.apache.rocketmq.broker.BrokerStartup",
+    heap_mb: 512,
+    boot: Duration::from_secs(120),
+    names: ["broker stdout", "broker stderr", "broker log"],
+};
+
+impl JavaServer {
+    /// A `kind` server of the jars in `lib` serving on `port`, started with `-c conf` (plus
+    /// `args`), its files in `work`; waits (bounded) for "boot success".
+    fn start(
+        lib: &Path,
+        work: &Path,
+        kind: &ServerKind,
+        conf: &Path,
+        args: &[&str],
+        port: u16,
+    ) -> JavaServer {
+        let (out, err, log) = (
+            work.join(format!("{}.out", kind.stem)),
+            work.join(format!("{}.err", kind.stem)),
+            work.join(format!("{}.log", kind.stem)),
+        );
+        let mut cmd = server_command(lib, work, kind.main_class, kind.heap_mb);
+        cmd.arg("-c")
+            .arg(conf)
+            .args(args)
+            .stdout(std::fs::File::create(&out).unwrap())
+            .stderr(std::fs::File::create(&err).unwrap());
+        let mut child = tie_to_test(&mut cmd).spawn().expect("java runs");
+        wait_boot(
+            &mut child,
+            kind.what,
+            &out,
+            &[err.clone(), log.clone()],
+            kind.boot,
+        );
+        JavaServer {
+            child: Some(child),
+            addr: format!("127.0.0.1:{port}"),
+            out,
+            err,
+            log,
+            names: kind.names,
+        }
+    }
+
+    /// Its logback file's text.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// (name, path) of its output and log files, to show when a test fails.
+    pub fn log_files(&self) -> Vec<(&'static str, PathBuf)> {
+        vec![
+            (self.names[0], self.out.clone()),
+            (self.names[1], self.err.clone()),
+            (self.names[2], self.log.clone()),
+        ]
+    }
+}
+
+impl Drop for JavaServer {
+    fn drop(&mut self) {
+        // Only when not stopped (a failed test, or a name server, whose state does not matter
+        // after a test): never leave a JVM behind.
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// The Java 4.9.7 name server (`NamesrvStartup -c <properties with listenPort>`); killed on
+/// drop (nothing of its state matters after a test: no graceful stop).
+pub struct JavaNamesrv(JavaServer);
+
+impl Deref for JavaNamesrv {
+    type Target = JavaServer;
+
+    fn deref(&self) -> &JavaServer {
+        &self.0
+    }
 }
 
 impl JavaNamesrv {
@@ -211,50 +298,7 @@ impl JavaNamesrv {
             ),
         )
         .unwrap();
-        let (out, err, log) = (
-            work.join("namesrv.out"),
-            work.join("namesrv.err"),
-            work.join("namesrv.log"),
-        );
-        let mut cmd = server_command(lib, work, "org.apache.rocketmq.namesrv.NamesrvStartup", 256);
-        cmd.arg("-c")
-            .arg(&conf)
-            .stdout(std::fs::File::create(&out).unwrap())
-            .stderr(std::fs::File::create(&err).unwrap());
-        let mut child = cmd.spawn().expect("java runs");
-        wait_boot(
-            &mut child,
-            "Java 4.9.7 name server",
-            &out,
-            &[err.clone(), log.clone()],
-            Duration::from_secs(60),
-        );
-        JavaNamesrv {
-            child: Some(child),
-            addr: format!("127.0.0.1:{port}"),
-            out,
-            err,
-            log,
-        }
-    }
-
-    /// (name, path) of its output and log files, to show when a test fails.
-    pub fn log_files(&self) -> Vec<(&'static str, PathBuf)> {
-        vec![
-            ("namesrv stdout", self.out.clone()),
-            ("namesrv stderr", self.err.clone()),
-            ("namesrv log", self.log.clone()),
-        ]
-    }
-}
-
-impl Drop for JavaNamesrv {
-    fn drop(&mut self) {
-        // Nothing of the name server's state matters after a test: no graceful stop.
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
+        JavaNamesrv(JavaServer::start(lib, work, &NAMESRV, &conf, &[], port))
     }
 }
 
@@ -262,16 +306,14 @@ impl Drop for JavaNamesrv {
 /// `127.0.0.1`, auto-creating topics and groups, with rmq's test store settings
 /// (`Daemon::broker`: 10 MiB CommitLog files, 60000-byte ConsumeQueue files), so a store one of
 /// them wrote has the same file names in the other.
-pub struct JavaBroker {
-    child: Option<Child>,
-    /// `127.0.0.1:PORT`.
-    pub addr: String,
-    /// stdout of the JVM.
-    pub out: PathBuf,
-    /// stderr of the JVM.
-    pub err: PathBuf,
-    /// The logback file (broker and store loggers).
-    pub log: PathBuf,
+pub struct JavaBroker(JavaServer);
+
+impl Deref for JavaBroker {
+    type Target = JavaServer;
+
+    fn deref(&self) -> &JavaServer {
+        &self.0
+    }
 }
 
 impl JavaBroker {
@@ -296,53 +338,20 @@ impl JavaBroker {
             ),
         )
         .unwrap();
-        let (out, err, log) = (
-            work.join("broker.out"),
-            work.join("broker.err"),
-            work.join("broker.log"),
-        );
-        let mut cmd = server_command(lib, work, "org.apache.rocketmq.broker.BrokerStartup", 512);
-        cmd.arg("-c")
-            .arg(&conf)
-            .arg("-n")
-            .arg(namesrv)
-            .stdout(std::fs::File::create(&out).unwrap())
-            .stderr(std::fs::File::create(&err).unwrap());
-        let mut child = cmd.spawn().expect("java runs");
-        wait_boot(
-            &mut child,
-            "Java 4.9.7 broker",
-            &out,
-            &[err.clone(), log.clone()],
-            Duration::from_secs(120),
-        );
-        JavaBroker {
-            child: Some(child),
-            addr: format!("127.0.0.1:{port}"),
-            out,
-            err,
-            log,
-        }
-    }
-
-    /// Its logback file's text.
-    pub fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    /// (name, path) of its output and log files, to show when a test fails.
-    pub fn log_files(&self) -> Vec<(&'static str, PathBuf)> {
-        vec![
-            ("broker stdout", self.out.clone()),
-            ("broker stderr", self.err.clone()),
-            ("broker log", self.log.clone()),
-        ]
+        JavaBroker(JavaServer::start(
+            lib,
+            work,
+            &BROKER,
+            &conf,
+            &["-n", namesrv],
+            port,
+        ))
     }
 
     /// SIGTERM and a bounded wait: the JVM's shutdown hook flushes the store, persists the
     /// config files and deletes `abort`. SIGKILL only if it hangs (and then the test fails).
     pub fn stop(mut self) -> ExitStatus {
-        let mut child = self.child.take().unwrap();
+        let mut child = self.0.child.take().unwrap();
         let started = Instant::now();
         let status = terminate(&mut child, Duration::from_secs(60))
             .expect("Java broker still running 60 s after SIGTERM (killed)");
@@ -351,16 +360,6 @@ impl JavaBroker {
             started.elapsed().as_secs_f64()
         );
         status
-    }
-}
-
-impl Drop for JavaBroker {
-    fn drop(&mut self) {
-        // Only when not stopped (a failed test): never leave a JVM behind.
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
     }
 }
 
@@ -393,21 +392,38 @@ pub fn tools_home(dir: &Path) -> PathBuf {
 /// so nothing is written outside it (the caller adds the probe's arguments); see [`tools_home`].
 pub fn admin_probe(lib: &Path, dir: &Path) -> Command {
     let home = tools_home(dir);
-    let mut cmd = Command::new("java");
-    cmd.current_dir(dir)
-        .args(["--add-opens", "java.base/java.nio=ALL-UNNAMED"])
-        .args(["--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED"])
-        .args(["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"])
-        .arg("-cp")
-        .arg(format!("{}/*", lib.display()))
-        .arg("-Drocketmq.client.logUseSlf4j=false")
-        .arg(format!("-Duser.home={}", dir.display()))
-        .arg(format!("-Drocketmq.home.dir={}", home.display()))
-        .arg(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/java/AdminProbe.java"
-        ));
+    let mut jvm: Vec<String> = NETTY_OPENS.map(String::from).into();
+    jvm.extend([
+        "-XX:TieredStopAtLevel=1".to_string(),
+        "-XX:+UseSerialGC".into(),
+        format!("-Duser.home={}", dir.display()),
+        format!("-Drocketmq.home.dir={}", home.display()),
+    ]);
+    let mut cmd = java_program_with(lib, "AdminProbe", &jvm);
+    cmd.current_dir(dir);
     cmd
+}
+
+/// One mqadmin command (`MQAdminStartup`, as `bin/mqadmin` runs it) with the 4.9.8 jars in
+/// `lib` and `$ROCKETMQ_HOME` `home` (see [`tools_home`]), bounded; its stdout and stderr.
+/// mqadmin exits 0 even when the command failed, so callers check the text.
+pub fn mqadmin_once(lib: &Path, home: &Path, args: &[&str]) -> String {
+    let mut jvm: Vec<String> = NETTY_OPENS.map(String::from).into();
+    jvm.push(format!("-Drocketmq.home.dir={}", home.display()));
+    let mut cmd = super::java::java_main(
+        lib,
+        &jvm,
+        "org.apache.rocketmq.tools.command.MQAdminStartup",
+    );
+    cmd.args(args);
+    let limit = Duration::from_secs(60);
+    let done = run_bounded(&mut cmd, None, limit);
+    let (out, err) = (done.stdout_text(), done.stderr_text());
+    assert!(
+        done.status.is_some(),
+        "mqadmin {args:?} timed out after {limit:?}\n{out}\n{err}"
+    );
+    format!("{out}\n--- stderr ---\n{err}")
 }
 
 /// Runs several mqadmin commands (each with `-n namesrv` appended) in one JVM, bounded;
@@ -428,20 +444,11 @@ pub fn mqadmin(
         }
         cmd.args(*c).args(["-n", namesrv]);
     }
-    let out_path = dir.join("mqadmin.out");
-    let err_path = dir.join("mqadmin.err");
-    cmd.stdin(Stdio::null())
-        .stdout(std::fs::File::create(&out_path).unwrap())
-        .stderr(std::fs::File::create(&err_path).unwrap());
-    let mut child = cmd.spawn().expect("java runs");
-    if wait_bounded(&mut child, Duration::from_secs(120)).is_none() {
-        panic!(
-            "mqadmin timed out:\n{}",
-            std::fs::read_to_string(&out_path).unwrap_or_default()
-        );
+    let done = run_bounded(&mut cmd, None, Duration::from_secs(120));
+    let (out, err) = (done.stdout_text(), done.stderr_text());
+    if done.status.is_none() {
+        panic!("mqadmin timed out:\n{out}");
     }
-    let out = std::fs::read_to_string(&out_path).unwrap();
-    let err = std::fs::read_to_string(&err_path).unwrap();
     let mut sections = Vec::new();
     let mut current: Option<(String, String)> = None;
     for line in out.lines() {
