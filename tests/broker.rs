@@ -322,6 +322,15 @@ async fn consumer_offsets_survive_a_restart_and_errors_are_explained() {
     let r = client.invoke(&broker.addr, bad, T).await.unwrap();
     assert_eq!(r.response_code(), ResponseCode::SYSTEM_ERROR);
     assert!(r.remark.unwrap().contains("'b'"));
+    // ...and the broker logs it as the client's fault, naming the request code.
+    common::wait_until(
+        "a log line for the malformed request",
+        std::time::Duration::from_secs(5),
+        || {
+            let log = broker.stderr();
+            log.contains("malformed request refused") && log.contains("code=310")
+        },
+    );
     // Unknown codes: REQUEST_CODE_NOT_SUPPORTED, connection kept.
     let r = client
         .invoke(

@@ -112,6 +112,12 @@ fn put_read_roll_files_and_restart_cleanly() {
         (r.status, r.next_begin_offset),
         (GetStatus::OffsetOverflowOne, 300)
     );
+    // maxMsgNums 0 (or less) reads one message, as Java's store does.
+    let r = store.get_messages("TopicA", 0, 7, 0, &AcceptAll);
+    assert_eq!(
+        (r.status, r.messages.len(), r.next_begin_offset),
+        (GetStatus::Found, 1, 8)
+    );
     let r = store.get_messages("TopicA", 0, 400, 32, &AcceptAll);
     assert_eq!(
         (r.status, r.next_begin_offset),

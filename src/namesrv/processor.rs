@@ -187,13 +187,13 @@ impl NamesrvProcessor {
     fn route_info(&self, req: &RemotingCommand) -> Outcome {
         let h = GetRouteInfoRequestHeader::from_command(req)?;
         let Some(mut route) = self.routes.topic_route(&h.topic) else {
-            return Err(Failure {
-                code: ResponseCode::TOPIC_NOT_EXIST,
-                remark: format!(
+            return Err(Failure::new(
+                ResponseCode::TOPIC_NOT_EXIST,
+                format!(
                     "No topic route info in name server for the topic: {}{APPLY_TOPIC_HINT}",
                     h.topic
                 ),
-            });
+            ));
         };
         if self.order_message_enable.load(Ordering::Relaxed) {
             route.order_topic_conf = self.kv.get(NAMESPACE_ORDER_TOPIC_CONFIG, &h.topic);
@@ -293,10 +293,10 @@ impl NamesrvProcessor {
                 let header = GetKvConfigResponseHeader { value: Some(value) };
                 Ok(success(req).with_ext_fields(header.to_ext_fields()))
             }
-            None => Err(Failure {
-                code: ResponseCode::QUERY_NOT_FOUND,
-                remark: format!("No config item, Namespace: {} Key: {}", h.namespace, h.key),
-            }),
+            None => Err(Failure::new(
+                ResponseCode::QUERY_NOT_FOUND,
+                format!("No config item, Namespace: {} Key: {}", h.namespace, h.key),
+            )),
         }
     }
 
@@ -312,10 +312,10 @@ impl NamesrvProcessor {
         let h = GetKvListByNamespaceRequestHeader::from_command(req)?;
         match self.kv.namespace(&h.namespace) {
             Some(table) => Ok(success(req).with_body(table.to_json())),
-            None => Err(Failure {
-                code: ResponseCode::QUERY_NOT_FOUND,
-                remark: format!("No config item, Namespace: {}", h.namespace),
-            }),
+            None => Err(Failure::new(
+                ResponseCode::QUERY_NOT_FOUND,
+                format!("No config item, Namespace: {}", h.namespace),
+            )),
         }
     }
 
@@ -340,10 +340,10 @@ impl NamesrvProcessor {
             .collect();
         if let Some((key, _)) = props.iter().find(|(k, _)| blacklist.contains(k)) {
             tracing::warn!(caller = %conn.peer_addr(), key, "refused to update a blacklisted key");
-            return Err(Failure {
-                code: ResponseCode::NO_PERMISSION,
-                remark: "Can not update config in black list.".to_string(),
-            });
+            return Err(Failure::new(
+                ResponseCode::NO_PERMISSION,
+                "Can not update config in black list.".to_string(),
+            ));
         }
         let warnings = apply_namesrv_properties(&mut config, &props)
             .map_err(|e| Failure::system(e.to_string()))?;

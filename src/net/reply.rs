@@ -9,6 +9,9 @@ use crate::protocol::{ProtocolError, RemotingCommand, ResponseCode};
 pub struct Failure {
     pub code: ResponseCode,
     pub remark: String,
+    /// The request itself could not be read (a header or body that does not decode): the
+    /// client is at fault, which the dispatcher logs louder than an ordinary refusal.
+    pub malformed: bool,
 }
 
 impl Failure {
@@ -16,6 +19,7 @@ impl Failure {
         Failure {
             code,
             remark: remark.into(),
+            malformed: false,
         }
     }
 
@@ -34,7 +38,10 @@ impl Failure {
 /// which names the header and the field (Java would fail later with a NullPointerException).
 impl From<ProtocolError> for Failure {
     fn from(e: ProtocolError) -> Failure {
-        Failure::system(e.to_string())
+        Failure {
+            malformed: true,
+            ..Failure::system(e.to_string())
+        }
     }
 }
 

@@ -781,7 +781,9 @@ impl MessageStore {
         let mut bytes = 0usize;
         let mut max_phys_seen = 0i64;
         for entry in &entries {
-            if result.messages.len() >= max_msgs {
+            // Java's `isTheBatchFull` never counts an empty batch as full, so a pull asking for
+            // 0 messages (the Go lite-pull consumer's default) still gets one.
+            if !result.messages.is_empty() && result.messages.len() >= max_msgs {
                 break;
             }
             let in_disk = self.is_in_disk(commitlog_max - entry.phys_offset);

@@ -57,7 +57,7 @@ use super::controller::Broker;
 use crate::config::BrokerRole;
 use crate::net::{not_supported, Connection, Failure, Outcome, RequestHandler};
 use crate::protocol::fastjson::{self, JsonStyle};
-use crate::protocol::{RemotingCommand, RequestCode};
+use crate::protocol::{RemotingCommand, RequestCode, ResponseCode};
 
 /// The connection handler: answers each request through the broker's dispatch table, and
 /// forgets a closed connection's clients.
@@ -66,8 +66,37 @@ pub struct BrokerHandler(pub Arc<Broker>);
 impl RequestHandler for BrokerHandler {
     async fn handle(&self, conn: &Connection, request: RemotingCommand) -> Option<RemotingCommand> {
         let response = match process(&self.0, conn, &request).await {
-            Ok(response) => response,
-            Err(failure) => failure.into_response(&request),
+            Ok(response) => {
+                if is_refusal(response.code) {
+                    tracing::debug!(
+                        code = request.code,
+                        client = %conn.peer_addr(),
+                        response = response.code,
+                        remark = response.remark.as_deref().unwrap_or(""),
+                        "request refused"
+                    );
+                }
+                response
+            }
+            Err(failure) => {
+                if failure.malformed {
+                    tracing::warn!(
+                        code = request.code,
+                        client = %conn.peer_addr(),
+                        remark = %failure.remark,
+                        "malformed request refused"
+                    );
+                } else {
+                    tracing::debug!(
+                        code = request.code,
+                        client = %conn.peer_addr(),
+                        response = failure.code.0,
+                        remark = %failure.remark,
+                        "request refused"
+                    );
+                }
+                failure.into_response(&request)
+            }
         };
         Some(response)
     }
@@ -75,6 +104,19 @@ impl RequestHandler for BrokerHandler {
     fn on_close(&self, conn: &Connection) {
         self.0.connection_closed(conn);
     }
+}
+
+/// Whether an answer refuses the request (worth a debug line), as opposed to success or the
+/// ordinary outcomes of pulls and lookups that found nothing.
+fn is_refusal(code: i32) -> bool {
+    !matches!(
+        ResponseCode(code),
+        ResponseCode::SUCCESS
+            | ResponseCode::PULL_NOT_FOUND
+            | ResponseCode::PULL_RETRY_IMMEDIATELY
+            | ResponseCode::PULL_OFFSET_MOVED
+            | ResponseCode::QUERY_NOT_FOUND
+    )
 }
 
 /// The dispatch table: every request code the broker serves, and its handler.
