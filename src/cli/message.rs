@@ -6,6 +6,9 @@
 //! JSON output uses Java's `MessageExt` field names. `msgId` is the client id (the UNIQ_KEY
 //! property a producer sets) when the message has one, else the offset id, as Java's
 //! `MessageClientExt` does; `offsetMsgId` is always the store host + CommitLog offset id.
+//!
+//! This file parses flags and renders; sending, reading, lookups and message ids are
+//! `rmq::client`'s ([`Producer`], [`Reader`], `MqClient::lookup_*`).
 
 use std::io::{Read, Write};
 use std::sync::Arc;

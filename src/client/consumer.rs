@@ -550,3 +550,153 @@ impl Reader {
         Ok(written)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::common::message::{push_property, MessageToStore};
+    use crate::protocol::SerializeType;
+    use bytes::Bytes;
+
+    fn queue() -> QueueAddr {
+        QueueAddr {
+            broker_name: "broker-a".into(),
+            broker_addr: "127.0.0.1:10911".into(),
+            queue_id: 1,
+        }
+    }
+
+    /// Stored records at queue offsets `from..`, one per (tag, store time).
+    fn records(from: i64, messages: &[(&str, i64)]) -> Bytes {
+        let mut out = Vec::new();
+        for (i, (tag, stored)) in messages.iter().enumerate() {
+            let mut props = String::new();
+            push_property(&mut props, property::TAGS, tag);
+            let host = "127.0.0.1:10911".parse().unwrap();
+            let m = MessageToStore {
+                topic: "T",
+                queue_id: 1,
+                flag: 0,
+                body: b"x",
+                body_crc: 0,
+                sys_flag: 0,
+                born_timestamp: *stored,
+                born_host: host,
+                store_host: host,
+                reconsume_times: 0,
+                prepared_transaction_offset: 0,
+                properties: &props,
+            };
+            let mut buf = vec![0; m.encoded_len()];
+            m.encode(&mut buf, from + i as i64, 0, *stored);
+            out.extend_from_slice(&buf);
+        }
+        Bytes::from(out)
+    }
+
+    fn answer(code: ResponseCode, next: i64, body: Bytes) -> PullOutcome {
+        PullOutcome {
+            code,
+            next_begin_offset: next,
+            min_offset: 0,
+            max_offset: next,
+            body,
+        }
+    }
+
+    fn reader(expression: &str) -> Reader {
+        let client = MqClient::new(&[], Duration::from_secs(1), SerializeType::Json);
+        let consumer =
+            PullConsumer::new(Arc::new(client), "T", TOOLS_GROUP).subscribe(expression, "TAG");
+        Reader {
+            consumer,
+            cursors: vec![Cursor {
+                queue: queue(),
+                next: 10,
+                committed: Some(10),
+                progress: None,
+                done: false,
+            }],
+            until: None,
+            limit: None,
+            delivered: 0,
+        }
+    }
+
+    /// Feeds one answer; returns (more, offsets delivered, warnings).
+    fn feed(r: &mut Reader, o: &PullOutcome) -> (bool, Vec<i64>, Vec<String>) {
+        let (mut got, mut warnings) = (Vec::new(), Vec::new());
+        let more = r
+            .handle(
+                0,
+                o,
+                &mut |e: ReadEvent<'_>| -> std::result::Result<(), ClientError> {
+                    match e {
+                        ReadEvent::Message { record, .. } => got.push(record.queue_offset),
+                        ReadEvent::Warning(w) => warnings.push(w.to_string()),
+                    }
+                    Ok(())
+                },
+            )
+            .unwrap();
+        (more, got, warnings)
+    }
+
+    #[test]
+    fn tags_are_checked_and_progress_moves_past_skipped_messages() {
+        let mut r = reader("TagA || TagC");
+        let body = records(10, &[("TagA", 1), ("TagB", 2), ("TagC", 3)]);
+        let (more, got, _) = feed(&mut r, &answer(ResponseCode::SUCCESS, 13, body));
+        assert!(more);
+        assert_eq!(got, vec![10, 12]);
+        assert_eq!((r.cursors[0].next, r.cursors[0].progress), (13, Some(13)));
+        assert_eq!(r.delivered(), 2);
+    }
+
+    #[test]
+    fn limit_and_stop_time_end_a_queue_where_they_hit() {
+        let mut r = reader("*").limit(Some(2));
+        let body = records(10, &[("A", 1), ("B", 2), ("C", 3)]);
+        let (more, got, _) = feed(&mut r, &answer(ResponseCode::SUCCESS, 13, body));
+        assert!(!more);
+        assert_eq!(got, vec![10, 11]);
+        assert_eq!((r.cursors[0].next, r.cursors[0].progress), (12, Some(12)));
+        assert_eq!(r.remaining(), Some(0));
+
+        let mut r = reader("*").until(Some(2));
+        let body = records(10, &[("A", 1), ("B", 2), ("C", 3)]);
+        let (more, got, _) = feed(&mut r, &answer(ResponseCode::SUCCESS, 13, body));
+        assert!(!more);
+        assert_eq!(got, vec![10, 11]);
+        assert!(r.cursors[0].done);
+        assert_eq!(r.cursors[0].next, 12);
+    }
+
+    #[test]
+    fn moved_and_empty_answers_move_the_cursor() {
+        let mut r = reader("*");
+        let (more, got, warnings) = feed(
+            &mut r,
+            &answer(ResponseCode::PULL_OFFSET_MOVED, 20, Bytes::new()),
+        );
+        assert!(more);
+        assert!(got.is_empty());
+        assert_eq!(
+            warnings,
+            vec!["broker-a/1: offset 10 is not in the queue; continuing at 20"]
+        );
+        assert_eq!(r.cursors[0].next, 20);
+        let (more, _, _) = feed(
+            &mut r,
+            &answer(ResponseCode::PULL_NOT_FOUND, 20, Bytes::new()),
+        );
+        assert!(!more);
+        assert_eq!(r.cursors[0].progress, None);
+        let (more, _, _) = feed(
+            &mut r,
+            &answer(ResponseCode::PULL_RETRY_IMMEDIATELY, 25, Bytes::new()),
+        );
+        assert!(more);
+        assert_eq!(r.cursors[0].progress, Some(25));
+    }
+}

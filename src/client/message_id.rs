@@ -4,11 +4,11 @@
 
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicU16, Ordering};
 
 use crate::common::clock::{now_ms, CivilTime};
-use crate::common::message::decode_offset_msg_id;
+use crate::common::message::{decode_hex, decode_offset_msg_id, push_hex};
 
 /// Makes client message ids the way the Java producer does (`MessageClientIDSetter`):
 /// hex of IP (4 or 16 bytes) + pid (2) + a per-process random value (4, Java: the class
@@ -62,22 +62,14 @@ fn month_start(t: CivilTime) -> i64 {
 }
 
 fn hex_upper(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02X}")).collect()
-}
-
-fn hex_bytes(s: &str) -> Option<Vec<u8>> {
-    if !s.len().is_multiple_of(2) || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
-    }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok())
-        .collect()
+    let mut out = String::with_capacity(bytes.len() * 2);
+    push_hex(&mut out, bytes);
+    out
 }
 
 /// Whether `id` has the shape of a message id (either kind): 32 or 56 hexadecimal characters.
 pub fn is_message_id(id: &str) -> bool {
-    (id.len() == 32 || id.len() == 56) && hex_bytes(id).is_some()
+    (id.len() == 32 || id.len() == 56) && decode_hex(id).is_some()
 }
 
 /// The local address used to reach `addr` (no packet is sent: connecting a UDP socket only
@@ -106,20 +98,10 @@ pub struct ClientIdInfo {
 
 /// Reads a client id (UNIQ_KEY); `None` when `id` does not have the shape of one.
 pub fn decode_client_id(id: &str) -> Option<ClientIdInfo> {
-    let raw = hex_bytes(id)?;
-    let ip_len = match raw.len() {
-        16 => 4,
-        28 => 16,
-        _ => return None,
-    };
-    let ip = if ip_len == 4 {
-        IpAddr::V4(Ipv4Addr::new(raw[0], raw[1], raw[2], raw[3]))
-    } else {
-        let mut o = [0u8; 16];
-        o.copy_from_slice(&raw[..16]);
-        IpAddr::V6(Ipv6Addr::from(o))
-    };
-    let at = ip_len;
+    let raw = decode_hex(id)?;
+    // Both kinds of id start with the IP, 4 or 16 bytes by the id's length.
+    let ip = decode_offset_msg_id(id).ok()?.0.ip();
+    let at = if ip.is_ipv4() { 4 } else { 16 };
     let pid = u16::from_be_bytes([raw[at], raw[at + 1]]);
     let process_hash = hex_upper(&raw[at + 2..at + 6]);
     let span = i64::from(u32::from_be_bytes([
@@ -158,7 +140,7 @@ pub fn decode_client_id(id: &str) -> Option<ClientIdInfo> {
 /// offset's top 16 bits are zero. A client id has its pid and process hash there, so a client
 /// id passes only by a 1-in-2^32 accident.
 pub fn plausible_offset_id(id: &str) -> Option<(SocketAddr, i64)> {
-    let raw = hex_bytes(id)?;
+    let raw = decode_hex(id)?;
     let ip_len = match raw.len() {
         16 => 4,
         28 => 16,

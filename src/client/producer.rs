@@ -214,7 +214,8 @@ pub struct Sent {
 }
 
 impl Sent {
-    /// The queue of the last attempt.
+    /// The queue of the last attempt (queue id −1 and no broker when the send failed before
+    /// a queue was chosen, e.g. without a route).
     pub fn queue(&self) -> &QueueAddr {
         &self.route.queues[self.queue]
     }
