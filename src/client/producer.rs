@@ -833,4 +833,103 @@ mod tests {
         assert!(!retryable(&refused(ResponseCode::MESSAGE_ILLEGAL)));
         assert!(!retryable(&ClientError::Other("x".into())));
     }
+
+    /// A broker that stores every send (or refuses each with SYSTEM_ERROR).
+    struct FakeBroker {
+        refuse: bool,
+        sends: std::sync::atomic::AtomicUsize,
+    }
+
+    impl crate::net::RequestHandler for FakeBroker {
+        async fn handle(
+            &self,
+            _conn: &crate::net::Connection,
+            request: RemotingCommand,
+        ) -> Option<RemotingCommand> {
+            self.sends.fetch_add(1, Ordering::Relaxed);
+            if self.refuse {
+                return Some(RemotingCommand::response_to(
+                    &request,
+                    ResponseCode::SYSTEM_ERROR,
+                ));
+            }
+            let queue_id = request.ext("e").unwrap_or("0").to_string();
+            let ext: ExtFields = [
+                ("msgId", "0A0000010000000000000001".to_string()),
+                ("queueId", queue_id),
+                ("queueOffset", "7".to_string()),
+            ]
+            .into_iter()
+            .collect();
+            Some(RemotingCommand::response_to(&request, ResponseCode::SUCCESS).with_ext_fields(ext))
+        }
+    }
+
+    async fn fake_broker(refuse: bool) -> (String, Arc<FakeBroker>) {
+        let server = crate::net::Server::bind("127.0.0.1:0", Default::default())
+            .await
+            .unwrap();
+        let addr = server.local_addr().unwrap().to_string();
+        let handler = Arc::new(FakeBroker {
+            refuse,
+            sends: Default::default(),
+        });
+        let h = handler.clone();
+        tokio::spawn(async move { server.serve(h, Default::default()).await });
+        (addr, handler)
+    }
+
+    #[tokio::test]
+    async fn a_refused_send_is_retried_on_another_broker() {
+        let (addr_a, a) = fake_broker(true).await;
+        let (addr_b, b) = fake_broker(false).await;
+        let p = producer(ProducerOptions {
+            unique_ids: false,
+            ..ProducerOptions::default()
+        });
+        let mut r = route(&["a", "b"], 2);
+        for q in &mut r.queues {
+            q.broker_addr = if q.broker_name == "a" {
+                addr_a.clone()
+            } else {
+                addr_b.clone()
+            };
+        }
+        p.routes.lock().unwrap().insert(
+            "T".into(),
+            CachedRoute {
+                route: Arc::new(r),
+                stale: false,
+            },
+        );
+        let msg = Message::new("T", "x").with_wait_store();
+        for _ in 0..4 {
+            let sent = p.send(&msg, QueueSelect::RoundRobin).await;
+            let outcome = sent.result.as_ref().unwrap().clone().unwrap();
+            assert_eq!(sent.queue().broker_name, "b");
+            assert_eq!(outcome.queue_id, sent.queue().queue_id);
+            assert_eq!(outcome.queue_offset, 7);
+        }
+        assert_eq!(b.sends.load(Ordering::Relaxed), 4);
+        // Round robin from a random start passes broker a once or twice in four sends.
+        assert!((1..=2).contains(&a.sends.load(Ordering::Relaxed)));
+        assert!(
+            p.routes.lock().unwrap()["T"].stale,
+            "a failure marks the route"
+        );
+
+        // An ordered send stays on its queue: no retry elsewhere.
+        let on_a = (0..)
+            .map(|i| format!("key-{i}"))
+            .find(|k| (message::java_string_hash(k) % 4).unsigned_abs() < 2)
+            .unwrap();
+        let sent = p.send(&msg, QueueSelect::by_key(&on_a)).await;
+        assert_eq!(
+            sent.result.as_ref().unwrap_err().code(),
+            Some(ResponseCode::SYSTEM_ERROR)
+        );
+        assert_eq!(sent.queue().broker_name, "a");
+        assert_eq!(b.sends.load(Ordering::Relaxed), 4);
+        p.client().shutdown().await;
+    }
 }
