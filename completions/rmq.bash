@@ -55,6 +55,9 @@ _rmq() {
             rmq,deleteTopic)
                 cmd="rmq__subcmd__deleteTopic"
                 ;;
+            rmq,dev)
+                cmd="rmq__subcmd__dev"
+                ;;
             rmq,getBrokerConfig)
                 cmd="rmq__subcmd__getBrokerConfig"
                 ;;
@@ -294,6 +297,9 @@ _rmq() {
                 ;;
             rmq__subcmd__help,deleteTopic)
                 cmd="rmq__subcmd__help__subcmd__deleteTopic"
+                ;;
+            rmq__subcmd__help,dev)
+                cmd="rmq__subcmd__help__subcmd__dev"
                 ;;
             rmq__subcmd__help,getBrokerConfig)
                 cmd="rmq__subcmd__help__subcmd__getBrokerConfig"
@@ -659,7 +665,7 @@ _rmq() {
 
     case "${cmd}" in
         rmq)
-            opts="-v -h -V --verbose --help --version namesrv broker cluster topic group offset message store perf config completions man updateTopic deleteTopic topicList topicRoute topicStatus clusterList brokerStatus getBrokerConfig updateBrokerConfig wipeWritePerm addWritePerm updateSubGroup deleteSubGroup consumerProgress consumerConnection resetOffsetByTime sendMessage consumeMessage printMsg queryMsgById queryMsgByKey queryMsgByOffset decodeMessageId help"
+            opts="-v -h -V --verbose --help --version dev namesrv broker cluster topic group offset message store perf config completions man updateTopic deleteTopic topicList topicRoute topicStatus clusterList brokerStatus getBrokerConfig updateBrokerConfig wipeWritePerm addWritePerm updateSubGroup deleteSubGroup consumerProgress consumerConnection resetOffsetByTime sendMessage consumeMessage printMsg queryMsgById queryMsgByKey queryMsgByOffset decodeMessageId help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2026,6 +2032,36 @@ _rmq() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        rmq__subcmd__dev)
+            opts="-v -h -V --store --namesrv-port --broker-port --cluster --fresh --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namesrv-port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --broker-port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         rmq__subcmd__getBrokerConfig)
             opts="-n -c -b -o -v -h -V --namesrv --timeout --serialize --cluster --broker-addr --output --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -2475,7 +2511,7 @@ _rmq() {
             return 0
             ;;
         rmq__subcmd__help)
-            opts="namesrv broker cluster topic group offset message store perf config completions man updateTopic deleteTopic topicList topicRoute topicStatus clusterList brokerStatus getBrokerConfig updateBrokerConfig wipeWritePerm addWritePerm updateSubGroup deleteSubGroup consumerProgress consumerConnection resetOffsetByTime sendMessage consumeMessage printMsg queryMsgById queryMsgByKey queryMsgByOffset decodeMessageId help"
+            opts="dev namesrv broker cluster topic group offset message store perf config completions man updateTopic deleteTopic topicList topicRoute topicStatus clusterList brokerStatus getBrokerConfig updateBrokerConfig wipeWritePerm addWritePerm updateSubGroup deleteSubGroup consumerProgress consumerConnection resetOffsetByTime sendMessage consumeMessage printMsg queryMsgById queryMsgByKey queryMsgByOffset decodeMessageId help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2797,6 +2833,20 @@ _rmq() {
             return 0
             ;;
         rmq__subcmd__help__subcmd__deleteTopic)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rmq__subcmd__help__subcmd__dev)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

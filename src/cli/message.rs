@@ -6,12 +6,11 @@
 //! JSON output uses Java's `MessageExt` field names. `msgId` is the client id (the UNIQ_KEY
 //! property a producer sets) when the message has one, else the offset id, as Java's
 //! `MessageClientExt` does; `offsetMsgId` is always the store host + CommitLog offset id.
+//!
+//! This file parses flags and renders; sending, reading, lookups and message ids are
+//! `rmq::client`'s ([`Producer`], [`Reader`], `MqClient::lookup_*`).
 
-use std::collections::hash_map::RandomState;
-use std::hash::{BuildHasher, Hasher};
 use std::io::{Read, Write};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::sync::atomic::{AtomicU16, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,30 +20,18 @@ use clap::{Args, Subcommand, ValueEnum};
 use serde_json::{json, Map, Value};
 
 use super::common::{block_on, ClientArgs};
-use super::offset::{fmt_time, local_to_ms, now_ms, parse_point, parse_time, Point};
+use super::offset::{fmt_time, parse_point, parse_time, Point};
 use super::output::table;
 use rmq::client::{
-    publish_queues, subscribe_queues, ClientError, MqClient, QueueAddr, SendOutcome,
+    decode_client_id, is_message_id, is_system_property, plausible_offset_id, select_queues,
+    ClientError, KeyQuery, Message, MqClient, Producer, ProducerOptions, PullConsumer, QueueSelect,
+    ReadEvent, Reader, Sent, Start, TOOLS_GROUP,
 };
-use rmq::common::clock::CivilTime;
-use rmq::common::message::{
-    self, decode_offset_msg_id, decode_records, java_string_hash, property, push_property,
-    RecordView,
-};
-use rmq::filter::build_subscription;
-use rmq::protocol::body::{SubscriptionData, TopicRouteData, EXPRESSION_TYPE_TAG};
-use rmq::protocol::header::{pull_sys_flag, PullMessageRequestHeader, SendMessageRequestHeaderV2};
+use rmq::common::message::{self, decode_offset_msg_id, decode_records, property, RecordView};
+use rmq::protocol::body::EXPRESSION_TYPE_TAG;
 use rmq::protocol::ResponseCode;
 use rmq::store::inspect::{decode_body, BodyEncoding, BodyText};
 
-/// The topic whose route stands in for a topic that does not exist yet (auto-creation).
-const DEFAULT_TOPIC: &str = rmq::common::names::AUTO_CREATE_TOPIC_KEY_TOPIC;
-/// Queues an auto-created topic gets (the Java producer's `defaultTopicQueueNums`).
-const DEFAULT_TOPIC_QUEUE_NUMS: i32 = 4;
-/// The group reads run under when no -g is given. One fixed name: it never commits offsets,
-/// and brokers that auto-create groups persist every name they see, so a per-run name would
-/// leave a new group behind on every run.
-const TOOLS_GROUP: &str = "rmq_tools";
 /// How long a --follow pull waits at the broker for new messages.
 const LONG_POLL: Duration = Duration::from_secs(15);
 
@@ -66,18 +53,25 @@ pub enum MessageCommand {
 /// mqadmin's names, hidden.
 #[derive(Debug, Subcommand)]
 pub enum MessageAlias {
+    /// mqadmin sendMessage: `rmq message send`.
     #[command(name = "sendMessage", hide = true)]
     SendMessage(SendArgs),
+    /// mqadmin consumeMessage: `rmq message consume`.
     #[command(name = "consumeMessage", hide = true)]
     ConsumeMessage(ConsumeArgs),
+    /// mqadmin printMsg: `rmq message consume` (every message of a topic).
     #[command(name = "printMsg", hide = true)]
     PrintMsg(ConsumeArgs),
+    /// mqadmin queryMsgById: `rmq message get --id`.
     #[command(name = "queryMsgById", hide = true)]
     QueryMsgById(GetArgs),
+    /// mqadmin queryMsgByKey: `rmq message get --key`.
     #[command(name = "queryMsgByKey", hide = true)]
     QueryMsgByKey(GetArgs),
+    /// mqadmin queryMsgByOffset: `rmq message get --offset`.
     #[command(name = "queryMsgByOffset", hide = true)]
     QueryMsgByOffset(GetArgs),
+    /// mqadmin decodeMessageId: `rmq message decode-id`.
     #[command(name = "decodeMessageId", hide = true)]
     DecodeMessageId(DecodeIdArgs),
 }
@@ -344,202 +338,6 @@ fn message_detail_table(v: &Value) -> comfy_table::Table {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Client message ids (UNIQ_KEY)
-
-/// Makes client message ids the way the Java producer does (`MessageClientIDSetter`):
-/// hex of IP (4 or 16 bytes) + pid (2) + a per-process random value (4, Java: the class
-/// loader's hash) + milliseconds since the start of the local month (4) + a counter (2).
-struct UniqIds {
-    prefix: String,
-    counter: AtomicU16,
-}
-
-impl UniqIds {
-    fn new(ip: IpAddr) -> UniqIds {
-        let mut hasher = RandomState::new().build_hasher();
-        hasher.write_i64(now_ms());
-        hasher.write_u32(std::process::id());
-        let random = hasher.finish();
-        let mut raw = match ip {
-            IpAddr::V4(v4) => v4.octets().to_vec(),
-            IpAddr::V6(v6) => v6.octets().to_vec(),
-        };
-        // Java writes the pid as a short: its low 16 bits.
-        raw.extend_from_slice(&(std::process::id() as u16).to_be_bytes());
-        raw.extend_from_slice(&(random as u32).to_be_bytes());
-        UniqIds {
-            prefix: hex_upper(&raw),
-            counter: AtomicU16::new((random >> 32) as u16),
-        }
-    }
-
-    fn next(&self) -> String {
-        let now = now_ms();
-        let CivilTime {
-            year: y, month: mo, ..
-        } = CivilTime::local(now);
-        let span = now - local_to_ms(y, mo, 1, 0, 0, 0, 0);
-        let mut raw = (span as u32).to_be_bytes().to_vec();
-        raw.extend_from_slice(&self.counter.fetch_add(1, Ordering::Relaxed).to_be_bytes());
-        format!("{}{}", self.prefix, hex_upper(&raw))
-    }
-}
-
-fn hex_upper(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02X}")).collect()
-}
-
-fn hex_bytes(s: &str) -> Option<Vec<u8>> {
-    if !s.len().is_multiple_of(2) || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
-    }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok())
-        .collect()
-}
-
-/// The local address used to reach `addr` (no packet is sent: connecting a UDP socket only
-/// picks the route); 127.0.0.1 when that fails.
-fn local_ip_towards(addr: &str) -> IpAddr {
-    let pick = || -> std::io::Result<IpAddr> {
-        let socket = std::net::UdpSocket::bind("0.0.0.0:0")?;
-        socket.connect(addr)?;
-        Ok(socket.local_addr()?.ip())
-    };
-    pick().unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST))
-}
-
-/// What a client id says.
-struct ClientIdInfo {
-    ip: IpAddr,
-    pid: u16,
-    /// The per-process value (Java: class loader hash), hex.
-    process_hash: String,
-    /// Approximate creation time: the id holds ms since a month start, taken as the current
-    /// local month (the previous one if that would be in the future), as Java does.
-    time: i64,
-    counter: u16,
-}
-
-fn decode_client_id(id: &str) -> Option<ClientIdInfo> {
-    let raw = hex_bytes(id)?;
-    let ip_len = match raw.len() {
-        16 => 4,
-        28 => 16,
-        _ => return None,
-    };
-    let ip = if ip_len == 4 {
-        IpAddr::V4(Ipv4Addr::new(raw[0], raw[1], raw[2], raw[3]))
-    } else {
-        let mut o = [0u8; 16];
-        o.copy_from_slice(&raw[..16]);
-        IpAddr::V6(Ipv6Addr::from(o))
-    };
-    let at = ip_len;
-    let pid = u16::from_be_bytes([raw[at], raw[at + 1]]);
-    let process_hash = hex_upper(&raw[at + 2..at + 6]);
-    let span = i64::from(u32::from_be_bytes([
-        raw[at + 6],
-        raw[at + 7],
-        raw[at + 8],
-        raw[at + 9],
-    ]));
-    let counter = u16::from_be_bytes([raw[at + 10], raw[at + 11]]);
-    let now = now_ms();
-    let CivilTime {
-        year: y, month: mo, ..
-    } = CivilTime::local(now);
-    let mut start = local_to_ms(y, mo, 1, 0, 0, 0, 0);
-    // Java uses >=, which puts an id made in this very millisecond a month back.
-    if start + span > now {
-        let (py, pm) = if mo == 1 { (y - 1, 12) } else { (y, mo - 1) };
-        start = local_to_ms(py, pm, 1, 0, 0, 0, 0);
-    }
-    Some(ClientIdInfo {
-        ip,
-        pid,
-        process_hash,
-        time: start + span,
-        counter,
-    })
-}
-
-/// Whether an id reads well as an offset id: the port's high 16 bits and the CommitLog
-/// offset's top 16 bits are zero. A client id has its pid and process hash there, so a client
-/// id passes only by a 1-in-2^32 accident.
-fn plausible_offset_id(id: &str) -> Option<(SocketAddr, i64)> {
-    let raw = hex_bytes(id)?;
-    let ip_len = match raw.len() {
-        16 => 4,
-        28 => 16,
-        _ => return None,
-    };
-    let (addr, offset) = decode_offset_msg_id(id).ok()?;
-    let plausible = raw[ip_len] == 0
-        && raw[ip_len + 1] == 0
-        && addr.port() != 0
-        && raw[ip_len + 4] == 0
-        && raw[ip_len + 5] == 0;
-    plausible.then_some((addr, offset))
-}
-
-// ---------------------------------------------------------------------------------------------
-// Routes and queues
-
-/// The route of `topic`; for a topic that does not exist yet, the default topic's route capped
-/// at the producer's queue count, so the broker auto-creates it on the first send (as the Java
-/// producer does). The flag tells which.
-async fn send_route(client: &MqClient, topic: &str) -> anyhow::Result<(TopicRouteData, bool)> {
-    match client.route(topic).await {
-        Ok(r) => Ok((r, false)),
-        Err(ClientError::NoRoute(_)) => {
-            let mut r = client.route(DEFAULT_TOPIC).await.map_err(|_| {
-                anyhow::anyhow!(
-                    "no route for topic {topic}, and no broker allows auto-creation \
-                     ({DEFAULT_TOPIC} has no route): create the topic first"
-                )
-            })?;
-            for q in &mut r.queue_datas {
-                q.write_queue_nums = q.write_queue_nums.min(DEFAULT_TOPIC_QUEUE_NUMS);
-                q.read_queue_nums = q.read_queue_nums.min(DEFAULT_TOPIC_QUEUE_NUMS);
-            }
-            Ok((r, true))
-        }
-        Err(e) => Err(anyhow::Error::new(e).context(format!("cannot read the route of {topic}"))),
-    }
-}
-
-/// Keeps the queues of broker `name` (when given) and queue `id` (when given).
-fn select_queues(
-    mut queues: Vec<QueueAddr>,
-    topic: &str,
-    broker: Option<&str>,
-    queue: Option<i32>,
-) -> anyhow::Result<Vec<QueueAddr>> {
-    if let Some(b) = broker {
-        let names: Vec<String> = queues.iter().map(|q| q.broker_name.clone()).collect();
-        queues.retain(|q| q.broker_name == b || q.broker_addr == b);
-        if queues.is_empty() {
-            let mut names = names;
-            names.dedup();
-            bail!(
-                "topic {topic} has no queue on broker {b} (its brokers: {})",
-                names.join(", ")
-            );
-        }
-    }
-    if let Some(id) = queue {
-        let count = queues.len();
-        queues.retain(|q| q.queue_id == id);
-        if queues.is_empty() {
-            bail!("topic {topic} has no queue {id} (queues 0..{count} here); check -b/--queue");
-        }
-    }
-    Ok(queues)
-}
-
-// ---------------------------------------------------------------------------------------------
 // send
 
 const SEND_AFTER_HELP: &str = "\
@@ -605,36 +403,6 @@ pub struct SendArgs {
     pub output: MsgOutput,
 }
 
-/// Property names the client or broker sets; users must not (Java's `putUserProperty` rule).
-const RESERVED_PROPERTIES: &[&str] = &[
-    property::KEYS,
-    property::TAGS,
-    property::WAIT,
-    property::DELAY,
-    property::RETRY_TOPIC,
-    property::REAL_TOPIC,
-    property::REAL_QID,
-    property::TRAN_MSG,
-    property::PGROUP,
-    property::UNIQ_KEY,
-    property::CLUSTER,
-    property::ORIGIN_MESSAGE_ID,
-    property::RECONSUME_TIME,
-    property::MAX_RECONSUME_TIMES,
-    property::MSG_REGION,
-    property::TRACE_ON,
-    property::TRANSACTION_ID,
-    property::CHECK_IMMUNITY_TIME_IN_SECONDS,
-    property::TRANSACTION_CHECK_TIMES,
-    "MIN_OFFSET",
-    "MAX_OFFSET",
-    "BUYER_ID",
-    "CORRECTION_FLAG",
-    "MQ2_FLAG",
-    "TRANSFER_FLAG",
-    "INSTANCE_ID",
-];
-
 fn parse_property(s: &str) -> Result<(String, String), String> {
     let (k, v) = s
         .split_once('=')
@@ -647,7 +415,7 @@ fn parse_property(s: &str) -> Result<(String, String), String> {
             "'{s}': name and value must be non-empty and free of \\u0001 and \\u0002"
         ));
     }
-    if RESERVED_PROPERTIES.contains(&k) {
+    if is_system_property(k) {
         return Err(format!(
             "'{k}' is a system property; use --tags, --keys or --delay-level for those"
         ));
@@ -674,13 +442,7 @@ fn read_body(spec: &str) -> anyhow::Result<Vec<u8>> {
 }
 
 /// One send and how it went.
-struct Sent {
-    msg_id: String,
-    queue: QueueAddr,
-    result: Result<Option<SendOutcome>, ClientError>,
-}
-
-fn send_status(result: &Result<Option<SendOutcome>, ClientError>) -> &'static str {
+fn send_status(result: &Result<Option<rmq::client::SendOutcome>, ClientError>) -> &'static str {
     match result {
         Ok(None) => "ONEWAY",
         Ok(Some(o)) => match o.status {
@@ -701,9 +463,15 @@ fn send(args: SendArgs) -> anyhow::Result<()> {
         .unwrap_or_default();
     let body = Bytes::from(read_body(&spec)?);
     with_client(&args.client, async |client| {
-        let (route, auto_create) = send_route(&client, &args.topic).await?;
+        let options = ProducerOptions {
+            group: args.producer_group.clone(),
+            broker: args.broker.clone(),
+            ..ProducerOptions::default()
+        };
+        let producer = Arc::new(Producer::new(client.clone(), options));
+        let route = producer.route(&args.topic).await?;
         let queues = select_queues(
-            publish_queues(&route),
+            route.queues.clone(),
             &args.topic,
             args.broker.as_deref(),
             args.queue,
@@ -712,7 +480,7 @@ fn send(args: SendArgs) -> anyhow::Result<()> {
             bail!(
                 "topic {} has no writable queue on a master broker{}",
                 args.topic,
-                if auto_create {
+                if route.auto_create {
                     " (via the default topic)"
                 } else {
                     ""
@@ -727,122 +495,42 @@ fn send(args: SendArgs) -> anyhow::Result<()> {
                 names.join(", ")
             ));
         }
-        let ids = UniqIds::new(local_ip_towards(&queues[0].broker_addr));
-        let mut props = String::new();
-        if let Some(tags) = args.tags.as_deref().filter(|t| !t.is_empty()) {
-            push_property(&mut props, property::TAGS, tags);
-        }
-        let keys: Vec<&str> = args
-            .keys
-            .iter()
-            .flat_map(|k| k.split(' '))
-            .filter(|k| !k.is_empty())
-            .collect();
-        if !keys.is_empty() {
-            push_property(&mut props, property::KEYS, &keys.join(" "));
-        }
+        let mut msg = Message::new(&args.topic, body)
+            .with_tags(args.tags.as_deref().unwrap_or_default())
+            .with_keys(args.keys.iter().flat_map(|k| k.split(' ')));
         if let Some(level) = args.delay_level {
-            push_property(&mut props, property::DELAY, &level.to_string());
+            msg = msg.with_delay_level(level);
         }
         for (k, v) in &args.properties {
-            push_property(&mut props, k, v);
+            msg = msg.with_property(k, v);
         }
-        push_property(&mut props, property::WAIT, "true");
-
-        // Queue choice: a fixed queue, the sharding key's hash (Java's SelectMessageQueueByHash),
-        // or round robin from a random start.
-        let fixed = match &args.sharding_key {
-            Some(key) => {
-                let n = queues.len() as i32;
-                Some((java_string_hash(key) % n).unsigned_abs() as usize)
-            }
-            None if args.queue.is_some() => Some(0),
-            None => None,
+        let msg = msg.with_wait_store();
+        let select = match (&args.sharding_key, args.queue) {
+            (Some(key), _) => QueueSelect::by_key(key),
+            (None, Some(id)) => QueueSelect::Queue(id),
+            (None, None) => QueueSelect::RoundRobin,
         };
-        let start = (RandomState::new().hash_one(now_ms()) as usize) % queues.len();
-        let mut sent: Vec<(u64, Sent)> = Vec::with_capacity(args.count.min(1 << 16) as usize);
-        let mut in_flight = tokio::task::JoinSet::new();
-        for i in 0..args.count {
-            let q = queues[fixed.unwrap_or((start + i as usize) % queues.len())].clone();
-            let msg_id = ids.next();
-            let mut p = props.clone();
-            push_property(&mut p, property::UNIQ_KEY, &msg_id);
-            let header = SendMessageRequestHeaderV2 {
-                producer_group: args.producer_group.clone(),
-                topic: args.topic.clone(),
-                default_topic: DEFAULT_TOPIC.into(),
-                default_topic_queue_nums: DEFAULT_TOPIC_QUEUE_NUMS,
-                queue_id: q.queue_id,
-                sys_flag: 0,
-                born_timestamp: now_ms(),
-                flag: 0,
-                properties: Some(p),
-                reconsume_times: Some(0),
-                unit_mode: Some(false),
-                max_reconsume_times: None,
-                batch: Some(false),
-                broker_name: None,
-            };
-            match args.mode {
-                SendMode::Sync | SendMode::Oneway => {
-                    let oneway = args.mode == SendMode::Oneway;
-                    let result = client
-                        .send_to(&q.broker_addr, &header, body.clone(), false, oneway)
-                        .await;
-                    sent.push((
-                        i,
-                        Sent {
-                            msg_id,
-                            queue: q,
-                            result,
-                        },
-                    ));
-                }
-                SendMode::Async => {
-                    // Bounded: at most 256 sends wait for answers at a time.
-                    while in_flight.len() >= 256 {
-                        if let Some(Ok(s)) = in_flight.join_next().await {
-                            sent.push(s);
-                        }
-                    }
-                    let (client, body) = (client.clone(), body.clone());
-                    in_flight.spawn(async move {
-                        let result = client
-                            .send_to(&q.broker_addr, &header, body, false, false)
-                            .await;
-                        (
-                            i,
-                            Sent {
-                                msg_id,
-                                queue: q,
-                                result,
-                            },
-                        )
+        let sent = match args.mode {
+            SendMode::Sync | SendMode::Oneway => {
+                let mut sent = Vec::with_capacity(args.count.min(1 << 16) as usize);
+                for _ in 0..args.count {
+                    sent.push(if args.mode == SendMode::Oneway {
+                        producer.send_oneway(&msg, select).await
+                    } else {
+                        producer.send(&msg, select).await
                     });
                 }
-            }
-        }
-        while let Some(joined) = in_flight.join_next().await {
-            if let Ok(s) = joined {
-                sent.push(s);
-            }
-        }
-        // Async answers arrive in any order; report in send order.
-        sent.sort_by_key(|(i, _)| *i);
-        let sent: Vec<Sent> = sent.into_iter().map(|(_, s)| s).collect();
-        if args.mode == SendMode::Oneway {
-            // Oneway frames sit in the connection's write queue; a request answered on the
-            // same connection proves they were written before the process exits.
-            let mut seen: Vec<&str> = Vec::new();
-            for s in &sent {
-                if !seen.contains(&s.queue.broker_addr.as_str()) {
-                    seen.push(&s.queue.broker_addr);
-                    let _ = client
-                        .max_offset(&s.queue.broker_addr, &args.topic, s.queue.queue_id)
-                        .await;
+                if args.mode == SendMode::Oneway {
+                    producer.flush(&sent).await;
                 }
+                sent
             }
-        }
+            // At most 256 sends wait for answers at a time.
+            SendMode::Async => {
+                let messages = (0..args.count).map(|_| msg.clone());
+                producer.send_many(messages, select, 256).await
+            }
+        };
         print_sent(&args, &sent)?;
         let failed: Vec<&Sent> = sent.iter().filter(|s| s.result.is_err()).collect();
         if let Some(first) = failed.first() {
@@ -868,9 +556,9 @@ fn sent_json(topic: &str, s: &Sent) -> Value {
         "msgId": s.msg_id,
         "offsetMsgId": ok.map(|o| o.offset_msg_id.clone()),
         "topic": topic,
-        "brokerName": s.queue.broker_name,
-        "brokerAddr": s.queue.broker_addr,
-        "queueId": ok.map_or(s.queue.queue_id, |o| o.queue_id),
+        "brokerName": s.queue().broker_name,
+        "brokerAddr": s.queue().broker_addr,
+        "queueId": ok.map_or(s.queue().queue_id, |o| o.queue_id),
         "queueOffset": ok.map(|o| o.queue_offset),
         "status": send_status(&s.result),
         "error": s.result.as_ref().err().map(|e| e.to_string()),
@@ -900,10 +588,10 @@ fn print_sent(args: &SendArgs, sent: &[Sent]) -> anyhow::Result<()> {
             for s in sent {
                 let ok = s.result.as_ref().ok().and_then(|o| o.as_ref());
                 t.add_row(vec![
-                    s.msg_id.clone(),
+                    s.msg_id.clone().unwrap_or_default(),
                     ok.map_or("-".into(), |o| o.offset_msg_id.clone()),
-                    s.queue.broker_name.clone(),
-                    ok.map_or(s.queue.queue_id, |o| o.queue_id).to_string(),
+                    s.queue().broker_name.clone(),
+                    ok.map_or(s.queue().queue_id, |o| o.queue_id).to_string(),
                     ok.map_or("-".into(), |o| o.queue_offset.to_string()),
                     match &s.result {
                         Err(e) => format!("FAILED: {e}"),
@@ -990,126 +678,13 @@ pub struct ConsumeArgs {
 }
 
 /// Read state of one queue.
-struct Cursor {
-    queue: QueueAddr,
-    /// Next offset to pull.
-    next: i64,
-    /// The offset committed when the read began (None: none).
-    committed: Option<i64>,
-    /// Offset just past the last message handled (what --commit writes).
-    progress: Option<i64>,
-    /// Nothing more to read (caught up, or past --until).
-    done: bool,
-}
-
-/// What a consume is doing: filters, limits, output.
-struct Reader {
-    topic: String,
-    group: String,
-    expr: String,
-    sub: SubscriptionData,
-    until: Option<i64>,
-    limit: Option<u64>,
-    printer: Printer,
-}
-
-impl Reader {
-    fn remaining(&self) -> Option<u64> {
-        self.limit.map(|l| l.saturating_sub(self.printer.count))
-    }
-
-    fn header(
-        &self,
-        queue_id: i32,
-        offset: i64,
-        suspend: Option<Duration>,
-    ) -> PullMessageRequestHeader {
-        let batch = self.remaining().map_or(32, |r| r.clamp(1, 32)) as i32;
-        let mut sys_flag = pull_sys_flag::SUBSCRIPTION;
-        if suspend.is_some() {
-            sys_flag |= pull_sys_flag::SUSPEND;
-        }
-        PullMessageRequestHeader {
-            consumer_group: self.group.clone(),
-            topic: self.topic.clone(),
-            queue_id,
-            queue_offset: offset,
-            max_msg_nums: batch,
-            sys_flag,
-            commit_offset: 0,
-            suspend_timeout_millis: suspend.map_or(0, |d| d.as_millis() as i64),
-            subscription: Some(self.expr.clone()),
-            sub_version: now_ms(),
-            expression_type: Some(EXPRESSION_TYPE_TAG.into()),
-            ..Default::default()
-        }
-    }
-
-    /// Handles one pull answer for `cursor`: prints matching messages up to the limit and
-    /// moves the cursor. Returns whether the queue may have more right away.
-    fn handle(
-        &mut self,
-        cursor: &mut Cursor,
-        code: ResponseCode,
-        next_begin: i64,
-        body: &[u8],
-    ) -> anyhow::Result<bool> {
-        let before = cursor.next;
-        match code {
-            ResponseCode::SUCCESS => {
-                for record in decode_records(body) {
-                    let r = match record {
-                        Ok(r) => r,
-                        Err(e) => {
-                            eprintln!(
-                                "rmq: warning: {}/{}: undecodable message after offset {}: {e}",
-                                cursor.queue.broker_name,
-                                cursor.queue.queue_id,
-                                cursor.progress.unwrap_or(before)
-                            );
-                            break;
-                        }
-                    };
-                    if self.until.is_some_and(|u| r.store_timestamp > u) {
-                        cursor.done = true;
-                        cursor.next = r.queue_offset;
-                        return Ok(false);
-                    }
-                    if self.remaining() == Some(0) {
-                        cursor.next = r.queue_offset;
-                        return Ok(false);
-                    }
-                    // The broker matched tag hashes; the tag itself settles hash collisions
-                    // (as the Java client does).
-                    let tag_ok = self.sub.tags_set.is_empty()
-                        || r.property(property::TAGS)
-                            .is_some_and(|t| self.sub.tags_set.contains(&t));
-                    if tag_ok {
-                        self.printer.message(&r, &cursor.queue.broker_name)?;
-                    }
-                    cursor.progress = Some(r.queue_offset + 1);
-                }
-                cursor.next = next_begin.max(before);
-                cursor.progress = Some(cursor.next);
-                Ok(self.remaining() != Some(0))
-            }
-            ResponseCode::PULL_OFFSET_MOVED => {
-                eprintln!(
-                    "rmq: warning: {}/{}: offset {before} is not in the queue; continuing at {next_begin}",
-                    cursor.queue.broker_name, cursor.queue.queue_id
-                );
-                cursor.next = next_begin;
-                Ok(next_begin != before)
-            }
-            // Nothing matched (retry) or nothing there: the broker may still move us forward.
-            _ => {
-                cursor.next = next_begin.max(before);
-                if cursor.next > before {
-                    cursor.progress = Some(cursor.next);
-                }
-                Ok(cursor.next > before)
-            }
-        }
+/// The start a `--from` names.
+fn start_of(from: From) -> Start {
+    match from {
+        From::Offset(n) => Start::Offset(n),
+        From::Point(Point::Earliest) => Start::Earliest,
+        From::Point(Point::Latest) => Start::Latest,
+        From::Point(Point::Time(ms)) => Start::Time(ms),
     }
 }
 
@@ -1118,208 +693,58 @@ fn consume(args: ConsumeArgs) -> anyhow::Result<()> {
         usage_error("--follow never ends a JSON document: use -o ndjson (or table)");
     }
     with_client(&args.client, async |client| {
-        let route = client
-            .route(&args.topic)
-            .await
-            .with_context(|| format!("cannot read the route of topic {}", args.topic))?;
-        let queues = select_queues(
-            subscribe_queues(&route),
-            &args.topic,
-            args.broker.as_deref(),
-            args.queue,
-        )?;
+        let group = args.group.as_deref().unwrap_or(TOOLS_GROUP);
+        let consumer = PullConsumer::new(client.clone(), &args.topic, group)
+            .subscribe(&args.tag, EXPRESSION_TYPE_TAG);
+        let queues = consumer.queues(args.broker.as_deref(), args.queue).await?;
         if queues.is_empty() {
             bail!(
                 "topic {} has no readable queue on a master broker",
                 args.topic
             );
         }
-        let group = args
-            .group
-            .clone()
-            .unwrap_or_else(|| TOOLS_GROUP.to_string());
-        let mut cursors = Vec::with_capacity(queues.len());
-        for q in queues {
-            let (addr, id) = (q.broker_addr.as_str(), q.queue_id);
-            let committed = match &args.group {
-                Some(g) => client
-                    .query_consumer_offset(addr, g, &args.topic, id)
-                    .await
-                    .with_context(|| {
-                        format!("cannot read the offset of {g} on {}/{id}", q.broker_name)
-                    })?,
-                None => None,
-            };
-            let next = match (args.from, committed) {
-                (Some(From::Offset(n)), _) => n,
-                (Some(From::Point(Point::Latest)), _) => {
-                    client.max_offset(addr, &args.topic, id).await?
+        let start = args.from.map(start_of);
+        let mut reader = Reader::open(consumer, queues, start, args.group.is_some())
+            .await?
+            .until(args.until)
+            .limit(args.count);
+        let mut printer = Printer::new(args.output, args.body);
+        let mut sink = |event: ReadEvent<'_>| -> anyhow::Result<()> {
+            match event {
+                ReadEvent::Message { record, queue } => printer.message(record, &queue.broker_name),
+                ReadEvent::Warning(w) => {
+                    eprintln!("rmq: warning: {w}");
+                    Ok(())
                 }
-                (Some(From::Point(Point::Time(ts))), _) => {
-                    client.search_offset(addr, &args.topic, id, ts).await?
-                }
-                (None, Some(c)) => c,
-                (Some(From::Point(Point::Earliest)), _) | (None, None) => {
-                    client.min_offset(addr, &args.topic, id).await?
-                }
-            };
-            cursors.push(Cursor {
-                queue: q,
-                next,
-                committed,
-                progress: None,
-                done: false,
-            });
-        }
-        let mut reader = Reader {
-            topic: args.topic.clone(),
-            group,
-            expr: args.tag.clone(),
-            sub: build_subscription(&args.topic, Some(&args.tag), None),
-            until: args.until,
-            limit: args.count,
-            printer: Printer::new(args.output, args.body),
+            }
         };
-        let result = read_all(&client, &mut reader, &mut cursors, args.follow, args.commit).await;
-        reader.printer.finish()?;
+        let mut result = reader.read(&mut sink).await;
+        if result.is_ok() && args.follow {
+            // With --commit a follow commits every 5 s so a killed read loses little progress.
+            let commit_every = args.commit.then_some(Duration::from_secs(5));
+            let stop = async {
+                let _ = tokio::signal::ctrl_c().await;
+            };
+            result = reader
+                .follow(LONG_POLL, commit_every, stop, &mut sink)
+                .await;
+        }
+        printer.finish()?;
         if args.commit {
-            commit(&client, &reader.group, &args.topic, &mut cursors, true).await?;
+            let written = reader.commit().await?;
+            if !written.is_empty() {
+                let list: Vec<String> = written
+                    .iter()
+                    .map(|c| format!("{}/{}={}", c.broker_name, c.queue_id, c.offset))
+                    .collect();
+                eprintln!(
+                    "rmq: committed offsets of group {group}: {}",
+                    list.join(", ")
+                );
+            }
         }
         result
     })
-}
-
-/// Reads every queue up to where it is now, then (with `follow`) waits for new messages on
-/// all queues at once until the limit or Ctrl-C. With `commit`, a follow commits every 5 s so
-/// a killed read loses little progress.
-async fn read_all(
-    client: &Arc<MqClient>,
-    reader: &mut Reader,
-    cursors: &mut [Cursor],
-    follow: bool,
-    commit_offsets: bool,
-) -> anyhow::Result<()> {
-    for cursor in cursors.iter_mut() {
-        while !cursor.done && reader.remaining() != Some(0) {
-            let h = reader.header(cursor.queue.queue_id, cursor.next, None);
-            let outcome = client
-                .pull(&cursor.queue.broker_addr, &h)
-                .await
-                .with_context(|| {
-                    format!(
-                        "cannot pull from {}/{} ({})",
-                        cursor.queue.broker_name, cursor.queue.queue_id, cursor.queue.broker_addr
-                    )
-                })?;
-            if !reader.handle(
-                cursor,
-                outcome.code,
-                outcome.next_begin_offset,
-                &outcome.body,
-            )? {
-                break;
-            }
-        }
-    }
-    if !follow || reader.remaining() == Some(0) {
-        return Ok(());
-    }
-    // One long-polling task per queue; answers come back here so output and limits stay in
-    // one place.
-    let (tx, mut rx) = tokio::sync::mpsc::channel(64);
-    let mut tasks = tokio::task::JoinSet::new();
-    for (idx, cursor) in cursors.iter().enumerate() {
-        if cursor.done {
-            continue;
-        }
-        let (client, tx) = (client.clone(), tx.clone());
-        let addr = cursor.queue.broker_addr.clone();
-        let mut h = reader.header(cursor.queue.queue_id, cursor.next, Some(LONG_POLL));
-        tasks.spawn(async move {
-            loop {
-                h.sub_version = now_ms();
-                let answer = client.pull(&addr, &h).await;
-                if let Ok(o) = &answer {
-                    h.queue_offset = o.next_begin_offset.max(h.queue_offset);
-                }
-                let failed = answer.is_err();
-                if tx.send((idx, answer)).await.is_err() {
-                    return;
-                }
-                if failed {
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                }
-            }
-        });
-    }
-    drop(tx);
-    let mut commit_tick = tokio::time::interval(Duration::from_secs(5));
-    commit_tick.reset();
-    let interrupted = tokio::signal::ctrl_c();
-    tokio::pin!(interrupted);
-    loop {
-        tokio::select! {
-            answer = rx.recv() => {
-                let Some((idx, answer)) = answer else { break };
-                let cursor = &mut cursors[idx];
-                match answer {
-                    Ok(o) => {
-                        reader.handle(cursor, o.code, o.next_begin_offset, &o.body)?;
-                    }
-                    Err(e) => eprintln!(
-                        "rmq: warning: pull from {}/{} failed (retrying): {e}",
-                        cursor.queue.broker_name, cursor.queue.queue_id
-                    ),
-                }
-                if reader.remaining() == Some(0) {
-                    break;
-                }
-            }
-            _ = commit_tick.tick(), if commit_offsets => {
-                if let Err(e) = commit(client, &reader.group, &reader.topic, cursors, false).await {
-                    eprintln!("rmq: warning: {e:#}");
-                }
-            }
-            _ = &mut interrupted => break,
-        }
-    }
-    tasks.abort_all();
-    Ok(())
-}
-
-/// Writes each queue's progress as the group's offset (only where it moved).
-async fn commit(
-    client: &MqClient,
-    group: &str,
-    topic: &str,
-    cursors: &mut [Cursor],
-    report: bool,
-) -> anyhow::Result<()> {
-    let mut written = Vec::new();
-    for c in cursors.iter_mut() {
-        let Some(p) = c.progress else { continue };
-        if c.committed == Some(p) {
-            continue;
-        }
-        client
-            .update_consumer_offset(&c.queue.broker_addr, group, topic, c.queue.queue_id, p)
-            .await
-            .with_context(|| {
-                format!(
-                    "cannot commit offset {p} of group {group} on {}/{}",
-                    c.queue.broker_name, c.queue.queue_id
-                )
-            })?;
-        c.committed = Some(p);
-        written.push(format!("{}/{}={p}", c.queue.broker_name, c.queue.queue_id));
-    }
-    if report && !written.is_empty() {
-        eprintln!(
-            "rmq: committed offsets of group {group}: {}",
-            written.join(", ")
-        );
-    }
-    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1365,25 +790,41 @@ pub struct GetArgs {
 }
 
 /// Stored records found by a lookup, with the broker name when known.
-type Found = Vec<(Bytes, Option<String>)>;
-
 fn get(args: GetArgs) -> anyhow::Result<()> {
     with_client(&args.client, async |client| {
-        let found: Found = if let Some(id) = &args.id {
-            by_id(&client, id.trim(), args.topic.as_deref()).await?
+        let topic = args.topic.as_deref().unwrap_or_default();
+        let found = if let Some(id) = &args.id {
+            client.lookup_by_id(id, args.topic.as_deref()).await?
         } else if let Some(key) = &args.key {
-            by_key(&client, &args, key).await?
+            let query = KeyQuery {
+                broker: args.broker.as_deref(),
+                max: args.max,
+                begin: args.begin.unwrap_or(0),
+                end: args.end.unwrap_or(i64::MAX),
+            };
+            client.lookup_by_key(topic, key, &query).await?
         } else if let Some(offset) = args.offset {
-            by_offset(&client, &args, offset).await?
+            let queues = PullConsumer::new(client.clone(), topic, TOOLS_GROUP)
+                .queues(args.broker.as_deref(), args.queue)
+                .await?;
+            let [q] = queues.as_slice() else {
+                let names: Vec<&str> = queues.iter().map(|q| q.broker_name.as_str()).collect();
+                usage_error(format!(
+                    "queue {} of {topic} is on several brokers ({}); choose one with -b",
+                    args.queue.unwrap_or_default(),
+                    names.join(", ")
+                ));
+            };
+            vec![client.lookup_by_queue_offset(topic, q, offset).await?]
         } else {
             usage_error("pass --id, --key or --offset");
         };
         // Each lookup answers whole stored records; they are shown one by one.
         let mut values = Vec::new();
-        for (bytes, broker) in &found {
-            for r in decode_records(bytes) {
+        for f in &found {
+            for r in decode_records(&f.record) {
                 let r = r.context("the broker answered an undecodable message")?;
-                values.push(message_json(&r, broker.as_deref(), args.body));
+                values.push(message_json(&r, f.broker.as_deref(), args.body));
             }
         }
         match args.output {
@@ -1406,165 +847,6 @@ fn get(args: GetArgs) -> anyhow::Result<()> {
     })
 }
 
-/// The broker name of a store address, when the name server knows it.
-async fn broker_name_of(client: &MqClient, addr: &str) -> Option<String> {
-    let info = client.cluster_info().await.ok()?;
-    info.broker_addr_table
-        .iter()
-        .find(|(_, d)| d.broker_addrs.values().any(|a| a == addr))
-        .map(|(n, _)| n.clone())
-}
-
-async fn by_id(client: &MqClient, id: &str, topic: Option<&str>) -> anyhow::Result<Found> {
-    let id = id.to_ascii_uppercase();
-    let mut offset_error = None;
-    if let Some((addr, phys)) = plausible_offset_id(&id) {
-        let addr = addr.to_string();
-        match client.view_message(&addr, phys).await {
-            Ok(bytes) => {
-                let matches = decode_records(&bytes)
-                    .next()
-                    .and_then(Result::ok)
-                    .is_some_and(|r| r.offset_msg_id() == id);
-                if matches {
-                    let name = broker_name_of(client, &addr).await;
-                    return Ok(vec![(bytes, name)]);
-                }
-                offset_error = Some(format!("{addr} has no message starting at offset {phys}"));
-            }
-            Err(e) => offset_error = Some(e.to_string()),
-        }
-    }
-    // Not an offset id (or its broker did not have it): look it up as a client id.
-    let Some(topic) = topic else {
-        bail!(
-            "message id {id} is not an offset id of a reachable broker{}; for a client id \
-             (UNIQ_KEY) pass -t TOPIC",
-            offset_error.map(|e| format!(" ({e})")).unwrap_or_default()
-        );
-    };
-    let route = client
-        .route(topic)
-        .await
-        .with_context(|| format!("cannot read the route of topic {topic}"))?;
-    let mut found = Found::new();
-    let mut seen = Vec::new();
-    for (name, addr) in route_masters(&route) {
-        let bytes = client
-            .query_message(&addr, topic, &id, 32, 0, i64::MAX, true)
-            .await
-            .with_context(|| format!("cannot query {name} ({addr}) by unique key"))?;
-        for r in decode_records(&bytes).flatten() {
-            if r.property(property::UNIQ_KEY).as_deref() == Some(id.as_str())
-                && !seen.contains(&r.offset_msg_id())
-            {
-                seen.push(r.offset_msg_id());
-                found.push((Bytes::copy_from_slice(r.raw), Some(name.clone())));
-            }
-        }
-    }
-    if found.is_empty() {
-        bail!("no message with id {id} in topic {topic}");
-    }
-    Ok(found)
-}
-
-/// (broker name, master address) of each broker in a route.
-fn route_masters(route: &TopicRouteData) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = route
-        .broker_datas
-        .iter()
-        .filter_map(|b| Some((b.broker_name.clone(), b.master_addr()?.to_string())))
-        .collect();
-    out.sort();
-    out.dedup();
-    out
-}
-
-async fn by_key(client: &MqClient, args: &GetArgs, key: &str) -> anyhow::Result<Found> {
-    let topic = args.topic.as_deref().unwrap_or_default();
-    let route = client
-        .route(topic)
-        .await
-        .with_context(|| format!("cannot read the route of topic {topic}"))?;
-    let (begin, end) = (args.begin.unwrap_or(0), args.end.unwrap_or(i64::MAX));
-    let mut found = Found::new();
-    for (name, addr) in route_masters(&route) {
-        if args.broker.as_deref().is_some_and(|b| b != name) {
-            continue;
-        }
-        let bytes = client
-            .query_message(&addr, topic, key, args.max, begin, end, false)
-            .await
-            .with_context(|| format!("cannot query {name} ({addr}) by key"))?;
-        for r in decode_records(&bytes).flatten() {
-            // The index holds key hashes: keep only messages that really carry the key.
-            let has_key = r
-                .property(property::KEYS)
-                .is_some_and(|k| k.split(' ').any(|k| k == key));
-            if has_key {
-                found.push((Bytes::copy_from_slice(r.raw), Some(name.clone())));
-            }
-        }
-    }
-    if found.is_empty() {
-        bail!("no message with key {key} in topic {topic}");
-    }
-    Ok(found)
-}
-
-async fn by_offset(client: &MqClient, args: &GetArgs, offset: i64) -> anyhow::Result<Found> {
-    let topic = args.topic.as_deref().unwrap_or_default();
-    let route = client
-        .route(topic)
-        .await
-        .with_context(|| format!("cannot read the route of topic {topic}"))?;
-    let queues = select_queues(
-        subscribe_queues(&route),
-        topic,
-        args.broker.as_deref(),
-        args.queue,
-    )?;
-    let [q] = queues.as_slice() else {
-        let names: Vec<&str> = queues.iter().map(|q| q.broker_name.as_str()).collect();
-        usage_error(format!(
-            "queue {} of {topic} is on several brokers ({}); choose one with -b",
-            args.queue.unwrap_or_default(),
-            names.join(", ")
-        ));
-    };
-    let h = PullMessageRequestHeader {
-        consumer_group: TOOLS_GROUP.into(),
-        topic: topic.into(),
-        queue_id: q.queue_id,
-        queue_offset: offset,
-        max_msg_nums: 1,
-        sys_flag: pull_sys_flag::SUBSCRIPTION,
-        subscription: Some("*".into()),
-        sub_version: now_ms(),
-        expression_type: Some(EXPRESSION_TYPE_TAG.into()),
-        ..Default::default()
-    };
-    let o = client
-        .pull(&q.broker_addr, &h)
-        .await
-        .with_context(|| format!("cannot pull from {}/{}", q.broker_name, q.queue_id))?;
-    let first = decode_records(&o.body).next().and_then(Result::ok);
-    match first {
-        Some(r) if o.code == ResponseCode::SUCCESS && r.queue_offset == offset => Ok(vec![(
-            Bytes::copy_from_slice(r.raw),
-            Some(q.broker_name.clone()),
-        )]),
-        _ => bail!(
-            "no message at offset {offset} of {}/{} (the queue holds {}..{})",
-            q.broker_name,
-            q.queue_id,
-            o.min_offset,
-            o.max_offset
-        ),
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // decode-id
 
@@ -1582,7 +864,7 @@ pub struct DecodeIdArgs {
 
 fn decode_one(id: &str) -> anyhow::Result<Value> {
     let id = id.trim().to_ascii_uppercase();
-    if hex_bytes(&id).is_none() || !(id.len() == 32 || id.len() == 56) {
+    if !is_message_id(&id) {
         bail!("'{id}' is not a message id: expected 32 or 56 hexadecimal characters");
     }
     // The two kinds have the same length; both readings are given, with the likelier first.
@@ -1682,25 +964,8 @@ mod tests {
     }
 
     #[test]
-    fn client_ids_round_trip() {
-        let ids = UniqIds::new(IpAddr::V4(Ipv4Addr::new(10, 1, 2, 3)));
-        let a = ids.next();
-        let b = ids.next();
-        assert_eq!(a.len(), 32);
-        assert_ne!(a, b);
-        assert_eq!(&a[..20], &b[..20], "same process prefix");
-        let info = decode_client_id(&a).unwrap();
-        assert_eq!(info.ip, IpAddr::V4(Ipv4Addr::new(10, 1, 2, 3)));
-        assert_eq!(info.pid, std::process::id() as u16);
-        assert!((info.time - now_ms()).abs() < 5_000, "{}", info.time);
-        assert!(plausible_offset_id(&a).is_none() || info.pid == 0);
-    }
-
-    #[test]
     fn offset_ids_are_told_apart() {
         let id = message::offset_msg_id("127.0.0.1:10911".parse().unwrap(), 4242);
-        let (addr, off) = plausible_offset_id(&id).unwrap();
-        assert_eq!((addr.port(), off), (10911, 4242));
         assert!(decode_one("xyz").is_err());
         let v = decode_one(&id).unwrap();
         assert_eq!(v["likely"], "offset");

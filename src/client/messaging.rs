@@ -1,5 +1,7 @@
-//! Sending and pulling: the queues of a topic from its route, SEND_MESSAGE_V2 /
-//! SEND_BATCH_MESSAGE (sync or oneway), and PULL_MESSAGE with optional long polling.
+//! The queues of a topic from its route (for producers, for consumers, narrowed to a broker or
+//! a queue id), and the two data requests as they go on the wire: SEND_MESSAGE_V2 /
+//! SEND_BATCH_MESSAGE (sync or oneway) and PULL_MESSAGE with optional long polling.
+//! [`Producer`](super::Producer) and [`PullConsumer`](super::PullConsumer) build on these.
 
 use std::time::Duration;
 
@@ -33,6 +35,37 @@ pub fn publish_queues(route: &TopicRouteData) -> Vec<QueueAddr> {
 /// The queues a consumer reads: readable queue data, `0..readQueueNums` each.
 pub fn subscribe_queues(route: &TopicRouteData) -> Vec<QueueAddr> {
     queues(route, |q| is_readable(q.perm).then_some(q.read_queue_nums))
+}
+
+/// Keeps the queues of broker `broker` (a name or an address, when given) and queue id `queue`
+/// (when given); an error names what the topic has instead.
+pub fn select_queues(
+    mut queues: Vec<QueueAddr>,
+    topic: &str,
+    broker: Option<&str>,
+    queue: Option<i32>,
+) -> Result<Vec<QueueAddr>> {
+    if let Some(b) = broker {
+        let mut names: Vec<String> = queues.iter().map(|q| q.broker_name.clone()).collect();
+        queues.retain(|q| q.broker_name == b || q.broker_addr == b);
+        if queues.is_empty() {
+            names.dedup();
+            return Err(ClientError::Other(format!(
+                "topic {topic} has no queue on broker {b} (its brokers: {})",
+                names.join(", ")
+            )));
+        }
+    }
+    if let Some(id) = queue {
+        let count = queues.len();
+        queues.retain(|q| q.queue_id == id);
+        if queues.is_empty() {
+            return Err(ClientError::Other(format!(
+                "topic {topic} has no queue {id} (queues 0..{count} here); check -b/--queue"
+            )));
+        }
+    }
+    Ok(queues)
 }
 
 fn queues(
@@ -82,13 +115,14 @@ pub struct PullOutcome {
     pub next_begin_offset: i64,
     pub min_offset: i64,
     pub max_offset: i64,
-    /// Concatenated stored records (decode with `store::message::decode_records`).
+    /// Concatenated stored records (decode with `common::message::decode_records`).
     pub body: Bytes,
 }
 
 impl MqClient {
-    /// Sends one message (or a batch body with `batch`) to `broker_addr`. Oneway sends return
-    /// `Ok(None)`.
+    /// Sends one message (or a batch body with `batch`) to `broker_addr` with a header made by
+    /// the caller (tests and tools that need an exact frame; [`Producer`](super::Producer) is
+    /// the general way to send). Oneway sends return `Ok(None)`.
     pub async fn send_to(
         &self,
         broker_addr: &str,
@@ -102,7 +136,21 @@ impl MqClient {
         } else {
             RequestCode::SEND_MESSAGE_V2
         };
-        let req: RemotingCommand = request(code, send_header).with_body(body);
+        self.send_request(
+            broker_addr,
+            request(code, send_header).with_body(body),
+            oneway,
+        )
+        .await
+    }
+
+    /// Sends a prepared SEND_MESSAGE_V2 / SEND_BATCH_MESSAGE request and reads the answer.
+    pub(super) async fn send_request(
+        &self,
+        broker_addr: &str,
+        req: RemotingCommand,
+        oneway: bool,
+    ) -> Result<Option<SendOutcome>> {
         if oneway {
             self.remoting().invoke_oneway(broker_addr, req).await?;
             return Ok(None);

@@ -1,13 +1,48 @@
 //! The client side of RocketMQ for tools: [`MqClient`] talks to name servers (routes, cluster
 //! info, KV, write permission) and brokers (admin requests, offsets, lookups, sends and pulls).
-//! It works the same against rmq daemons and Java 4.9.x servers; the CLI and `rmq perf` are
-//! built on it.
+//! It works the same against rmq daemons and Java 4.9.x servers; `rmq message`, `rmq perf` and
+//! the other client commands are built on it. The files:
+//!
+//! - `mod.rs`: [`MqClient`] itself (name server fail-over, routes, cluster info), the request
+//!   helpers and [`ClientError`].
+//! - `admin.rs`: the admin calls mqadmin makes (topics, groups, stats, broker config, offsets,
+//!   write permission, raw message queries).
+//! - `messaging.rs`: the queues of a route ([`QueueAddr`], [`publish_queues`],
+//!   [`subscribe_queues`], [`select_queues`]) and the two data requests as they go on the wire
+//!   ([`MqClient::send_to`], [`MqClient::pull`]).
+//! - `producer.rs`: [`Producer`]: route cache, queue selection, sync / async / oneway / batch
+//!   sends with retries on another broker; the one place a SEND_MESSAGE_V2 header is built.
+//! - `consumer.rs`: [`PullConsumer`] (queue assignment, start offsets, long-poll pulls, offset
+//!   commits) and [`Reader`], a topic read with limits, `--follow` and commits on top of it.
+//! - `lookup.rs`: messages by offset id, client id (UNIQ_KEY), key and queue offset.
+//! - `message_id.rs`: client message ids ([`UniqIdGenerator`], [`decode_client_id`]) and telling
+//!   them from offset ids.
+//! - `perf.rs`: `rmq perf`'s load loops and latency histogram, on [`Producer`] and
+//!   [`PullConsumer`].
 
 mod admin;
+mod consumer;
+mod lookup;
+mod message_id;
 mod messaging;
 pub mod perf;
+mod producer;
 
-pub use messaging::{publish_queues, subscribe_queues, PullOutcome, QueueAddr, SendOutcome};
+pub use consumer::{
+    Committed, Cursor, PullConsumer, ReadEvent, ReadWarning, Reader, Start, TOOLS_GROUP,
+};
+pub use lookup::{Found, KeyQuery};
+pub use message_id::{
+    decode_client_id, is_message_id, local_ip_towards, plausible_offset_id, ClientIdInfo,
+    UniqIdGenerator,
+};
+pub use messaging::{
+    publish_queues, select_queues, subscribe_queues, PullOutcome, QueueAddr, SendOutcome,
+};
+pub use producer::{
+    is_system_property, Message, Producer, ProducerOptions, PublishRoute, QueueSelect, SendMode,
+    Sent, DEFAULT_TOPIC_QUEUE_NUMS,
+};
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -41,6 +76,12 @@ pub enum ClientError {
     Protocol { addr: String, source: ProtocolError },
     #[error("{0}")]
     Other(String),
+    /// What was being done when `source` happened (shown before it, as anyhow's context is).
+    #[error("{context}")]
+    Context {
+        context: String,
+        source: Box<ClientError>,
+    },
 }
 
 impl ClientError {
@@ -48,8 +89,29 @@ impl ClientError {
     pub fn code(&self) -> Option<ResponseCode> {
         match self {
             ClientError::Refused { code, .. } => Some(*code),
+            ClientError::Context { source, .. } => source.code(),
             _ => None,
         }
+    }
+
+    /// This error with `context` in front.
+    pub fn context(self, context: impl Into<String>) -> ClientError {
+        ClientError::Context {
+            context: context.into(),
+            source: Box::new(self),
+        }
+    }
+
+    /// The error and its causes, `: `-separated (what anyhow's `{:#}` prints).
+    pub fn chain(&self) -> String {
+        let mut out = self.to_string();
+        let mut cause = std::error::Error::source(self);
+        while let Some(c) = cause {
+            out.push_str(": ");
+            out.push_str(&c.to_string());
+            cause = c.source();
+        }
+        out
     }
 }
 

@@ -1,22 +1,22 @@
-//! Load generation and measurement for `rmq perf`: a producer that keeps N requests in flight
-//! (or paces to a rate), a consumer that drains every queue of a topic with long polling, and a
-//! log-linear latency histogram (HDR-style: ~1 % precision from 1 µs to hours, fixed memory).
+//! Load generation and measurement for `rmq perf`: a [`Producer`] that keeps N requests in
+//! flight (or paces to a rate), a [`PullConsumer`] that drains every queue of a topic with long
+//! polling, and a log-linear latency histogram (HDR-style: ~1 % precision from 1 µs to hours,
+//! fixed memory).
 
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
-use super::messaging::{publish_queues, subscribe_queues, QueueAddr};
+use super::consumer::{PullConsumer, Start};
+use super::messaging::subscribe_queues;
+pub use super::producer::SendMode;
+use super::producer::{Message, Producer, ProducerOptions, QueueSelect};
 use super::{ClientError, MqClient, Result};
 use crate::common::clock::now_ms;
-use crate::common::message::{self, BatchItem};
-use crate::common::names::AUTO_CREATE_TOPIC_KEY_TOPIC;
-use crate::protocol::header::{
-    pull_sys_flag, PullMessageRequestHeader, SendMessageRequestHeaderV2,
-};
-use crate::protocol::ResponseCode;
+use crate::common::message::{self, property};
+use crate::protocol::{ResponseCode, Text};
 
 /// Sub-bucket resolution: values keep their top 8 bits, so a bucket is < 0.8 % wide.
 const SUB_BITS: u32 = 8;
@@ -114,15 +114,6 @@ impl Histogram {
     }
 }
 
-/// How the producer sends.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SendMode {
-    Sync,
-    Async,
-    Oneway,
-    Batch,
-}
-
 #[derive(Clone, Debug)]
 pub struct ProduceOptions {
     pub topic: String,
@@ -184,17 +175,35 @@ pub async fn produce(
     progress: Arc<Progress>,
     stop: Arc<AtomicBool>,
 ) -> Result<()> {
-    let route = client.route(&opts.topic).await?;
-    let queues = Arc::new(publish_queues(&route));
-    if queues.is_empty() {
+    let producer = Arc::new(Producer::new(
+        client,
+        ProducerOptions {
+            group: opts.producer_group.clone(),
+            unique_ids: false,
+            auto_create: false,
+            ..ProducerOptions::default()
+        },
+    ));
+    if producer.route(&opts.topic).await?.queues.is_empty() {
         return Err(ClientError::Other(format!(
             "topic {} has no writable queue",
             opts.topic
         )));
     }
+    let topic = Text::copy_from(&opts.topic);
     let body = Bytes::from(vec![b'x'; opts.size]);
+    let tag_names: Vec<String> = (0..opts.tags).map(|t| format!("Tag{t}")).collect();
+    // Without keys every message of a tag has the same properties: made once, shared.
+    let tag_props: Arc<Vec<Text>> = Arc::new(if tag_names.is_empty() {
+        vec![properties(None, None)]
+    } else {
+        tag_names
+            .iter()
+            .map(|t| properties(Some(t), None))
+            .collect()
+    });
+    let tag_names = Arc::new(tag_names);
     let issued = Arc::new(AtomicU64::new(0));
-    let next_queue = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
     let per_request = if opts.mode == SendMode::Batch {
         opts.batch.max(1) as u64
@@ -203,16 +212,18 @@ pub async fn produce(
     };
     let mut workers = Vec::new();
     for worker in 0..opts.inflight.max(1) {
-        let (client, opts, progress, stop) =
-            (client.clone(), opts.clone(), progress.clone(), stop.clone());
-        let (queues, body, issued, next_queue) = (
-            queues.clone(),
-            body.clone(),
-            issued.clone(),
-            next_queue.clone(),
+        let (producer, opts, progress, stop) = (
+            producer.clone(),
+            opts.clone(),
+            progress.clone(),
+            stop.clone(),
         );
+        let (topic, body, issued) = (topic.clone(), body.clone(), issued.clone());
+        let (tag_names, tag_props) = (tag_names.clone(), tag_props.clone());
         workers.push(tokio::spawn(async move {
             let mut seq = 0u64;
+            let mut key = String::new();
+            let mut batch: Vec<Message> = Vec::new();
             loop {
                 if stop.load(Ordering::Relaxed)
                     || opts.duration.is_some_and(|d| started.elapsed() >= d)
@@ -228,41 +239,36 @@ pub async fn produce(
                     let due = started + Duration::from_secs_f64(n as f64 / rate as f64);
                     tokio::time::sleep_until(due.into()).await;
                 }
-                let q = &queues[next_queue.fetch_add(1, Ordering::Relaxed) % queues.len()];
                 seq += 1;
-                let tag =
-                    (opts.tags > 0).then(|| format!("Tag{}", (seq as usize + worker) % opts.tags));
-                let mut props = String::new();
-                if let Some(tag) = &tag {
-                    message::push_property(&mut props, "TAGS", tag);
-                }
-                if opts.keys {
-                    message::push_property(&mut props, "KEYS", &format!("perf-{worker}-{seq}"));
-                }
-                message::push_property(&mut props, "WAIT", "true");
-                let (batch, payload) = if opts.mode == SendMode::Batch {
-                    let items = (0..per_request).map(|_| BatchItem {
-                        flag: 0,
-                        body: &body,
-                        properties: &props,
-                    });
-                    (true, Bytes::from(message::encode_batch(items)))
+                let tag = (opts.tags > 0).then(|| (seq as usize + worker) % opts.tags);
+                let properties = if opts.keys {
+                    use std::fmt::Write as _;
+                    key.clear();
+                    let _ = write!(key, "perf-{worker}-{seq}");
+                    properties(tag.map(|t| tag_names[t].as_str()), Some(&key))
                 } else {
-                    (false, body.clone())
+                    tag_props[tag.unwrap_or(0)].clone()
                 };
-                let header = send_header(&opts, q, props.clone());
+                let msg = Message {
+                    topic: topic.clone(),
+                    flag: 0,
+                    properties,
+                    body: body.clone(),
+                };
                 let t0 = Instant::now();
-                let result = client
-                    .send_to(
-                        &q.broker_addr,
-                        &header,
-                        payload,
-                        batch,
-                        opts.mode == SendMode::Oneway,
-                    )
-                    .await;
+                let sent = match opts.mode {
+                    SendMode::Oneway => producer.send_oneway(&msg, QueueSelect::RoundRobin).await,
+                    SendMode::Batch => {
+                        batch.clear();
+                        batch.extend((0..per_request).map(|_| msg.clone()));
+                        producer.send_batch(&batch, QueueSelect::RoundRobin).await
+                    }
+                    SendMode::Sync | SendMode::Async => {
+                        producer.send(&msg, QueueSelect::RoundRobin).await
+                    }
+                };
                 let micros = t0.elapsed().as_micros() as u64;
-                match result {
+                match sent.result {
                     Ok(Some(outcome)) if outcome.status != ResponseCode::SUCCESS => {
                         progress.error(&ClientError::Other(format!(
                             "send status {}",
@@ -284,28 +290,21 @@ pub async fn produce(
     Ok(())
 }
 
-fn send_header(
-    opts: &ProduceOptions,
-    q: &QueueAddr,
-    properties: String,
-) -> SendMessageRequestHeaderV2 {
-    SendMessageRequestHeaderV2 {
-        producer_group: opts.producer_group.clone(),
-        topic: opts.topic.clone(),
-        default_topic: AUTO_CREATE_TOPIC_KEY_TOPIC.into(),
-        default_topic_queue_nums: 4,
-        queue_id: q.queue_id,
-        sys_flag: 0,
-        born_timestamp: now_ms(),
-        flag: 0,
-        properties: Some(properties),
-        reconsume_times: Some(0),
-        unit_mode: Some(false),
-        max_reconsume_times: None,
-        batch: Some(opts.mode == SendMode::Batch),
-        broker_name: Some(q.broker_name.clone()),
+/// A perf message's properties: its tag, its key, and WAIT=true.
+fn properties(tag: Option<&str>, key: Option<&str>) -> Text {
+    let mut props = String::with_capacity(64);
+    if let Some(tag) = tag {
+        message::push_property(&mut props, property::TAGS, tag);
     }
+    if let Some(key) = key {
+        message::push_property(&mut props, property::KEYS, key);
+    }
+    message::push_property(&mut props, property::WAIT, "true");
+    Text::from(props)
 }
+
+/// How long a consumer pull waits at the broker for new messages.
+const LONG_POLL: Duration = Duration::from_secs(1);
 
 #[derive(Clone, Debug)]
 pub struct ConsumeOptions {
@@ -336,37 +335,32 @@ pub async fn consume(
     progress: Arc<ConsumeProgress>,
     stop: Arc<AtomicBool>,
 ) -> Result<()> {
-    let route = client.route(&opts.topic).await?;
-    let queues = subscribe_queues(&route);
+    let queues = subscribe_queues(&client.route(&opts.topic).await?);
     if queues.is_empty() {
         return Err(ClientError::Other(format!(
             "topic {} has no readable queue",
             opts.topic
         )));
     }
+    let consumer = PullConsumer::new(client, &opts.topic, &opts.group).with_broker_name_in_header();
+    let start = if opts.from_earliest {
+        Start::Earliest
+    } else {
+        Start::Latest
+    };
     let started = Instant::now();
     let lag_per_queue = Arc::new(Mutex::new(vec![0u64; queues.len()]));
     let mut workers = Vec::new();
     for (i, q) in queues.into_iter().enumerate() {
-        let (client, opts, progress, stop, lags) = (
-            client.clone(),
+        let (consumer, opts, progress, stop, lags) = (
+            consumer.clone(),
             opts.clone(),
             progress.clone(),
             stop.clone(),
             lag_per_queue.clone(),
         );
         workers.push(tokio::spawn(async move {
-            let mut offset = if opts.from_earliest {
-                client
-                    .min_offset(&q.broker_addr, &opts.topic, q.queue_id)
-                    .await
-                    .unwrap_or(0)
-            } else {
-                client
-                    .max_offset(&q.broker_addr, &opts.topic, q.queue_id)
-                    .await
-                    .unwrap_or(0)
-            };
+            let mut offset = consumer.offset_of(&q, start).await.unwrap_or(0);
             loop {
                 if stop.load(Ordering::Relaxed)
                     || opts.duration.is_some_and(|d| started.elapsed() >= d)
@@ -376,22 +370,7 @@ pub async fn consume(
                 {
                     return;
                 }
-                let header = PullMessageRequestHeader {
-                    consumer_group: opts.group.clone(),
-                    topic: opts.topic.clone(),
-                    queue_id: q.queue_id,
-                    queue_offset: offset,
-                    max_msg_nums: 32,
-                    sys_flag: pull_sys_flag::SUSPEND | pull_sys_flag::SUBSCRIPTION,
-                    commit_offset: 0,
-                    suspend_timeout_millis: 1000,
-                    subscription: Some("*".into()),
-                    sub_version: 0,
-                    expression_type: Some("TAG".into()),
-                    max_msg_bytes: None,
-                    broker_name: Some(q.broker_name.clone()),
-                };
-                match client.pull(&q.broker_addr, &header).await {
+                match consumer.pull(&q, offset, 32, Some(LONG_POLL)).await {
                     Ok(outcome) => {
                         let now = now_ms();
                         let (mut n, mut bytes) = (0u64, 0u64);

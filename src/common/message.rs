@@ -177,7 +177,8 @@ pub enum MessageIdError {
 }
 
 /// Upper-case hex, as Java's `UtilAll.bytes2string` (one per sent message: no `fmt`).
-fn push_hex(out: &mut String, bytes: &[u8]) {
+/// Appends `bytes` as uppercase hex (how message ids spell bytes).
+pub fn push_hex(out: &mut String, bytes: &[u8]) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     for &b in bytes {
         out.push(HEX[usize::from(b >> 4)] as char);
@@ -224,7 +225,8 @@ pub fn decode_offset_msg_id(id: &str) -> Result<(SocketAddr, i64), MessageIdErro
     Ok((SocketAddr::new(ip, port as u16), i64::from_be_bytes(off)))
 }
 
-fn decode_hex(s: &str) -> Option<Vec<u8>> {
+/// The bytes a hex string spells (either case); `None` for an odd length or a non-hex digit.
+pub fn decode_hex(s: &str) -> Option<Vec<u8>> {
     let s = s.as_bytes();
     if !s.len().is_multiple_of(2) {
         return None;
