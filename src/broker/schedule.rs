@@ -85,11 +85,10 @@ impl Broker {
         let real_qid: i32 = message::get_property(&props, property::REAL_QID)
             .and_then(|q| q.parse().ok())
             .ok_or(Outcome::Skip("no REAL_QID"))?;
-        // As Java: the delay level goes, WAIT becomes false, REAL_TOPIC/REAL_QID stay.
-        let mut pairs: Vec<(&str, &str)> = message::properties(&props)
-            .filter(|(k, _)| *k != property::DELAY && *k != property::WAIT)
-            .collect();
-        pairs.push((property::WAIT, "false"));
+        // As 4.9.8's `messageTimeup`: the stored properties are the delayed record's, re-written
+        // in Java HashMap order; DELAY, REAL_TOPIC and REAL_QID stay (Java clears the delay
+        // level only from the property map, after it has taken the properties string).
+        let mut pairs: Vec<(&str, &str)> = message::properties(&props).collect();
         message::java_hashmap_order(&mut pairs);
         let properties = message::format_properties(pairs.iter().copied());
         let msg = MessageToStore {

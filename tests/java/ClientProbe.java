@@ -68,6 +68,8 @@ public class ClientProbe {
             case "consume": consume(a[1], a[2], a[3], a[4], Integer.parseInt(a[5]), Integer.parseInt(a[6]), false); break;
             case "orderly": consume(a[1], a[2], a[3], a[4], Integer.parseInt(a[5]), Integer.parseInt(a[6]), true); break;
             case "pull": pull(a[1], a[2], a[3], a[4], Integer.parseInt(a[5]), Integer.parseInt(a[6])); break;
+            case "delayed": delayed(a[1], a[2], Integer.parseInt(a[3]), Integer.parseInt(a[4])); break;
+            case "retry": retry(a[1], a[2], a[3], Integer.parseInt(a[4]), Integer.parseInt(a[5])); break;
             default: throw new IllegalArgumentException(a[0]);
         }
     }
@@ -319,6 +321,7 @@ public class ClientProbe {
             o.put("reconsumeTimes", m.getReconsumeTimes());
             o.put("thread", Thread.currentThread().getName());
             fields(o, m);
+            o.put("allProps", new TreeMap<>(m.getProperties()));
             System.out.println("RECV " + json(o));
         } catch (Exception e) {
             throw new RuntimeException(e);
@@ -357,6 +360,60 @@ public class ClientProbe {
         Thread.sleep(1500); // anything beyond the expected count would show up here
         System.out.println("CONSUMED " + n.get());
         c.shutdown(); // persists the consumed offsets to the broker
+    }
+
+    /** Sends `count` messages with delay level `level`. */
+    static void delayed(String ns, String topic, int count, int level) throws Exception {
+        DefaultMQProducer p = new DefaultMQProducer("probe_delay_producer", HOOK);
+        p.setNamesrvAddr(ns);
+        p.setSendMsgTimeout(10000);
+        p.start();
+        int ok = 0;
+        for (int i = 0; i < count; i++) {
+            Message m = message(topic, "TagD", "delayed", i);
+            m.setDelayTimeLevel(level);
+            ok += sent("delayed", m, p.send(m), null, 0);
+        }
+        System.out.println("PRODUCED " + ok);
+        p.shutdown();
+    }
+
+    /** A push consumer that answers RECONSUME_LATER to each message's first delivery and
+     *  CONSUME_SUCCESS to its redelivery; prints every delivery with all its properties, and
+     *  stops after `expect` redeliveries or `seconds`. */
+    static void retry(String ns, String topic, String group, int expect, int seconds) throws Exception {
+        DefaultMQPushConsumer c = new DefaultMQPushConsumer(group, HOOK, new AllocateMessageQueueAveragely());
+        c.setNamesrvAddr(ns);
+        c.setConsumeFromWhere(ConsumeFromWhere.CONSUME_FROM_FIRST_OFFSET);
+        c.setPersistConsumerOffsetInterval(1000);
+        c.setConsumeMessageBatchMaxSize(1);
+        c.subscribe(topic, "*");
+        CountDownLatch done = new CountDownLatch(expect);
+        c.registerMessageListener((MessageListenerConcurrently) (msgs, ctx) -> {
+            MessageExt m = msgs.get(0);
+            receivedAll(m);
+            if (m.getReconsumeTimes() == 0) return ConsumeConcurrentlyStatus.RECONSUME_LATER;
+            done.countDown();
+            return ConsumeConcurrentlyStatus.CONSUME_SUCCESS;
+        });
+        c.start();
+        done.await(seconds, TimeUnit.SECONDS);
+        System.out.println("REDELIVERED " + (expect - done.getCount()));
+        c.shutdown();
+    }
+
+    /** [`received`] with every property, system ones included. */
+    static void receivedAll(MessageExt m) {
+        try {
+            Map<String, Object> o = new LinkedHashMap<>();
+            o.put("topic", m.getTopic());
+            o.put("offsetMsgId", m instanceof MessageClientExt ? ((MessageClientExt) m).getOffsetMsgId() : null);
+            o.put("reconsumeTimes", m.getReconsumeTimes());
+            o.put("allProps", new TreeMap<>(m.getProperties()));
+            System.out.println("RECV " + json(o));
+        } catch (Exception e) {
+            throw new RuntimeException(e);
+        }
     }
 
     static void pull(String ns, String topic, String group, String expr, int expect, int seconds) throws Exception {

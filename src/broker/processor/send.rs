@@ -125,7 +125,11 @@ pub(super) async fn send_message(
         }
         to_half_message(&mut out);
     } else {
-        apply_delay_level(broker, &mut out);
+        apply_delay_level(
+            broker,
+            &mut out,
+            message::get_property(props_in, property::WAIT),
+        );
     }
     let msg = MessageToStore {
         topic: &out.topic,
@@ -410,7 +414,11 @@ pub(super) fn ensure_send_back_topic(broker: &Broker, topic: &str, queue_nums: i
 
 /// A message with a delay level is stored in `SCHEDULE_TOPIC_XXXX` (queue = level - 1) and
 /// delivered to its real topic when due.
-fn apply_delay_level(broker: &Broker, out: &mut Outgoing) {
+///
+/// `wait` is the producer's WAIT property: Java leaves it out of a plain message's stored
+/// properties but still holds it in the property map, and the delay redirect rewrites the
+/// properties from that map, so a delayed message is stored (and delivered) with it.
+fn apply_delay_level(broker: &Broker, out: &mut Outgoing, wait: Option<&str>) {
     let tx = sys_flag::transaction_value(out.sys_flag);
     if tx != sys_flag::TRANSACTION_NOT_TYPE && tx != sys_flag::TRANSACTION_COMMIT {
         return;
@@ -436,6 +444,11 @@ fn apply_delay_level(broker: &Broker, out: &mut Outgoing) {
     pairs.push((property::DELAY, &delay));
     pairs.push((property::REAL_TOPIC, &real_topic));
     pairs.push((property::REAL_QID, &real_qid));
+    if let Some(wait) = wait {
+        if !pairs.iter().any(|(k, _)| *k == property::WAIT) {
+            pairs.push((property::WAIT, wait));
+        }
+    }
     message::java_hashmap_order(&mut pairs);
     out.properties = message::format_properties(pairs.iter().copied());
 }
@@ -526,11 +539,12 @@ pub(super) async fn consumer_send_back(broker: &Broker, req: &RemotingCommand) -
     } else if delay_level == 0 {
         delay_level = 3 + reconsume;
     }
-    let origin_msg_id = header
-        .origin_msg_id
-        .clone()
-        .or_else(|| message::get_property(&props, property::ORIGIN_MESSAGE_ID).map(str::to_string))
-        .unwrap_or(offset_id);
+    // As 4.9.8: the origin is the stored message's ORIGIN_MESSAGE_ID, else its offset message
+    // id (what Java's decoded MessageExt calls its msgId). The originMsgId header the client
+    // sends (its unique key) is not used.
+    let origin_msg_id = message::get_property(&props, property::ORIGIN_MESSAGE_ID)
+        .filter(|id| !id.trim().is_empty())
+        .map_or(offset_id, str::to_string);
     let real_topic = retry_of.unwrap_or(orig_topic);
     let mut pairs: Vec<(String, String)> = message::properties(&props)
         .filter(|(k, _)| {
@@ -544,11 +558,12 @@ pub(super) async fn consumer_send_back(broker: &Broker, req: &RemotingCommand) -
         })
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
+    // Java's copy carries RETRY_TOPIC, WAIT=false (`setWaitStoreMsgOK(false)`), the delay
+    // level (0 for the DLQ: `setDelayTimeLevel(0)` still writes the property) and the origin.
     pairs.push((property::RETRY_TOPIC.to_string(), real_topic));
+    pairs.push((property::WAIT.to_string(), "false".to_string()));
+    pairs.push((property::DELAY.to_string(), delay_level.to_string()));
     pairs.push((property::ORIGIN_MESSAGE_ID.to_string(), origin_msg_id));
-    if delay_level > 0 {
-        pairs.push((property::DELAY.to_string(), delay_level.to_string()));
-    }
     let mut borrowed: Vec<(&str, &str)> = pairs
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
@@ -560,7 +575,7 @@ pub(super) async fn consumer_send_back(broker: &Broker, req: &RemotingCommand) -
         sys_flag: orig_sys_flag,
         properties: message::format_properties(borrowed.iter().copied()),
     };
-    apply_delay_level(broker, &mut out);
+    apply_delay_level(broker, &mut out, None);
     let msg = MessageToStore {
         topic: &out.topic,
         queue_id: out.queue_id,
