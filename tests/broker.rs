@@ -474,3 +474,67 @@ async fn java_producer_and_consumers() {
         assert!(out.contains(&format!("GOT BatchTag batch-{i}")), "{out}");
     }
 }
+
+/// A BROADCASTING consumer of a group with consumeBroadcastEnable=false is refused its pulls
+/// with Java's NO_PERMISSION and remark; with the default (true) it pulls.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn broadcast_consumers_need_consume_broadcast_enable() {
+    use rmq::protocol::body::{
+        ConsumeFromWhere, ConsumeType, ConsumerData, HeartbeatData, MessageModel, SubscriptionData,
+    };
+    let cluster = Cluster::start("broadcast");
+    let broker = cluster.broker().addr.clone();
+    let client = RemotingClient::new(ClientOptions::default());
+    send(&client, &broker, "BcastTopic", 0, "A", "one").await;
+    let heartbeat = |group: &str| {
+        let body = HeartbeatData {
+            client_id: "127.0.0.1@bcast".into(),
+            consumer_data_set: vec![ConsumerData {
+                group_name: group.into(),
+                consume_type: ConsumeType::ConsumePassively,
+                message_model: MessageModel::Broadcasting,
+                consume_from_where: ConsumeFromWhere::ConsumeFromFirstOffset,
+                subscription_data_set: vec![SubscriptionData {
+                    topic: "BcastTopic".into(),
+                    sub_string: "*".into(),
+                    ..Default::default()
+                }],
+                unit_mode: false,
+            }],
+            ..Default::default()
+        };
+        RemotingCommand::request(RequestCode::HEART_BEAT, Default::default())
+            .with_body(body.to_json())
+    };
+    // A pull relying on the broker's copy of the subscription (no SUBSCRIPTION flag).
+    let pull = |group: &str| {
+        let mut req = pull_request("BcastTopic", group, 0, 0, "*", 0);
+        let header = PullMessageRequestHeader {
+            consumer_group: group.into(),
+            topic: "BcastTopic".into(),
+            queue_id: 0,
+            queue_offset: 0,
+            max_msg_nums: 32,
+            sys_flag: 0,
+            ..Default::default()
+        };
+        *req.ext_mut() = header.to_ext_fields();
+        req
+    };
+    cluster
+        .cli(&["group", "create", "-g", "gNoBcast", "-c", "DefaultCluster"])
+        .args(["--broadcast", "false"])
+        .ok();
+    for group in ["gBcast", "gNoBcast"] {
+        let r = client.invoke(&broker, heartbeat(group), T).await.unwrap();
+        assert_eq!(r.response_code(), ResponseCode::SUCCESS);
+    }
+    let r = client.invoke(&broker, pull("gBcast"), T).await.unwrap();
+    assert_eq!(r.response_code(), ResponseCode::SUCCESS, "{:?}", r.remark);
+    let r = client.invoke(&broker, pull("gNoBcast"), T).await.unwrap();
+    assert_eq!(r.response_code(), ResponseCode::NO_PERMISSION);
+    assert_eq!(
+        r.remark.as_deref(),
+        Some("the consumer group[gNoBcast] can not consume by broadcast way")
+    );
+}

@@ -173,13 +173,22 @@ impl ConsumerManager {
     }
 
     pub fn subscription(&self, group: &str, topic: &str) -> Option<SubscriptionData> {
-        self.groups
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(group)?
-            .subscriptions
-            .get(topic)
-            .cloned()
+        self.group_subscription(group, topic)?.0
+    }
+
+    /// For a pull: whether the group is registered at all, its subscription of `topic` (if
+    /// any), and whether it consumes in BROADCASTING mode.
+    pub fn group_subscription(
+        &self,
+        group: &str,
+        topic: &str,
+    ) -> Option<(Option<SubscriptionData>, bool)> {
+        let groups = self.groups.read().unwrap_or_else(|p| p.into_inner());
+        let info = groups.get(group)?;
+        Some((
+            info.subscriptions.get(topic).cloned(),
+            info.message_model == MessageModel::Broadcasting,
+        ))
     }
 
     /// Connections of a group's members (for NOTIFY_CONSUMER_IDS_CHANGED).

@@ -202,10 +202,28 @@ fn pull_subscription(
             header.expression_type.as_deref(),
         )
     } else {
-        let Some(sub) = broker
+        let Some((sub, broadcasting)) = broker
             .consumers
-            .subscription(&header.consumer_group, &header.topic)
+            .group_subscription(&header.consumer_group, &header.topic)
         else {
+            return Err(Failure::new(
+                ResponseCode::SUBSCRIPTION_NOT_EXIST,
+                format!(
+                    "the consumer's group info not exist: group {} (no heartbeat yet?)",
+                    header.consumer_group
+                ),
+            ));
+        };
+        if broadcasting && !group.consume_broadcast_enable {
+            return Err(Failure::new(
+                ResponseCode::NO_PERMISSION,
+                format!(
+                    "the consumer group[{}] can not consume by broadcast way",
+                    header.consumer_group
+                ),
+            ));
+        }
+        let Some(sub) = sub else {
             return Err(Failure::new(
                 ResponseCode::SUBSCRIPTION_NOT_EXIST,
                 format!(
