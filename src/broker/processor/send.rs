@@ -583,7 +583,7 @@ pub(super) async fn consumer_send_back(broker: &Broker, req: &RemotingCommand) -
 }
 
 /// The Java answer to a refused put.
-fn put_failure(e: PutError) -> Failure {
+pub(super) fn put_failure(e: PutError) -> Failure {
     match e {
         PutError::MessageIllegal(reason) => Failure::new(
             ResponseCode::MESSAGE_ILLEGAL,
