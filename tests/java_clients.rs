@@ -918,3 +918,191 @@ fn java_clients_with_two_brokers_and_two_name_servers() {
         dropped.as_secs_f64()
     );
 }
+
+/// The uniqKey of each TX line, by the "seq" property the probe gave its message.
+fn tx_keys(probe: &Probe) -> BTreeMap<u64, String> {
+    probe
+        .json_lines("TX")
+        .iter()
+        .filter_map(|t| {
+            let seq = t["props"]["seq"].as_str()?.parse().ok()?;
+            Some((seq, str_of(t, "uniqKey")?.to_string()))
+        })
+        .collect()
+}
+
+/// What `rmq message consume --from earliest` reads of a topic: (uniqKey, message JSON).
+fn stored_messages(cluster: &Cluster, topic: &str) -> Vec<(String, Value)> {
+    let out = cluster
+        .cli(&[
+            "message", "consume", "-t", topic, "--from", "earliest", "-o", "json",
+        ])
+        .run_until_ok(Duration::from_secs(20));
+    let all = out.json();
+    all.as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|m| {
+            let key = m["properties"]["UNIQ_KEY"]
+                .as_str()
+                .unwrap_or("")
+                .to_string();
+            (key, m)
+        })
+        .collect()
+}
+
+/// Java 4.9.8 `TransactionMQProducer` against rmq: a commit, a rollback, and unknown local
+/// states settled by check-back (commit at the first check, commit at the second, rollback),
+/// and one answering UNKNOW forever, which after `transactionCheckMax` checks lands in
+/// `TRANS_CHECK_MAX_TIME_TOPIC`. Consumers (the Java push consumer and a raw read of the
+/// topic) see exactly the committed messages, once each.
+#[test]
+fn java_transactions_commit_rollback_and_check_back() {
+    let Some(lib) = common::java_lib() else {
+        return;
+    };
+    let cluster = Cluster::builder("jc-tx")
+        .broker_props(
+            "transactionCheckInterval=1000\ntransactionTimeOut=2000\ntransactionCheckMax=3\n",
+        )
+        .start();
+    let dir = cluster.path().to_path_buf();
+    let ns = cluster.ns();
+    let plan = ["C", "R", "U/C", "U/U/C", "U/R", "U"];
+    let probe = Probe::run(
+        &lib,
+        &dir,
+        &[],
+        &[
+            "transaction",
+            &ns,
+            "TxTopic",
+            "tx_producer",
+            &plan.join(","),
+            "8",
+            "60",
+            "--",
+            "consume",
+            &ns,
+            "TxTopic",
+            "tx_consumer",
+            "*",
+            "3",
+            "30",
+        ],
+    );
+    let daemons = [cluster.broker(), cluster.namesrv()];
+    let context = || why(&probe, &daemons);
+    assert!(probe.ok(), "probe failed\n{}", context());
+    let keys = tx_keys(&probe);
+    assert_eq!(
+        keys.len(),
+        plan.len(),
+        "one TX line per message\n{}",
+        context()
+    );
+    for t in probe.json_lines("TX") {
+        assert_eq!(str_of(&t, "status"), Some("SEND_OK"), "{t}\n{}", context());
+    }
+    let mut problems = Vec::new();
+    // Check-backs: how many each message got, and what each carried.
+    let checks = probe.json_lines("CHECK");
+    let mut per_key: HashMap<String, Vec<&Value>> = HashMap::new();
+    for c in &checks {
+        per_key
+            .entry(str_of(c, "uniqKey").unwrap_or("").to_string())
+            .or_default()
+            .push(c);
+        if str_of(c, "topic") != Some("TxTopic") {
+            problems.push(format!("check-back without the real topic: {c}"));
+        }
+        let n = c["n"].as_u64().unwrap_or(0).to_string();
+        if str_of(c, "checkTimes") != Some(n.as_str()) {
+            problems.push(format!(
+                "check-back {n} with TRANSACTION_CHECK_TIMES {:?}",
+                c["checkTimes"]
+            ));
+        }
+    }
+    let expected_checks = [0, 0, 1, 2, 1, 3];
+    for (i, want) in expected_checks.iter().enumerate() {
+        let got = keys
+            .get(&(i as u64))
+            .and_then(|k| per_key.get(k))
+            .map_or(0, Vec::len);
+        if got != *want {
+            problems.push(format!(
+                "message {i} ({}): {got} check-backs, expected {want}",
+                plan[i]
+            ));
+        }
+    }
+    // The Java consumer saw exactly the committed ones: 0, 2 and 3.
+    let committed: BTreeSet<String> = [0u64, 2, 3].iter().map(|i| keys[i].clone()).collect();
+    let received: Vec<String> = probe
+        .received()
+        .iter()
+        .map(|r| str_of(r, "uniqKey").unwrap_or("").to_string())
+        .collect();
+    if received.len() != 3 || received.iter().cloned().collect::<BTreeSet<_>>() != committed {
+        problems.push(format!("consumer got {received:?}, expected {committed:?}"));
+    }
+    for r in probe.received() {
+        if str_of(&r, "topic") != Some("TxTopic") || r["props"]["plan"].is_null() {
+            problems.push(format!(
+                "received message lost its topic or properties: {r}"
+            ));
+        }
+    }
+    // The topic holds each committed message once, with the COMMIT transaction type and the
+    // half's CommitLog offset as preparedTransactionOffset.
+    let stored = stored_messages(&cluster, "TxTopic");
+    let stored_keys: Vec<&String> = stored.iter().map(|(k, _)| k).collect();
+    if stored.len() != 3
+        || stored_keys
+            .iter()
+            .map(|k| (*k).clone())
+            .collect::<BTreeSet<_>>()
+            != committed
+    {
+        problems.push(format!(
+            "TxTopic holds {stored_keys:?}, expected {committed:?}"
+        ));
+    }
+    for (_, m) in &stored {
+        let sys_flag = m["sysFlag"].as_i64().unwrap_or(-1);
+        let prepared = m["preparedTransactionOffset"].as_i64().unwrap_or(-1);
+        let own = m["commitLogOffset"].as_i64().unwrap_or(-1);
+        if sys_flag & 0xC != 0x8 || prepared < 0 || prepared >= own {
+            problems.push(format!(
+                "committed message without COMMIT type or prepared offset: {m}"
+            ));
+        }
+    }
+    // The one never settled was moved after transactionCheckMax (3) checks.
+    let moved = stored_messages(&cluster, "TRANS_CHECK_MAX_TIME_TOPIC");
+    let moved_keys: Vec<&String> = moved.iter().map(|(k, _)| k).collect();
+    if moved_keys != vec![&keys[&5]] {
+        problems.push(format!(
+            "TRANS_CHECK_MAX_TIME_TOPIC holds {moved_keys:?}, expected [{}]",
+            keys[&5]
+        ));
+    }
+    let log = cluster.broker().stderr();
+    if !log.contains("discarded to TRANS_CHECK_MAX_TIME_TOPIC") {
+        problems.push("no log line for the discarded half".into());
+    }
+    assert!(
+        problems.is_empty(),
+        "{}\n{}",
+        problems.join("\n"),
+        context()
+    );
+    eprintln!(
+        "transactions: {} check-backs, committed {:?}",
+        checks.len(),
+        committed
+    );
+}
