@@ -1106,3 +1106,108 @@ fn java_transactions_commit_rollback_and_check_back() {
         committed
     );
 }
+
+/// Restart safety of transactions: a half left UNKNOW by the producer, the broker restarted
+/// before its check, is checked after the restart and committed; after a second restart the
+/// settled half is not checked again (the half and op progress of `CID_RMQ_SYS_TRANS`
+/// survives in consumerOffset.json), so the message is committed exactly once.
+#[test]
+fn java_transaction_check_back_survives_broker_restarts() {
+    let Some(lib) = common::java_lib() else {
+        return;
+    };
+    let mut cluster = Cluster::builder("jc-txr")
+        .broker_props(
+            "transactionCheckInterval=1000\ntransactionTimeOut=5000\ntransactionCheckMax=5\n",
+        )
+        .start();
+    let dir = cluster.path().to_path_buf();
+    let ns = cluster.ns();
+    let probe = {
+        let (lib, dir, ns) = (lib.clone(), dir.clone(), ns.clone());
+        std::thread::spawn(move || {
+            Probe::run(
+                &lib,
+                &dir,
+                &[],
+                &[
+                    "transaction",
+                    &ns,
+                    "TxRestart",
+                    "txr_producer",
+                    "U/C,R",
+                    "30",
+                    "60",
+                    "--",
+                    "consume",
+                    &ns,
+                    "TxRestart",
+                    "txr_consumer",
+                    "*",
+                    "1",
+                    "30",
+                ],
+            )
+        })
+    };
+    let wait_log = |cluster: &Cluster, text: &str| {
+        let found = poll(Duration::from_secs(60), || {
+            if cluster.broker().stderr().contains(text) {
+                Ok(())
+            } else {
+                Err(())
+            }
+        });
+        assert!(
+            found.is_ok(),
+            "broker never logged {text:?}:\n{}",
+            cluster.broker().stderr()
+        );
+    };
+    // Both halves are stored once the rollback of the second arrives; restart before any check.
+    wait_log(&cluster, "END_TRANSACTION");
+    let status = cluster.brokers[0].stop();
+    let first_log = cluster.broker().stderr();
+    assert!(status.success(), "SIGTERM: {status}\n{first_log}");
+    assert!(
+        !first_log.contains("put back for a check"),
+        "a check happened before the restart (too slow to test the restart):\n{first_log}"
+    );
+    cluster.brokers[0].restart();
+    wait_log(&cluster, "END_TRANSACTION from a check-back");
+    // Let the check run record its progress, then restart again.
+    std::thread::sleep(Duration::from_secs(2));
+    let status = cluster.brokers[0].stop();
+    let second_log = cluster.broker().stderr();
+    assert!(status.success(), "SIGTERM: {status}\n{second_log}");
+    cluster.brokers[0].restart();
+    let probe = probe.join().expect("probe thread");
+    let daemons = [cluster.broker(), cluster.namesrv()];
+    let context = || {
+        format!(
+            "--- first broker run:\n{first_log}\n--- second broker run:\n{second_log}\n{}",
+            why(&probe, &daemons)
+        )
+    };
+    assert!(probe.ok(), "probe failed\n{}", context());
+    let keys = tx_keys(&probe);
+    let checks = probe.json_lines("CHECK");
+    assert_eq!(
+        checks.len(),
+        1,
+        "exactly one check-back (the half committed by it must not be checked again)\n{}",
+        context()
+    );
+    assert_eq!(
+        str_of(&checks[0], "uniqKey"),
+        keys.get(&0).map(String::as_str)
+    );
+    let received: Vec<String> = probe
+        .received()
+        .iter()
+        .map(|r| str_of(r, "uniqKey").unwrap_or("").to_string())
+        .collect();
+    assert_eq!(received, vec![keys[&0].clone()], "consumed\n{}", context());
+    let stored = stored_messages(&cluster, "TxRestart");
+    assert_eq!(stored.len(), 1, "TxRestart holds {stored:?}\n{}", context());
+}

@@ -285,6 +285,9 @@ public class ClientProbe {
         Set<String> resolved = ConcurrentHashMap.newKeySet();
         TransactionMQProducer p = new TransactionMQProducer(group, HOOK);
         p.setNamesrvAddr(ns);
+        // Find a restarted broker (new port) and register with it quickly, for check-backs.
+        p.setPollNameServerInterval(1000);
+        p.setHeartbeatBrokerInterval(1000);
         p.setSendMsgTimeout(10000);
         p.setTransactionListener(new TransactionListener() {
             public LocalTransactionState executeLocalTransaction(Message m, Object arg) {

@@ -42,16 +42,15 @@ pub(super) fn end_transaction(
             return Ok(None);
         }
     };
+    // Java logs these two (a producer's commit is the common case and is not logged).
     if from_check || state == "ROLLBACK" {
-        tracing::info!(
-            peer = %conn.peer_addr(),
-            from_check,
-            state,
-            msg_id = %header.msg_id,
-            commit_log_offset = header.commit_log_offset,
-            remark = req.remark.as_deref().unwrap_or(""),
-            "END_TRANSACTION"
-        );
+        let remark = req.remark.as_deref().unwrap_or("");
+        let (peer, msg_id, offset) = (conn.peer_addr(), &header.msg_id, header.commit_log_offset);
+        if from_check {
+            tracing::info!(%peer, state, %msg_id, commit_log_offset = offset, remark, "END_TRANSACTION from a check-back");
+        } else {
+            tracing::info!(%peer, state, %msg_id, commit_log_offset = offset, remark, "END_TRANSACTION");
+        }
     }
     let half = broker
         .half_message(header.commit_log_offset)
