@@ -536,3 +536,208 @@ fn with_property(props: &str, name: &str, value: &str) -> String {
     message::java_hashmap_order(&mut pairs);
     message::format_properties(pairs.iter().copied())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::common::message::{decode_record, Record};
+    use crate::config::{BrokerConfig, MessageStoreConfig};
+
+    fn broker(dir: &std::path::Path) -> Arc<Broker> {
+        let config = BrokerConfig {
+            broker_ip1: "127.0.0.1".into(),
+            ..BrokerConfig::default()
+        };
+        let store = MessageStoreConfig {
+            store_path_root_dir: dir.to_path_buf(),
+            mapped_file_size_commit_log: 1 << 20,
+            mapped_file_size_consume_queue: 20 * 1000,
+            ..MessageStoreConfig::default()
+        };
+        Broker::open(config, store, 10911, None).unwrap()
+    }
+
+    /// A half message as the send path stores it.
+    fn put_half(b: &Broker, born: i64) -> PutOk {
+        let mut pairs = [
+            (property::TAGS, "TagA"),
+            (property::TRAN_MSG, "true"),
+            (property::PGROUP, "pg"),
+            (property::UNIQ_KEY, "AC11000100002A9F0000000000000001"),
+            (property::REAL_TOPIC, "RealTopic"),
+            (property::REAL_QID, "2"),
+        ];
+        message::java_hashmap_order(&mut pairs);
+        let props = message::format_properties(pairs.iter().copied());
+        let body = b"transactional body";
+        let msg = MessageToStore {
+            topic: HALF_TOPIC,
+            queue_id: 0,
+            flag: 3,
+            body,
+            body_crc: message::crc32(body),
+            sys_flag: 0,
+            born_timestamp: born,
+            born_host: "127.0.0.1:40000".parse().unwrap(),
+            store_host: b.store_host,
+            reconsume_times: 0,
+            prepared_transaction_offset: 0,
+            properties: &props,
+        };
+        b.store.put(&msg).unwrap()
+    }
+
+    fn queue_messages(b: &Broker, topic: &str, queue_id: i32) -> Vec<StoredMessage> {
+        (0..b.store.max_offset(topic, queue_id))
+            .filter_map(|o| b.message_at(topic, queue_id, o))
+            .collect()
+    }
+
+    #[test]
+    fn commit_copies_the_half_to_its_real_queue_and_the_op_records_its_offset() {
+        let dir = tempfile::tempdir().unwrap();
+        let b = broker(dir.path());
+        let ok = put_half(&b, now_ms());
+        let half = b.half_message(ok.phys_offset).unwrap();
+        assert_eq!((half.queue_offset, half.phys_offset), (0, ok.phys_offset));
+        b.commit_half(&half).unwrap();
+        b.put_op_message(half.queue_id, half.queue_offset).unwrap();
+
+        let committed = queue_messages(&b, "RealTopic", 2);
+        assert_eq!(committed.len(), 1);
+        let c = &committed[0];
+        assert_eq!(
+            c.sys_flag & sys_flag::TRANSACTION_ROLLBACK,
+            sys_flag::TRANSACTION_COMMIT
+        );
+        assert_eq!(c.prepared_transaction_offset, ok.phys_offset);
+        assert_eq!((c.flag, c.born_timestamp), (3, half.born_timestamp));
+        // 4.9.8 keeps the half's properties string as it was.
+        assert_eq!(c.properties, half.properties);
+        assert_eq!(c.body, half.body);
+
+        let ops = queue_messages(&b, OP_TOPIC, 0);
+        assert_eq!(ops.len(), 1);
+        assert_eq!(ops[0].body, b"0");
+        assert_eq!(ops[0].property(property::TAGS), Some(REMOVE_TAG));
+        assert_eq!(ops[0].property(property::WAIT), Some("true"));
+    }
+
+    #[test]
+    fn only_half_messages_can_be_ended_and_bad_offsets_are_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let b = broker(dir.path());
+        let ok = put_half(&b, now_ms());
+        // A plain message (no REAL_TOPIC/REAL_QID) is not a half.
+        let body = b"plain";
+        let plain = MessageToStore {
+            topic: "Plain",
+            queue_id: 0,
+            flag: 0,
+            body,
+            body_crc: message::crc32(body),
+            sys_flag: 0,
+            born_timestamp: now_ms(),
+            born_host: b.store_host,
+            store_host: b.store_host,
+            reconsume_times: 0,
+            prepared_transaction_offset: 0,
+            properties: "",
+        };
+        let plain = b.store.put(&plain).unwrap();
+        assert!(matches!(
+            b.half_message(plain.phys_offset),
+            Err(EndError::NotHalf(_))
+        ));
+        for bad in [-1, 1, 7, ok.phys_offset + 3, 1 << 40] {
+            assert!(b.half_message(bad).is_err(), "offset {bad}");
+        }
+    }
+
+    #[test]
+    fn a_half_past_its_timeout_is_checked_once_then_settled_by_its_op() {
+        let dir = tempfile::tempdir().unwrap();
+        let b = broker(dir.path());
+        b.config.write().unwrap().transaction_time_out = 1000;
+        // Young: not checked, and the offset does not move.
+        put_half(&b, now_ms());
+        assert!(b.check_half_messages(now_ms() + 1).is_empty());
+        assert_eq!(b.metadata.offsets.query(TRANS_GROUP, HALF_TOPIC, 0), None);
+
+        let dir = tempfile::tempdir().unwrap();
+        let b = broker(dir.path());
+        b.config.write().unwrap().transaction_time_out = 1000;
+        put_half(&b, now_ms() - 10_000);
+        let requests = b.check_half_messages(now_ms() + 1);
+        assert_eq!(requests.len(), 1);
+        let r = &requests[0];
+        assert_eq!(r.group, "pg");
+        assert_eq!(
+            r.request.request_code(),
+            RequestCode::CHECK_TRANSACTION_STATE
+        );
+        let header = CheckTransactionStateRequestHeader::from_command(&r.request).unwrap();
+        assert_eq!(header.tran_state_table_offset, 1);
+        assert_eq!(
+            header.msg_id.as_deref(),
+            Some("AC11000100002A9F0000000000000001")
+        );
+        assert_eq!(header.transaction_id, header.msg_id);
+        let Ok(Record::Message(view)) = decode_record(&r.request.body) else {
+            panic!("check body is not a message record");
+        };
+        assert_eq!(view.topic(), "RealTopic");
+        assert_eq!(view.queue_id, 2);
+        assert_eq!(view.queue_offset, 1);
+        assert_eq!(view.physical_offset, header.commit_log_offset);
+        assert_eq!(
+            view.property(property::TRANSACTION_CHECK_TIMES).as_deref(),
+            Some("1")
+        );
+        assert_eq!(
+            b.metadata.offsets.query(TRANS_GROUP, HALF_TOPIC, 0),
+            Some(1)
+        );
+        // The copy holds the check count.
+        let copy = b.message_at(HALF_TOPIC, 0, 1).unwrap();
+        assert_eq!(copy.property(property::TRANSACTION_CHECK_TIMES), Some("1"));
+
+        // The producer commits the copy: the next run settles it and checks nothing.
+        b.put_op_message(0, 1).unwrap();
+        assert!(b.check_half_messages(now_ms() + 1).is_empty());
+        assert_eq!(
+            b.metadata.offsets.query(TRANS_GROUP, HALF_TOPIC, 0),
+            Some(2)
+        );
+        assert_eq!(b.metadata.offsets.query(TRANS_GROUP, OP_TOPIC, 0), Some(1));
+    }
+
+    #[test]
+    fn a_half_checked_transaction_check_max_times_moves_to_the_check_max_topic() {
+        let dir = tempfile::tempdir().unwrap();
+        let b = broker(dir.path());
+        {
+            let mut c = b.config.write().unwrap();
+            c.transaction_time_out = 1000;
+            c.transaction_check_max = 2;
+        }
+        put_half(&b, now_ms() - 10_000);
+        assert_eq!(b.check_half_messages(now_ms() + 1).len(), 1);
+        std::thread::sleep(Duration::from_millis(2));
+        assert_eq!(b.check_half_messages(now_ms() + 1).len(), 1);
+        std::thread::sleep(Duration::from_millis(2));
+        assert!(b.check_half_messages(now_ms() + 1).is_empty());
+        let moved = queue_messages(&b, CHECK_MAX_TOPIC, 0);
+        assert_eq!(moved.len(), 1);
+        assert_eq!(
+            moved[0].property(property::TRANSACTION_CHECK_TIMES),
+            Some("2")
+        );
+        assert_eq!(moved[0].property(property::REAL_TOPIC), Some("RealTopic"));
+        assert!(b.metadata.topics.contains(CHECK_MAX_TOPIC));
+        assert_eq!(
+            b.metadata.offsets.query(TRANS_GROUP, HALF_TOPIC, 0),
+            Some(3)
+        );
+    }
+}
