@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitStatus;
 use std::time::{Duration, Instant};
 
+use common::java_cluster::{JavaBroker, JavaNamesrv};
 use common::{poll, rmq, run_bounded, Cluster, Daemon};
 use serde_json::Value;
 
@@ -932,14 +933,14 @@ fn tx_keys(probe: &Probe) -> BTreeMap<u64, String> {
 }
 
 /// What `rmq message consume --from earliest` reads of a topic: (uniqKey, message JSON).
-fn stored_messages(cluster: &Cluster, topic: &str) -> Vec<(String, Value)> {
-    let out = cluster
-        .cli(&[
-            "message", "consume", "-t", topic, "--from", "earliest", "-o", "json",
-        ])
-        .run_until_ok(Duration::from_secs(20));
-    let all = out.json();
-    all.as_array()
+fn stored_messages(ns: &str, topic: &str) -> Vec<(String, Value)> {
+    let out = rmq(&[
+        "message", "consume", "-t", topic, "--from", "earliest", "-o", "json",
+    ])
+    .namesrv(ns)
+    .run_until_ok(Duration::from_secs(20));
+    out.json()
+        .as_array()
         .cloned()
         .unwrap_or_default()
         .into_iter()
@@ -953,53 +954,124 @@ fn stored_messages(cluster: &Cluster, topic: &str) -> Vec<(String, Value)> {
         .collect()
 }
 
-/// Java 4.9.8 `TransactionMQProducer` against rmq: a commit, a rollback, and unknown local
-/// states settled by check-back (commit at the first check, commit at the second, rollback),
-/// and one answering UNKNOW forever, which after `transactionCheckMax` checks lands in
-/// `TRANS_CHECK_MAX_TIME_TOPIC`. Consumers (the Java push consumer and a raw read of the
-/// topic) see exactly the committed messages, once each.
-#[test]
-fn java_transactions_commit_rollback_and_check_back() {
-    let Some(lib) = common::java_lib() else {
-        return;
-    };
-    let cluster = Cluster::builder("jc-tx")
-        .broker_props(
-            "transactionCheckInterval=1000\ntransactionTimeOut=2000\ntransactionCheckMax=3\n",
-        )
-        .start();
-    let dir = cluster.path().to_path_buf();
-    let ns = cluster.ns();
-    let plan = ["C", "R", "U/C", "U/U/C", "U/R", "U"];
+/// Broker properties of the transaction scenario: quick checks, 3 at most.
+const TX_PROPS: &str =
+    "transactionCheckInterval=1000\ntransactionTimeOut=2000\ntransactionCheckMax=3\n";
+/// Per message: the local answer, then the check-back answers (see ClientProbe `transaction`).
+const TX_PLAN: [&str; 6] = ["C", "R", "U/C", "U/U/C", "U/R", "U"];
+
+/// What a broker made of [`TX_PLAN`], by message number.
+#[derive(Debug, Default)]
+struct TxOutcome {
+    /// Check-backs each message got.
+    checks: Vec<usize>,
+    /// Messages the Java push consumer received (with duplicates).
+    received: Vec<u64>,
+    /// User properties of each received message (what the consumer sees).
+    received_props: BTreeMap<u64, Value>,
+    /// Messages stored in the topic (with duplicates) and the property names of each.
+    stored: Vec<u64>,
+    stored_props: BTreeMap<u64, BTreeSet<String>>,
+    /// Messages in TRANS_CHECK_MAX_TIME_TOPIC.
+    moved: Vec<u64>,
+    /// Check-backs that did not carry the real topic or the check count.
+    bad_checks: Vec<String>,
+    /// Stored messages without the COMMIT type or a prepared offset below their own.
+    bad_stored: Vec<String>,
+}
+
+/// Runs [`TX_PLAN`] with the Java producer on topic `topic` through name server `ns`, then a
+/// push consumer; reads the topic and TRANS_CHECK_MAX_TIME_TOPIC back with `rmq`.
+fn run_tx_scenario(lib: &Path, dir: &Path, ns: &str, topic: &str) -> (Probe, TxOutcome) {
     let probe = Probe::run(
-        &lib,
-        &dir,
+        lib,
+        dir,
         &[],
         &[
             "transaction",
-            &ns,
-            "TxTopic",
+            ns,
+            topic,
             "tx_producer",
-            &plan.join(","),
+            &TX_PLAN.join(","),
             "8",
             "60",
             "--",
             "consume",
-            &ns,
-            "TxTopic",
+            ns,
+            topic,
             "tx_consumer",
             "*",
             "3",
             "30",
         ],
     );
+    let keys = tx_keys(&probe);
+    let seq_of: HashMap<&str, u64> = keys.iter().map(|(s, k)| (k.as_str(), *s)).collect();
+    let seq = |key: &str| seq_of.get(key).copied().unwrap_or(u64::MAX);
+    let mut out = TxOutcome {
+        checks: vec![0; TX_PLAN.len()],
+        ..TxOutcome::default()
+    };
+    for c in probe.json_lines("CHECK") {
+        let s = seq(str_of(&c, "uniqKey").unwrap_or(""));
+        if let Some(n) = out.checks.get_mut(s as usize) {
+            *n += 1;
+        }
+        let n = c["n"].as_u64().unwrap_or(0).to_string();
+        if str_of(&c, "topic") != Some(topic) || str_of(&c, "checkTimes") != Some(n.as_str()) {
+            out.bad_checks.push(c.to_string());
+        }
+    }
+    for r in probe.received() {
+        let s = seq(str_of(&r, "uniqKey").unwrap_or(""));
+        out.received.push(s);
+        out.received_props.insert(s, r["props"].clone());
+    }
+    out.received.sort_unstable();
+    for (key, m) in stored_messages(ns, topic) {
+        let s = seq(&key);
+        out.stored.push(s);
+        let names = m["properties"]
+            .as_object()
+            .map(|p| p.keys().cloned().collect())
+            .unwrap_or_default();
+        out.stored_props.insert(s, names);
+        let sys_flag = m["sysFlag"].as_i64().unwrap_or(-1);
+        let prepared = m["preparedTransactionOffset"].as_i64().unwrap_or(-1);
+        let own = m["commitLogOffset"].as_i64().unwrap_or(-1);
+        if sys_flag & 0xC != 0x8 || prepared < 0 || prepared >= own {
+            out.bad_stored.push(m.to_string());
+        }
+    }
+    out.stored.sort_unstable();
+    out.moved = stored_messages(ns, "TRANS_CHECK_MAX_TIME_TOPIC")
+        .iter()
+        .map(|(k, _)| seq(k))
+        .collect();
+    (probe, out)
+}
+
+/// Java 4.9.8 `TransactionMQProducer` against rmq: a commit, a rollback, and unknown local
+/// states settled by check-back (commit at the first check, commit at the second, rollback),
+/// and one answering UNKNOW forever, which after `transactionCheckMax` checks lands in
+/// `TRANS_CHECK_MAX_TIME_TOPIC`. Consumers (the Java push consumer and a raw read of the
+/// topic) see exactly the committed messages, once each. Then the same against the Java 4.9.7
+/// broker (when its jars are there), so any difference is known to be rmq's.
+#[test]
+fn java_transactions_commit_rollback_and_check_back() {
+    let Some(lib) = common::java_lib() else {
+        return;
+    };
+    let cluster = Cluster::builder("jc-tx").broker_props(TX_PROPS).start();
+    let dir = cluster.path().to_path_buf();
+    let (probe, rmq_out) = run_tx_scenario(&lib, &dir, &cluster.ns(), "TxTopic");
     let daemons = [cluster.broker(), cluster.namesrv()];
-    let context = || why(&probe, &daemons);
+    let context = || format!("{rmq_out:#?}\n{}", why(&probe, &daemons));
     assert!(probe.ok(), "probe failed\n{}", context());
     let keys = tx_keys(&probe);
     assert_eq!(
         keys.len(),
-        plan.len(),
+        TX_PLAN.len(),
         "one TX line per message\n{}",
         context()
     );
@@ -1007,91 +1079,45 @@ fn java_transactions_commit_rollback_and_check_back() {
         assert_eq!(str_of(&t, "status"), Some("SEND_OK"), "{t}\n{}", context());
     }
     let mut problems = Vec::new();
-    // Check-backs: how many each message got, and what each carried.
-    let checks = probe.json_lines("CHECK");
-    let mut per_key: HashMap<String, Vec<&Value>> = HashMap::new();
-    for c in &checks {
-        per_key
-            .entry(str_of(c, "uniqKey").unwrap_or("").to_string())
-            .or_default()
-            .push(c);
-        if str_of(c, "topic") != Some("TxTopic") {
-            problems.push(format!("check-back without the real topic: {c}"));
-        }
-        let n = c["n"].as_u64().unwrap_or(0).to_string();
-        if str_of(c, "checkTimes") != Some(n.as_str()) {
+    if rmq_out.checks != [0, 0, 1, 2, 1, 3] {
+        problems.push(format!(
+            "check-backs per message {:?}, expected [0, 0, 1, 2, 1, 3]",
+            rmq_out.checks
+        ));
+    }
+    if rmq_out.received != [0, 2, 3] {
+        problems.push(format!(
+            "consumer got messages {:?}, expected [0, 2, 3]",
+            rmq_out.received
+        ));
+    }
+    if rmq_out.stored != [0, 2, 3] {
+        problems.push(format!(
+            "topic holds messages {:?}, expected [0, 2, 3]",
+            rmq_out.stored
+        ));
+    }
+    if rmq_out.moved != [5] {
+        problems.push(format!(
+            "TRANS_CHECK_MAX_TIME_TOPIC holds {:?}, expected [5]",
+            rmq_out.moved
+        ));
+    }
+    for bad in rmq_out.bad_checks.iter().chain(&rmq_out.bad_stored) {
+        problems.push(format!("bad check-back or committed message: {bad}"));
+    }
+    for (s, props) in &rmq_out.received_props {
+        if props["plan"].is_null() || props["seq"].as_str() != Some(&s.to_string()) {
             problems.push(format!(
-                "check-back {n} with TRANSACTION_CHECK_TIMES {:?}",
-                c["checkTimes"]
+                "message {s} arrived without its user properties: {props}"
             ));
         }
     }
-    let expected_checks = [0, 0, 1, 2, 1, 3];
-    for (i, want) in expected_checks.iter().enumerate() {
-        let got = keys
-            .get(&(i as u64))
-            .and_then(|k| per_key.get(k))
-            .map_or(0, Vec::len);
-        if got != *want {
-            problems.push(format!(
-                "message {i} ({}): {got} check-backs, expected {want}",
-                plan[i]
-            ));
-        }
-    }
-    // The Java consumer saw exactly the committed ones: 0, 2 and 3.
-    let committed: BTreeSet<String> = [0u64, 2, 3].iter().map(|i| keys[i].clone()).collect();
-    let received: Vec<String> = probe
-        .received()
-        .iter()
-        .map(|r| str_of(r, "uniqKey").unwrap_or("").to_string())
-        .collect();
-    if received.len() != 3 || received.iter().cloned().collect::<BTreeSet<_>>() != committed {
-        problems.push(format!("consumer got {received:?}, expected {committed:?}"));
-    }
-    for r in probe.received() {
-        if str_of(&r, "topic") != Some("TxTopic") || r["props"]["plan"].is_null() {
-            problems.push(format!(
-                "received message lost its topic or properties: {r}"
-            ));
-        }
-    }
-    // The topic holds each committed message once, with the COMMIT transaction type and the
-    // half's CommitLog offset as preparedTransactionOffset.
-    let stored = stored_messages(&cluster, "TxTopic");
-    let stored_keys: Vec<&String> = stored.iter().map(|(k, _)| k).collect();
-    if stored.len() != 3
-        || stored_keys
-            .iter()
-            .map(|k| (*k).clone())
-            .collect::<BTreeSet<_>>()
-            != committed
+    if !cluster
+        .broker()
+        .stderr()
+        .contains("discarded to TRANS_CHECK_MAX_TIME_TOPIC")
     {
-        problems.push(format!(
-            "TxTopic holds {stored_keys:?}, expected {committed:?}"
-        ));
-    }
-    for (_, m) in &stored {
-        let sys_flag = m["sysFlag"].as_i64().unwrap_or(-1);
-        let prepared = m["preparedTransactionOffset"].as_i64().unwrap_or(-1);
-        let own = m["commitLogOffset"].as_i64().unwrap_or(-1);
-        if sys_flag & 0xC != 0x8 || prepared < 0 || prepared >= own {
-            problems.push(format!(
-                "committed message without COMMIT type or prepared offset: {m}"
-            ));
-        }
-    }
-    // The one never settled was moved after transactionCheckMax (3) checks.
-    let moved = stored_messages(&cluster, "TRANS_CHECK_MAX_TIME_TOPIC");
-    let moved_keys: Vec<&String> = moved.iter().map(|(k, _)| k).collect();
-    if moved_keys != vec![&keys[&5]] {
-        problems.push(format!(
-            "TRANS_CHECK_MAX_TIME_TOPIC holds {moved_keys:?}, expected [{}]",
-            keys[&5]
-        ));
-    }
-    let log = cluster.broker().stderr();
-    if !log.contains("discarded to TRANS_CHECK_MAX_TIME_TOPIC") {
         problems.push("no log line for the discarded half".into());
     }
     assert!(
@@ -1100,11 +1126,74 @@ fn java_transactions_commit_rollback_and_check_back() {
         problems.join("\n"),
         context()
     );
-    eprintln!(
-        "transactions: {} check-backs, committed {:?}",
-        checks.len(),
-        committed
+    eprintln!("transactions on rmq: {rmq_out:?}");
+
+    // The same scenario against the Java 4.9.7 broker.
+    let Some(broker_lib) = common::java_broker_lib() else {
+        return;
+    };
+    let java_dir = common::temp_dir("jc-tx-java");
+    let namesrv = JavaNamesrv::start(&broker_lib, &java_dir.path().join("namesrv"));
+    let broker = JavaBroker::start_with(
+        &broker_lib,
+        &java_dir.path().join("broker"),
+        &java_dir.path().join("store"),
+        &namesrv.addr,
+        TX_PROPS,
     );
+    let (java_probe, java_out) = run_tx_scenario(&lib, java_dir.path(), &namesrv.addr, "TxTopic");
+    let mut diffs = Vec::new();
+    if !java_probe.ok() {
+        diffs.push(format!(
+            "probe failed on the Java broker:\n{}",
+            java_probe.report()
+        ));
+    }
+    if java_out.received != rmq_out.received {
+        diffs.push(format!(
+            "consumed: Java {:?}, rmq {:?}",
+            java_out.received, rmq_out.received
+        ));
+    }
+    if java_out.stored != rmq_out.stored {
+        diffs.push(format!(
+            "stored: Java {:?}, rmq {:?}",
+            java_out.stored, rmq_out.stored
+        ));
+    }
+    if java_out.moved != rmq_out.moved {
+        diffs.push(format!(
+            "moved: Java {:?}, rmq {:?}",
+            java_out.moved, rmq_out.moved
+        ));
+    }
+    if java_out.stored_props != rmq_out.stored_props {
+        diffs.push(format!(
+            "stored property names: Java {:?}, rmq {:?}",
+            java_out.stored_props, rmq_out.stored_props
+        ));
+    }
+    if java_out.received_props != rmq_out.received_props {
+        diffs.push(format!(
+            "received properties: Java {:?}, rmq {:?}",
+            java_out.received_props, rmq_out.received_props
+        ));
+    }
+    if java_out.bad_stored.len() != rmq_out.bad_stored.len() {
+        diffs.push(format!("committed records: Java {:?}", java_out.bad_stored));
+    }
+    // Check-back counts depend on timing (when each broker's check runs); shown, not compared.
+    eprintln!(
+        "transactions on Java: {java_out:?}\ncheck-backs per message: Java {:?}, rmq {:?}",
+        java_out.checks, rmq_out.checks
+    );
+    assert!(
+        diffs.is_empty(),
+        "the Java broker differs:\n{}\n--- Java broker log tail:\n{}",
+        diffs.join("\n"),
+        common::tail(&broker.log(), 60)
+    );
+    drop(broker);
 }
 
 /// Restart safety of transactions: a half left UNKNOW by the producer, the broker restarted
@@ -1208,6 +1297,6 @@ fn java_transaction_check_back_survives_broker_restarts() {
         .map(|r| str_of(r, "uniqKey").unwrap_or("").to_string())
         .collect();
     assert_eq!(received, vec![keys[&0].clone()], "consumed\n{}", context());
-    let stored = stored_messages(&cluster, "TxRestart");
+    let stored = stored_messages(&cluster.ns(), "TxRestart");
     assert_eq!(stored.len(), 1, "TxRestart holds {stored:?}\n{}", context());
 }
