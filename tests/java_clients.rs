@@ -1039,7 +1039,12 @@ fn run_tx_scenario(lib: &Path, dir: &Path, ns: &str, topic: &str) -> (Probe, TxO
         let sys_flag = m["sysFlag"].as_i64().unwrap_or(-1);
         let prepared = m["preparedTransactionOffset"].as_i64().unwrap_or(-1);
         let own = m["commitLogOffset"].as_i64().unwrap_or(-1);
-        if sys_flag & 0xC != 0x8 || prepared < 0 || prepared >= own {
+        let state = m["transactionState"].as_str().unwrap_or("");
+        if sys_flag & 0xC != 0x8
+            || prepared < 0
+            || prepared >= own
+            || !state.starts_with("committed")
+        {
             out.bad_stored.push(m.to_string());
         }
     }
