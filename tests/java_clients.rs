@@ -4,7 +4,8 @@
 //! ids and fields intact, in all four wire formats ({JSON, ROCKETMQ} headers × {SEND_MESSAGE_V2,
 //! SEND_MESSAGE}); a lite pull consumer; an orderly consumer fed through a MessageQueueSelector;
 //! committed offsets across a broker restart; two brokers with two name servers, and a broker
-//! leaving the routes when it stops.
+//! leaving the routes when it stops; transactions (commit, rollback, check-back,
+//! transactionCheckMax, broker restarts) compared with the Java 4.9.7 broker.
 //!
 //! tests/java/ClientProbe.java prints one JSON object per sent ("SEND") and received ("RECV")
 //! message; the checks here compare the two field by field. Several probe commands run in one
