@@ -538,3 +538,93 @@ async fn broadcast_consumers_need_consume_broadcast_enable() {
         Some("the consumer group[gNoBcast] can not consume by broadcast way")
     );
 }
+
+/// END_TRANSACTION over the wire (sent as a request, so the answers can be seen): the checks
+/// Java makes, with its remarks, then a rollback and a commit; only the committed message
+/// reaches its topic, with the COMMIT transaction type.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn end_transaction_checks_commit_and_rollback() {
+    use rmq::protocol::header::EndTransactionRequestHeader;
+    let cluster = Cluster::start("endtx");
+    let broker = &cluster.broker().addr;
+    let client = RemotingClient::new(ClientOptions::default());
+    let mut halves = Vec::new();
+    for i in 0..2 {
+        let req = send_request(
+            "TxWire",
+            1,
+            "T",
+            &format!("tx{i}"),
+            &[("TRAN_MSG", "true"), ("PGROUP", "it_producer")],
+        );
+        let response = client.invoke(broker, req, T).await.unwrap();
+        assert_eq!(response.response_code(), ResponseCode::SUCCESS);
+        let header = SendMessageResponseHeader::from_command(&response).unwrap();
+        let (_, phys) = message::decode_offset_msg_id(&header.msg_id).unwrap();
+        halves.push((header.queue_offset, phys));
+    }
+    let end = |(queue_offset, phys): (i64, i64), group: &str, state: i32| {
+        let header = EndTransactionRequestHeader {
+            producer_group: group.into(),
+            tran_state_table_offset: queue_offset,
+            commit_log_offset: phys,
+            commit_or_rollback: state,
+            from_transaction_check: Some(false),
+            msg_id: "id".into(),
+            transaction_id: None,
+            broker_name: None,
+        };
+        RemotingCommand::request(RequestCode::END_TRANSACTION, header.to_ext_fields())
+    };
+    let expect = |r: RemotingCommand, code: ResponseCode, remark: Option<&str>| {
+        assert_eq!((r.response_code(), r.remark.as_deref()), (code, remark));
+    };
+    let (h0, h1) = (halves[0], halves[1]);
+    let r = client.invoke(broker, end(h0, "other", 8), T).await.unwrap();
+    expect(
+        r,
+        ResponseCode::SYSTEM_ERROR,
+        Some("The producer group wrong"),
+    );
+    let r = client
+        .invoke(broker, end((h0.0 + 5, h0.1), "it_producer", 8), T)
+        .await
+        .unwrap();
+    expect(
+        r,
+        ResponseCode::SYSTEM_ERROR,
+        Some("The transaction state table offset wrong"),
+    );
+    let r = client
+        .invoke(broker, end((h0.0, 1 << 40), "it_producer", 8), T)
+        .await
+        .unwrap();
+    expect(
+        r,
+        ResponseCode::SYSTEM_ERROR,
+        Some("Find prepared transaction message failed"),
+    );
+    let r = client
+        .invoke(broker, end(h1, "it_producer", 12), T)
+        .await
+        .unwrap();
+    expect(r, ResponseCode::SUCCESS, None);
+    let r = client
+        .invoke(broker, end(h0, "it_producer", 8), T)
+        .await
+        .unwrap();
+    expect(r, ResponseCode::SUCCESS, None);
+
+    let response = client
+        .invoke(broker, pull_request("TxWire", "g_tx", 1, 0, "*", 0), T)
+        .await
+        .unwrap();
+    assert_eq!(response.response_code(), ResponseCode::SUCCESS);
+    let records: Vec<_> = decode_records(&response.body).map(Result::unwrap).collect();
+    assert_eq!(records.len(), 1, "only the committed message");
+    assert_eq!(records[0].body, b"tx0");
+    assert_eq!(records[0].sys_flag & 0xC, 0x8);
+    assert_eq!(records[0].prepared_transaction_offset, h0.1);
+    // The op messages are checked by the unit tests of broker::transaction (the op topic has
+    // no topic config, as in Java, so it cannot be pulled).
+}

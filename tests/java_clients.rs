@@ -4,7 +4,8 @@
 //! ids and fields intact, in all four wire formats ({JSON, ROCKETMQ} headers × {SEND_MESSAGE_V2,
 //! SEND_MESSAGE}); a lite pull consumer; an orderly consumer fed through a MessageQueueSelector;
 //! committed offsets across a broker restart; two brokers with two name servers, and a broker
-//! leaving the routes when it stops.
+//! leaving the routes when it stops; transactions (commit, rollback, check-back,
+//! transactionCheckMax, broker restarts) compared with the Java 4.9.7 broker.
 //!
 //! tests/java/ClientProbe.java prints one JSON object per sent ("SEND") and received ("RECV")
 //! message; the checks here compare the two field by field. Several probe commands run in one
@@ -17,6 +18,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitStatus;
 use std::time::{Duration, Instant};
 
+use common::java_cluster::{JavaBroker, JavaNamesrv};
 use common::{poll, rmq, run_bounded, Cluster, Daemon};
 use serde_json::Value;
 
@@ -917,4 +919,390 @@ fn java_clients_with_two_brokers_and_two_name_servers() {
         unregistered.as_secs_f64(),
         dropped.as_secs_f64()
     );
+}
+
+/// The uniqKey of each TX line, by the "seq" property the probe gave its message.
+fn tx_keys(probe: &Probe) -> BTreeMap<u64, String> {
+    probe
+        .json_lines("TX")
+        .iter()
+        .filter_map(|t| {
+            let seq = t["props"]["seq"].as_str()?.parse().ok()?;
+            Some((seq, str_of(t, "uniqKey")?.to_string()))
+        })
+        .collect()
+}
+
+/// What `rmq message consume --from earliest` reads of a topic: (uniqKey, message JSON).
+fn stored_messages(ns: &str, topic: &str) -> Vec<(String, Value)> {
+    let out = rmq(&[
+        "message", "consume", "-t", topic, "--from", "earliest", "-o", "json",
+    ])
+    .namesrv(ns)
+    .run_until_ok(Duration::from_secs(20));
+    out.json()
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|m| {
+            let key = m["properties"]["UNIQ_KEY"]
+                .as_str()
+                .unwrap_or("")
+                .to_string();
+            (key, m)
+        })
+        .collect()
+}
+
+/// Broker properties of the transaction scenario: quick checks, 3 at most.
+const TX_PROPS: &str =
+    "transactionCheckInterval=1000\ntransactionTimeOut=2000\ntransactionCheckMax=3\n";
+/// Per message: the local answer, then the check-back answers (see ClientProbe `transaction`).
+const TX_PLAN: [&str; 6] = ["C", "R", "U/C", "U/U/C", "U/R", "U"];
+
+/// What a broker made of [`TX_PLAN`], by message number.
+#[derive(Debug, Default)]
+struct TxOutcome {
+    /// Check-backs each message got.
+    checks: Vec<usize>,
+    /// Messages the Java push consumer received (with duplicates).
+    received: Vec<u64>,
+    /// User properties of each received message (what the consumer sees).
+    received_props: BTreeMap<u64, Value>,
+    /// Messages stored in the topic (with duplicates) and the property names of each.
+    stored: Vec<u64>,
+    stored_props: BTreeMap<u64, BTreeSet<String>>,
+    /// Messages in TRANS_CHECK_MAX_TIME_TOPIC.
+    moved: Vec<u64>,
+    /// Check-backs that did not carry the real topic or the check count.
+    bad_checks: Vec<String>,
+    /// Stored messages without the COMMIT type or a prepared offset below their own.
+    bad_stored: Vec<String>,
+}
+
+/// Runs [`TX_PLAN`] with the Java producer on topic `topic` through name server `ns`, then a
+/// push consumer; reads the topic and TRANS_CHECK_MAX_TIME_TOPIC back with `rmq`.
+fn run_tx_scenario(lib: &Path, dir: &Path, ns: &str, topic: &str) -> (Probe, TxOutcome) {
+    let probe = Probe::run(
+        lib,
+        dir,
+        &[],
+        &[
+            "transaction",
+            ns,
+            topic,
+            "tx_producer",
+            &TX_PLAN.join(","),
+            "8",
+            "60",
+            "--",
+            "consume",
+            ns,
+            topic,
+            "tx_consumer",
+            "*",
+            "3",
+            "30",
+        ],
+    );
+    let keys = tx_keys(&probe);
+    let seq_of: HashMap<&str, u64> = keys.iter().map(|(s, k)| (k.as_str(), *s)).collect();
+    let seq = |key: &str| seq_of.get(key).copied().unwrap_or(u64::MAX);
+    let mut out = TxOutcome {
+        checks: vec![0; TX_PLAN.len()],
+        ..TxOutcome::default()
+    };
+    for c in probe.json_lines("CHECK") {
+        let s = seq(str_of(&c, "uniqKey").unwrap_or(""));
+        if let Some(n) = out.checks.get_mut(s as usize) {
+            *n += 1;
+        }
+        let n = c["n"].as_u64().unwrap_or(0).to_string();
+        if str_of(&c, "topic") != Some(topic) || str_of(&c, "checkTimes") != Some(n.as_str()) {
+            out.bad_checks.push(c.to_string());
+        }
+    }
+    for r in probe.received() {
+        let s = seq(str_of(&r, "uniqKey").unwrap_or(""));
+        out.received.push(s);
+        out.received_props.insert(s, r["props"].clone());
+    }
+    out.received.sort_unstable();
+    for (key, m) in stored_messages(ns, topic) {
+        let s = seq(&key);
+        out.stored.push(s);
+        let names = m["properties"]
+            .as_object()
+            .map(|p| p.keys().cloned().collect())
+            .unwrap_or_default();
+        out.stored_props.insert(s, names);
+        let sys_flag = m["sysFlag"].as_i64().unwrap_or(-1);
+        let prepared = m["preparedTransactionOffset"].as_i64().unwrap_or(-1);
+        let own = m["commitLogOffset"].as_i64().unwrap_or(-1);
+        let state = m["transactionState"].as_str().unwrap_or("");
+        if sys_flag & 0xC != 0x8
+            || prepared < 0
+            || prepared >= own
+            || !state.starts_with("committed")
+        {
+            out.bad_stored.push(m.to_string());
+        }
+    }
+    out.stored.sort_unstable();
+    out.moved = stored_messages(ns, "TRANS_CHECK_MAX_TIME_TOPIC")
+        .iter()
+        .map(|(k, _)| seq(k))
+        .collect();
+    (probe, out)
+}
+
+/// Java 4.9.8 `TransactionMQProducer` against rmq: a commit, a rollback, and unknown local
+/// states settled by check-back (commit at the first check, commit at the second, rollback),
+/// and one answering UNKNOW forever, which after `transactionCheckMax` checks lands in
+/// `TRANS_CHECK_MAX_TIME_TOPIC`. Consumers (the Java push consumer and a raw read of the
+/// topic) see exactly the committed messages, once each. Then the same against the Java 4.9.7
+/// broker (when its jars are there), so any difference is known to be rmq's.
+#[test]
+fn java_transactions_commit_rollback_and_check_back() {
+    let Some(lib) = common::java_lib() else {
+        return;
+    };
+    let cluster = Cluster::builder("jc-tx").broker_props(TX_PROPS).start();
+    let dir = cluster.path().to_path_buf();
+    let (probe, rmq_out) = run_tx_scenario(&lib, &dir, &cluster.ns(), "TxTopic");
+    let daemons = [cluster.broker(), cluster.namesrv()];
+    let context = || format!("{rmq_out:#?}\n{}", why(&probe, &daemons));
+    assert!(probe.ok(), "probe failed\n{}", context());
+    let keys = tx_keys(&probe);
+    assert_eq!(
+        keys.len(),
+        TX_PLAN.len(),
+        "one TX line per message\n{}",
+        context()
+    );
+    for t in probe.json_lines("TX") {
+        assert_eq!(str_of(&t, "status"), Some("SEND_OK"), "{t}\n{}", context());
+    }
+    let mut problems = Vec::new();
+    if rmq_out.checks != [0, 0, 1, 2, 1, 3] {
+        problems.push(format!(
+            "check-backs per message {:?}, expected [0, 0, 1, 2, 1, 3]",
+            rmq_out.checks
+        ));
+    }
+    if rmq_out.received != [0, 2, 3] {
+        problems.push(format!(
+            "consumer got messages {:?}, expected [0, 2, 3]",
+            rmq_out.received
+        ));
+    }
+    if rmq_out.stored != [0, 2, 3] {
+        problems.push(format!(
+            "topic holds messages {:?}, expected [0, 2, 3]",
+            rmq_out.stored
+        ));
+    }
+    if rmq_out.moved != [5] {
+        problems.push(format!(
+            "TRANS_CHECK_MAX_TIME_TOPIC holds {:?}, expected [5]",
+            rmq_out.moved
+        ));
+    }
+    for bad in rmq_out.bad_checks.iter().chain(&rmq_out.bad_stored) {
+        problems.push(format!("bad check-back or committed message: {bad}"));
+    }
+    for (s, props) in &rmq_out.received_props {
+        if props["plan"].is_null() || props["seq"].as_str() != Some(&s.to_string()) {
+            problems.push(format!(
+                "message {s} arrived without its user properties: {props}"
+            ));
+        }
+    }
+    if !cluster
+        .broker()
+        .stderr()
+        .contains("discarded to TRANS_CHECK_MAX_TIME_TOPIC")
+    {
+        problems.push("no log line for the discarded half".into());
+    }
+    assert!(
+        problems.is_empty(),
+        "{}\n{}",
+        problems.join("\n"),
+        context()
+    );
+    eprintln!("transactions on rmq: {rmq_out:?}");
+
+    // The same scenario against the Java 4.9.7 broker.
+    let Some(broker_lib) = common::java_broker_lib() else {
+        return;
+    };
+    let java_dir = common::temp_dir("jc-tx-java");
+    let namesrv = JavaNamesrv::start(&broker_lib, &java_dir.path().join("namesrv"));
+    let broker = JavaBroker::start_with(
+        &broker_lib,
+        &java_dir.path().join("broker"),
+        &java_dir.path().join("store"),
+        &namesrv.addr,
+        TX_PROPS,
+    );
+    let (java_probe, java_out) = run_tx_scenario(&lib, java_dir.path(), &namesrv.addr, "TxTopic");
+    let mut diffs = Vec::new();
+    if !java_probe.ok() {
+        diffs.push(format!(
+            "probe failed on the Java broker:\n{}",
+            java_probe.report()
+        ));
+    }
+    if java_out.received != rmq_out.received {
+        diffs.push(format!(
+            "consumed: Java {:?}, rmq {:?}",
+            java_out.received, rmq_out.received
+        ));
+    }
+    if java_out.stored != rmq_out.stored {
+        diffs.push(format!(
+            "stored: Java {:?}, rmq {:?}",
+            java_out.stored, rmq_out.stored
+        ));
+    }
+    if java_out.moved != rmq_out.moved {
+        diffs.push(format!(
+            "moved: Java {:?}, rmq {:?}",
+            java_out.moved, rmq_out.moved
+        ));
+    }
+    if java_out.stored_props != rmq_out.stored_props {
+        diffs.push(format!(
+            "stored property names: Java {:?}, rmq {:?}",
+            java_out.stored_props, rmq_out.stored_props
+        ));
+    }
+    if java_out.received_props != rmq_out.received_props {
+        diffs.push(format!(
+            "received properties: Java {:?}, rmq {:?}",
+            java_out.received_props, rmq_out.received_props
+        ));
+    }
+    if java_out.bad_stored.len() != rmq_out.bad_stored.len() {
+        diffs.push(format!("committed records: Java {:?}", java_out.bad_stored));
+    }
+    // Check-back counts depend on timing (when each broker's check runs); shown, not compared.
+    eprintln!(
+        "transactions on Java: {java_out:?}\ncheck-backs per message: Java {:?}, rmq {:?}",
+        java_out.checks, rmq_out.checks
+    );
+    assert!(
+        diffs.is_empty(),
+        "the Java broker differs:\n{}\n--- Java broker log tail:\n{}",
+        diffs.join("\n"),
+        common::tail(&broker.log(), 60)
+    );
+    drop(broker);
+}
+
+/// Restart safety of transactions: a half left UNKNOW by the producer, the broker restarted
+/// before its check, is checked after the restart and committed; after a second restart the
+/// settled half is not checked again (the half and op progress of `CID_RMQ_SYS_TRANS`
+/// survives in consumerOffset.json), so the message is committed exactly once.
+#[test]
+fn java_transaction_check_back_survives_broker_restarts() {
+    let Some(lib) = common::java_lib() else {
+        return;
+    };
+    let mut cluster = Cluster::builder("jc-txr")
+        .broker_props(
+            "transactionCheckInterval=1000\ntransactionTimeOut=5000\ntransactionCheckMax=5\n",
+        )
+        .start();
+    let dir = cluster.path().to_path_buf();
+    let ns = cluster.ns();
+    let probe = {
+        let (lib, dir, ns) = (lib.clone(), dir.clone(), ns.clone());
+        std::thread::spawn(move || {
+            Probe::run(
+                &lib,
+                &dir,
+                &[],
+                &[
+                    "transaction",
+                    &ns,
+                    "TxRestart",
+                    "txr_producer",
+                    "U/C,R",
+                    "30",
+                    "60",
+                    "--",
+                    "consume",
+                    &ns,
+                    "TxRestart",
+                    "txr_consumer",
+                    "*",
+                    "1",
+                    "30",
+                ],
+            )
+        })
+    };
+    let wait_log = |cluster: &Cluster, text: &str| {
+        let found = poll(Duration::from_secs(60), || {
+            if cluster.broker().stderr().contains(text) {
+                Ok(())
+            } else {
+                Err(())
+            }
+        });
+        assert!(
+            found.is_ok(),
+            "broker never logged {text:?}:\n{}",
+            cluster.broker().stderr()
+        );
+    };
+    // Both halves are stored once the rollback of the second arrives; restart before any check.
+    wait_log(&cluster, "END_TRANSACTION");
+    let status = cluster.brokers[0].stop();
+    let first_log = cluster.broker().stderr();
+    assert!(status.success(), "SIGTERM: {status}\n{first_log}");
+    assert!(
+        !first_log.contains("put back for a check"),
+        "a check happened before the restart (too slow to test the restart):\n{first_log}"
+    );
+    cluster.brokers[0].restart();
+    wait_log(&cluster, "END_TRANSACTION from a check-back");
+    // Let the check run record its progress, then restart again.
+    std::thread::sleep(Duration::from_secs(2));
+    let status = cluster.brokers[0].stop();
+    let second_log = cluster.broker().stderr();
+    assert!(status.success(), "SIGTERM: {status}\n{second_log}");
+    cluster.brokers[0].restart();
+    let probe = probe.join().expect("probe thread");
+    let daemons = [cluster.broker(), cluster.namesrv()];
+    let context = || {
+        format!(
+            "--- first broker run:\n{first_log}\n--- second broker run:\n{second_log}\n{}",
+            why(&probe, &daemons)
+        )
+    };
+    assert!(probe.ok(), "probe failed\n{}", context());
+    let keys = tx_keys(&probe);
+    let checks = probe.json_lines("CHECK");
+    assert_eq!(
+        checks.len(),
+        1,
+        "exactly one check-back (the half committed by it must not be checked again)\n{}",
+        context()
+    );
+    assert_eq!(
+        str_of(&checks[0], "uniqKey"),
+        keys.get(&0).map(String::as_str)
+    );
+    let received: Vec<String> = probe
+        .received()
+        .iter()
+        .map(|r| str_of(r, "uniqKey").unwrap_or("").to_string())
+        .collect();
+    assert_eq!(received, vec![keys[&0].clone()], "consumed\n{}", context());
+    let stored = stored_messages(&cluster.ns(), "TxRestart");
+    assert_eq!(stored.len(), 1, "TxRestart holds {stored:?}\n{}", context());
 }

@@ -153,6 +153,7 @@ impl Broker {
             tokio::spawn(self.clone().registration_loop(background.clone())),
             tokio::spawn(self.clone().housekeeping_loop(background.clone())),
             tokio::spawn(self.clone().schedule_loop(background.clone())),
+            tokio::spawn(self.clone().transaction_check_loop(background.clone())),
         ];
         let handler = Arc::new(BrokerHandler(self.clone()));
         server.serve(handler, shutdown).await?;

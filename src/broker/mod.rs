@@ -13,6 +13,8 @@
 //! - [`long_poll`]: pulls waiting for a message to arrive;
 //! - `schedule.rs`: delivery of delayed messages and retries when due;
 //! - `register.rs`: registration with the name servers;
+//! - [`transaction`]: transactional messages: commit/rollback of half messages, op messages and
+//!   the check service asking producers about halves left open (CHECK_TRANSACTION_STATE);
 //! - [`stats`]: message counters and the TPS figures of runtime info;
 //! - `config_file.rs`: in-place rewrite of the `-c` file on UPDATE_BROKER_CONFIG.
 //!
@@ -28,6 +30,7 @@ pub mod queue_locks;
 mod register;
 mod schedule;
 pub mod stats;
+pub mod transaction;
 
 pub use controller::{Broker, BrokerError};
 pub use processor::BrokerHandler;

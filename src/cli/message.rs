@@ -198,6 +198,9 @@ fn message_json(r: &RecordView<'_>, broker: Option<&str>, body: BodyFormat) -> V
         .map(|(k, v)| (k.to_string(), json!(v)))
         .collect();
     m.insert("properties".into(), Value::Object(properties));
+    if let Some(state) = message::transaction_state(&r.topic(), r.sys_flag, &props) {
+        m.insert("transactionState".into(), json!(state));
+    }
     let mut scratch = Vec::new();
     let (bytes, state) = decode_body(r.body, r.sys_flag, &mut scratch);
     if body != BodyFormat::None {

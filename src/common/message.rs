@@ -80,6 +80,40 @@ pub mod sys_flag {
     }
 }
 
+/// What a stored record says of a transaction, for people (`rmq message get`/`consume`):
+/// `None` for a message that was never transactional. A half's end (commit or rollback) is
+/// not in its own record but in an op message of `RMQ_SYS_TRANS_OP_HALF_TOPIC`.
+pub fn transaction_state(topic: &str, sys_flag: i32, properties: &str) -> Option<String> {
+    use crate::common::names;
+    let checked = get_property(properties, property::TRANSACTION_CHECK_TIMES)
+        .map(|n| format!(", {n} check-back(s) sent"))
+        .unwrap_or_default();
+    let real = get_property(properties, property::REAL_TOPIC).unwrap_or("?");
+    let state = match topic {
+        names::RMQ_SYS_TRANS_HALF_TOPIC => format!(
+            "half (prepared) message for {real}: ended by commit or rollback only through an op \
+             message in {}{checked}",
+            names::RMQ_SYS_TRANS_OP_HALF_TOPIC
+        ),
+        names::RMQ_SYS_TRANS_OP_HALF_TOPIC => {
+            "op message: the half at the queue offset in its body is settled".to_string()
+        }
+        names::RMQ_SYS_TRANS_CHECK_MAX_TIME_TOPIC => {
+            format!("half for {real} discarded: never committed nor rolled back{checked}")
+        }
+        _ => match sys_flag::transaction_value(sys_flag) {
+            sys_flag::TRANSACTION_COMMIT => format!("committed{checked}"),
+            sys_flag::TRANSACTION_PREPARED => "prepared (not yet a half message)".to_string(),
+            sys_flag::TRANSACTION_ROLLBACK => "rolled back".to_string(),
+            _ if get_property(properties, property::TRAN_MSG) == Some("true") => {
+                format!("transactional{checked}")
+            }
+            _ => return None,
+        },
+    };
+    Some(state)
+}
+
 /// Java `String.hashCode()`: `h = 31*h + c` over UTF-16 code units, wrapping.
 pub fn java_string_hash(s: &str) -> i32 {
     let mut h: i32 = 0;
@@ -763,6 +797,30 @@ pub fn encode_batch<'a>(items: impl IntoIterator<Item = BatchItem<'a>>) -> Vec<u
 
 #[cfg(test)]
 pub(crate) mod tests {
+
+    #[test]
+    fn transaction_state_of_records() {
+        use crate::common::names;
+        let half = "REAL_TOPIC\u{1}T\u{2}TRAN_MSG\u{1}true\u{2}TRANSACTION_CHECK_TIMES\u{1}2";
+        let s = transaction_state(names::RMQ_SYS_TRANS_HALF_TOPIC, 0, half).unwrap();
+        assert!(s.starts_with("half (prepared) message for T"), "{s}");
+        assert!(s.ends_with("2 check-back(s) sent"), "{s}");
+        assert_eq!(
+            transaction_state("T", 0x8, half).unwrap(),
+            "committed, 2 check-back(s) sent"
+        );
+        assert!(
+            transaction_state(names::RMQ_SYS_TRANS_CHECK_MAX_TIME_TOPIC, 0, half)
+                .unwrap()
+                .starts_with("half for T discarded")
+        );
+        assert_eq!(transaction_state("T", 0, "TAGS\u{1}a"), None);
+        assert_eq!(
+            transaction_state("T", 0x4, "").unwrap(),
+            "prepared (not yet a half message)"
+        );
+    }
+
     use super::*;
 
     #[test]

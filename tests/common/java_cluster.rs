@@ -321,6 +321,17 @@ impl JavaBroker {
     /// `store`, registering with `namesrv`; waits (bounded) for "boot success" (printed after
     /// the first registration).
     pub fn start(lib: &Path, work: &Path, store: &Path, namesrv: &str) -> JavaBroker {
+        Self::start_with(lib, work, store, namesrv, "")
+    }
+
+    /// [`JavaBroker::start`] with `extra` properties lines appended to its config file.
+    pub fn start_with(
+        lib: &Path,
+        work: &Path,
+        store: &Path,
+        namesrv: &str,
+        extra: &str,
+    ) -> JavaBroker {
         std::fs::create_dir_all(work).unwrap();
         let port = free_broker_port();
         let conf = work.join("broker.properties");
@@ -332,7 +343,7 @@ impl JavaBroker {
                  listenPort={port}\nnamesrvAddr={namesrv}\n\
                  storePathRootDir={}\nstorePathCommitLog={}\n\
                  mappedFileSizeCommitLog=10485760\nmappedFileSizeConsumeQueue=60000\n\
-                 autoCreateTopicEnable=true\nautoCreateSubscriptionGroup=true\n",
+                 autoCreateTopicEnable=true\nautoCreateSubscriptionGroup=true\n{extra}",
                 store.display(),
                 store.join("commitlog").display()
             ),

@@ -25,6 +25,17 @@
 //                                                   "RECV {json}" per message, "CONSUMED <n>"
 //   orderly <namesrv> <topic> <group> <expr> <expect> <seconds>  push consumer (orderly), same
 //   pull <namesrv> <topic> <group> <expr> <expect> <seconds>     lite pull consumer, same
+//   transaction <namesrv> <topic> <group> <plan,..> <minSeconds> <maxSeconds>
+//                                                   TransactionMQProducer: one message per plan item;
+//                                                   an item is answers separated by '/': the local
+//                                                   transaction's, then the 1st, 2nd... check-back's
+//                                                   (the last repeats); C commit, R rollback, U
+//                                                   unknown. "TX {json}" per message (SEND fields +
+//                                                   local), "CHECK {uniqKey, n, answer, offsetMsgId,
+//                                                   tranStateTableOffset...}" per check-back; waits at
+//                                                   least minSeconds, then until every plan ending in
+//                                                   C or R got that answer (at most maxSeconds);
+//                                                   "RESOLVED <n>" counts them
 // Every JVM ends with "RPC {requests: {"code/SERIALIZETYPE": count}, responses: {same}}", what an
 // RPC hook saw on the wire, so a test can tell which request codes and header serializations were
 // really used (responses: the serialization the server answered each request code in).
@@ -67,6 +78,7 @@ public class ClientProbe {
             case "ordered": ordered(a[1], a[2], a[3].split(","), Integer.parseInt(a[4])); break;
             case "consume": consume(a[1], a[2], a[3], a[4], Integer.parseInt(a[5]), Integer.parseInt(a[6]), false); break;
             case "orderly": consume(a[1], a[2], a[3], a[4], Integer.parseInt(a[5]), Integer.parseInt(a[6]), true); break;
+            case "transaction": transaction(a[1], a[2], a[3], a[4].split(","), Integer.parseInt(a[5]), Integer.parseInt(a[6])); break;
             case "pull": pull(a[1], a[2], a[3], a[4], Integer.parseInt(a[5]), Integer.parseInt(a[6])); break;
             case "delayed": delayed(a[1], a[2], Integer.parseInt(a[3]), Integer.parseInt(a[4])); break;
             case "retry": retry(a[1], a[2], a[3], Integer.parseInt(a[4]), Integer.parseInt(a[5])); break;
@@ -261,6 +273,79 @@ public class ClientProbe {
         p.shutdown();
     }
 
+    static LocalTransactionState answer(String code) {
+        switch (code) {
+            case "C": return LocalTransactionState.COMMIT_MESSAGE;
+            case "R": return LocalTransactionState.ROLLBACK_MESSAGE;
+            default: return LocalTransactionState.UNKNOW;
+        }
+    }
+
+    static void transaction(String ns, String topic, String group, String[] plan, int minSeconds, int maxSeconds) throws Exception {
+        Map<String, String[]> plans = new ConcurrentHashMap<>();
+        Map<String, AtomicInteger> checks = new ConcurrentHashMap<>();
+        Set<String> resolved = ConcurrentHashMap.newKeySet();
+        TransactionMQProducer p = new TransactionMQProducer(group, HOOK);
+        p.setNamesrvAddr(ns);
+        // Find a restarted broker (new port) and register with it quickly, for check-backs.
+        p.setPollNameServerInterval(1000);
+        p.setHeartbeatBrokerInterval(1000);
+        p.setSendMsgTimeout(10000);
+        p.setTransactionListener(new TransactionListener() {
+            public LocalTransactionState executeLocalTransaction(Message m, Object arg) {
+                String[] steps = ((String) arg).split("/");
+                plans.put(m.getTransactionId(), steps);
+                LocalTransactionState s = answer(steps[0]);
+                if (s != LocalTransactionState.UNKNOW) resolved.add(m.getTransactionId());
+                return s;
+            }
+
+            public LocalTransactionState checkLocalTransaction(MessageExt m) {
+                String id = m.getTransactionId();
+                String[] steps = plans.getOrDefault(id, new String[] {"U"});
+                int n = checks.computeIfAbsent(id, k -> new AtomicInteger()).incrementAndGet();
+                String code = steps[Math.min(n, steps.length - 1)];
+                LocalTransactionState s = answer(code);
+                Map<String, Object> o = new LinkedHashMap<>();
+                o.put("uniqKey", id);
+                o.put("n", n);
+                o.put("answer", code);
+                o.put("topic", m.getTopic());
+                o.put("queueId", m.getQueueId());
+                o.put("queueOffset", m.getQueueOffset());
+                o.put("commitLogOffset", m.getCommitLogOffset());
+                o.put("offsetMsgId", m.getMsgId());
+                o.put("body", new String(m.getBody(), java.nio.charset.StandardCharsets.UTF_8));
+                o.put("checkTimes", m.getProperty("TRANSACTION_CHECK_TIMES"));
+                System.out.println("CHECK " + json(o));
+                if (s != LocalTransactionState.UNKNOW) resolved.add(id);
+                return s;
+            }
+        });
+        p.start();
+        int expected = 0;
+        for (int i = 0; i < plan.length; i++) {
+            Message m = new Message(topic, "Tx", ("tx-" + i + " " + plan[i]).getBytes("UTF-8"));
+            m.setKeys("txkey-" + i);
+            m.putUserProperty("seq", String.valueOf(i));
+            m.putUserProperty("plan", plan[i]);
+            String last = plan[i].substring(plan[i].length() - 1);
+            if (!last.equals("U")) expected++;
+            TransactionSendResult r = p.sendMessageInTransaction(m, plan[i]);
+            Map<String, Object> extra = new LinkedHashMap<>();
+            extra.put("local", String.valueOf(r.getLocalTransactionState()));
+            extra.put("transactionId", r.getTransactionId());
+            sentAs("TX", "transaction", m, r, extra, 0);
+        }
+        long start = System.currentTimeMillis();
+        while (System.currentTimeMillis() - start < maxSeconds * 1000L
+            && (System.currentTimeMillis() - start < minSeconds * 1000L || resolved.size() < expected)) {
+            Thread.sleep(200);
+        }
+        System.out.println("RESOLVED " + resolved.size());
+        p.shutdown();
+    }
+
     static void ordered(String ns, String topic, String[] keys, int perKey) throws Exception {
         DefaultMQProducer p = new DefaultMQProducer("probe_ordered_producer", HOOK);
         p.setNamesrvAddr(ns);
@@ -281,6 +366,10 @@ public class ClientProbe {
 
     /** Prints "SEND {json}" for a sent message; 1 if it was accepted (oneway: handed over). */
     static int sent(String mode, Message m, SendResult r, Map<String, Object> extra, int batchIndex) throws Exception {
+        return sentAs("SEND", mode, m, r, extra, batchIndex);
+    }
+
+    static int sentAs(String prefix, String mode, Message m, SendResult r, Map<String, Object> extra, int batchIndex) throws Exception {
         Map<String, Object> o = new LinkedHashMap<>();
         o.put("mode", mode);
         o.put("status", r == null ? null : String.valueOf(r.getSendStatus()));
@@ -292,7 +381,7 @@ public class ClientProbe {
         o.put("queueOffset", r == null ? null : r.getQueueOffset() + batchIndex);
         if (extra != null) o.putAll(extra);
         fields(o, m);
-        System.out.println("SEND " + json(o));
+        System.out.println(prefix + " " + json(o));
         return r == null || r.getSendStatus() == SendStatus.SEND_OK ? 1 : 0;
     }
 

@@ -16,6 +16,8 @@
 //! - [`heartbeat`]: HEART_BEAT (34), UNREGISTER_CLIENT (35), GET_CONSUMER_LIST_BY_GROUP (38),
 //!   CHECK_CLIENT_CONFIG (46);
 //! - [`lock`]: LOCK_BATCH_MQ (41), UNLOCK_BATCH_MQ (42);
+//! - [`transaction`]: END_TRANSACTION (37), answered outside [`process`] because an unknown
+//!   transaction state gets no response at all;
 //! - [`admin_topic`]: UPDATE_AND_CREATE_TOPIC (17), DELETE_TOPIC_IN_BROKER (215),
 //!   GET_ALL_TOPIC_CONFIG (21), GET_TOPIC_STATS_INFO (202), QUERY_TOPIC_CONSUME_BY_WHO (300),
 //!   GET_SYSTEM_TOPIC_LIST_FROM_BROKER (305), QUERY_CONSUME_QUEUE (321), CLEAN_UNUSED_TOPIC
@@ -48,6 +50,7 @@ mod offset;
 mod pull;
 mod query;
 mod send;
+mod transaction;
 
 use std::sync::Arc;
 
@@ -65,8 +68,13 @@ pub struct BrokerHandler(pub Arc<Broker>);
 
 impl RequestHandler for BrokerHandler {
     async fn handle(&self, conn: &Connection, request: RemotingCommand) -> Option<RemotingCommand> {
-        let response = match process(&self.0, conn, &request).await {
-            Ok(response) => {
+        // END_TRANSACTION alone may answer nothing (an unknown state, as Java).
+        let result = match request.request_code() {
+            RequestCode::END_TRANSACTION => transaction::end_transaction(&self.0, conn, &request),
+            _ => process(&self.0, conn, &request).await.map(Some),
+        };
+        match result {
+            Ok(Some(response)) => {
                 if is_refusal(response.code) {
                     tracing::debug!(
                         code = request.code,
@@ -76,8 +84,9 @@ impl RequestHandler for BrokerHandler {
                         "request refused"
                     );
                 }
-                response
+                Some(response)
             }
+            Ok(None) => None,
             Err(failure) => {
                 if failure.malformed {
                     tracing::warn!(
@@ -95,10 +104,9 @@ impl RequestHandler for BrokerHandler {
                         "request refused"
                     );
                 }
-                failure.into_response(&request)
+                Some(failure.into_response(&request))
             }
-        };
-        Some(response)
+        }
     }
 
     fn on_close(&self, conn: &Connection) {

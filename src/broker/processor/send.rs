@@ -123,7 +123,7 @@ pub(super) async fn send_message(
                 ),
             ));
         }
-        to_half_message(&mut out);
+        to_half_message(&mut out, message::get_property(props_in, property::WAIT));
     } else {
         apply_delay_level(
             broker,
@@ -453,17 +453,24 @@ fn apply_delay_level(broker: &Broker, out: &mut Outgoing, wait: Option<&str>) {
     out.properties = message::format_properties(pairs.iter().copied());
 }
 
-/// A transactional half message waits in `RMQ_SYS_TRANS_HALF_TOPIC` for its commit.
-fn to_half_message(out: &mut Outgoing) {
+/// A transactional half message waits in `RMQ_SYS_TRANS_HALF_TOPIC` for its commit. Unlike a
+/// plain message it keeps the producer's `WAIT` (4.9.8 drops WAIT from the properties string,
+/// but the half is re-serialised from the property map, where WAIT is back by then).
+fn to_half_message(out: &mut Outgoing, wait: Option<&str>) {
     let real_topic = std::mem::replace(&mut out.topic, TRANS_HALF_TOPIC.to_string());
     let real_qid = out.queue_id.to_string();
     out.queue_id = 0;
     out.sys_flag &= !sys_flag::TRANSACTION_ROLLBACK;
     let mut pairs: Vec<(&str, &str)> = message::properties(&out.properties)
-        .filter(|(k, _)| *k != property::REAL_TOPIC && *k != property::REAL_QID)
+        .filter(|(k, _)| {
+            *k != property::REAL_TOPIC && *k != property::REAL_QID && *k != property::WAIT
+        })
         .collect();
     pairs.push((property::REAL_TOPIC, &real_topic));
     pairs.push((property::REAL_QID, &real_qid));
+    if let Some(wait) = wait {
+        pairs.push((property::WAIT, wait));
+    }
     message::java_hashmap_order(&mut pairs);
     out.properties = message::format_properties(pairs.iter().copied());
 }
@@ -598,7 +605,7 @@ pub(super) async fn consumer_send_back(broker: &Broker, req: &RemotingCommand) -
 }
 
 /// The Java answer to a refused put.
-fn put_failure(e: PutError) -> Failure {
+pub(super) fn put_failure(e: PutError) -> Failure {
     match e {
         PutError::MessageIllegal(reason) => Failure::new(
             ResponseCode::MESSAGE_ILLEGAL,

@@ -140,3 +140,71 @@ command_header! {
         broker_name: Option<String> => "bname",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::{CommandHeader, ExtFields};
+
+    /// The extFields the Java 4.9.8 producer sends with END_TRANSACTION (captured names).
+    #[test]
+    fn end_transaction_header_from_java_fields() {
+        let mut ext = ExtFields::new();
+        for (k, v) in [
+            ("producerGroup", "pg"),
+            ("tranStateTableOffset", "6"),
+            ("commitLogOffset", "2411"),
+            ("commitOrRollback", "8"),
+            ("fromTransactionCheck", "true"),
+            (
+                "msgId",
+                "FD00000000000000000000000000000246BD60E53B931582F7E00002",
+            ),
+            (
+                "transactionId",
+                "FD00000000000000000000000000000246BD60E53B931582F7E00002",
+            ),
+        ] {
+            ext.insert(k, v);
+        }
+        let h = EndTransactionRequestHeader::decode(&ext).unwrap();
+        assert_eq!(h.producer_group, "pg");
+        assert_eq!((h.tran_state_table_offset, h.commit_log_offset), (6, 2411));
+        assert_eq!(h.commit_or_rollback, 8);
+        assert_eq!(h.from_transaction_check, Some(true));
+        assert_eq!(
+            EndTransactionRequestHeader::decode(&h.to_ext_fields()).unwrap(),
+            h
+        );
+        let mut missing = ext.clone();
+        missing.remove("commitLogOffset");
+        assert_eq!(
+            EndTransactionRequestHeader::decode(&missing)
+                .unwrap_err()
+                .to_string(),
+            "EndTransactionRequestHeader: required field 'commitLogOffset' is missing"
+        );
+    }
+
+    #[test]
+    fn check_transaction_state_header_field_names() {
+        let h = CheckTransactionStateRequestHeader {
+            tran_state_table_offset: 7,
+            commit_log_offset: 2747,
+            msg_id: Some("U".into()),
+            transaction_id: Some("U".into()),
+            offset_msg_id: Some("7F0000010000AF490000000000000ABB".into()),
+            broker_name: None,
+        };
+        let ext = h.to_ext_fields();
+        assert_eq!(ext.get("tranStateTableOffset"), Some("7"));
+        assert_eq!(ext.get("commitLogOffset"), Some("2747"));
+        assert_eq!(ext.get("msgId"), Some("U"));
+        assert_eq!(ext.get("transactionId"), Some("U"));
+        assert_eq!(
+            ext.get("offsetMsgId"),
+            Some("7F0000010000AF490000000000000ABB")
+        );
+        assert_eq!(ext.get("bname"), None);
+    }
+}

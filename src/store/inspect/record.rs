@@ -269,7 +269,11 @@ impl Serialize for MessageExtJson<'_, '_> {
         map.serialize_entry("storeHost", &Collect(r.store_host))?;
         map.serialize_entry("reconsumeTimes", &r.reconsume_times)?;
         map.serialize_entry("preparedTransactionOffset", &r.prepared_transaction_offset)?;
-        map.serialize_entry("properties", &PropertiesJson(&r.properties()))?;
+        let props = r.properties();
+        map.serialize_entry("properties", &PropertiesJson(&props))?;
+        if let Some(state) = message::transaction_state(&r.topic(), r.sys_flag, &props) {
+            map.serialize_entry("transactionState", &state)?;
+        }
         if self.encoding != BodyEncoding::None {
             map.serialize_entry(
                 "body",
