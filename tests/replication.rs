@@ -106,12 +106,23 @@ fn data_end(files: &BTreeMap<String, Vec<u8>>) -> i64 {
 
 /// Waits (bounded) until the slave's CommitLog and ConsumeQueue files equal the master's.
 fn wait_identical(master: &Daemon, slave: &Daemon, limit: Duration) -> Duration {
+    wait_identical_stores(&master.store(), slave, limit, &master.stderr())
+}
+
+/// Waits (bounded) until the CommitLog and ConsumeQueue files of `slave` equal those under
+/// the master's store root `master`.
+fn wait_identical_stores(
+    master: &Path,
+    slave: &Daemon,
+    limit: Duration,
+    master_log: &str,
+) -> Duration {
     let started = Instant::now();
     let mut last = String::new();
     while started.elapsed() < limit {
-        let m = files(&master.store().join("commitlog"));
+        let m = files(&master.join("commitlog"));
         let s = files(&slave.store().join("commitlog"));
-        let mcq = files(&master.store().join("consumequeue"));
+        let mcq = files(&master.join("consumequeue"));
         let scq = files(&slave.store().join("consumequeue"));
         if !m.is_empty() && m == s && mcq == scq {
             return started.elapsed();
@@ -129,7 +140,7 @@ fn wait_identical(master: &Daemon, slave: &Daemon, limit: Duration) -> Duration 
     panic!(
         "slave not identical to master after {limit:?}: {last}\nslave stderr:\n{}\nmaster stderr:\n{}",
         common::tail(&slave.stderr(), 30),
-        common::tail(&master.stderr(), 30)
+        common::tail(master_log, 30)
     );
 }
 
@@ -258,4 +269,56 @@ fn sync_master_waits_for_the_slave() {
         Duration::from_secs(20),
         || send(&ns.addr, 1, "gone") == ["SLAVE_NOT_AVAILABLE"],
     );
+}
+
+/// Interop: the Java 4.9.7 broker as master (its HA port is listenPort + 1), an rmq slave that
+/// learns the master's HA address from the (rmq) name server. The CommitLogs and
+/// ConsumeQueues become byte-identical and the slave's store reads back the same messages.
+#[test]
+fn rmq_slave_of_a_java_master() {
+    let Some(lib) = common::java_broker_lib() else {
+        return;
+    };
+    let dir = temp_dir("ha-java");
+    let ns = Daemon::namesrv(&dir.path().join("ns"));
+    let java_store = dir.path().join("java-store");
+    let java = common::java_cluster::JavaBroker::start_with(
+        &lib,
+        &dir.path().join("java"),
+        &java_store,
+        &ns.addr,
+        "brokerIP2=127.0.0.1\nbrokerRole=SYNC_MASTER\n",
+    );
+    let mut slave = slave(&dir.path().join("slave"), &ns.addr);
+
+    wait_until(
+        "SYNC_MASTER to see the rmq slave",
+        Duration::from_secs(30),
+        || send(&ns.addr, 1, "probe") == ["SEND_OK"],
+    );
+    let statuses = send(&ns.addr, 2000, &"j".repeat(300));
+    assert!(statuses.iter().all(|s| s == "SEND_OK"), "{statuses:?}");
+    let took = wait_identical_stores(&java_store, &slave, Duration::from_secs(30), &java.log());
+    eprintln!("rmq slave identical to the Java master {took:?} after the last send");
+    assert!(slave
+        .stderr()
+        .contains(&format!("connected to master 127.0.0.1:{}", java.ha_port())));
+    assert_eq!(stats(&java_store), stats(&slave.store()));
+
+    // Restarted after SIGKILL, the slave resumes from its own offset.
+    slave.kill();
+    wait_until(
+        "the Java master to see the slave gone",
+        Duration::from_secs(20),
+        || send(&ns.addr, 1, "gone") == ["SLAVE_NOT_AVAILABLE"],
+    );
+    let statuses = send(&ns.addr, 200, "while the slave is down");
+    assert!(
+        statuses.iter().all(|s| s == "SLAVE_NOT_AVAILABLE"),
+        "{statuses:?}"
+    );
+    slave.restart();
+    wait_identical_stores(&java_store, &slave, Duration::from_secs(30), &java.log());
+    assert_eq!(stats(&java_store), stats(&slave.store()));
+    java.stop();
 }

@@ -201,7 +201,10 @@ impl Broker {
         shutdown: CancellationToken,
     ) -> Result<(), BrokerError> {
         let background = CancellationToken::new();
-        let ha_task = if self.store_config.ha_listen_port > 0 {
+        // A slave always replicates; a master listens unless haListenPort is 0 (`-p 0`).
+        let ha_task = if self.store_config.broker_role == BrokerRole::Slave
+            || self.store_config.ha_listen_port > 0
+        {
             Some(self.start_ha(&background).await?)
         } else {
             None
