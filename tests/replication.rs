@@ -210,6 +210,25 @@ fn async_master_replicates_and_slave_resumes_after_sigkill() {
         "resumed from {resumed}, first run ended at {end}"
     );
     assert_eq!(stats(&master.store()), stats(&slave.store()));
+
+    // Metadata sync (every 10 s): the slave takes the master's topics and consumer offsets.
+    rmq(&[
+        "message", "consume", "-t", TOPIC, "-g", "HaGroup", "--from", "earliest", "--count", "100",
+        "--commit",
+    ])
+    .namesrv(&ns.addr)
+    .ok();
+    let config = slave.store().join("config");
+    wait_until(
+        "the slave to sync metadata",
+        Duration::from_secs(30),
+        || {
+            let topics = std::fs::read_to_string(config.join("topics.json")).unwrap_or_default();
+            let offsets =
+                std::fs::read_to_string(config.join("consumerOffset.json")).unwrap_or_default();
+            topics.contains(TOPIC) && offsets.contains(&format!("{TOPIC}@HaGroup"))
+        },
+    );
 }
 
 #[test]
@@ -240,7 +259,20 @@ fn sync_master_waits_for_the_slave() {
     for s in &statuses {
         *counts.entry(s.as_str()).or_insert(0) += 1;
     }
-    assert_eq!(counts, BTreeMap::from([("SEND_OK", 2000)]));
+    let ha_lines = |d: &Daemon| {
+        d.stderr()
+            .lines()
+            .filter(|l| l.contains("HA"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(
+        counts,
+        BTreeMap::from([("SEND_OK", 2000)]),
+        "master:\n{}\nslave:\n{}",
+        ha_lines(&master),
+        ha_lines(&slave)
+    );
     wait_identical(&master, &slave, Duration::from_secs(30));
 
     // A slave that is connected but answers nothing: FLUSH_SLAVE_TIMEOUT after

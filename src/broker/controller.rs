@@ -216,6 +216,11 @@ impl Broker {
             tokio::spawn(self.clone().schedule_loop(background.clone())),
         ];
         tasks.extend(ha_task);
+        if self.store_config.broker_role == BrokerRole::Slave {
+            tasks.push(tokio::spawn(
+                self.clone().slave_sync_loop(background.clone()),
+            ));
+        }
         let handler = Arc::new(BrokerHandler(self.clone()));
         server.serve(handler, shutdown).await?;
         background.cancel();

@@ -27,6 +27,7 @@ mod processor;
 pub mod queue_locks;
 mod register;
 mod schedule;
+mod slave_sync;
 pub mod stats;
 
 pub use controller::{Broker, BrokerError};

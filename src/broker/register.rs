@@ -68,7 +68,7 @@ impl Broker {
                     tracing::debug!("registered with name server {addr}");
                     if self.store_config.broker_role == BrokerRole::Slave {
                         if let Ok(h) = RegisterBrokerResponseHeader::from_command(&r) {
-                            self.ha.set_learned_master(h.ha_server_addr);
+                            self.ha.set_learned_master(h.ha_server_addr, h.master_addr);
                         }
                     }
                 }

@@ -124,6 +124,9 @@ impl HaService {
         let heartbeat = self.heartbeat_interval();
         let mut header = [0u8; FRAME_HEADER_LEN];
         loop {
+            // Read before the bytes: data below it is published, so finding none there means
+            // the offset is gone (not that it is being written right now).
+            let max = self.store.max_phys_offset();
             match self.store.commitlog_bytes(next, batch) {
                 Some(body) => {
                     header[..8].copy_from_slice(&next.to_be_bytes());
@@ -133,7 +136,6 @@ impl HaService {
                     next += body.len() as i64;
                 }
                 None => {
-                    let max = self.store.max_phys_offset();
                     if next < max {
                         return Err(HaError::OffsetUnavailable {
                             offset: next,

@@ -73,6 +73,8 @@ pub struct HaService {
     next_conn_id: AtomicU64,
     /// On a slave: the master's HA address learnt from the name server.
     learned_master: Mutex<Option<String>>,
+    /// On a slave: the master's remoting address (metadata sync), from the name server.
+    master_remoting: Mutex<Option<String>>,
 }
 
 impl HaService {
@@ -86,6 +88,7 @@ impl HaService {
             slaves: Mutex::new(Vec::new()),
             next_conn_id: AtomicU64::new(1),
             learned_master: Mutex::new(None),
+            master_remoting: Mutex::new(None),
         })
     }
 
@@ -101,8 +104,20 @@ impl HaService {
             .clone()
     }
 
-    /// Records the master HA address from a REGISTER_BROKER answer.
-    pub fn set_learned_master(&self, addr: Option<String>) {
+    /// The master's remoting address (for the metadata sync), from REGISTER_BROKER.
+    pub fn master_remoting_address(&self) -> Option<String> {
+        self.master_remoting
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Records the master's HA and remoting addresses from a REGISTER_BROKER answer.
+    pub fn set_learned_master(&self, addr: Option<String>, remoting: Option<String>) {
+        *self
+            .master_remoting
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = remoting.filter(|a| !a.is_empty());
         let addr = addr.filter(|a| !a.is_empty());
         let mut cur = self
             .learned_master
