@@ -231,6 +231,47 @@ fn async_master_replicates_and_slave_resumes_after_sigkill() {
     );
 }
 
+/// A peer on the HA port that claims to be ahead of the master is refused with a log line
+/// that says so; the master goes on (no panic) and still serves.
+#[test]
+fn a_slave_ahead_of_its_master_is_refused() {
+    use std::io::{Read, Write};
+    let dir = temp_dir("ha-ahead");
+    let ns = Daemon::namesrv(&dir.path().join("ns"));
+    let ha_port = free_broker_port();
+    let master = master(
+        &dir.path().join("master"),
+        &ns.addr,
+        "ASYNC_MASTER",
+        ha_port,
+        "",
+    );
+    let mut peer = std::net::TcpStream::connect(("127.0.0.1", ha_port)).unwrap();
+    peer.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    peer.write_all(&(1i64 << 40).to_be_bytes()).unwrap();
+    let mut buf = [0u8; 64];
+    assert_eq!(
+        peer.read(&mut buf).unwrap_or(0),
+        0,
+        "the master closes the connection"
+    );
+    wait_until(
+        "the refusal in the master's log",
+        Duration::from_secs(10),
+        || {
+            master
+                .stderr()
+                .contains("ahead of this master's max offset")
+        },
+    );
+    // Half a report, then a hang-up: nothing breaks.
+    let mut peer = std::net::TcpStream::connect(("127.0.0.1", ha_port)).unwrap();
+    peer.write_all(&[0, 0, 0]).unwrap();
+    drop(peer);
+    assert_eq!(send(&ns.addr, 3, "still fine"), ["SEND_OK"; 3]);
+}
+
 #[test]
 fn sync_master_waits_for_the_slave() {
     let dir = temp_dir("ha-sync");

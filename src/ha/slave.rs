@@ -12,6 +12,9 @@ use tokio_util::sync::CancellationToken;
 
 use super::{HaError, HaService, FRAME_HEADER_LEN};
 
+/// Largest frame body accepted from a master (Java's slave read buffer).
+const MAX_FRAME_BODY: usize = 4 * 1024 * 1024;
+
 /// Pause between connection attempts (Java's HAClient retries every 5 s; quicker here).
 const RECONNECT_PAUSE: Duration = Duration::from_secs(1);
 
@@ -58,8 +61,9 @@ impl HaService {
         offset_tx: &watch::Sender<i64>,
     ) -> Result<(), HaError> {
         let idle = self.idle_limit();
-        // A frame never crosses a CommitLog file; bound it by the file size.
-        let max_body = self.cfg.mapped_file_size_commit_log.max(1) as usize;
+        // A frame never crosses a CommitLog file, and masters send haTransferBatchSize (32 KiB)
+        // at most; a Java slave reads into a 4 MiB buffer, so nothing larger is valid.
+        let max_body = (self.cfg.mapped_file_size_commit_log.max(1) as usize).min(MAX_FRAME_BODY);
         let mut header = [0u8; FRAME_HEADER_LEN];
         let mut body: Vec<u8> = Vec::new();
         loop {
