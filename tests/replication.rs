@@ -315,6 +315,30 @@ fn sync_master_waits_for_the_slave() {
         ha_lines(&slave)
     );
     wait_identical(&master, &slave, Duration::from_secs(30));
+    // The runtime info tells the replication state.
+    let status = rmq(&[
+        "broker",
+        "status",
+        "--broker-addr",
+        &master.addr,
+        "-o",
+        "json",
+    ])
+    .namesrv(&ns.addr)
+    .ok();
+    eprintln!(
+        "{}",
+        status
+            .lines()
+            .filter(|l| l.contains("rmqHa"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    assert!(status.contains(r#""rmqHaSlaveCount": "1""#), "{status}");
+    assert!(
+        status.contains(r#""rmqHaSlaveBehindBytes": "0""#),
+        "{status}"
+    );
 
     // A slave that is connected but answers nothing: FLUSH_SLAVE_TIMEOUT after
     // syncFlushTimeout.

@@ -57,7 +57,10 @@ impl HaService {
             let ha = self.clone();
             let conn_stop = conn_stop.clone();
             tokio::spawn(async move {
-                let r = ha.read_reports(rd, id, ack_tx).await;
+                let r = tokio::select! {
+                    r = ha.read_reports(rd, id, ack_tx) => r,
+                    _ = conn_stop.cancelled() => Ok(()),
+                };
                 conn_stop.cancel();
                 r
             })
@@ -66,10 +69,11 @@ impl HaService {
             r = self.transfer(wr, ack_rx, peer) => r,
             _ = conn_stop.cancelled() => Ok(()),
         };
+        // Stops the reader if the transfer ended first; either way its result (the reason a
+        // slave was refused) is kept.
         conn_stop.cancel();
-        reader.abort();
         let read = reader.await.unwrap_or(Ok(()));
-        written.and(read)
+        read.and(written)
     }
 
     /// Reads the slave's 8-byte offset reports.
