@@ -16,9 +16,10 @@
 //! net      -> common, protocol
 //! store    -> common, config
 //! filter   -> common, protocol, store
+//! ha       -> common, config, store
 //! client   -> common, config, protocol, net, filter
 //! namesrv  -> common, config, protocol, net
-//! broker   -> common, config, protocol, net, store, filter
+//! broker   -> common, config, protocol, net, store, filter, ha
 //! ```
 //!
 //! `cli` (in the binary) may use every module. The store knows nothing of the network or of
@@ -32,6 +33,7 @@
 //! | [`net`]      | tokio transport on top of `protocol`: server with request dispatch, client with connection reuse and opaque correlation |
 //! | [`store`]    | the on-disk store in the 4.9.x layout: CommitLog, ConsumeQueue, IndexFile, checkpoint, recovery, offline inspection |
 //! | [`filter`]   | tag expressions and SQL92 selectors: parsing subscriptions, matching messages (used by the broker's pulls) |
+//! | [`ha`]       | master/slave replication (the 4.x HA protocol over raw TCP): the master's listener and per-slave transfer, the slave's client, the acknowledged offsets SYNC_MASTER waits for |
 //! | [`client`]   | the client side for tools: routes and cluster info from name servers, admin calls, producing and consuming |
 //! | [`namesrv`]  | the name server daemon: route tables, broker registration and expiry, KV config, the namesrv request codes |
 //! | [`broker`]   | the broker daemon: request processors by family, metadata, client tables, long polling, namesrv registration |
@@ -41,6 +43,7 @@ pub mod client;
 pub mod common;
 pub mod config;
 pub mod filter;
+pub mod ha;
 pub mod namesrv;
 pub mod net;
 pub mod protocol;

@@ -347,3 +347,69 @@ fn sigkill_during_sync_flush_loses_no_acknowledged_message() {
     }
     drop(store);
 }
+
+/// Replication at the store level: a slave store fed the master's CommitLog bytes in chunks
+/// that split records (and files, which end with BLANKs) ends with the same CommitLog and
+/// serves the same messages from its ConsumeQueues; data for any other offset is refused.
+#[test]
+fn replicated_bytes_rebuild_the_same_queues() {
+    let (_d1, master_root) = temp_store("repl-master");
+    let (_d2, slave_root) = temp_store("repl-slave");
+    let master = open(&master_root, FlushDiskType::AsyncFlush);
+    let slave = MessageStore::open(
+        MessageStoreConfig {
+            broker_role: rmq::config::BrokerRole::Slave,
+            ..config(&slave_root, FlushDiskType::AsyncFlush)
+        },
+        HOST.parse::<SocketAddr>().unwrap(),
+    )
+    .unwrap();
+    let body = vec![b'r'; 700];
+    for i in 0..300 {
+        let props = format!("TAGS\u{1}tag{}\u{2}", i % 3);
+        master.put(&msg("ReplTopic", i % 2, &body, &props)).unwrap();
+    }
+    let end = master.max_phys_offset();
+    assert!(end > 3 * 64 * 1024, "the test spans several files");
+
+    // Chunks of 1000 bytes (never across a file), as an HA master sends them.
+    let mut offset = 0;
+    while offset < end {
+        let chunk = master.commitlog_bytes(offset, 1000).expect("master bytes");
+        // Not the slave's end: refused, nothing written (an empty store takes any offset).
+        if offset > 0 {
+            assert!(slave.append_replicated(offset + 1, &chunk).is_err());
+        }
+        let new_max = slave.append_replicated(offset, &chunk).unwrap();
+        offset += chunk.len() as i64;
+        assert_eq!(new_max, offset);
+    }
+    assert_eq!(slave.max_phys_offset(), end);
+    for q in 0..2 {
+        assert_eq!(slave.max_offset("ReplTopic", q), 150);
+        assert_eq!(
+            bodies(&slave, "ReplTopic", q, 0, 200),
+            bodies(&master, "ReplTopic", q, 0, 200)
+        );
+    }
+    // A write to the slave itself is still refused.
+    assert!(slave.put(&msg("ReplTopic", 0, b"no", "")).is_err());
+    master.shutdown().unwrap();
+    slave.shutdown().unwrap();
+    drop(slave);
+    for (name, bytes) in std::fs::read_dir(master_root.join("commitlog"))
+        .unwrap()
+        .flatten()
+        .map(|e| (e.file_name(), std::fs::read(e.path()).unwrap()))
+    {
+        if bytes.iter().all(|&b| b == 0) {
+            continue;
+        }
+        let theirs = std::fs::read(slave_root.join("commitlog").join(&name)).unwrap();
+        assert!(theirs == bytes, "CommitLog file {name:?} differs");
+    }
+    // Reopened, the slave recovers to the same end and the same queues.
+    let slave = reopen_after_drop(&slave_root, FlushDiskType::AsyncFlush);
+    assert_eq!(slave.max_phys_offset(), end);
+    assert_eq!(slave.max_offset("ReplTopic", 1), 150);
+}

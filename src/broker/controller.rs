@@ -18,7 +18,8 @@ use super::processor::BrokerHandler;
 use super::queue_locks::QueueLocks;
 use super::stats::BrokerStats;
 use crate::common::clock::now_ms;
-use crate::config::{BrokerConfig, MessageStoreConfig};
+use crate::config::{BrokerConfig, BrokerRole, MessageStoreConfig};
+use crate::ha::HaService;
 use crate::net::{ClientOptions, Connection, ConnectionOptions, RemotingClient, Server};
 use crate::protocol::body::DataVersion;
 use crate::protocol::header::ConsumerGroupHeader;
@@ -36,8 +37,19 @@ pub enum BrokerError {
     Metadata(String),
     #[error(transparent)]
     Net(#[from] crate::net::NetError),
+    #[error("HA listener on port {port}: {source}")]
+    HaListen { port: i32, source: std::io::Error },
     #[error("brokerIP1 '{0}' is not an IP address")]
     BadAddress(String),
+}
+
+/// Why a SYNC_MASTER send was not confirmed by a slave.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReplicaWait {
+    /// No slave connected, or too far behind (SLAVE_NOT_AVAILABLE).
+    SlaveNotAvailable,
+    /// No acknowledgement within `syncFlushTimeout` (FLUSH_SLAVE_TIMEOUT).
+    Timeout,
 }
 
 pub struct Broker {
@@ -50,6 +62,8 @@ pub struct Broker {
     pub(super) config_update: tokio::sync::Mutex<()>,
     pub store_config: MessageStoreConfig,
     pub store: Arc<MessageStore>,
+    /// Replication: the slaves' acknowledged offsets on a master, the client on a slave.
+    pub ha: Arc<HaService>,
     pub metadata: BrokerMetadata,
     pub consumers: ConsumerManager,
     pub producers: ProducerManager,
@@ -96,6 +110,7 @@ impl Broker {
             config_version: Mutex::new(DataVersion::now()),
             config_update: tokio::sync::Mutex::new(()),
             store_config,
+            ha: HaService::new(store.clone()),
             store,
             metadata,
             consumers: ConsumerManager::default(),
@@ -135,6 +150,44 @@ impl Broker {
             .is_ok()
     }
 
+    /// SYNC_MASTER: waits until a slave acknowledged `end_offset`. `Err(SLAVE_NOT_AVAILABLE)`
+    /// right away when no slave is connected or the slave is more than
+    /// `haSlaveFallbehindMax` behind; `Err(FLUSH_SLAVE_TIMEOUT)` after `syncFlushTimeout`.
+    /// `Ok` at once on other roles.
+    pub(super) async fn wait_replicated(&self, end_offset: i64) -> Result<(), ReplicaWait> {
+        if self.store_config.broker_role != BrokerRole::SyncMaster {
+            return Ok(());
+        }
+        if !self.ha.is_slave_ok(end_offset) {
+            return Err(ReplicaWait::SlaveNotAvailable);
+        }
+        let timeout = Duration::from_millis(self.store_config.sync_flush_timeout.max(1) as u64);
+        tokio::time::timeout(timeout, self.ha.wait_acked(end_offset))
+            .await
+            .map_err(|_| ReplicaWait::Timeout)
+    }
+
+    /// Starts replication: the HA listener on a master, the HA client on a slave.
+    async fn start_ha(
+        &self,
+        stop: &CancellationToken,
+    ) -> Result<tokio::task::JoinHandle<()>, BrokerError> {
+        let stop = stop.clone();
+        if self.store_config.broker_role == BrokerRole::Slave {
+            return Ok(tokio::spawn(self.ha.clone().run_slave(stop)));
+        }
+        let port = self.store_config.ha_listen_port;
+        // Java binds the HA port on every interface and announces brokerIP2:haListenPort.
+        let listener = tokio::net::TcpListener::bind(("0.0.0.0", port as u16))
+            .await
+            .map_err(|source| BrokerError::HaListen { port, source })?;
+        tracing::info!(
+            "HA: listening on port {port} for slaves (role {})",
+            self.store_config.broker_role
+        );
+        Ok(tokio::spawn(self.ha.clone().serve_master(listener, stop)))
+    }
+
     /// `ip:port` clients use to reach this broker.
     pub fn broker_addr(&self) -> String {
         self.store_host.to_string()
@@ -148,13 +201,27 @@ impl Broker {
         shutdown: CancellationToken,
     ) -> Result<(), BrokerError> {
         let background = CancellationToken::new();
+        // A slave always replicates; a master listens unless haListenPort is 0 (`-p 0`).
+        let ha_task = if self.store_config.broker_role == BrokerRole::Slave
+            || self.store_config.ha_listen_port > 0
+        {
+            Some(self.start_ha(&background).await?)
+        } else {
+            None
+        };
         self.register_all(false).await;
-        let tasks = vec![
+        let mut tasks = vec![
             tokio::spawn(self.clone().registration_loop(background.clone())),
             tokio::spawn(self.clone().housekeeping_loop(background.clone())),
             tokio::spawn(self.clone().schedule_loop(background.clone())),
             tokio::spawn(self.clone().transaction_check_loop(background.clone())),
         ];
+        tasks.extend(ha_task);
+        if self.store_config.broker_role == BrokerRole::Slave {
+            tasks.push(tokio::spawn(
+                self.clone().slave_sync_loop(background.clone()),
+            ));
+        }
         let handler = Arc::new(BrokerHandler(self.clone()));
         server.serve(handler, shutdown).await?;
         background.cancel();

@@ -29,6 +29,7 @@ mod processor;
 pub mod queue_locks;
 mod register;
 mod schedule;
+mod slave_sync;
 pub mod stats;
 pub mod transaction;
 

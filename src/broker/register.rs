@@ -9,8 +9,11 @@ use tokio_util::sync::CancellationToken;
 
 use super::controller::Broker;
 use crate::common::message::crc32;
+use crate::config::BrokerRole;
 use crate::protocol::body::RegisterBrokerBody;
-use crate::protocol::header::{BrokerIdentityHeader, RegisterBrokerRequestHeader};
+use crate::protocol::header::{
+    BrokerIdentityHeader, RegisterBrokerRequestHeader, RegisterBrokerResponseHeader,
+};
 use crate::protocol::{CommandHeader, RemotingCommand, RequestCode, ResponseCode};
 
 impl Broker {
@@ -61,7 +64,15 @@ impl Broker {
                     r.response_code(),
                     r.remark.unwrap_or_default()
                 ),
-                Ok(_) => tracing::debug!("registered with name server {addr}"),
+                Ok(Some(r)) => {
+                    tracing::debug!("registered with name server {addr}");
+                    if self.store_config.broker_role == BrokerRole::Slave {
+                        if let Ok(h) = RegisterBrokerResponseHeader::from_command(&r) {
+                            self.ha.set_learned_master(h.ha_server_addr, h.master_addr);
+                        }
+                    }
+                }
+                Ok(None) => tracing::debug!("registered with name server {addr}"),
                 Err(e) => tracing::warn!("registering with name server {addr} failed: {e}"),
             }
         }

@@ -298,7 +298,7 @@ fn start(args: StartArgs) -> anyhow::Result<()> {
         Some(path) => config::Properties::from_file(path)?,
         None => config::Properties::new(),
     };
-    let (mut broker_cfg, store_cfg, warnings) =
+    let (mut broker_cfg, mut store_cfg, warnings) =
         config::load_broker(&props).map_err(|e| match &args.config {
             Some(path) => e.in_file(path),
             None => e,
@@ -320,6 +320,11 @@ fn start(args: StartArgs) -> anyhow::Result<()> {
         .listen_port
         .map_or(broker_cfg.server.listen_port, i32::from);
     let port = u16::try_from(port).context("listenPort out of range")?;
+    if args.listen_port.is_some() && !props.contains_key("haListenPort") {
+        // haListenPort follows the listen port (4.x forces listenPort + 1); with `-p 0` the
+        // port is only known once bound, so replication needs an explicit haListenPort.
+        store_cfg.ha_listen_port = if port == 0 { 0 } else { i32::from(port) + 1 };
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

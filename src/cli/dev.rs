@@ -105,7 +105,9 @@ pub fn run(args: DevArgs) -> anyhow::Result<()> {
             .context("name server failed to start")?;
         let namesrv_addr = format!("127.0.0.1:{}", namesrv.local_addr().port());
         let props = broker_properties(&args, &store, &namesrv_addr);
-        let (broker_cfg, store_cfg, warnings) = config::load_broker(&props)?;
+        let (broker_cfg, mut store_cfg, warnings) = config::load_broker(&props)?;
+        // A lone development broker has no slaves: no HA port.
+        store_cfg.ha_listen_port = 0;
         for w in warnings {
             tracing::warn!("{w}");
         }

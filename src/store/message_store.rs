@@ -210,6 +210,78 @@ impl Future for FlushWait<'_> {
     }
 }
 
+/// Wakes tasks waiting for CommitLog data past an offset ([`MessageStore::wait_new_data`]).
+/// The put path pays one fence and one atomic load unless someone waits.
+#[derive(Default)]
+struct DataSignal {
+    waiting: AtomicBool,
+    wakers: Mutex<Vec<Waker>>,
+}
+
+impl DataSignal {
+    fn notify(&self) {
+        // Pairs with the fence in `NewDataWait::poll`: either the waiter sees the new write
+        // position, or this load sees its `waiting` flag.
+        std::sync::atomic::fence(Ordering::SeqCst);
+        if !self.waiting.load(Ordering::Relaxed) {
+            return;
+        }
+        let mut wakers = self.wakers.lock().unwrap_or_else(|p| p.into_inner());
+        self.waiting.store(false, Ordering::Relaxed);
+        for w in wakers.drain(..) {
+            w.wake();
+        }
+    }
+}
+
+/// Completes once the CommitLog holds data past an offset (or the store shuts down).
+pub struct NewDataWait<'a> {
+    store: &'a MessageStore,
+    after: i64,
+}
+
+impl Future for NewDataWait<'_> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let ready =
+            |s: &MessageStore| s.commitlog.max_offset() > self.after || s.is_shutting_down();
+        if ready(self.store) {
+            return Poll::Ready(());
+        }
+        let signal = &self.store.new_data;
+        {
+            let mut wakers = signal.wakers.lock().unwrap_or_else(|p| p.into_inner());
+            if !wakers.iter().any(|w| w.will_wake(cx.waker())) {
+                wakers.push(cx.waker().clone());
+            }
+            signal.waiting.store(true, Ordering::Relaxed);
+        }
+        std::sync::atomic::fence(Ordering::SeqCst);
+        if ready(self.store) {
+            return Poll::Ready(());
+        }
+        Poll::Pending
+    }
+}
+
+/// Why replicated bytes were not appended ([`MessageStore::append_replicated`]).
+#[derive(Debug, Error)]
+pub enum ReplicaError {
+    #[error(
+        "replicated data at offset {offset} does not continue this store, which ends at {max}"
+    )]
+    OffsetMismatch { offset: i64, max: i64 },
+    #[error("{len} replicated bytes at offset {offset} do not fit in the CommitLog file there ({room} bytes left)")]
+    CrossesFile {
+        offset: i64,
+        len: usize,
+        room: usize,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
 /// What the CommitLog flushes have cost so far: with SYNC_FLUSH one flush is one group commit,
 /// so `nanos / count` is the latency that bounds throughput (in-flight requests ÷ latency).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -230,6 +302,11 @@ pub struct MessageStore {
     flush: FlushControl,
     /// CommitLog offset up to which the index is built.
     index_dispatched: AtomicI64,
+    /// On a slave: CommitLog offset up to which replicated records are in the ConsumeQueues
+    /// (the end of the last complete record; a frame may end inside a record).
+    replica_dispatched: AtomicI64,
+    /// Wakes readers of new CommitLog data (the HA master's transfer loops).
+    new_data: DataSignal,
     /// Set once by the broker; read on every put without locking.
     arrival: std::sync::OnceLock<ArrivalListener>,
     shutting_down: AtomicBool,
@@ -296,6 +373,8 @@ impl MessageStore {
                 flush_nanos: AtomicU64::new(0),
             },
             index_dispatched: AtomicI64::new(0),
+            replica_dispatched: AtomicI64::new(0),
+            new_data: DataSignal::default(),
             arrival: std::sync::OnceLock::new(),
             shutting_down: AtomicBool::new(false),
             disk_full: AtomicBool::new(false),
@@ -436,6 +515,8 @@ impl MessageStore {
             index_end.max(self.commitlog.min_offset()),
             Ordering::Release,
         );
+        self.replica_dispatched
+            .store(self.commitlog.max_offset(), Ordering::Release);
         self.flush.publish_flushed(self.commitlog.max_offset());
         *self
             .flush
@@ -567,6 +648,7 @@ impl MessageStore {
             *next += 1;
         }
         drop(put);
+        self.new_data.notify();
         if in_queue {
             self.notify_arrival(msg.topic, msg.queue_id, queue_offset + 1);
         }
@@ -610,6 +692,7 @@ impl MessageStore {
         }
         *put.next_offset(first.topic, first.queue_id) = base + msgs.len() as i64;
         drop(put);
+        self.new_data.notify();
         self.notify_arrival(first.topic, first.queue_id, base + msgs.len() as i64);
         Ok(out)
     }
@@ -677,6 +760,134 @@ impl MessageStore {
     /// CommitLog offset known to be durable.
     pub fn flushed_offset(&self) -> i64 {
         self.flush.flushed.load(Ordering::Acquire)
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Replication (HA): raw CommitLog bytes out of a master, into a slave
+
+    /// Offset one past the last CommitLog byte.
+    pub fn max_phys_offset(&self) -> i64 {
+        self.commitlog.max_offset()
+    }
+
+    /// Offset of the first CommitLog byte still on disk.
+    pub fn min_phys_offset(&self) -> i64 {
+        self.commitlog.min_offset()
+    }
+
+    pub fn is_shutting_down(&self) -> bool {
+        self.shutting_down.load(Ordering::Acquire)
+    }
+
+    /// Up to `max_len` published CommitLog bytes from `offset`, never crossing a file: a
+    /// zero-copy view of the mapping. `None` when nothing is there (yet, or any more).
+    pub fn commitlog_bytes(&self, offset: i64, max_len: usize) -> Option<Bytes> {
+        let (file, pos) = self.commitlog.read(offset)?;
+        let len = file.write_pos().saturating_sub(pos).min(max_len);
+        if len == 0 {
+            return None;
+        }
+        file.slice_bytes(pos, len)
+    }
+
+    /// Completes once the CommitLog holds data past `after` (woken from the put path).
+    pub fn wait_new_data(&self, after: i64) -> NewDataWait<'_> {
+        NewDataWait { store: self, after }
+    }
+
+    /// On a slave: appends bytes a master sent for CommitLog offset `offset`, which must be
+    /// this store's max offset (or anything, for an empty store), then builds the
+    /// ConsumeQueue entries of the records it completes. Returns the new max offset. Blocking
+    /// file I/O: run it off an async reactor.
+    pub fn append_replicated(&self, offset: i64, data: &[u8]) -> Result<i64, ReplicaError> {
+        let put = self.put.lock().unwrap_or_else(|p| p.into_inner());
+        let max = self.commitlog.max_offset();
+        let empty = self.commitlog.files().is_empty();
+        if !empty && offset != max {
+            return Err(ReplicaError::OffsetMismatch { offset, max });
+        }
+        if data.is_empty() {
+            return Ok(max);
+        }
+        let file = self.commitlog.files().last_or_create(offset)?;
+        let pos = offset - file.from_offset();
+        if pos < 0 || pos as usize > file.size() {
+            return Err(ReplicaError::OffsetMismatch {
+                offset,
+                max: file.from_offset() + file.write_pos() as i64,
+            });
+        }
+        let pos = pos as usize;
+        if data.len() > file.size() - pos {
+            return Err(ReplicaError::CrossesFile {
+                offset,
+                len: data.len(),
+                room: file.size() - pos,
+            });
+        }
+        if empty {
+            // A new slave starts where its master's last file starts.
+            file.set_write_pos(pos);
+            self.replica_dispatched.store(offset, Ordering::Release);
+            self.index_dispatched.store(offset, Ordering::Release);
+        }
+        // SAFETY: the put lock is held (single writer) and `pos` is the published end of the
+        // file; the bytes are published by `set_write_pos` after the copy.
+        let slot = unsafe { file.write_slot(pos, data.len()) };
+        slot.copy_from_slice(data);
+        file.set_write_pos(pos + data.len());
+        drop(put);
+        self.dispatch_replicated()?;
+        self.new_data.notify();
+        Ok(self.commitlog.max_offset())
+    }
+
+    /// Puts the records replicated since the last call into the ConsumeQueues (a partial
+    /// record at the end waits for the rest of its bytes) and wakes long polls.
+    fn dispatch_replicated(&self) -> Result<(), StoreError> {
+        let mut offset = self.replica_dispatched.load(Ordering::Acquire);
+        let end = self.commitlog.max_offset();
+        let mut put = self.put.lock().unwrap_or_else(|p| p.into_inner());
+        let mut arrived: Vec<(String, i32, i64)> = Vec::new();
+        while offset < end {
+            let Some((file, pos)) = self.commitlog.read(offset) else {
+                break;
+            };
+            match message::decode_record(file.read_from(pos)) {
+                Ok(message::Record::Message(view)) => {
+                    let tx = sys_flag::transaction_value(view.sys_flag);
+                    self.dispatch_to_consume_queue(&view)?;
+                    if tx == sys_flag::TRANSACTION_NOT_TYPE || tx == sys_flag::TRANSACTION_COMMIT {
+                        let topic = view.topic();
+                        *put.next_offset(&topic, view.queue_id) = view.queue_offset + 1;
+                        arrived.push((topic.to_string(), view.queue_id, view.queue_offset + 1));
+                    }
+                    put.last_store_timestamp = put.last_store_timestamp.max(view.store_timestamp);
+                    file.set_last_store_timestamp(view.store_timestamp);
+                    offset += view.raw.len() as i64;
+                }
+                Ok(message::Record::Blank { .. }) => {
+                    if file.write_pos() < file.size() {
+                        break; // the rest of the file is still on its way
+                    }
+                    offset = file.from_offset() + file.size() as i64;
+                }
+                Ok(message::Record::End) => break,
+                Err(message::DecodeError::Truncated { .. }) => break,
+                Err(e) => {
+                    return Err(StoreError::Corrupt {
+                        path: file.path().to_path_buf(),
+                        reason: format!("replicated record at {offset}: {e}"),
+                    })
+                }
+            }
+        }
+        self.replica_dispatched.store(offset, Ordering::Release);
+        drop(put);
+        for (topic, queue_id, next) in arrived {
+            self.notify_arrival(&topic, queue_id, next);
+        }
+        Ok(())
     }
 
     // -----------------------------------------------------------------------------------------

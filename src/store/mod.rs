@@ -13,5 +13,6 @@ pub mod message_store;
 
 pub use error::StoreError;
 pub use message_store::{
-    FlushStats, GetResult, GetStatus, MessageFilter, MessageStore, PutError, PutOk,
+    FlushStats, GetResult, GetStatus, MessageFilter, MessageStore, NewDataWait, PutError, PutOk,
+    ReplicaError,
 };

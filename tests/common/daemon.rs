@@ -149,6 +149,11 @@ impl Daemon {
         self.addr.rsplit(':').next().unwrap().parse().unwrap()
     }
 
+    /// The process id (for signals such as SIGSTOP).
+    pub fn pid(&self) -> u32 {
+        self.process.id()
+    }
+
     /// The daemon's directory.
     pub fn dir(&self) -> &Path {
         &self.dir

@@ -321,10 +321,12 @@ impl JavaBroker {
     /// `store`, registering with `namesrv`; waits (bounded) for "boot success" (printed after
     /// the first registration).
     pub fn start(lib: &Path, work: &Path, store: &Path, namesrv: &str) -> JavaBroker {
-        Self::start_with(lib, work, store, namesrv, "")
+        JavaBroker::start_with(lib, work, store, namesrv, "")
     }
 
-    /// [`JavaBroker::start`] with `extra` properties lines appended to its config file.
+    /// [`JavaBroker::start`] with `extra` appended to its properties (later keys win: e.g.
+    /// `brokerRole=SYNC_MASTER`, `brokerIP2=127.0.0.1`). Its HA port is always listenPort + 1
+    /// ([`JavaBroker::ha_port`]): 4.x forces it.
     pub fn start_with(
         lib: &Path,
         work: &Path,
@@ -343,7 +345,7 @@ impl JavaBroker {
                  listenPort={port}\nnamesrvAddr={namesrv}\n\
                  storePathRootDir={}\nstorePathCommitLog={}\n\
                  mappedFileSizeCommitLog=10485760\nmappedFileSizeConsumeQueue=60000\n\
-                 autoCreateTopicEnable=true\nautoCreateSubscriptionGroup=true\n{extra}",
+                 autoCreateTopicEnable=true\nautoCreateSubscriptionGroup=true\n{extra}\n",
                 store.display(),
                 store.join("commitlog").display()
             ),
@@ -357,6 +359,17 @@ impl JavaBroker {
             &["-n", namesrv],
             port,
         ))
+    }
+
+    /// The HA port (listenPort + 1).
+    pub fn ha_port(&self) -> u16 {
+        self.addr
+            .rsplit(':')
+            .next()
+            .unwrap()
+            .parse::<u16>()
+            .unwrap()
+            + 1
     }
 
     /// SIGTERM and a bounded wait: the JVM's shutdown hook flushes the store, persists the

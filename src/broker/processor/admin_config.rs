@@ -300,6 +300,27 @@ pub(super) fn get_broker_runtime_info(broker: &Broker, req: &RemotingCommand) ->
     }
     put_kv("commitLogMinOffset", min_phys.to_string());
     put_kv("commitLogMaxOffset", max_phys.to_string());
+    // rmq's own: replication. On a master, the connected slaves and the offset the furthest
+    // one acknowledged; on a slave, the master it replicates from.
+    put_kv("rmqHaRole", broker.store_config.broker_role.to_string());
+    if broker.store_config.broker_role.is_master() {
+        let acked = broker.ha.acked_offset();
+        put_kv("rmqHaSlaveCount", broker.ha.connected_slaves().to_string());
+        put_kv("rmqHaSlaveAckOffset", acked.to_string());
+        put_kv(
+            "rmqHaSlaveBehindBytes",
+            if broker.ha.connected_slaves() > 0 {
+                (max_phys - acked).max(0).to_string()
+            } else {
+                "-1".into()
+            },
+        );
+    } else {
+        put_kv(
+            "rmqHaMasterAddr",
+            broker.ha.master_address().unwrap_or_default(),
+        );
+    }
     Ok(success(req).with_body(KVTable { table: t }.to_json()))
 }
 

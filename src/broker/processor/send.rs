@@ -4,7 +4,7 @@
 
 use rand_like::random_index;
 
-use crate::broker::controller::Broker;
+use crate::broker::controller::{Broker, ReplicaWait};
 use crate::broker::metadata::perm;
 use crate::common::message::{self, property, sys_flag, MessageToStore};
 use crate::common::names::RMQ_SYS_SCHEDULE_TOPIC as SCHEDULE_TOPIC;
@@ -147,9 +147,8 @@ pub(super) async fn send_message(
     };
     let ok = broker.store.put(&msg).map_err(put_failure)?;
     broker.stats.record_put(1, req.body.len() as u64);
-    let flushed =
-        !wait_store || !broker.store.is_sync_flush() || broker.wait_flushed(ok.end_offset()).await;
-    Ok(send_response(broker, req, &[ok], out.queue_id, flushed))
+    let code = stored_status(broker, wait_store, ok.end_offset()).await;
+    Ok(send_response(broker, req, &[ok], out.queue_id, code))
 }
 
 async fn send_batch(
@@ -224,8 +223,24 @@ async fn send_batch(
         .stats
         .record_put(oks.len() as u64, req.body.len() as u64);
     let end = oks.last().map_or(0, PutOk::end_offset);
-    let flushed = !wait_store || !broker.store.is_sync_flush() || broker.wait_flushed(end).await;
-    Ok(send_response(broker, req, &oks, queue_id, flushed))
+    let code = stored_status(broker, wait_store, end).await;
+    Ok(send_response(broker, req, &oks, queue_id, code))
+}
+
+/// The status of a stored message once the producer asked to wait (`WAIT=true`): SYNC_FLUSH
+/// waits for the disk (FLUSH_DISK_TIMEOUT), SYNC_MASTER for a slave (SLAVE_NOT_AVAILABLE,
+/// FLUSH_SLAVE_TIMEOUT); as in Java the replication status wins when both fail.
+async fn stored_status(broker: &Broker, wait_store: bool, end: i64) -> ResponseCode {
+    if !wait_store {
+        return ResponseCode::SUCCESS;
+    }
+    let flushed = !broker.store.is_sync_flush() || broker.wait_flushed(end).await;
+    match broker.wait_replicated(end).await {
+        Err(ReplicaWait::SlaveNotAvailable) => ResponseCode::SLAVE_NOT_AVAILABLE,
+        Err(ReplicaWait::Timeout) => ResponseCode::FLUSH_SLAVE_TIMEOUT,
+        Ok(()) if !flushed => ResponseCode::FLUSH_DISK_TIMEOUT,
+        Ok(()) => ResponseCode::SUCCESS,
+    }
 }
 
 fn send_response(
@@ -233,13 +248,8 @@ fn send_response(
     req: &RemotingCommand,
     oks: &[PutOk],
     queue_id: i32,
-    flushed: bool,
+    code: ResponseCode,
 ) -> RemotingCommand {
-    let code = if flushed {
-        ResponseCode::SUCCESS
-    } else {
-        ResponseCode::FLUSH_DISK_TIMEOUT
-    };
     let msg_id = oks
         .iter()
         .map(|ok| message::offset_msg_id(broker.store_host, ok.phys_offset))

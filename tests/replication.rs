@@ -1,0 +1,421 @@
+//! Master/slave replication (the 4.x HA protocol) between real `rmq` processes: an rmq name
+//! server, an rmq master and an rmq slave (`brokerId=1`, `brokerRole=SLAVE`) on ports picked at
+//! run time. The slave's CommitLog and ConsumeQueues must become byte-identical to the
+//! master's; a slave killed with SIGKILL resumes from its own offset; SYNC_MASTER answers
+//! SEND_OK / SLAVE_NOT_AVAILABLE / FLUSH_SLAVE_TIMEOUT as Java does.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use common::java_cluster::free_broker_port;
+use common::{rmq, temp_dir, wait_until, Daemon};
+use serde_json::Value;
+
+const TOPIC: &str = "HaTopic";
+
+/// A master of `broker-a` with its HA port at `ha_port` (announced as 127.0.0.1:ha_port).
+fn master(dir: &Path, ns: &str, role: &str, ha_port: u16, extra: &str) -> Daemon {
+    Daemon::broker_named(
+        dir,
+        "broker-a",
+        ns,
+        &format!(
+            "brokerRole={role}\nbrokerIP2=127.0.0.1\nhaListenPort={ha_port}\n\
+             haSendHeartbeatInterval=1000\n{extra}"
+        ),
+    )
+}
+
+/// The slave of `broker-a`; it learns its master's HA address from the name server.
+fn slave(dir: &Path, ns: &str) -> Daemon {
+    Daemon::broker_named(
+        dir,
+        "broker-a",
+        ns,
+        "brokerId=1\nbrokerRole=SLAVE\nbrokerIP2=127.0.0.1\nhaSendHeartbeatInterval=1000\n",
+    )
+}
+
+/// Sends `count` messages (the topic is auto-created on the master); returns each status.
+fn send(ns: &str, count: u64, body: &str) -> Vec<String> {
+    let out = rmq(&[
+        "message",
+        "send",
+        "-t",
+        TOPIC,
+        body,
+        "--count",
+        &count.to_string(),
+        "--mode",
+        "async",
+        "-o",
+        "json",
+    ])
+    .namesrv(ns)
+    .run_until_ok(Duration::from_secs(20));
+    let doc = out.json();
+    doc.as_array()
+        .expect("a JSON array of sends")
+        .iter()
+        .map(|s| s["status"].as_str().unwrap_or("?").to_string())
+        .collect()
+}
+
+/// Files of `dir` (relative path → bytes), recursively; files of zeros only are left out
+/// (CommitLog files made ahead of need).
+fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(root, &p, out);
+            } else if let Ok(bytes) = std::fs::read(&p) {
+                if bytes.iter().any(|&b| b != 0) {
+                    let rel = p.strip_prefix(root).unwrap().display().to_string();
+                    out.insert(rel, bytes);
+                }
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+/// End of the CommitLog data: the offset after the last non-zero byte of the last file.
+fn data_end(files: &BTreeMap<String, Vec<u8>>) -> i64 {
+    files
+        .iter()
+        .filter(|(name, _)| !name.contains('/'))
+        .map(|(name, bytes)| {
+            let base: i64 = name.parse().unwrap();
+            base + bytes
+                .iter()
+                .rposition(|&b| b != 0)
+                .map_or(0, |p| p as i64 + 1)
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+/// Waits (bounded) until the slave's CommitLog and ConsumeQueue files equal the master's.
+fn wait_identical(master: &Daemon, slave: &Daemon, limit: Duration) -> Duration {
+    wait_identical_stores(&master.store(), slave, limit, &master.stderr())
+}
+
+/// Waits (bounded) until the CommitLog and ConsumeQueue files of `slave` equal those under
+/// the master's store root `master`.
+fn wait_identical_stores(
+    master: &Path,
+    slave: &Daemon,
+    limit: Duration,
+    master_log: &str,
+) -> Duration {
+    let started = Instant::now();
+    let mut last = String::new();
+    while started.elapsed() < limit {
+        let m = files(&master.join("commitlog"));
+        let s = files(&slave.store().join("commitlog"));
+        let mcq = files(&master.join("consumequeue"));
+        let scq = files(&slave.store().join("consumequeue"));
+        if !m.is_empty() && m == s && mcq == scq {
+            return started.elapsed();
+        }
+        last = format!(
+            "master CommitLog ends at {}, slave at {}; CQ files {} vs {} (equal: {})",
+            data_end(&m),
+            data_end(&s),
+            mcq.len(),
+            scq.len(),
+            mcq == scq
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!(
+        "slave not identical to master after {limit:?}: {last}\nslave stderr:\n{}\nmaster stderr:\n{}",
+        common::tail(&slave.stderr(), 30),
+        common::tail(master_log, 30)
+    );
+}
+
+/// `rmq store stats -o json` of a store (per topic and queue counts and offsets).
+fn stats(store: &Path) -> Value {
+    let out = rmq(&[
+        "store",
+        "stats",
+        "--store",
+        &store.display().to_string(),
+        "-o",
+        "json",
+    ])
+    .run();
+    let mut doc = out.json();
+    // The root differs, and so may the count of CommitLog files made ahead of need.
+    for key in ["root", "commitlogFiles", "commitlogBytes"] {
+        doc.as_object_mut().unwrap().remove(key);
+    }
+    doc
+}
+
+#[test]
+fn async_master_replicates_and_slave_resumes_after_sigkill() {
+    let dir = temp_dir("ha-async");
+    let ns = Daemon::namesrv(&dir.path().join("ns"));
+    let ha_port = free_broker_port();
+    let master = master(
+        &dir.path().join("master"),
+        &ns.addr,
+        "ASYNC_MASTER",
+        ha_port,
+        "",
+    );
+    let mut slave = slave(&dir.path().join("slave"), &ns.addr);
+
+    let body = "x".repeat(200);
+    let statuses = send(&ns.addr, 3000, &body);
+    assert_eq!(statuses.len(), 3000);
+    assert!(statuses.iter().all(|s| s == "SEND_OK"), "{statuses:?}");
+    let took = wait_identical(&master, &slave, Duration::from_secs(30));
+    let end = data_end(&files(&master.store().join("commitlog")));
+    eprintln!("slave caught up with {end} bytes in {took:?} after the last send");
+    assert!(slave
+        .stderr()
+        .contains(&format!("connected to master 127.0.0.1:{ha_port}")));
+    // The slave's store reads back the same messages, queue by queue.
+    assert_eq!(stats(&master.store()), stats(&slave.store()));
+
+    // SIGKILL the slave, write more, restart it: it resumes from its own offset.
+    slave.kill();
+    let statuses = send(&ns.addr, 2000, &body);
+    assert!(statuses.iter().all(|s| s == "SEND_OK"));
+    slave.restart();
+    wait_identical(&master, &slave, Duration::from_secs(30));
+    let resumed = slave
+        .stderr()
+        .lines()
+        .find_map(|l| {
+            l.split("replicating from offset ")
+                .nth(1)
+                .map(|o| o.trim().parse::<i64>().unwrap())
+        })
+        .expect("a 'replicating from offset' line");
+    assert!(
+        resumed > 0 && resumed <= end,
+        "resumed from {resumed}, first run ended at {end}"
+    );
+    assert_eq!(stats(&master.store()), stats(&slave.store()));
+
+    // Metadata sync (every 10 s): the slave takes the master's topics and consumer offsets.
+    rmq(&[
+        "message", "consume", "-t", TOPIC, "-g", "HaGroup", "--from", "earliest", "--count", "100",
+        "--commit",
+    ])
+    .namesrv(&ns.addr)
+    .ok();
+    let config = slave.store().join("config");
+    wait_until(
+        "the slave to sync metadata",
+        Duration::from_secs(30),
+        || {
+            let topics = std::fs::read_to_string(config.join("topics.json")).unwrap_or_default();
+            let offsets =
+                std::fs::read_to_string(config.join("consumerOffset.json")).unwrap_or_default();
+            topics.contains(TOPIC) && offsets.contains(&format!("{TOPIC}@HaGroup"))
+        },
+    );
+}
+
+/// A peer on the HA port that claims to be ahead of the master is refused with a log line
+/// that says so; the master goes on (no panic) and still serves.
+#[test]
+fn a_slave_ahead_of_its_master_is_refused() {
+    use std::io::{Read, Write};
+    let dir = temp_dir("ha-ahead");
+    let ns = Daemon::namesrv(&dir.path().join("ns"));
+    let ha_port = free_broker_port();
+    let master = master(
+        &dir.path().join("master"),
+        &ns.addr,
+        "ASYNC_MASTER",
+        ha_port,
+        "",
+    );
+    let mut peer = std::net::TcpStream::connect(("127.0.0.1", ha_port)).unwrap();
+    peer.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    peer.write_all(&(1i64 << 40).to_be_bytes()).unwrap();
+    let mut buf = [0u8; 64];
+    assert_eq!(
+        peer.read(&mut buf).unwrap_or(0),
+        0,
+        "the master closes the connection"
+    );
+    wait_until(
+        "the refusal in the master's log",
+        Duration::from_secs(10),
+        || {
+            master
+                .stderr()
+                .contains("ahead of this master's max offset")
+        },
+    );
+    // Half a report, then a hang-up: nothing breaks.
+    let mut peer = std::net::TcpStream::connect(("127.0.0.1", ha_port)).unwrap();
+    peer.write_all(&[0, 0, 0]).unwrap();
+    drop(peer);
+    assert_eq!(send(&ns.addr, 3, "still fine"), ["SEND_OK"; 3]);
+}
+
+#[test]
+fn sync_master_waits_for_the_slave() {
+    let dir = temp_dir("ha-sync");
+    let ns = Daemon::namesrv(&dir.path().join("ns"));
+    let ha_port = free_broker_port();
+    let master = master(
+        &dir.path().join("master"),
+        &ns.addr,
+        "SYNC_MASTER",
+        ha_port,
+        "syncFlushTimeout=1500\n",
+    );
+
+    // No slave: stored, but SLAVE_NOT_AVAILABLE.
+    assert_eq!(send(&ns.addr, 1, "alone"), ["SLAVE_NOT_AVAILABLE"]);
+
+    let mut slave = slave(&dir.path().join("slave"), &ns.addr);
+    wait_until("the slave to connect", Duration::from_secs(20), || {
+        send(&ns.addr, 1, "probe") == ["SEND_OK"]
+    });
+    let started = Instant::now();
+    let statuses = send(&ns.addr, 2000, &"y".repeat(1000));
+    let rate = 2000.0 / started.elapsed().as_secs_f64();
+    eprintln!("SYNC_MASTER: 2000 x 1 KiB async sends at {rate:.0} msg/s (CLI included)");
+    let mut counts = BTreeMap::new();
+    for s in &statuses {
+        *counts.entry(s.as_str()).or_insert(0) += 1;
+    }
+    let ha_lines = |d: &Daemon| {
+        d.stderr()
+            .lines()
+            .filter(|l| l.contains("HA"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(
+        counts,
+        BTreeMap::from([("SEND_OK", 2000)]),
+        "master:\n{}\nslave:\n{}",
+        ha_lines(&master),
+        ha_lines(&slave)
+    );
+    wait_identical(&master, &slave, Duration::from_secs(30));
+    // The runtime info tells the replication state.
+    let status = rmq(&[
+        "broker",
+        "status",
+        "--broker-addr",
+        &master.addr,
+        "-o",
+        "json",
+    ])
+    .namesrv(&ns.addr)
+    .ok();
+    eprintln!(
+        "{}",
+        status
+            .lines()
+            .filter(|l| l.contains("rmqHa"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    assert!(status.contains(r#""rmqHaSlaveCount": "1""#), "{status}");
+    assert!(
+        status.contains(r#""rmqHaSlaveBehindBytes": "0""#),
+        "{status}"
+    );
+
+    // A slave that is connected but answers nothing: FLUSH_SLAVE_TIMEOUT after
+    // syncFlushTimeout.
+    let pid = slave.pid().to_string();
+    assert!(std::process::Command::new("kill")
+        .args(["-STOP", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let started = Instant::now();
+    let status = send(&ns.addr, 1, "stalled");
+    let waited = started.elapsed();
+    assert!(std::process::Command::new("kill")
+        .args(["-CONT", &pid])
+        .status()
+        .unwrap()
+        .success());
+    assert_eq!(status, ["FLUSH_SLAVE_TIMEOUT"]);
+    assert!(waited >= Duration::from_millis(1400), "{waited:?}");
+
+    // The slave goes away: SLAVE_NOT_AVAILABLE again.
+    slave.kill();
+    wait_until(
+        "the master to see the slave gone",
+        Duration::from_secs(20),
+        || send(&ns.addr, 1, "gone") == ["SLAVE_NOT_AVAILABLE"],
+    );
+}
+
+/// Interop: the Java 4.9.7 broker as master (its HA port is listenPort + 1), an rmq slave that
+/// learns the master's HA address from the (rmq) name server. The CommitLogs and
+/// ConsumeQueues become byte-identical and the slave's store reads back the same messages.
+#[test]
+fn rmq_slave_of_a_java_master() {
+    let Some(lib) = common::java_broker_lib() else {
+        return;
+    };
+    let dir = temp_dir("ha-java");
+    let ns = Daemon::namesrv(&dir.path().join("ns"));
+    let java_store = dir.path().join("java-store");
+    let java = common::java_cluster::JavaBroker::start_with(
+        &lib,
+        &dir.path().join("java"),
+        &java_store,
+        &ns.addr,
+        "brokerIP2=127.0.0.1\nbrokerRole=SYNC_MASTER\n",
+    );
+    let mut slave = slave(&dir.path().join("slave"), &ns.addr);
+
+    wait_until(
+        "SYNC_MASTER to see the rmq slave",
+        Duration::from_secs(30),
+        || send(&ns.addr, 1, "probe") == ["SEND_OK"],
+    );
+    let statuses = send(&ns.addr, 2000, &"j".repeat(300));
+    assert!(statuses.iter().all(|s| s == "SEND_OK"), "{statuses:?}");
+    let took = wait_identical_stores(&java_store, &slave, Duration::from_secs(30), &java.log());
+    eprintln!("rmq slave identical to the Java master {took:?} after the last send");
+    assert!(slave
+        .stderr()
+        .contains(&format!("connected to master 127.0.0.1:{}", java.ha_port())));
+    assert_eq!(stats(&java_store), stats(&slave.store()));
+
+    // Restarted after SIGKILL, the slave resumes from its own offset.
+    slave.kill();
+    wait_until(
+        "the Java master to see the slave gone",
+        Duration::from_secs(20),
+        || send(&ns.addr, 1, "gone") == ["SLAVE_NOT_AVAILABLE"],
+    );
+    let statuses = send(&ns.addr, 200, "while the slave is down");
+    assert!(
+        statuses.iter().all(|s| s == "SLAVE_NOT_AVAILABLE"),
+        "{statuses:?}"
+    );
+    slave.restart();
+    wait_identical_stores(&java_store, &slave, Duration::from_secs(30), &java.log());
+    assert_eq!(stats(&java_store), stats(&slave.store()));
+    java.stop();
+}
