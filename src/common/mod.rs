@@ -8,3 +8,4 @@ pub mod fs;
 pub mod host;
 pub mod message;
 pub mod names;
+pub mod offset_watch;

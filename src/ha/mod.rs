@@ -15,16 +15,14 @@
 mod master;
 mod slave;
 
-use std::future::Future;
-use std::pin::Pin;
-use std::sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use thiserror::Error;
 
 use crate::common::clock::now_ms;
+use crate::common::offset_watch::{OffsetWait, OffsetWatch};
 use crate::config::MessageStoreConfig;
 use crate::store::MessageStore;
 
@@ -63,12 +61,11 @@ pub struct SlaveState {
 pub struct HaService {
     store: Arc<MessageStore>,
     cfg: MessageStoreConfig,
-    /// Largest offset any slave acknowledged (Java `push2SlaveMaxOffset`).
-    acked: AtomicI64,
+    /// Largest offset any slave acknowledged (Java `push2SlaveMaxOffset`), and the
+    /// SYNC_MASTER senders waiting for it (woken by slave reports).
+    acked: OffsetWatch,
     /// Connected slaves.
     connections: AtomicUsize,
-    /// SYNC_MASTER senders waiting for `acked` to reach an offset: woken by slave reports.
-    waiters: Mutex<Vec<(i64, Waker)>>,
     slaves: Mutex<Vec<(u64, SlaveState)>>,
     next_conn_id: AtomicU64,
     /// On a slave: the master's HA address learnt from the name server.
@@ -82,9 +79,8 @@ impl HaService {
         Arc::new(HaService {
             cfg: store.config().clone(),
             store,
-            acked: AtomicI64::new(0),
+            acked: OffsetWatch::new(0),
             connections: AtomicUsize::new(0),
-            waiters: Mutex::new(Vec::new()),
             slaves: Mutex::new(Vec::new()),
             next_conn_id: AtomicU64::new(1),
             learned_master: Mutex::new(None),
@@ -133,7 +129,7 @@ impl HaService {
 
     /// Largest offset a slave acknowledged.
     pub fn acked_offset(&self) -> i64 {
-        self.acked.load(Ordering::Acquire)
+        self.acked.get()
     }
 
     pub fn connected_slaves(&self) -> usize {
@@ -157,11 +153,8 @@ impl HaService {
     }
 
     /// Completes once a slave acknowledged `end_offset`. No timeout of its own.
-    pub fn wait_acked(&self, end_offset: i64) -> AckWait<'_> {
-        AckWait {
-            ha: self,
-            end_offset,
-        }
+    pub fn wait_acked(&self, end_offset: i64) -> OffsetWait<'_> {
+        self.acked.wait(end_offset)
     }
 
     fn report(&self, conn_id: u64, offset: i64) {
@@ -172,16 +165,7 @@ impl HaService {
                 s.last_report_ms = now_ms();
             }
         }
-        let mut waiters = self.waiters.lock().unwrap_or_else(|p| p.into_inner());
-        let acked = self.acked.fetch_max(offset, Ordering::AcqRel).max(offset);
-        waiters.retain(|(end, waker)| {
-            if *end <= acked {
-                waker.wake_by_ref();
-                false
-            } else {
-                true
-            }
-        });
+        self.acked.publish(offset);
     }
 
     fn add_slave(&self, addr: String) -> u64 {
@@ -212,33 +196,5 @@ impl HaService {
 
     fn heartbeat_interval(&self) -> Duration {
         Duration::from_millis(self.cfg.ha_send_heartbeat_interval.max(100) as u64)
-    }
-}
-
-/// A SYNC_MASTER send waiting for a slave's acknowledgement ([`HaService::wait_acked`]).
-pub struct AckWait<'a> {
-    ha: &'a HaService,
-    end_offset: i64,
-}
-
-impl Future for AckWait<'_> {
-    type Output = ();
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if self.ha.acked.load(Ordering::Acquire) >= self.end_offset {
-            return Poll::Ready(());
-        }
-        let mut waiters = self.ha.waiters.lock().unwrap_or_else(|p| p.into_inner());
-        if self.ha.acked.load(Ordering::Acquire) >= self.end_offset {
-            return Poll::Ready(());
-        }
-        match waiters
-            .iter_mut()
-            .find(|(end, w)| *end == self.end_offset && w.will_wake(cx.waker()))
-        {
-            Some(_) => {}
-            None => waiters.push((self.end_offset, cx.waker().clone())),
-        }
-        Poll::Pending
     }
 }

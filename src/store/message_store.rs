@@ -27,6 +27,7 @@ use crate::common::clock::{local_hour_now, now_ms};
 use crate::common::host::{disk_usage, total_memory_bytes};
 use crate::common::message::{self, property, sys_flag, MessageToStore, RecordView};
 use crate::common::names::RMQ_SYS_SCHEDULE_TOPIC as SCHEDULE_TOPIC;
+use crate::common::offset_watch::{OffsetWait, OffsetWatch};
 use crate::config::{BrokerRole, FlushDiskType, MessageStoreConfig};
 
 /// Why a put was refused (Java `PutMessageStatus`).
@@ -155,59 +156,11 @@ impl PutState {
 struct FlushControl {
     requested: Mutex<i64>,
     wake: Condvar,
-    /// CommitLog offset known to be durable.
-    flushed: AtomicI64,
-    /// Writers waiting for `flushed` to reach an offset.
-    waiters: Mutex<Vec<(i64, Waker)>>,
+    /// CommitLog offset known to be durable, and the writers waiting for it.
+    flushed: OffsetWatch,
     /// CommitLog flushes that wrote something, and the time they took (msync included).
     flushes: AtomicU64,
     flush_nanos: AtomicU64,
-}
-
-impl FlushControl {
-    /// Records that the CommitLog is durable up to `offset` (never moving backwards) and wakes
-    /// the writers waiting for no more than that.
-    fn publish_flushed(&self, offset: i64) {
-        let mut waiters = self.waiters.lock().unwrap_or_else(|p| p.into_inner());
-        // Raised under the lock, so a waiter that checks and registers under it cannot miss it.
-        let flushed = self.flushed.fetch_max(offset, Ordering::AcqRel).max(offset);
-        waiters.retain(|(end, waker)| {
-            if *end <= flushed {
-                waker.wake_by_ref();
-                false
-            } else {
-                true
-            }
-        });
-    }
-}
-
-/// A writer waiting for the CommitLog to be durable up to an offset ([`MessageStore::wait_flushed`]).
-pub struct FlushWait<'a> {
-    flush: &'a FlushControl,
-    end_offset: i64,
-}
-
-impl Future for FlushWait<'_> {
-    type Output = ();
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if self.flush.flushed.load(Ordering::Acquire) >= self.end_offset {
-            return Poll::Ready(());
-        }
-        let mut waiters = self.flush.waiters.lock().unwrap_or_else(|p| p.into_inner());
-        if self.flush.flushed.load(Ordering::Acquire) >= self.end_offset {
-            return Poll::Ready(());
-        }
-        match waiters
-            .iter_mut()
-            .find(|(end, w)| *end == self.end_offset && w.will_wake(cx.waker()))
-        {
-            Some(_) => {}
-            None => waiters.push((self.end_offset, cx.waker().clone())),
-        }
-        Poll::Pending
-    }
 }
 
 /// Wakes tasks waiting for CommitLog data past an offset ([`MessageStore::wait_new_data`]).
@@ -367,8 +320,7 @@ impl MessageStore {
             flush: FlushControl {
                 requested: Mutex::new(0),
                 wake: Condvar::new(),
-                flushed: AtomicI64::new(0),
-                waiters: Mutex::new(Vec::new()),
+                flushed: OffsetWatch::new(0),
                 flushes: AtomicU64::new(0),
                 flush_nanos: AtomicU64::new(0),
             },
@@ -517,7 +469,7 @@ impl MessageStore {
         );
         self.replica_dispatched
             .store(self.commitlog.max_offset(), Ordering::Release);
-        self.flush.publish_flushed(self.commitlog.max_offset());
+        self.flush.flushed.publish(self.commitlog.max_offset());
         *self
             .flush
             .requested
@@ -731,7 +683,7 @@ impl MessageStore {
     /// completes once it is. It has no timeout of its own: a caller that must answer within
     /// `syncFlushTimeout` (FLUSH_DISK_TIMEOUT: stored, not yet known to be on disk) wraps it
     /// in its runtime's timer.
-    pub fn wait_flushed(&self, end_offset: i64) -> FlushWait<'_> {
+    pub fn wait_flushed(&self, end_offset: i64) -> OffsetWait<'_> {
         {
             let mut requested = self
                 .flush
@@ -743,10 +695,7 @@ impl MessageStore {
             }
         }
         self.flush.wake.notify_one();
-        FlushWait {
-            flush: &self.flush,
-            end_offset,
-        }
+        self.flush.flushed.wait(end_offset)
     }
 
     /// Count and total time of the CommitLog flushes that wrote something.
@@ -759,7 +708,7 @@ impl MessageStore {
 
     /// CommitLog offset known to be durable.
     pub fn flushed_offset(&self) -> i64 {
-        self.flush.flushed.load(Ordering::Acquire)
+        self.flush.flushed.get()
     }
 
     // -----------------------------------------------------------------------------------------
@@ -1139,7 +1088,7 @@ impl MessageStore {
         if before_ts > 0 {
             self.checkpoint.set_physic_msg_timestamp(before_ts);
         }
-        self.flush.publish_flushed(flushed);
+        self.flush.flushed.publish(flushed);
         Ok(())
     }
 
