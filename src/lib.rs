@@ -5,7 +5,7 @@
 //!
 //! # Layering
 //!
-//! Lowest first: `common`, `config`, `protocol` → `net`, `store`, `filter` → `client`,
+//! Lowest first: `common`, `config`, `protocol` → `net`, `store`, `filter`, `ha` → `client`,
 //! `namesrv`, `broker` → `cli`. A module imports only the modules listed after its arrow
 //! below; `tests/layering.rs` reads these lines and fails on any other `crate::` path.
 //!
@@ -27,7 +27,7 @@
 //!
 //! | module     | owns                                                                        |
 //! |------------|-----------------------------------------------------------------------------|
-//! | [`common`]   | what every layer shares: the message model and CommitLog record codec, system topic/group names, the clock, host facts, crash-safe file writes |
+//! | [`common`]   | what every layer shares: the message model and CommitLog record codec, system topic/group names, the clock, host facts, crash-safe file writes, the offset group wait |
 //! | [`config`]   | Java `.properties` parsing into typed name server / broker / store configs with Java's defaults |
 //! | [`protocol`] | the remoting wire format: frames, JSON/ROCKETMQ headers, codes, typed headers and JSON bodies. Pure: no I/O |
 //! | [`net`]      | tokio transport on top of `protocol`: server with request dispatch, client with connection reuse and opaque correlation |
