@@ -188,6 +188,26 @@ impl Broker {
         Ok(tokio::spawn(self.ha.clone().serve_master(listener, stop)))
     }
 
+    /// A topic the broker writes to on its own (retry, DLQ, transaction half/check-max),
+    /// created like Java's `createTopicInSendMessageBackMethod` and announced to the name
+    /// servers when new.
+    pub(super) fn ensure_send_back_topic(
+        &self,
+        topic: &str,
+        queue_nums: i32,
+    ) -> crate::protocol::body::TopicConfig {
+        let ensured = self.metadata.topics.create_topic_in_send_back_method(
+            topic,
+            queue_nums,
+            crate::protocol::perm::PERM_WRITE | crate::protocol::perm::PERM_READ,
+            0,
+        );
+        if ensured.created {
+            self.register_now.notify_one();
+        }
+        ensured.config
+    }
+
     /// `ip:port` clients use to reach this broker.
     pub fn broker_addr(&self) -> String {
         self.store_host.to_string()

@@ -34,7 +34,6 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 use super::controller::Broker;
-use super::metadata::perm;
 use crate::common::clock::now_ms;
 use crate::common::message::{self, property, sys_flag, MessageToStore};
 use crate::common::names::{
@@ -264,25 +263,12 @@ impl Broker {
     pub fn check_half_messages(&self, start: i64) -> Vec<CheckRequest> {
         let (timeout, check_max) =
             self.with_cfg(|c| (c.transaction_time_out, c.transaction_check_max));
-        let queues = self.ensure_topic(HALF_TOPIC, 1).read_queue_nums;
+        let queues = self.ensure_send_back_topic(HALF_TOPIC, 1).read_queue_nums;
         let mut requests = Vec::new();
         for queue_id in 0..queues {
             self.check_half_queue(queue_id, start, timeout, check_max, &mut requests);
         }
         requests
-    }
-
-    fn ensure_topic(&self, topic: &str, queue_nums: i32) -> crate::protocol::body::TopicConfig {
-        let ensured = self.metadata.topics.create_topic_in_send_back_method(
-            topic,
-            queue_nums,
-            perm::PERM_WRITE | perm::PERM_READ,
-            0,
-        );
-        if ensured.created {
-            self.register_now.notify_one();
-        }
-        ensured.config
     }
 
     fn trans_offset(&self, topic: &str, queue_id: i32) -> i64 {
@@ -518,7 +504,7 @@ impl Broker {
             checked,
             "transaction half checked too many times (or too old): discarded to {CHECK_MAX_TOPIC}"
         );
-        self.ensure_topic(CHECK_MAX_TOPIC, 1);
+        self.ensure_send_back_topic(CHECK_MAX_TOPIC, 1);
         let msg = half.to_store(CHECK_MAX_TOPIC, 0, &half.properties);
         if let Err(e) = self.store.put(&msg) {
             tracing::error!("moving a transaction half to {CHECK_MAX_TOPIC} failed: {e}");

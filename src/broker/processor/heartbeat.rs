@@ -5,7 +5,6 @@
 
 use std::time::Instant;
 
-use super::send::ensure_send_back_topic;
 use crate::broker::client_tables::{ClientChannel, ConsumerRegistration};
 use crate::broker::controller::Broker;
 use crate::common::names::retry_topic;
@@ -31,8 +30,7 @@ pub(super) async fn heart_beat(
     for consumer in &data.consumer_data_set {
         if let Some(group) = broker.metadata.groups.find_or_create(&consumer.group_name) {
             if group.retry_queue_nums > 0 {
-                ensure_send_back_topic(
-                    broker,
+                broker.ensure_send_back_topic(
                     &retry_topic(&consumer.group_name),
                     group.retry_queue_nums,
                 );

@@ -401,25 +401,11 @@ fn route_retry_and_dlq(
         .unwrap_or(group_config.retry_max_times);
     if reconsume_times > max {
         let dlq = dlq_topic(&group);
-        let dlq_config = ensure_send_back_topic(broker, &dlq, 1);
+        let dlq_config = broker.ensure_send_back_topic(&dlq, 1);
         out.topic = dlq;
         out.queue_id = random_index(dlq_config.write_queue_nums.max(1));
     }
     Ok(())
-}
-
-/// A retry or DLQ topic, created (and announced to the name servers) if missing.
-pub(super) fn ensure_send_back_topic(broker: &Broker, topic: &str, queue_nums: i32) -> TopicConfig {
-    let ensured = broker.metadata.topics.create_topic_in_send_back_method(
-        topic,
-        queue_nums,
-        perm::PERM_WRITE | perm::PERM_READ,
-        0,
-    );
-    if ensured.created {
-        broker.register_now.notify_one();
-    }
-    ensured.config
 }
 
 /// A message with a delay level is stored in `SCHEDULE_TOPIC_XXXX` (queue = level - 1) and
@@ -509,7 +495,7 @@ pub(super) async fn consumer_send_back(broker: &Broker, req: &RemotingCommand) -
         return Ok(success(req));
     }
     let retry = retry_topic(&header.group);
-    let retry_config = ensure_send_back_topic(broker, &retry, group_config.retry_queue_nums);
+    let retry_config = broker.ensure_send_back_topic(&retry, group_config.retry_queue_nums);
     // Copy what we need out of the original record.
     let original = broker.store.commitlog().with_record(header.offset, |r| {
         (
@@ -550,7 +536,7 @@ pub(super) async fn consumer_send_back(broker: &Broker, req: &RemotingCommand) -
     let mut delay_level = header.delay_level;
     if reconsume >= max || delay_level < 0 {
         topic = dlq_topic(&header.group);
-        let dlq = ensure_send_back_topic(broker, &topic, 1);
+        let dlq = broker.ensure_send_back_topic(&topic, 1);
         queue_id = random_index(dlq.write_queue_nums.max(1));
         delay_level = 0;
     } else if delay_level == 0 {
