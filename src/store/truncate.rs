@@ -137,6 +137,9 @@ pub struct TruncatePlan {
     pub per_topic: BTreeMap<String, u64>,
     /// The removed messages, in CommitLog order.
     pub removed: Vec<RemovedMessage>,
+    /// The geometry of the index files (`None` without index files).
+    #[serde(skip)]
+    pub index_geometry: Option<IndexGeometry>,
     /// Whether the store's `abort` file is present (the last broker run did not shut down
     /// cleanly; the next start recovers abnormally).
     pub unclean_shutdown: bool,
@@ -191,6 +194,8 @@ pub fn plan(layout: &StoreLayout, offset: i64) -> Result<TruncatePlan, TruncateE
         per_topic: BTreeMap::new(),
         removed: Vec::new(),
         unclean_shutdown: layout.root.join("abort").exists(),
+        // Told before anything changes: an index that cannot be rebuilt must stop the cut.
+        index_geometry: index_geometry(layout)?,
     };
     // Start one byte before the cut: when the cut is a file's start, the previous file holds
     // the last kept message (its timestamp goes into the checkpoint).
@@ -456,6 +461,28 @@ fn cut_queue(dir: &Path, offset: i64) -> Result<Option<QueueCut>, TruncateError>
     }))
 }
 
+/// The geometry of the store's index files: from the broker config, else from the first
+/// file's size; `None` without index files.
+fn index_geometry(layout: &StoreLayout) -> Result<Option<IndexGeometry>, TruncateError> {
+    let dir = &layout.index_dir;
+    if !dir.is_dir() {
+        return Ok(None);
+    }
+    let paths = super::inspect::index_files_in(dir)?;
+    let Some(first) = paths.first() else {
+        return Ok(None);
+    };
+    if let Some(g) = layout.sizes.index_geometry {
+        return Ok(Some(g));
+    }
+    let len = std::fs::metadata(first).map_err(|e| io_err(first, e))?.len();
+    IndexGeometry::infer(len)
+        .map(Some)
+        .ok_or_else(|| TruncateError::IndexGeometry {
+            path: first.clone(),
+        })
+}
+
 /// Deletes the index files holding entries at or past the cut and re-indexes the kept records
 /// after the last kept file's end.
 fn cut_index(
@@ -468,17 +495,8 @@ fn cut_index(
         return Ok(());
     }
     let paths = super::inspect::index_files_in(dir)?;
-    let Some(first) = paths.first() else {
+    let Some(geometry) = plan.index_geometry else {
         return Ok(());
-    };
-    let geometry = match layout.sizes.index_geometry {
-        Some(g) => g,
-        None => {
-            let len = std::fs::metadata(first).map_err(|e| io_err(first, e))?.len();
-            IndexGeometry::infer(len).ok_or_else(|| TruncateError::IndexGeometry {
-                path: first.clone(),
-            })?
-        }
     };
     let mut resume_after = None;
     let mut doomed = Vec::new();
