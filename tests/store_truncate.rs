@@ -280,3 +280,86 @@ fn truncate_cuts_a_stopped_store_and_the_broker_continues_from_the_cut() {
         assert!(array(found.json()).is_empty(), "{}", found.stdout);
     }
 }
+
+/// An rmq broker's store, cut with `rmq store truncate`, opened by the Java 4.9.7 broker: it
+/// recovers the log to the cut (the zeros there end its scan as they end rmq's), serves exactly
+/// the kept messages, and continues the queues from the cut.
+#[test]
+fn java_broker_reads_a_truncated_store() {
+    let Some(broker_lib) = common::java_broker_lib() else {
+        return;
+    };
+    let dir = common::temp_dir("truncate-java");
+    let ns = common::Daemon::namesrv(&dir.path().join("ns"));
+    let mut broker = common::Daemon::broker(dir.path(), &ns.addr, "");
+    let store = broker.store();
+    let cli = |args: &[&str]| rmq(args).namesrv(&ns.addr);
+    for i in 0..SENT {
+        cli(&["message", "send", "-t", TOPIC, &body(i), "-k", &format!("key-{i}")])
+            .run_until_ok(Duration::from_secs(10));
+    }
+    assert!(broker.stop().success());
+    drop(ns);
+
+    let records = array(
+        rmq(&["store", "dump", "commitlog", "--store"])
+            .arg(&store)
+            .args(["-o", "json"])
+            .run()
+            .json(),
+    );
+    let ours: Vec<&Value> = records.iter().filter(|r| r["topic"] == TOPIC).collect();
+    assert_eq!(ours.len(), SENT);
+    let cut = ours[KEPT]["commitLogOffset"].as_i64().unwrap();
+    let mut expected_max: BTreeMap<i64, i64> = BTreeMap::new();
+    for r in ours.iter().filter(|r| r["commitLogOffset"].as_i64().unwrap() < cut) {
+        let e = expected_max.entry(r["queueId"].as_i64().unwrap()).or_default();
+        *e = (*e).max(r["queueOffset"].as_i64().unwrap() + 1);
+    }
+    rmq(&["store", "truncate", "--store"])
+        .arg(&store)
+        .args(["--to", &cut.to_string(), "--yes"])
+        .run()
+        .ok();
+
+    let ns = common::Daemon::namesrv(&dir.path().join("ns-java"));
+    let java = common::java_cluster::JavaBroker::start(&broker_lib, &dir.path().join("java"), &store, &ns.addr);
+    let c = |args: &[&str]| rmq(args).namesrv(&ns.addr);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let kept = loop {
+        let out = c(&[
+            "message", "consume", "-t", TOPIC, "--from", "earliest", "-o", "json",
+        ])
+        .run();
+        if out.success() {
+            let all = array(out.json());
+            if all.len() >= KEPT || Instant::now() > deadline {
+                break all;
+            }
+        }
+        assert!(Instant::now() < deadline, "consume via Java: {}", out.stderr);
+        std::thread::sleep(Duration::from_millis(300));
+    };
+    assert_eq!(bodies(&kept), (0..KEPT).map(body).collect::<BTreeSet<_>>());
+    let status = c(&["topic", "status", "-t", TOPIC, "-o", "json"]).json();
+    for q in status["queues"].as_array().unwrap() {
+        let id = q["queueId"].as_i64().unwrap();
+        assert_eq!(
+            q["maxOffset"].as_i64(),
+            Some(expected_max.get(&id).copied().unwrap_or(0)),
+            "queue {id} on the Java broker: {status}"
+        );
+    }
+    let sent = array(
+        c(&["message", "send", "-t", TOPIC, &body(SENT), "-o", "json"])
+            .run_until_ok(Duration::from_secs(10))
+            .json(),
+    );
+    let q = sent[0]["queueId"].as_i64().unwrap();
+    assert_eq!(
+        sent[0]["queueOffset"].as_i64(),
+        Some(expected_max.get(&q).copied().unwrap_or(0)),
+        "the Java broker continues the queue from the cut"
+    );
+    java.stop();
+}
