@@ -87,7 +87,12 @@ fn max_offsets(c: &Cluster) -> BTreeMap<i64, i64> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|q| (q["queueId"].as_i64().unwrap(), q["maxOffset"].as_i64().unwrap()))
+        .map(|q| {
+            (
+                q["queueId"].as_i64().unwrap(),
+                q["maxOffset"].as_i64().unwrap(),
+            )
+        })
         .collect()
 }
 
@@ -100,8 +105,18 @@ fn truncate_cuts_a_stopped_store_and_the_broker_continues_from_the_cut() {
     let store = c.broker().store();
     for i in 0..SENT {
         let key = format!("key-{i}");
-        c.cli(&["message", "send", "-t", TOPIC, &body(i), "-k", &key, "-o", "json"])
-            .run_until_ok(Duration::from_secs(10));
+        c.cli(&[
+            "message",
+            "send",
+            "-t",
+            TOPIC,
+            &body(i),
+            "-k",
+            &key,
+            "-o",
+            "json",
+        ])
+        .run_until_ok(Duration::from_secs(10));
     }
     assert_eq!(consume_all(&c, SENT).len(), SENT);
     // A group that consumed everything: its offsets end up past the cut and are clamped.
@@ -154,8 +169,7 @@ fn truncate_cuts_a_stopped_store_and_the_broker_continues_from_the_cut() {
         .run();
     assert_eq!(out.code(), Some(1), "{}", out.stderr);
     assert!(
-        out.stderr.contains(&cut.to_string())
-            && out.stderr.contains(&(cut + cut_size).to_string()),
+        out.stderr.contains(&cut.to_string()) && out.stderr.contains(&(cut + cut_size).to_string()),
         "{}",
         out.stderr
     );
@@ -173,7 +187,11 @@ fn truncate_cuts_a_stopped_store_and_the_broker_continues_from_the_cut() {
         !dry["commitlogFilesDeleted"].as_array().unwrap().is_empty(),
         "{dry}"
     );
-    assert_eq!(hash_tree(&store), files_before, "--dry-run changed the store");
+    assert_eq!(
+        hash_tree(&store),
+        files_before,
+        "--dry-run changed the store"
+    );
 
     // The cut itself.
     let removed_file = c.path().join("removed.jsonl");
@@ -217,7 +235,11 @@ fn truncate_cuts_a_stopped_store_and_the_broker_continues_from_the_cut() {
     let cqs = done["consumeQueues"].as_array().unwrap();
     for q in cqs.iter().filter(|q| q["topic"] == TOPIC) {
         let id = q["queueId"].as_i64().unwrap();
-        assert_eq!(q["newMaxOffset"].as_i64(), expected_max.get(&id).copied(), "{q}");
+        assert_eq!(
+            q["newMaxOffset"].as_i64(),
+            expected_max.get(&id).copied(),
+            "{q}"
+        );
     }
     let clamped = done["offsetsClamped"].as_array().unwrap();
     assert!(
@@ -295,8 +317,16 @@ fn java_broker_reads_a_truncated_store() {
     let store = broker.store();
     let cli = |args: &[&str]| rmq(args).namesrv(&ns.addr);
     for i in 0..SENT {
-        cli(&["message", "send", "-t", TOPIC, &body(i), "-k", &format!("key-{i}")])
-            .run_until_ok(Duration::from_secs(10));
+        cli(&[
+            "message",
+            "send",
+            "-t",
+            TOPIC,
+            &body(i),
+            "-k",
+            &format!("key-{i}"),
+        ])
+        .run_until_ok(Duration::from_secs(10));
     }
     assert!(broker.stop().success());
     drop(ns);
@@ -312,8 +342,13 @@ fn java_broker_reads_a_truncated_store() {
     assert_eq!(ours.len(), SENT);
     let cut = ours[KEPT]["commitLogOffset"].as_i64().unwrap();
     let mut expected_max: BTreeMap<i64, i64> = BTreeMap::new();
-    for r in ours.iter().filter(|r| r["commitLogOffset"].as_i64().unwrap() < cut) {
-        let e = expected_max.entry(r["queueId"].as_i64().unwrap()).or_default();
+    for r in ours
+        .iter()
+        .filter(|r| r["commitLogOffset"].as_i64().unwrap() < cut)
+    {
+        let e = expected_max
+            .entry(r["queueId"].as_i64().unwrap())
+            .or_default();
         *e = (*e).max(r["queueOffset"].as_i64().unwrap() + 1);
     }
     rmq(&["store", "truncate", "--store"])
@@ -323,7 +358,12 @@ fn java_broker_reads_a_truncated_store() {
         .ok();
 
     let ns = common::Daemon::namesrv(&dir.path().join("ns-java"));
-    let java = common::java_cluster::JavaBroker::start(&broker_lib, &dir.path().join("java"), &store, &ns.addr);
+    let java = common::java_cluster::JavaBroker::start(
+        &broker_lib,
+        &dir.path().join("java"),
+        &store,
+        &ns.addr,
+    );
     let c = |args: &[&str]| rmq(args).namesrv(&ns.addr);
     let deadline = Instant::now() + Duration::from_secs(30);
     let kept = loop {
@@ -337,7 +377,11 @@ fn java_broker_reads_a_truncated_store() {
                 break all;
             }
         }
-        assert!(Instant::now() < deadline, "consume via Java: {}", out.stderr);
+        assert!(
+            Instant::now() < deadline,
+            "consume via Java: {}",
+            out.stderr
+        );
         std::thread::sleep(Duration::from_millis(300));
     };
     assert_eq!(bodies(&kept), (0..KEPT).map(body).collect::<BTreeSet<_>>());

@@ -1481,7 +1481,11 @@ fn truncate(ctx: &Ctx, args: &TruncateArgs) -> anyhow::Result<()> {
     if table {
         println!(
             "{} {} messages ({} bytes) of {} from offset {} to the end of the data ({}).",
-            if args.dry_run { "Would remove" } else { "Removing" },
+            if args.dry_run {
+                "Would remove"
+            } else {
+                "Removing"
+            },
             plan.removed.len(),
             plan.removed_bytes,
             layout.root.display(),
@@ -1499,7 +1503,10 @@ fn truncate(ctx: &Ctx, args: &TruncateArgs) -> anyhow::Result<()> {
             println!("CommitLog file deleted: {}", f.display());
         }
         if let Some(f) = &plan.commitlog_file_cut {
-            println!("CommitLog file zero-filled from the cut: {}", f.path.display());
+            println!(
+                "CommitLog file zero-filled from the cut: {}",
+                f.path.display()
+            );
         }
         if plan.unclean_shutdown {
             println!(

@@ -207,7 +207,10 @@ pub fn plan(layout: &StoreLayout, offset: i64) -> Result<TruncatePlan, TruncateE
                 ScanItem::Message { offset: at, record } => {
                     let end = at + record.raw.len() as i64;
                     if at >= offset {
-                        *plan.per_topic.entry(record.topic().into_owned()).or_default() += 1;
+                        *plan
+                            .per_topic
+                            .entry(record.topic().into_owned())
+                            .or_default() += 1;
                         plan.removed.push(RemovedMessage::of(&record));
                     } else {
                         plan.last_kept_store_timestamp = record.store_timestamp;
@@ -301,7 +304,11 @@ pub fn apply(
     }
     if let Some(f) = &plan.commitlog_file_cut {
         let base = f.base_offset;
-        zero_range(&f.path, (offset - base) as u64, (plan.data_end - base) as u64)?;
+        zero_range(
+            &f.path,
+            (offset - base) as u64,
+            (plan.data_end - base) as u64,
+        )?;
     }
     applied.queues = cut_consume_queues(&layout.consumequeue_dir, offset)?;
     cut_index(layout, plan, &mut applied)?;
@@ -475,7 +482,9 @@ fn index_geometry(layout: &StoreLayout) -> Result<Option<IndexGeometry>, Truncat
     if let Some(g) = layout.sizes.index_geometry {
         return Ok(Some(g));
     }
-    let len = std::fs::metadata(first).map_err(|e| io_err(first, e))?.len();
+    let len = std::fs::metadata(first)
+        .map_err(|e| io_err(first, e))?
+        .len();
     IndexGeometry::infer(len)
         .map(Some)
         .ok_or_else(|| TruncateError::IndexGeometry {
