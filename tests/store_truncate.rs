@@ -407,3 +407,49 @@ fn java_broker_reads_a_truncated_store() {
     );
     java.stop();
 }
+
+/// The failover case: the old master was killed (SIGKILL, `abort` left behind). The cut store
+/// recovers abnormally on restart, from the lowered checkpoint, to exactly the kept messages.
+#[test]
+fn a_killed_brokers_store_is_cut_and_recovers_abnormally() {
+    let mut c = Cluster::builder("truncate-killed")
+        .broker_props(SMALL_FILES)
+        .wait_registered()
+        .start();
+    let store = c.broker().store();
+    for i in 0..SENT {
+        c.cli(&["message", "send", "-t", TOPIC, &body(i)])
+            .run_until_ok(Duration::from_secs(10));
+    }
+    c.broker_mut().kill();
+    assert!(store.join("abort").exists());
+    let records = array(
+        rmq(&["store", "dump", "commitlog", "--store"])
+            .arg(&store)
+            .args(["-o", "json"])
+            .run()
+            .json(),
+    );
+    let ours: Vec<&Value> = records.iter().filter(|r| r["topic"] == TOPIC).collect();
+    let cut = ours[KEPT]["commitLogOffset"].as_i64().unwrap().to_string();
+    let done = rmq(&["store", "truncate", "--store"])
+        .arg(&store)
+        .args(["--to", &cut, "--yes", "-o", "json"])
+        .run()
+        .json();
+    assert_eq!(done["uncleanShutdown"], true, "{done}");
+    assert_eq!(done["perTopic"][TOPIC], SENT - KEPT, "{done}");
+    let removed = PathBuf::from(done["removedFile"].as_str().unwrap());
+    assert!(
+        removed.starts_with(&store),
+        "default removed file: {removed:?}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&removed).unwrap().lines().count(),
+        SENT - KEPT
+    );
+    c.broker_mut().restart();
+    c.wait_registered();
+    let kept = consume_all(&c, KEPT);
+    assert_eq!(bodies(&kept), (0..KEPT).map(body).collect::<BTreeSet<_>>());
+}

@@ -559,3 +559,124 @@ fn cut_index(
     index.flush().map_err(StoreError::from)?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::inspect::testutil::{write_store, TempDir};
+    use crate::store::inspect::{verify_store, ConsumeQueueFiles};
+
+    const CL: usize = 1024;
+
+    /// `(topic, queue) -> next offset` of the store's ConsumeQueues.
+    fn queue_ends(layout: &StoreLayout) -> BTreeMap<(String, i32), i64> {
+        let mut out = BTreeMap::new();
+        for topic in ["A", "B"] {
+            for q in ConsumeQueueFiles::topic(&layout.consumequeue_dir, topic, None).unwrap() {
+                let end = q.entries(0).map(|e| e.unwrap().queue_offset + 1).last();
+                let first_file = q.files[0].base_offset / CQ_UNIT as i64;
+                out.insert(
+                    (topic.to_string(), q.queue_id.unwrap()),
+                    end.unwrap_or(first_file),
+                );
+            }
+        }
+        out
+    }
+
+    fn cut(layout: &StoreLayout, offset: i64) -> (TruncatePlan, Applied) {
+        let lock = StoreLock::acquire(&layout.root).unwrap();
+        let plan = plan(layout, offset).unwrap();
+        let applied = apply(layout, &plan, &lock).unwrap();
+        (plan, applied)
+    }
+
+    #[test]
+    fn a_cut_at_a_file_start_deletes_later_files_and_keeps_the_store_consistent() {
+        let dir = TempDir::new("trunc-file");
+        let written = write_store(&dir.0, 40, CL);
+        let layout = StoreLayout::at(&dir.0);
+        let files = log_files_in(&layout.commitlog_dir).unwrap();
+        assert!(files.len() > 3);
+        let offset = files[2].base_offset;
+        let kept = written.iter().filter(|(p, _)| *p < offset).count();
+        let (plan, applied) = cut(&layout, offset);
+        assert_eq!(plan.removed.len(), written.len() - kept);
+        assert_eq!(plan.commitlog_files_deleted.len(), files.len() - 3);
+        assert_eq!(
+            plan.commitlog_file_cut.as_ref().unwrap().path,
+            files[2].path
+        );
+        assert!(plan.last_kept_store_timestamp > 0);
+        // Each queue ends at its first removed message.
+        let mut want: BTreeMap<(String, i32), i64> = BTreeMap::new();
+        for m in &plan.removed {
+            want.entry((m.topic.clone(), m.queue_id))
+                .and_modify(|q| *q = (*q).min(m.queue_offset))
+                .or_insert(m.queue_offset);
+        }
+        assert_eq!(applied.queue_ends(), want);
+        for (q, end) in &want {
+            assert_eq!(queue_ends(&layout)[q], *end, "{q:?}");
+        }
+        let report = verify_store(&layout, &mut |_, _| {}).unwrap();
+        assert!(report.is_clean(), "{:?}", report.problems);
+        let scanner = CommitLogScanner::open_dir(&layout.commitlog_dir).unwrap();
+        assert_eq!(scanner.files().len(), 3);
+        // Cutting again at the new end removes nothing.
+        let (again, applied) = cut(&layout, offset);
+        assert!(again.removed.is_empty());
+        assert!(applied.queues.is_empty());
+    }
+
+    #[test]
+    fn a_cut_at_the_first_offset_empties_every_queue_without_resetting_it() {
+        let dir = TempDir::new("trunc-all");
+        let written = write_store(&dir.0, 30, CL);
+        let layout = StoreLayout::at(&dir.0);
+        let (plan, applied) = cut(&layout, 0);
+        assert_eq!(plan.removed.len(), written.len());
+        assert!(applied.queues.iter().all(|q| q.new_max_offset == 0));
+        assert!(queue_ends(&layout).values().all(|&e| e == 0));
+        let report = verify_store(&layout, &mut |_, _| {}).unwrap();
+        assert!(report.is_clean(), "{:?}", report.problems);
+    }
+
+    #[test]
+    fn offsets_that_are_no_boundary_are_refused_with_the_nearest_boundaries() {
+        let dir = TempDir::new("trunc-bad");
+        let written = write_store(&dir.0, 40, CL);
+        let layout = StoreLayout::at(&dir.0);
+        let (start, len) = written[5];
+        match plan(&layout, start + 3) {
+            Err(TruncateError::MidRecord {
+                record_start,
+                record_end,
+                ..
+            }) => assert_eq!((record_start, record_end), (start, start + len as i64)),
+            other => panic!("{other:?}"),
+        }
+        // Inside the end-of-file filler of the first file.
+        let first_next = written.iter().find(|(p, _)| *p >= CL as i64).unwrap().0;
+        let (last_in_first, last_len) = written.iter().rev().find(|(p, _)| *p < CL as i64).unwrap();
+        let blank = last_in_first + *last_len as i64;
+        assert!(blank + 1 < first_next);
+        assert!(matches!(
+            plan(&layout, blank + 1),
+            Err(TruncateError::MidRecord { record_start, record_end, .. })
+                if record_start == blank && record_end == CL as i64
+        ));
+        let (last, last_len) = *written.last().unwrap();
+        let end = last + last_len as i64;
+        assert!(matches!(
+            plan(&layout, end + 1),
+            Err(TruncateError::PastEnd { data_end, .. }) if data_end == end
+        ));
+        // The end itself and the filler's start are boundaries.
+        assert!(plan(&layout, end).unwrap().removed.is_empty());
+        assert_eq!(
+            plan(&layout, blank).unwrap().removed.len(),
+            written.iter().filter(|(p, _)| *p >= blank).count()
+        );
+    }
+}
