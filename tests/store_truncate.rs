@@ -405,6 +405,13 @@ fn java_broker_reads_a_truncated_store() {
         Some(expected_max.get(&q).copied().unwrap_or(0)),
         "the Java broker continues the queue from the cut"
     );
+    // The running Java broker holds the store lock: a truncation is refused.
+    let out = rmq(&["store", "truncate", "--store"])
+        .arg(&store)
+        .args(["--to", "0", "--yes"])
+        .run();
+    assert_eq!(out.code(), Some(1), "{}", out.stderr);
+    assert!(out.stderr.contains("in use"), "{}", out.stderr);
     java.stop();
 }
 
