@@ -1484,7 +1484,7 @@ fn truncate(ctx: &Ctx, args: &TruncateArgs) -> anyhow::Result<()> {
             if args.dry_run {
                 "Would remove"
             } else {
-                "Removing"
+                "Cutting removes"
             },
             plan.removed.len(),
             plan.removed_bytes,
@@ -1515,7 +1515,7 @@ fn truncate(ctx: &Ctx, args: &TruncateArgs) -> anyhow::Result<()> {
             );
         }
     }
-    if let Some(path) = &removed_file {
+    let write_removed = |path: &Path| -> anyhow::Result<()> {
         rmq::common::fs::write_atomically(
             path,
             &plan.removed_jsonl(),
@@ -1524,8 +1524,12 @@ fn truncate(ctx: &Ctx, args: &TruncateArgs) -> anyhow::Result<()> {
         if table {
             println!("Removed messages listed in {}", path.display());
         }
-    }
+        Ok(())
+    };
     if args.dry_run {
+        if let Some(path) = &removed_file {
+            write_removed(path)?;
+        }
         if !table {
             ctx.print_document(&doc)?;
         }
@@ -1542,6 +1546,10 @@ fn truncate(ctx: &Ctx, args: &TruncateArgs) -> anyhow::Result<()> {
             ),
             args.yes,
         )?;
+    }
+    // Listed before anything changes, so nothing vanishes unrecorded.
+    if let Some(path) = &removed_file {
+        write_removed(path)?;
     }
     let applied = apply(layout, &plan, &lock)?;
     let clamped = clamp_offsets(&layout.config_dir, &applied.queue_ends())?;
