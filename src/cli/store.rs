@@ -1455,7 +1455,7 @@ fn truncate(ctx: &Ctx, args: &TruncateArgs) -> anyhow::Result<()> {
     layout.ensure_store()?;
     // Refuses a store a broker (rmq or Java) is running on, and keeps one from starting.
     let lock = StoreLock::acquire(&layout.root)?;
-    let plan = plan(layout, args.to)?;
+    let plan = with_scan_progress(|progress| plan(layout, args.to, progress))?;
     let removed_file = match &args.removed {
         Some(path) => Some(path.clone()),
         None if args.dry_run => None,
@@ -1551,7 +1551,7 @@ fn truncate(ctx: &Ctx, args: &TruncateArgs) -> anyhow::Result<()> {
     if let Some(path) = &removed_file {
         write_removed(path)?;
     }
-    let applied = apply(layout, &plan, &lock)?;
+    let applied = with_scan_progress(|progress| apply(layout, &plan, &lock, progress))?;
     let clamped = clamp_offsets(&layout.config_dir, &applied.queue_ends())?;
     drop(lock);
     if table {

@@ -174,10 +174,49 @@ impl StoreLock {
     }
 }
 
+/// Reports scan progress in CommitLog bytes, at most about once per MiB.
+struct ScanProgress<'p> {
+    report: &'p mut dyn FnMut(u64, u64),
+    from: i64,
+    total: u64,
+    last: i64,
+}
+
+impl<'p> ScanProgress<'p> {
+    fn new(report: &'p mut dyn FnMut(u64, u64), from: i64, to: i64) -> ScanProgress<'p> {
+        let total = (to - from).max(0) as u64;
+        report(0, total);
+        ScanProgress {
+            report,
+            from,
+            total,
+            last: from,
+        }
+    }
+
+    fn at(&mut self, offset: i64) {
+        if offset - self.last >= 1 << 20 {
+            self.last = offset;
+            (self.report)(
+                ((offset - self.from).max(0) as u64).min(self.total),
+                self.total,
+            );
+        }
+    }
+
+    fn done(&mut self) {
+        (self.report)(self.total, self.total);
+    }
+}
+
 /// Finds what cutting the CommitLog at `offset` removes. `offset` must be a record boundary
 /// (the start of a record or of an end-of-file filler, a file start) or the end of the valid
-/// data.
-pub fn plan(layout: &StoreLayout, offset: i64) -> Result<TruncatePlan, TruncateError> {
+/// data. `progress(done, total)` is called with CommitLog bytes scanned.
+pub fn plan(
+    layout: &StoreLayout,
+    offset: i64,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<TruncatePlan, TruncateError> {
     layout.ensure_store()?;
     let scanner = CommitLogScanner::open_dir(&layout.commitlog_dir)?;
     let min_offset = scanner.min_offset();
@@ -200,6 +239,12 @@ pub fn plan(layout: &StoreLayout, offset: i64) -> Result<TruncatePlan, TruncateE
     // Start one byte before the cut: when the cut is a file's start, the previous file holds
     // the last kept message (its timestamp goes into the checkpoint).
     let mut data_end = None;
+    let scan_from = scanner
+        .files()
+        .iter()
+        .find(|f| f.end_offset() > offset - 1)
+        .map_or(offset, |f| f.base_offset);
+    let mut progress = ScanProgress::new(progress, scan_from, scanner.file_end());
     'files: for file in scanner.mapped_files(offset - 1) {
         let file = file?;
         for item in file.records() {
@@ -225,6 +270,7 @@ pub fn plan(layout: &StoreLayout, offset: i64) -> Result<TruncatePlan, TruncateE
                     break 'files;
                 }
             };
+            progress.at(end);
             if start < offset && offset < end {
                 return Err(TruncateError::MidRecord {
                     offset,
@@ -234,6 +280,7 @@ pub fn plan(layout: &StoreLayout, offset: i64) -> Result<TruncatePlan, TruncateE
             }
         }
     }
+    progress.done();
     let data_end = data_end.unwrap_or_else(|| scanner.file_end());
     if offset > data_end {
         return Err(TruncateError::PastEnd { offset, data_end });
@@ -289,11 +336,12 @@ impl Applied {
 }
 
 /// Carries out `plan` (made by [`plan`] on this store, unchanged since). The caller holds the
-/// [`StoreLock`].
+/// [`StoreLock`]. `progress(done, total)` is called with the CommitLog bytes re-indexed.
 pub fn apply(
     layout: &StoreLayout,
     plan: &TruncatePlan,
     _lock: &StoreLock,
+    progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Applied, TruncateError> {
     let offset = plan.offset;
     let mut applied = Applied::default();
@@ -311,7 +359,7 @@ pub fn apply(
         )?;
     }
     applied.queues = cut_consume_queues(&layout.consumequeue_dir, offset)?;
-    cut_index(layout, plan, &mut applied)?;
+    cut_index(layout, plan, &mut applied, progress)?;
     let checkpoint = &layout.checkpoint_file;
     if checkpoint.is_file() {
         let cp = StoreCheckpoint::open(checkpoint).map_err(StoreError::from)?;
@@ -498,6 +546,7 @@ fn cut_index(
     layout: &StoreLayout,
     plan: &TruncatePlan,
     applied: &mut Applied,
+    progress: &mut dyn FnMut(u64, u64),
 ) -> Result<(), TruncateError> {
     let dir = &layout.index_dir;
     if !dir.is_dir() {
@@ -528,13 +577,15 @@ fn cut_index(
     let index = IndexService::load(dir, geometry.hash_slot_num, geometry.index_num, true, 0)
         .map_err(StoreError::from)?;
     let scanner = CommitLogScanner::open_dir(&layout.commitlog_dir)?;
-    let from = resume_after.unwrap_or(i64::MIN);
-    'files: for file in scanner.mapped_files(from.max(scanner.min_offset())) {
+    let from = resume_after.unwrap_or(i64::MIN).max(scanner.min_offset());
+    let mut progress = ScanProgress::new(progress, from, plan.offset);
+    'files: for file in scanner.mapped_files(from) {
         let file = file?;
         for item in file.records() {
             let ScanItem::Message { offset: at, record } = item else {
                 continue;
             };
+            progress.at(at);
             if at >= plan.offset {
                 break 'files;
             }
@@ -556,6 +607,7 @@ fn cut_index(
             applied.messages_reindexed += 1;
         }
     }
+    progress.done();
     index.flush().map_err(StoreError::from)?;
     Ok(())
 }
@@ -567,6 +619,10 @@ mod tests {
     use crate::store::inspect::{verify_store, ConsumeQueueFiles};
 
     const CL: usize = 1024;
+
+    fn plan_at(layout: &StoreLayout, offset: i64) -> Result<TruncatePlan, TruncateError> {
+        plan(layout, offset, &mut |_, _| {})
+    }
 
     /// `(topic, queue) -> next offset` of the store's ConsumeQueues.
     fn queue_ends(layout: &StoreLayout) -> BTreeMap<(String, i32), i64> {
@@ -586,8 +642,8 @@ mod tests {
 
     fn cut(layout: &StoreLayout, offset: i64) -> (TruncatePlan, Applied) {
         let lock = StoreLock::acquire(&layout.root).unwrap();
-        let plan = plan(layout, offset).unwrap();
-        let applied = apply(layout, &plan, &lock).unwrap();
+        let plan = plan(layout, offset, &mut |_, _| {}).unwrap();
+        let applied = apply(layout, &plan, &lock, &mut |_, _| {}).unwrap();
         (plan, applied)
     }
 
@@ -648,7 +704,7 @@ mod tests {
         let written = write_store(&dir.0, 40, CL);
         let layout = StoreLayout::at(&dir.0);
         let (start, len) = written[5];
-        match plan(&layout, start + 3) {
+        match plan_at(&layout, start + 3) {
             Err(TruncateError::MidRecord {
                 record_start,
                 record_end,
@@ -662,20 +718,20 @@ mod tests {
         let blank = last_in_first + *last_len as i64;
         assert!(blank + 1 < first_next);
         assert!(matches!(
-            plan(&layout, blank + 1),
+            plan_at(&layout, blank + 1),
             Err(TruncateError::MidRecord { record_start, record_end, .. })
                 if record_start == blank && record_end == CL as i64
         ));
         let (last, last_len) = *written.last().unwrap();
         let end = last + last_len as i64;
         assert!(matches!(
-            plan(&layout, end + 1),
+            plan_at(&layout, end + 1),
             Err(TruncateError::PastEnd { data_end, .. }) if data_end == end
         ));
         // The end itself and the filler's start are boundaries.
-        assert!(plan(&layout, end).unwrap().removed.is_empty());
+        assert!(plan_at(&layout, end).unwrap().removed.is_empty());
         assert_eq!(
-            plan(&layout, blank).unwrap().removed.len(),
+            plan_at(&layout, blank).unwrap().removed.len(),
             written.iter().filter(|(p, _)| *p >= blank).count()
         );
     }
