@@ -1608,6 +1608,62 @@ mod tests {
     use super::*;
 
     #[test]
+    fn offsets_past_the_new_queue_ends_are_clamped() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path();
+        // As Java writes them: fastjson's bare integer keys.
+        std::fs::write(
+            config.join("consumerOffset.json"),
+            "{\"offsetTable\":{\"T@G\":{0:9,1:3},\"U@G\":{0:50}}}",
+        )
+        .unwrap();
+        std::fs::write(
+            config.join("delayOffset.json"),
+            "{\"offsetTable\":{1:7,2:4}}",
+        )
+        .unwrap();
+        let ends = std::collections::BTreeMap::from([
+            (("T".to_string(), 0), 5),
+            (("T".to_string(), 1), 5),
+            (("SCHEDULE_TOPIC_XXXX".to_string(), 0), 2),
+        ]);
+        let clamped = clamp_offsets(config, &ends).unwrap();
+        let moved: Vec<_> = clamped
+            .iter()
+            .map(|c| {
+                (
+                    c.group.clone(),
+                    c.topic.as_str(),
+                    c.queue_id,
+                    c.level,
+                    c.from,
+                    c.to,
+                )
+            })
+            .collect();
+        assert_eq!(
+            moved,
+            [
+                (Some("G".to_string()), "T", 0, None, 9, 5),
+                (None, "SCHEDULE_TOPIC_XXXX", 0, Some(1), 7, 2),
+            ]
+        );
+        let offsets = rmq::broker::metadata::offsets::ConsumerOffsetManager::open(
+            config.join("consumerOffset.json"),
+        )
+        .unwrap();
+        assert_eq!(offsets.query("G", "T", 0), Some(5));
+        assert_eq!(offsets.query("G", "T", 1), Some(3));
+        assert_eq!(offsets.query("G", "U", 0), Some(50));
+        let delays = rmq::broker::metadata::delay_offsets::DelayOffsetTable::open(
+            config.join("delayOffset.json"),
+        )
+        .unwrap();
+        assert_eq!(delays.get(1), Some(2));
+        assert_eq!(delays.get(2), Some(4));
+    }
+
+    #[test]
     fn perms_and_times_are_shown_as_java_tools_show_them() {
         assert_eq!(perm_text(Some(&json!(6))), "6 (RW-)");
         assert_eq!(human_time(0), "-");
