@@ -64,8 +64,15 @@ fn scenario(lib: &Path, ns: &str, work: &Path, side: &str) {
     let (a, b, transcript) = broadcast_run(lib, ns, work, "gBc", true, 40);
     for (name, got) in [("a", &a), ("b", &b)] {
         let set: BTreeSet<String> = got.iter().cloned().collect();
-        assert_eq!(set, all, "{side}: consumer {name} gets every message:\n{transcript}");
-        assert_eq!(got.len(), COUNT, "{side}: consumer {name}, once each:\n{transcript}");
+        assert_eq!(
+            set, all,
+            "{side}: consumer {name} gets every message:\n{transcript}"
+        );
+        assert_eq!(
+            got.len(),
+            COUNT,
+            "{side}: consumer {name}, once each:\n{transcript}"
+        );
     }
 
     // A group that refuses broadcasting consumers.

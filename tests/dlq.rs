@@ -31,7 +31,7 @@ fn rmq_at(ns: &str, args: &[&str]) -> Output {
     rmq(args).namesrv(ns).run()
 }
 
-fn lines_with<'a>(out: &'a str, prefix: &str) -> Vec<Value> {
+fn lines_with(out: &str, prefix: &str) -> Vec<Value> {
     out.lines()
         .filter_map(|l| l.strip_prefix(prefix))
         .map(|l| serde_json::from_str(l).unwrap())
@@ -102,7 +102,9 @@ fn retry_to_dlq_and_back(lib: &Path, ns: &str, work: &Path, side: &str) -> Seen 
         Duration::from_secs(20),
         || {
             listing = rmq_at(ns, &["dlq", "list", "-g", GROUP, "-o", "json"]).json();
-            listing["messages"].as_array().is_some_and(|m| !m.is_empty())
+            listing["messages"]
+                .as_array()
+                .is_some_and(|m| !m.is_empty())
         },
     );
     assert_eq!(listing["topic"], format!("%DLQ%{GROUP}"));
@@ -142,7 +144,11 @@ fn retry_to_dlq_and_back(lib: &Path, ns: &str, work: &Path, side: &str) -> Seen 
     // No terminal and no --yes: refused.
     let refused = resend(&["--id", &dlq_id]);
     assert_eq!(refused.code(), Some(1), "{side}: {}", refused.stderr);
-    assert!(refused.stderr.contains("--yes"), "{side}: {}", refused.stderr);
+    assert!(
+        refused.stderr.contains("--yes"),
+        "{side}: {}",
+        refused.stderr
+    );
     assert!(!record.exists());
     // An id the DLQ does not hold: an error before anything is sent.
     let unknown = resend(&["--id", "0A0000010000000000000000DEADBEEF", "--yes"]);
@@ -155,7 +161,11 @@ fn retry_to_dlq_and_back(lib: &Path, ns: &str, work: &Path, side: &str) -> Seen 
     assert_eq!(sent_back[0]["dlqMsgId"], dlq_id);
     assert_eq!(sent_back[0]["topic"], TOPIC);
     let new_id = sent_back[0]["msgId"].as_str().unwrap().to_string();
-    assert_ne!(Value::from(new_id.clone()), sent["uniqKey"], "a new client id");
+    assert_ne!(
+        Value::from(new_id.clone()),
+        sent["uniqKey"],
+        "a new client id"
+    );
     let recorded = std::fs::read_to_string(&record).unwrap();
     assert_eq!(recorded.lines().count(), 1, "{side}: {recorded}");
     assert!(recorded.contains(&dlq_id) && recorded.contains(&new_id));
@@ -218,7 +228,13 @@ fn comparable(listed: &Value) -> BTreeMap<String, String> {
             (k.clone(), v)
         })
         .collect();
-    for field in ["reconsumeTimes", "originTopic", "tags", "keys", "compressed"] {
+    for field in [
+        "reconsumeTimes",
+        "originTopic",
+        "tags",
+        "keys",
+        "compressed",
+    ] {
         out.insert(format!("field {field}"), listed[field].to_string());
     }
     out

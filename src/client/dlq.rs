@@ -139,9 +139,8 @@ impl DeadLetter {
             .ok_or_else(|| {
                 ClientError::Other(format!("DLQ message {} cannot be decoded", self.msg_id))
             })?;
-        let body = inflate(&r).map_err(|e| {
-            ClientError::Other(format!("DLQ message {}: body {e}", self.msg_id))
-        })?;
+        let body = inflate(&r)
+            .map_err(|e| ClientError::Other(format!("DLQ message {}: body {e}", self.msg_id)))?;
         let props = r.properties();
         let mut kept: Vec<(&str, &str)> = message::properties(&props)
             .filter(|(k, _)| !HOP_PROPERTIES.contains(k))
@@ -263,7 +262,10 @@ mod tests {
             (property::REAL_QID, "0"),
             (property::DELAY, "0"),
             (property::WAIT, "false"),
-            (property::ORIGIN_MESSAGE_ID, "7F00000100002A9F00000000000000AA"),
+            (
+                property::ORIGIN_MESSAGE_ID,
+                "7F00000100002A9F00000000000000AA",
+            ),
             (property::TRAN_MSG, "true"),
             (property::PGROUP, "P"),
         ] {
@@ -319,7 +321,10 @@ mod tests {
     fn a_resend_keeps_what_the_producer_set_and_drops_the_hops() {
         let d = dead_letter(b"hello", 0);
         let m = d.resend_message("Orders").unwrap();
-        assert_eq!((m.topic.as_str(), &m.body[..], m.flag), ("Orders", &b"hello"[..], 7));
+        assert_eq!(
+            (m.topic.as_str(), &m.body[..], m.flag),
+            ("Orders", &b"hello"[..], 7)
+        );
         let kv = |k: &str, v: &str| (k.to_string(), v.to_string());
         assert_eq!(
             props_of(&m),
