@@ -616,6 +616,13 @@ public class ClientProbe {
             return ConsumeConcurrentlyStatus.RECONSUME_LATER;
         });
         c.start();
+        // The group's retry topic appears with the first heartbeat or send-back, after the
+        // consumer read its routes at start: read them again and rebalance now instead of at
+        // the next route poll (30 s) or rebalance (20 s), so that redeliveries are timed by the
+        // delay levels alone.
+        Thread.sleep(1500);
+        c.getDefaultMQPushConsumerImpl().getmQClientFactory().updateTopicRouteInfoFromNameServer();
+        c.getDefaultMQPushConsumerImpl().getmQClientFactory().rebalanceImmediately();
         done.await(seconds, TimeUnit.SECONDS);
         Thread.sleep(2000); // the last delivery's send-back (to the DLQ) completes
         System.out.println("DELIVERED " + n.get());
