@@ -292,4 +292,100 @@ fn resend_usage_and_empty_dlq() {
     ]);
     assert!(out.ok().contains("does not exist"), "{}", out.stdout);
     assert!(!record.exists());
+    // A write-only DLQ (as brokers before 4.9.2 create them): an error that says what to do.
+    cluster
+        .cli(&[
+            "topic",
+            "create",
+            "-t",
+            "%DLQ%g3",
+            "-c",
+            "DefaultCluster",
+            "-p",
+            "2",
+        ])
+        .ok();
+    let out = cluster.rmq(&["dlq", "list", "-g", "g3"]);
+    assert_eq!(out.code(), Some(1), "{}", out.stdout);
+    assert!(out.stderr.contains("--perm 6"), "{}", out.stderr);
+}
+
+/// A DLQ on two brokers is read whole; messages without an origin (no RETRY_TOPIC: sent to the
+/// DLQ topic directly) need --to-topic; a target topic that does not exist is an error, not a
+/// new topic, and what failed is not recorded.
+#[test]
+fn a_dlq_on_two_brokers_and_resend_to_another_topic() {
+    let cluster = Cluster::builder("dlq-two")
+        .brokers(&["broker-a", "broker-b"])
+        .wait_registered()
+        .start();
+    for topic in ["%DLQ%g2", "Back"] {
+        cluster
+            .cli(&[
+                "topic",
+                "create",
+                "-t",
+                topic,
+                "-c",
+                "DefaultCluster",
+                "-w",
+                "1",
+                "-r",
+                "1",
+            ])
+            .ok();
+    }
+    for b in ["broker-a", "broker-b"] {
+        cluster
+            .cli(&[
+                "message", "send", "-t", "%DLQ%g2", "-b", b, "--tags", "T", "-k", b,
+            ])
+            .arg(format!("body from {b}"))
+            .args(["--property", "color=blue", "--count", "2"])
+            .ok();
+    }
+    let listing = cluster.json(&["dlq", "list", "-g", "g2", "-o", "json"]);
+    let messages = listing["messages"].as_array().unwrap();
+    assert_eq!(messages.len(), 4, "{listing:#}");
+    let brokers: std::collections::BTreeSet<&str> = messages
+        .iter()
+        .map(|m| m["brokerName"].as_str().unwrap())
+        .collect();
+    assert_eq!(brokers.len(), 2, "{listing:#}");
+    assert!(messages.iter().all(|m| m["originTopic"].is_null()));
+    let limited = cluster.json(&["dlq", "list", "-g", "g2", "--limit", "3", "-o", "json"]);
+    assert_eq!(limited["messages"].as_array().unwrap().len(), 3);
+
+    let dir = temp_dir("dlq-two-record");
+    let record = dir.path().join("r.jsonl");
+    let record = record.to_str().unwrap();
+    let resend = |extra: &[&str]| {
+        let mut args = vec!["dlq", "resend", "-g", "g2", "--record", record, "--yes"];
+        args.extend_from_slice(extra);
+        cluster.rmq(&args)
+    };
+    let no_origin = resend(&["--all"]);
+    assert_eq!(no_origin.code(), Some(1));
+    assert!(
+        no_origin.stderr.contains("--to-topic"),
+        "{}",
+        no_origin.stderr
+    );
+    let missing = resend(&["--all", "--to-topic", "NoSuchTopic", "-o", "json"]);
+    assert_eq!(missing.code(), Some(1), "{}", missing.stderr);
+    assert_eq!(missing.parse_json()["failed"].as_array().unwrap().len(), 4);
+    assert!(!Path::new(record).exists() || std::fs::read_to_string(record).unwrap().is_empty());
+
+    let done = resend(&["--all", "--to-topic", "Back", "-o", "json"]).json();
+    assert_eq!(done["sent"].as_array().unwrap().len(), 4, "{done:#}");
+    let back = cluster.json(&[
+        "message", "consume", "-t", "Back", "--from", "earliest", "-o", "json",
+    ]);
+    let back = back.as_array().unwrap();
+    assert_eq!(back.len(), 4);
+    for m in back {
+        assert_eq!(m["properties"]["color"], "blue", "{m:#}");
+        assert_eq!(m["properties"]["TAGS"], "T", "{m:#}");
+        assert!(m["body"].as_str().unwrap().starts_with("body from broker-"));
+    }
 }

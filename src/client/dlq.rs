@@ -217,9 +217,9 @@ impl MqClient {
         let queues = subscribe_queues(&route);
         if queues.is_empty() && !route.queue_datas.is_empty() {
             return Err(ClientError::Other(format!(
-                "topic {topic} has no readable queue on a master broker (brokers before 4.9 \
+                "topic {topic} has no readable queue on a master broker (brokers before 4.9.2 \
                  create DLQ topics write-only): make it readable with \
-                 'rmq topic update -t {topic} --perm 6'"
+                 'rmq topic create -t {topic} -c CLUSTER --perm 6' (it updates the topic)"
             )));
         }
         let consumer = PullConsumer::new(self.clone(), &topic, TOOLS_GROUP);
