@@ -1,6 +1,7 @@
 //! `rmq dlq list|resend`: what a consumer group's dead-letter topic (`%DLQ%G`) holds, and
-//! sending its messages back once, to their origin topic or another one (rocketmq-dashboard's
-//! DLQ resend on the command line).
+//! sending its messages back once, to their origin topic or another one (the DLQ page of
+//! rocketmq-dashboard on the command line; its resend has a live consumer consume the message
+//! directly, this one stores it again: see `client::dlq`).
 //!
 //! Reading the DLQ and building the messages to send are `rmq::client`'s
 //! ([`MqClient::dead_letters`], [`DeadLetter::resend_message`]); this file parses flags, keeps
@@ -49,8 +50,9 @@ pub struct ListArgs {
 }
 
 const RESEND_AFTER_HELP: &str = "\
-Each selected message is sent again with a producer, as rocketmq-dashboard's resend does: body, \
-flag, tags, keys and user properties are kept; the properties of the retry and DLQ hops \
+Each selected message is sent again with a producer (rocketmq-dashboard's resend instead has a \
+live consumer of the group consume it directly; a stored message needs no consumer online and \
+can be recorded): body, flag, tags, keys and user properties are kept; the properties of the retry and DLQ hops \
 (RETRY_TOPIC, ORIGIN_MESSAGE_ID, REAL_TOPIC, REAL_QID, DELAY, ...) and transaction flags are \
 dropped; the message gets a new client id (msgId). Sent to a %RETRY% topic it carries \
 RETRY_TOPIC=<origin topic>, so consumers see it under its origin topic.

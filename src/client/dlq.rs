@@ -3,9 +3,12 @@
 //! ([`DeadLetter::resend_message`]), to its origin topic or to another one such as the group's
 //! `%RETRY%G`.
 //!
-//! A resend is an ordinary producer send, as rocketmq-dashboard's "resend" gives operators the
-//! message again: body, flag, tags, keys and user properties are kept; the properties the retry
-//! and DLQ hops added (`RETRY_TOPIC`, `ORIGIN_MESSAGE_ID`, `REAL_TOPIC`, `DELAY`, ...) and those
+//! A resend is an ordinary producer send. (rocketmq-dashboard's "resend" instead asks one live
+//! consumer of the group to consume the DLQ message directly, CONSUME_MESSAGE_DIRECTLY: nothing
+//! is stored again, it needs a consumer online and leaves no record. A stored message works with
+//! no consumer online, reaches every consumer of the topic as any message does, and can be
+//! recorded, so it is sent once.) Body, flag, tags, keys and user properties are kept; the
+//! properties the retry and DLQ hops added (`RETRY_TOPIC`, `ORIGIN_MESSAGE_ID`, `REAL_TOPIC`, `DELAY`, ...) and those
 //! that would change how the broker treats the send (transaction flags) are dropped, and the
 //! producer gives it a new client id (UNIQ_KEY). A compressed stored body is inflated: the
 //! producer's sends carry no compression flag.
