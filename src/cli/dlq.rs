@@ -8,7 +8,7 @@
 //! the record of what was re-sent (the "once") and renders.
 
 use std::collections::HashSet;
-use std::io::{BufRead as _, Write as _};
+use std::io::{BufRead as _, IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -272,6 +272,18 @@ fn append_record(path: &Path, record: &Resent) -> anyhow::Result<()> {
         .with_context(|| format!("cannot write {}", path.display()))
 }
 
+/// A count of sends on stderr when it is a terminal and there are enough to wait for (the
+/// results are printed after it is cleared).
+fn progress(len: u64) -> Option<indicatif::ProgressBar> {
+    if len < 100 || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let style = indicatif::ProgressStyle::with_template("{spinner} [{bar:40}] {pos}/{len} re-sent")
+        .map(|s| s.progress_chars("=> "))
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    Some(indicatif::ProgressBar::new(len).with_style(style))
+}
+
 fn resend(args: ResendArgs) -> anyhow::Result<()> {
     let record_path = match &args.record {
         Some(p) => p.clone(),
@@ -391,8 +403,12 @@ fn resend(args: ResendArgs) -> anyhow::Result<()> {
             },
         );
         let (mut sent, mut failed) = (Vec::new(), Vec::new());
+        let bar = progress(plan.len() as u64);
         for (m, topic, msg) in &plan {
             let s = producer.send(msg, QueueSelect::RoundRobin).await;
+            if let Some(b) = &bar {
+                b.inc(1);
+            }
             match &s.result {
                 Ok(outcome) => {
                     let q = s.queue();
@@ -416,6 +432,9 @@ fn resend(args: ResendArgs) -> anyhow::Result<()> {
                     failed.push(json!({"dlqMsgId": m.msg_id, "error": e.chain()}));
                 }
             }
+        }
+        if let Some(b) = bar {
+            b.finish_and_clear();
         }
         if args.output == OutputFormat::Json {
             output::print_json(&doc(&sent, &failed))?;
