@@ -6,6 +6,7 @@ mod cluster;
 pub mod common;
 mod config;
 mod dev;
+mod dlq;
 mod docs;
 mod group;
 mod message;
@@ -58,6 +59,9 @@ pub enum Command {
     /// Messages: send, consume, get by id/key/offset, decode ids.
     #[command(subcommand)]
     Message(message::MessageCommand),
+    /// Dead-letter queues: list a group's %DLQ% topic, send its messages back once.
+    #[command(subcommand)]
+    Dlq(dlq::DlqCommand),
     /// Inspect a store offline: dump its files, verify it, per-queue stats.
     Store(store::StoreArgs),
     /// Measure throughput and latency against a cluster.
@@ -132,6 +136,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Group(cmd) => group::run(cmd),
         Command::Offset(cmd) => offset::run(cmd),
         Command::Message(cmd) => message::run(cmd),
+        Command::Dlq(cmd) => dlq::run(cmd),
         Command::GroupAlias(cmd) => group::run_alias(cmd),
         Command::OffsetAlias(cmd) => offset::run_alias(cmd),
         Command::MessageAlias(cmd) => message::run_alias(cmd),

@@ -15,6 +15,8 @@
 //! - `consumer.rs`: [`PullConsumer`] (queue assignment, start offsets, long-poll pulls, offset
 //!   commits) and [`Reader`], a topic read with limits, `--follow` and commits on top of it.
 //! - `lookup.rs`: messages by offset id, client id (UNIQ_KEY), key and queue offset.
+//! - `dlq.rs`: what a group's `%DLQ%` topic holds ([`DeadLetter`]) and the message that sends
+//!   one back.
 //! - `message_id.rs`: client message ids ([`UniqIdGenerator`], [`decode_client_id`]) and telling
 //!   them from offset ids.
 //! - `perf.rs`: `rmq perf`'s load loops and latency histogram, on [`Producer`] and
@@ -22,6 +24,7 @@
 
 mod admin;
 mod consumer;
+mod dlq;
 mod lookup;
 mod message_id;
 mod messaging;
@@ -31,6 +34,7 @@ mod producer;
 pub use consumer::{
     Committed, Cursor, PullConsumer, ReadEvent, ReadWarning, Reader, Start, TOOLS_GROUP,
 };
+pub use dlq::{DeadLetter, DeadLetters};
 pub use lookup::{Found, KeyQuery};
 pub use message_id::{
     decode_client_id, is_message_id, local_ip_towards, plausible_offset_id, ClientIdInfo,

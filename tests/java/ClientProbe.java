@@ -36,6 +36,19 @@
 //                                                   least minSeconds, then until every plan ending in
 //                                                   C or R got that answer (at most maxSeconds);
 //                                                   "RESOLVED <n>" counts them
+//   dlq <namesrv> <topic> <group> <maxReconsumeTimes> <expect> <seconds>
+//                                                   push consumer with that maxReconsumeTimes
+//                                                   answering RECONSUME_LATER to every delivery;
+//                                                   "DELIVERY {at (ms), topic, msgId, uniqKey,
+//                                                   reconsumeTimes, allProps}" per delivery; stops
+//                                                   after `expect` deliveries (+2 s for the last
+//                                                   send-back) or `seconds`; "DELIVERED <n>"
+//   broadcast <namesrv> <topic> <group> <expect> <seconds>   two push consumers (instances a and
+//                                                   b) of one group in BROADCASTING mode from the
+//                                                   first offset; "BRECV {consumer, body, tags,
+//                                                   keys}" per message; waits until each got
+//                                                   `expect` or `seconds`, then 1.5 s more;
+//                                                   "BROADCAST {a: n, b: n}"
 // Every JVM ends with "RPC {requests: {"code/SERIALIZETYPE": count}, responses: {same}}", what an
 // RPC hook saw on the wire, so a test can tell which request codes and header serializations were
 // really used (responses: the serialization the server answered each request code in).
@@ -82,6 +95,8 @@ public class ClientProbe {
             case "pull": pull(a[1], a[2], a[3], a[4], Integer.parseInt(a[5]), Integer.parseInt(a[6])); break;
             case "delayed": delayed(a[1], a[2], Integer.parseInt(a[3]), Integer.parseInt(a[4])); break;
             case "retry": retry(a[1], a[2], a[3], Integer.parseInt(a[4]), Integer.parseInt(a[5])); break;
+            case "dlq": dlq(a[1], a[2], a[3], Integer.parseInt(a[4]), Integer.parseInt(a[5]), Integer.parseInt(a[6])); break;
+            case "broadcast": broadcast(a[1], a[2], a[3], Integer.parseInt(a[4]), Integer.parseInt(a[5])); break;
             default: throw new IllegalArgumentException(a[0]);
         }
     }
@@ -571,5 +586,82 @@ public class ClientProbe {
             }
             b.append('"');
         }
+    }
+
+    /** Every delivery answered RECONSUME_LATER, so each message goes through the retry
+     *  levels to the group's DLQ after maxReconsumeTimes redeliveries. */
+    static void dlq(String ns, String topic, String group, int maxReconsume, int expect, int seconds) throws Exception {
+        DefaultMQPushConsumer c = new DefaultMQPushConsumer(group, HOOK, new AllocateMessageQueueAveragely());
+        c.setNamesrvAddr(ns);
+        c.setConsumeFromWhere(ConsumeFromWhere.CONSUME_FROM_FIRST_OFFSET);
+        c.setPersistConsumerOffsetInterval(1000);
+        c.setConsumeMessageBatchMaxSize(1);
+        c.setMaxReconsumeTimes(maxReconsume);
+        c.subscribe(topic, "*");
+        AtomicInteger n = new AtomicInteger();
+        CountDownLatch done = new CountDownLatch(expect);
+        c.registerMessageListener((MessageListenerConcurrently) (msgs, ctx) -> {
+            for (MessageExt m : msgs) {
+                Map<String, Object> o = new LinkedHashMap<>();
+                o.put("at", System.currentTimeMillis());
+                o.put("topic", m.getTopic());
+                o.put("msgId", m.getMsgId());
+                o.put("uniqKey", MessageClientIDSetter.getUniqID(m));
+                o.put("reconsumeTimes", m.getReconsumeTimes());
+                o.put("allProps", new TreeMap<>(m.getProperties()));
+                System.out.println("DELIVERY " + json(o));
+                n.incrementAndGet();
+                done.countDown();
+            }
+            return ConsumeConcurrentlyStatus.RECONSUME_LATER;
+        });
+        c.start();
+        // The group's retry topic appears with the first heartbeat or send-back, after the
+        // consumer read its routes at start: read them again and rebalance now instead of at
+        // the next route poll (30 s) or rebalance (20 s), so that redeliveries are timed by the
+        // delay levels alone.
+        Thread.sleep(1500);
+        c.getDefaultMQPushConsumerImpl().getmQClientFactory().updateTopicRouteInfoFromNameServer();
+        c.getDefaultMQPushConsumerImpl().getmQClientFactory().rebalanceImmediately();
+        done.await(seconds, TimeUnit.SECONDS);
+        Thread.sleep(2000); // the last delivery's send-back (to the DLQ) completes
+        System.out.println("DELIVERED " + n.get());
+        c.shutdown();
+    }
+
+    static void broadcast(String ns, String topic, String group, int expect, int seconds) throws Exception {
+        Map<String, AtomicInteger> counts = new TreeMap<>();
+        List<DefaultMQPushConsumer> consumers = new ArrayList<>();
+        CountDownLatch done = new CountDownLatch(2 * expect);
+        for (String name : new String[] {"a", "b"}) {
+            DefaultMQPushConsumer c = new DefaultMQPushConsumer(group, HOOK, new AllocateMessageQueueAveragely());
+            c.setNamesrvAddr(ns);
+            c.setInstanceName("broadcast-" + name);
+            c.setMessageModel(org.apache.rocketmq.common.protocol.heartbeat.MessageModel.BROADCASTING);
+            c.setConsumeFromWhere(ConsumeFromWhere.CONSUME_FROM_FIRST_OFFSET);
+            c.subscribe(topic, "*");
+            AtomicInteger n = new AtomicInteger();
+            counts.put(name, n);
+            c.registerMessageListener((MessageListenerConcurrently) (msgs, ctx) -> {
+                for (MessageExt m : msgs) {
+                    Map<String, Object> o = new LinkedHashMap<>();
+                    o.put("consumer", name);
+                    o.put("body", new String(m.getBody(), java.nio.charset.StandardCharsets.UTF_8));
+                    o.put("tags", m.getTags());
+                    o.put("keys", m.getKeys());
+                    System.out.println("BRECV " + json(o));
+                    if (n.incrementAndGet() <= expect) done.countDown();
+                }
+                return ConsumeConcurrentlyStatus.CONSUME_SUCCESS;
+            });
+            c.start();
+            consumers.add(c);
+        }
+        done.await(seconds, TimeUnit.SECONDS);
+        Thread.sleep(1500); // anything beyond the expected count would show up here
+        Map<String, Object> o = new LinkedHashMap<>();
+        counts.forEach((k, v) -> o.put(k, v.get()));
+        System.out.println("BROADCAST " + json(o));
+        for (DefaultMQPushConsumer c : consumers) c.shutdown();
     }
 }
