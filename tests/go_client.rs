@@ -5,8 +5,8 @@
 //! consumers with a tag expression (the Go heartbeat sends the tag hash codes as JSON strings)
 //! and an SQL92 expression; the pull consumer with default options (it pulls with
 //! `maxMsgNums=0`); an orderly consumer fed by a queue selector; two broadcast consumers;
-//! transactions settled locally and by check-back, up to `transactionCheckMax`; and a consumer
-//! asking for redelivery.
+//! transactions settled locally and by check-back, up to `transactionCheckMax`; a consumer
+//! asking for redelivery; and one whose failures end in the dead letter queue.
 //!
 //! tests/go/main.go (built once per content into the cargo target's temp dir) prints one JSON
 //! object per sent ("SEND", "TX") and received ("RECV") message and per check-back ("CHECK"),
@@ -705,7 +705,8 @@ fn stored_seqs(ns: &str, topic: &str) -> Vec<u64> {
     seqs
 }
 
-/// Transactions with check-back, then a consumer answering "later" to every first delivery.
+/// Transactions with check-back, then a consumer answering "later" to every first delivery, then
+/// one failing every delivery until its messages land in the dead letter queue.
 fn transactions_and_retry(go: &Go, addr: &str) -> Outcome {
     let mut out = Outcome::default();
     let tx = go.run(
@@ -870,6 +871,66 @@ fn transactions_and_retry(go: &Go, addr: &str) -> Outcome {
         out.problems
             .push("retry: 2 messages should have been sent".into());
     }
+
+    // DLQ: a consumer with maxReconsumeTimes 1 failing every delivery; after the redelivery
+    // the broker moves each message to %DLQ%go_dlq (write-only, so counted from its offsets).
+    rmq(&[
+        "topic",
+        "create",
+        "-t",
+        "GoDlq",
+        "-c",
+        "DefaultCluster",
+        "-o",
+        "json",
+    ])
+    .namesrv(&go.ns)
+    .run();
+    let warm = go.run(
+        "push",
+        &["GoDlq", "go_dlq", "TAG", "*", "0", "1", "dlq"],
+        60,
+    );
+    out.ran("dlq warm-up", &warm);
+    let send = go.run("send", &["GoDlq", "2", "TagD", "sync"], 60);
+    out.ran("dlq send", &send);
+    let dlq = go.run(
+        "push",
+        &["GoDlq", "go_dlq", "TAG", "*", "4", "25", "dlq"],
+        60,
+    );
+    let deliveries = out.consumed("go_dlq", &dlq);
+    let mut times: Vec<(u64, i64)> = deliveries
+        .iter()
+        .map(|r| (seq(r), r["reconsumeTimes"].as_i64().unwrap_or(-1)))
+        .collect();
+    times.sort_unstable();
+    if times != [(0, 0), (0, 1), (1, 0), (1, 1)] {
+        out.problems.push(format!(
+            "dlq: deliveries (message, reconsumeTimes) {times:?}, expected each message twice"
+        ));
+    }
+    let in_dlq = common::poll(Duration::from_secs(10), || {
+        let status = rmq(&["topic", "status", "-t", "%DLQ%go_dlq", "-o", "json"])
+            .namesrv(&go.ns)
+            .run();
+        let count: u64 = status.try_json()?["queues"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|q| q["maxOffset"].as_u64().unwrap_or(0) - q["minOffset"].as_u64().unwrap_or(0))
+            .sum();
+        if count == 2 {
+            Ok(count)
+        } else {
+            Err(format!("{count} messages"))
+        }
+    });
+    if let Err(e) = &in_dlq {
+        out.problems
+            .push(format!("%DLQ%go_dlq should hold 2 messages: {e}"));
+    }
+    out.facts.insert("dlq".into(), json!(in_dlq.ok()));
     out
 }
 

@@ -11,9 +11,11 @@
 //	    sync sends through a QueueSelector picking queue (Java String.hashCode(key) mod the queue
 //	    count), keys interleaved, bodies "<key>-<i>", seq numbering all; "SEND {json}", "PRODUCED <n>"
 //	push <namesrv> <topic> <group> <TAG|SQL92> <expr> <expect> <seconds> <style>
-//	    push consumer from the first offset; style concurrent | orderly | broadcast | retry
+//	    push consumer from the first offset; style concurrent | orderly | broadcast | retry | dlq
 //	    (retry: answers ConsumeRetryLater to every first delivery, ConsumeSuccess to the
-//	    redelivery, and <expect> counts redeliveries); "RECV {json}" per delivery, "CONSUMED <n>"
+//	    redelivery, and <expect> counts redeliveries; dlq: answers ConsumeRetryLater to every
+//	    delivery with maxReconsumeTimes 1, <expect> counts deliveries); "RECV {json}" per
+//	    delivery, "CONSUMED <n>"
 //	pull <namesrv> <topic> <group> <expect> <seconds>
 //	    the pull consumer (Poll/ACK, Go's lite pull) with default options but the name server and
 //	    group, subscribed to "*"; "RECV {json}", "CONSUMED <n>"
@@ -436,6 +438,8 @@ func push(ns, topic, group, kind, expr string, expect, seconds int, style string
 		opts = append(opts, consumer.WithConsumerModel(consumer.BroadCasting))
 	case "retry":
 		opts = append(opts, consumer.WithConsumeMessageBatchMaxSize(1), consumer.WithMaxReconsumeTimes(3))
+	case "dlq":
+		opts = append(opts, consumer.WithConsumeMessageBatchMaxSize(1), consumer.WithMaxReconsumeTimes(1))
 	default:
 		return fmt.Errorf("push style %s", style)
 	}
@@ -458,6 +462,9 @@ func push(ns, topic, group, kind, expr string, expect, seconds int, style string
 				return consumer.ConsumeRetryLater, nil
 			}
 			count()
+			if style == "dlq" {
+				return consumer.ConsumeRetryLater, nil
+			}
 		}
 		return consumer.ConsumeSuccess, nil
 	})
