@@ -11,6 +11,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::java_cluster::free_broker_port;
+use common::store_files::{data_end, files, wait_identical_dirs};
 use common::{rmq, temp_dir, wait_until, Daemon};
 use serde_json::Value;
 
@@ -64,46 +65,6 @@ fn send(ns: &str, count: u64, body: &str) -> Vec<String> {
         .collect()
 }
 
-/// Files of `dir` (relative path → bytes), recursively; files of zeros only are left out
-/// (CommitLog files made ahead of need).
-fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                walk(root, &p, out);
-            } else if let Ok(bytes) = std::fs::read(&p) {
-                if bytes.iter().any(|&b| b != 0) {
-                    let rel = p.strip_prefix(root).unwrap().display().to_string();
-                    out.insert(rel, bytes);
-                }
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(dir, dir, &mut out);
-    out
-}
-
-/// End of the CommitLog data: the offset after the last non-zero byte of the last file.
-fn data_end(files: &BTreeMap<String, Vec<u8>>) -> i64 {
-    files
-        .iter()
-        .filter(|(name, _)| !name.contains('/'))
-        .map(|(name, bytes)| {
-            let base: i64 = name.parse().unwrap();
-            base + bytes
-                .iter()
-                .rposition(|&b| b != 0)
-                .map_or(0, |p| p as i64 + 1)
-        })
-        .max()
-        .unwrap_or(0)
-}
-
 /// Waits (bounded) until the slave's CommitLog and ConsumeQueue files equal the master's.
 fn wait_identical(master: &Daemon, slave: &Daemon, limit: Duration) -> Duration {
     wait_identical_stores(&master.store(), slave, limit, &master.stderr())
@@ -117,26 +78,10 @@ fn wait_identical_stores(
     limit: Duration,
     master_log: &str,
 ) -> Duration {
-    let started = Instant::now();
-    let mut last = String::new();
-    while started.elapsed() < limit {
-        let m = files(&master.join("commitlog"));
-        let s = files(&slave.store().join("commitlog"));
-        let mcq = files(&master.join("consumequeue"));
-        let scq = files(&slave.store().join("consumequeue"));
-        if !m.is_empty() && m == s && mcq == scq {
-            return started.elapsed();
-        }
-        last = format!(
-            "master CommitLog ends at {}, slave at {}; CQ files {} vs {} (equal: {})",
-            data_end(&m),
-            data_end(&s),
-            mcq.len(),
-            scq.len(),
-            mcq == scq
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let last = match wait_identical_dirs(master, &slave.store(), limit) {
+        Ok(took) => return took,
+        Err(last) => last,
+    };
     panic!(
         "slave not identical to master after {limit:?}: {last}\nslave stderr:\n{}\nmaster stderr:\n{}",
         common::tail(&slave.stderr(), 30),

@@ -7,6 +7,7 @@ pub mod common;
 mod config;
 mod dev;
 mod docs;
+mod failover;
 mod group;
 mod message;
 mod namesrv;
@@ -58,6 +59,9 @@ pub enum Command {
     /// Messages: send, consume, get by id/key/offset, decode ids.
     #[command(subcommand)]
     Message(message::MessageCommand),
+    /// Fail a master/slave pair over to its slave: plan, execute, verify.
+    #[command(subcommand)]
+    Failover(failover::FailoverCommand),
     /// Inspect a store offline: dump its files, verify it, per-queue stats.
     Store(store::StoreArgs),
     /// Measure throughput and latency against a cluster.
@@ -124,6 +128,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Config(cmd) => config::run(cmd),
         Command::Namesrv(cmd) => namesrv::run(cmd),
         Command::Store(args) => store::run(args),
+        Command::Failover(cmd) => failover::run(cmd),
         Command::Topic(cmd) => topic::run(cmd),
         Command::Cluster(cmd) => cluster::run(cmd),
         Command::TopicAlias(cmd) => topic::run_alias(cmd),

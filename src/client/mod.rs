@@ -17,11 +17,15 @@
 //! - `lookup.rs`: messages by offset id, client id (UNIQ_KEY), key and queue offset.
 //! - `message_id.rs`: client message ids ([`UniqIdGenerator`], [`decode_client_id`]) and telling
 //!   them from offset ids.
+//! - `failover.rs`: failover of a master/slave pair: what a broker name looks like
+//!   ([`FailoverPlan`]), online promotion and demotion of rmq brokers, the steps of
+//!   `rmq failover execute`.
 //! - `perf.rs`: `rmq perf`'s load loops and latency histogram, on [`Producer`] and
 //!   [`PullConsumer`].
 
 mod admin;
 mod consumer;
+mod failover;
 mod lookup;
 mod message_id;
 mod messaging;
@@ -30,6 +34,9 @@ mod producer;
 
 pub use consumer::{
     Committed, Cursor, PullConsumer, ReadEvent, ReadWarning, Reader, Start, TOOLS_GROUP,
+};
+pub use failover::{
+    ExecuteOptions, ExecuteReport, FailoverPlan, GroupClients, Member, PairState, StepReport,
 };
 pub use lookup::{Found, KeyQuery};
 pub use message_id::{
