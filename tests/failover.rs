@@ -363,7 +363,16 @@ fn failover_script_under_java_load_then_rejoin_of_the_old_master() {
     let a1 = slave(&dir.path().join("a1"), "broker-a", &ns, "");
     let _b0 = master(&dir.path().join("b0"), "broker-b", &ns, "ASYNC_MASTER", "");
     rmq(&[
-        "topic", "create", "-t", TOPIC, "-c", "DefaultCluster", "-r", "4", "-w", "4",
+        "topic",
+        "create",
+        "-t",
+        TOPIC,
+        "-c",
+        "DefaultCluster",
+        "-r",
+        "4",
+        "-w",
+        "4",
     ])
     .namesrv(&ns)
     .ok();
@@ -466,7 +475,10 @@ fn failover_script_under_java_load_then_rejoin_of_the_old_master() {
         ok_acks.len(),
         lost.first()
     );
-    let on_a = ok_acks.iter().filter(|a| a["brokerName"] == "broker-a").count();
+    let on_a = ok_acks
+        .iter()
+        .filter(|a| a["brokerName"] == "broker-a")
+        .count();
     eprintln!("{} SEND_OK ({on_a} on broker-a), none lost", ok_acks.len());
 
     // The old master wrote past what the slave had; rejoin cuts it back and makes it a slave.
@@ -488,7 +500,10 @@ fn failover_script_under_java_load_then_rejoin_of_the_old_master() {
         .and_then(|l| l.split_whitespace().next())
         .and_then(|p| p.parse().ok());
     let _rejoined = KillOnDrop(pid);
-    assert!(ok, "rejoin-old-master.sh failed\nstdout:\n{out}\nstderr:\n{err}");
+    assert!(
+        ok,
+        "rejoin-old-master.sh failed\nstdout:\n{out}\nstderr:\n{err}"
+    );
     let removed: Vec<_> = std::fs::read_dir(a0.store())
         .unwrap()
         .flatten()
@@ -499,10 +514,87 @@ fn failover_script_under_java_load_then_rejoin_of_the_old_master() {
     assert!(!record.trim().is_empty(), "the removed messages are listed");
 
     // More writes, then the old master's files equal the new master's.
-    rmq(&["message", "send", "-t", TOPIC, "-b", "broker-a", "after-rejoin", "--count", "20"])
-        .namesrv(&ns)
-        .ok();
+    rmq(&[
+        "message",
+        "send",
+        "-t",
+        TOPIC,
+        "-b",
+        "broker-a",
+        "after-rejoin",
+        "--count",
+        "20",
+    ])
+    .namesrv(&ns)
+    .ok();
     if let Err(last) = wait_identical_dirs(&a1.store(), &a0.store(), Duration::from_secs(30)) {
         panic!("the rejoined old master is not identical to the new master: {last}");
     }
+}
+
+/// With a Java master: `rmq failover plan` reads it (not rmq), `execute` refuses to demote a
+/// live Java master and says what to do; once the Java master is dead, the rmq slave of it is
+/// promoted and takes writes.
+#[test]
+fn failover_of_an_rmq_slave_of_a_java_master() {
+    let Some(lib) = common::java_broker_lib() else {
+        return;
+    };
+    let dir = temp_dir("failover-java");
+    let ns = Daemon::namesrv(&dir.path().join("ns"));
+    let java = common::java_cluster::JavaBroker::start_with(
+        &lib,
+        &dir.path().join("java"),
+        &dir.path().join("java-store"),
+        &ns.addr,
+        "brokerIP2=127.0.0.1\nbrokerRole=ASYNC_MASTER\n",
+    );
+    let a1 = slave(&dir.path().join("a1"), "broker-a", &ns.addr, "");
+    assert_eq!(
+        statuses(&send_to(&ns.addr, "broker-a", 100)),
+        BTreeMap::from([("SEND_OK".to_string(), 100)])
+    );
+    wait_until("the rmq slave in sync", Duration::from_secs(30), || {
+        plan(&ns.addr, "broker-a", &["--lag-threshold", "0"])["state"] == "healthy"
+    });
+    let p = plan(&ns.addr, "broker-a", &[]);
+    assert_eq!(p["master"]["rmq"], false, "{p:#}");
+    assert_eq!(p["master"]["role"], "ASYNC_MASTER");
+    assert_eq!(p["slaves"][0]["rmq"], true);
+
+    let refused = rmq(&[
+        "failover", "execute", "-b", "broker-a", "--yes", "-o", "json",
+    ])
+    .namesrv(&ns.addr)
+    .run();
+    assert_eq!(refused.code(), Some(1), "{}", refused.stderr);
+    let report: Value = serde_json::from_str(&refused.stdout).unwrap();
+    assert_eq!(report["steps"][0]["ok"], false, "{report:#}");
+    assert!(
+        report["steps"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("Java broker"),
+        "{report:#}"
+    );
+    assert!(report["next"][0].as_str().unwrap().contains("stop master"));
+
+    drop(java); // SIGKILL
+    let report = rmq(&[
+        "failover", "execute", "-b", "broker-a", "--yes", "-o", "json",
+    ])
+    .namesrv(&ns.addr)
+    .json();
+    assert_eq!(report["newMaster"], a1.addr.as_str(), "{report:#}");
+    assert_eq!(
+        statuses(&send_to(&ns.addr, "broker-a", 50)),
+        BTreeMap::from([("SEND_OK".to_string(), 50)])
+    );
+    let got = rmq(&[
+        "message", "consume", "-t", TOPIC, "-b", "broker-a", "--from", "earliest", "--body",
+        "none", "-o", "json",
+    ])
+    .namesrv(&ns.addr)
+    .json();
+    assert_eq!(got.as_array().unwrap().len(), 150);
 }
