@@ -442,6 +442,9 @@ _rmq() {
             rmq__subcmd__help__subcmd__store,stats)
                 cmd="rmq__subcmd__help__subcmd__store__subcmd__stats"
                 ;;
+            rmq__subcmd__help__subcmd__store,truncate)
+                cmd="rmq__subcmd__help__subcmd__store__subcmd__truncate"
+                ;;
             rmq__subcmd__help__subcmd__store,verify)
                 cmd="rmq__subcmd__help__subcmd__store__subcmd__verify"
                 ;;
@@ -556,6 +559,9 @@ _rmq() {
             rmq__subcmd__store,stats)
                 cmd="rmq__subcmd__store__subcmd__stats"
                 ;;
+            rmq__subcmd__store,truncate)
+                cmd="rmq__subcmd__store__subcmd__truncate"
+                ;;
             rmq__subcmd__store,verify)
                 cmd="rmq__subcmd__store__subcmd__verify"
                 ;;
@@ -603,6 +609,9 @@ _rmq() {
                 ;;
             rmq__subcmd__store__subcmd__help,stats)
                 cmd="rmq__subcmd__store__subcmd__help__subcmd__stats"
+                ;;
+            rmq__subcmd__store__subcmd__help,truncate)
+                cmd="rmq__subcmd__store__subcmd__help__subcmd__truncate"
                 ;;
             rmq__subcmd__store__subcmd__help,verify)
                 cmd="rmq__subcmd__store__subcmd__help__subcmd__verify"
@@ -3225,7 +3234,7 @@ _rmq() {
             return 0
             ;;
         rmq__subcmd__help__subcmd__store)
-            opts="dump verify stats"
+            opts="dump verify stats truncate"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3323,6 +3332,20 @@ _rmq() {
             return 0
             ;;
         rmq__subcmd__help__subcmd__store__subcmd__stats)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rmq__subcmd__help__subcmd__store__subcmd__truncate)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -4903,7 +4926,7 @@ _rmq() {
             return 0
             ;;
         rmq__subcmd__store)
-            opts="-c -o -v -h -V --store --config --output --verbose --help --version dump verify stats help"
+            opts="-c -o -v -h -V --store --config --output --verbose --help --version dump verify stats truncate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -5455,7 +5478,7 @@ _rmq() {
             return 0
             ;;
         rmq__subcmd__store__subcmd__help)
-            opts="dump verify stats help"
+            opts="dump verify stats truncate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -5580,6 +5603,20 @@ _rmq() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        rmq__subcmd__store__subcmd__help__subcmd__truncate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         rmq__subcmd__store__subcmd__help__subcmd__verify)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -5601,6 +5638,48 @@ _rmq() {
                 return 0
             fi
             case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json ndjson" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json ndjson" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rmq__subcmd__store__subcmd__truncate)
+            opts="-y -c -o -v -h -V --to --removed --dry-run --yes --store --config --output --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --removed)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --store)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

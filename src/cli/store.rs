@@ -18,6 +18,7 @@ use comfy_table::Table;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
+use super::common::confirm as common_confirm;
 use super::output::{
     self, by_number, cell, col, json_line, member_table, num, progress_bar, stdout,
     with_scan_progress, JsonSink, Out, Rows, StreamTable,
@@ -75,8 +76,9 @@ pub struct StoreArgs {
 }
 
 const STORE_AFTER_HELP: &str = "\
-All store tools open files read-only and never take the store lock: they may run against the \
-store of a running broker (a record being written at that moment can show up as torn).";
+dump, verify and stats open files read-only and never take the store lock: they may run against \
+the store of a running broker (a record being written at that moment can show up as torn). \
+truncate changes the store and takes its lock: the broker must be stopped.";
 
 #[derive(Debug, Subcommand)]
 #[command(after_help = STORE_AFTER_HELP)]
@@ -89,6 +91,29 @@ pub enum StoreCommand {
     Verify(VerifyArgs),
     /// Message counts, bytes, offsets and store times per topic and queue (from the CommitLog).
     Stats,
+    /// Cut the CommitLog at a record boundary (broker stopped): later CommitLog data,
+    /// ConsumeQueue and index entries go, consumer and delay offsets past the new queue ends
+    /// are clamped. For an old master that wrote further than its slave and must rejoin as a
+    /// slave. What is removed is listed first in the --removed file.
+    Truncate(TruncateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TruncateArgs {
+    /// The physical offset to cut at: the start of a record, or the end of the data.
+    #[arg(long = "to", value_name = "OFFSET")]
+    pub to: i64,
+    /// Where the removed messages are listed (JSON lines). Default:
+    /// <store>/truncated-<yyyyMMddHHmmssSSS>.jsonl.
+    #[arg(long, value_name = "FILE")]
+    pub removed: Option<PathBuf>,
+    /// Show what would be removed and change nothing (the removed list is written only when
+    /// --removed is given).
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask for confirmation.
+    #[arg(short, long)]
+    pub yes: bool,
 }
 
 #[derive(Debug, Args)]
@@ -241,6 +266,7 @@ pub fn run(args: StoreArgs) -> anyhow::Result<()> {
         StoreCommand::Dump(d) => dump(&ctx, *d),
         StoreCommand::Verify(v) => verify(&ctx, &v),
         StoreCommand::Stats => stats(&ctx),
+        StoreCommand::Truncate(t) => truncate(&ctx, &t),
     })
 }
 
@@ -1350,9 +1376,292 @@ fn stats(ctx: &Ctx) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A consumer or delay offset moved back to its queue's new end.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ClampedOffset {
+    /// The consumer group (`None` for a delay level).
+    group: Option<String>,
+    topic: String,
+    queue_id: i32,
+    /// The delay level (delay offsets only).
+    level: Option<i32>,
+    from: i64,
+    to: i64,
+}
+
+/// Clamps the consumer offsets (`consumerOffset.json`) and delay offsets (`delayOffset.json`)
+/// of the queues that lost entries to their new ends.
+fn clamp_offsets(
+    config_dir: &Path,
+    queue_ends: &std::collections::BTreeMap<(String, i32), i64>,
+) -> anyhow::Result<Vec<ClampedOffset>> {
+    use rmq::broker::metadata::delay_offsets::DelayOffsetTable;
+    use rmq::broker::metadata::offsets::ConsumerOffsetManager;
+    use rmq::common::names::RMQ_SYS_SCHEDULE_TOPIC;
+    let mut clamped = Vec::new();
+    let offsets_path = config_dir.join("consumerOffset.json");
+    if offsets_path.exists() {
+        let offsets = ConsumerOffsetManager::open(offsets_path)?;
+        for (key, queues) in offsets.snapshot().offset_table {
+            let Some((topic, group)) = key.split_once('@') else {
+                continue;
+            };
+            for (queue_id, offset) in queues {
+                if let Some(&end) = queue_ends.get(&(topic.to_string(), queue_id)) {
+                    if offset > end {
+                        offsets.reset(group, topic, queue_id, end);
+                        clamped.push(ClampedOffset {
+                            group: Some(group.to_string()),
+                            topic: topic.to_string(),
+                            queue_id,
+                            level: None,
+                            from: offset,
+                            to: end,
+                        });
+                    }
+                }
+            }
+        }
+        offsets.persist()?;
+    }
+    let delay_path = config_dir.join("delayOffset.json");
+    if delay_path.exists() {
+        let delays = DelayOffsetTable::open(delay_path)?;
+        for (level, offset) in delays.all() {
+            let queue_id = level - 1;
+            if let Some(&end) = queue_ends.get(&(RMQ_SYS_SCHEDULE_TOPIC.to_string(), queue_id)) {
+                if offset > end {
+                    delays.set(level, end);
+                    clamped.push(ClampedOffset {
+                        group: None,
+                        topic: RMQ_SYS_SCHEDULE_TOPIC.to_string(),
+                        queue_id,
+                        level: Some(level),
+                        from: offset,
+                        to: end,
+                    });
+                }
+            }
+        }
+        delays.persist()?;
+    }
+    Ok(clamped)
+}
+
+fn truncate(ctx: &Ctx, args: &TruncateArgs) -> anyhow::Result<()> {
+    use rmq::store::truncate::{apply, plan, StoreLock};
+    let layout = &ctx.layout;
+    layout.ensure_store()?;
+    // Refuses a store a broker (rmq or Java) is running on, and keeps one from starting.
+    let lock = StoreLock::acquire(&layout.root)?;
+    let plan = with_scan_progress(|progress| plan(layout, args.to, progress))?;
+    let removed_file = match &args.removed {
+        Some(path) => Some(path.clone()),
+        None if args.dry_run => None,
+        None => Some(layout.root.join(format!(
+            "truncated-{}.jsonl",
+            rmq::common::clock::compact_local(rmq::common::clock::now_ms())
+        ))),
+    };
+    let mut doc = json!({
+        "store": layout.root,
+        "dryRun": args.dry_run,
+        "offset": plan.offset,
+        "dataEnd": plan.data_end,
+        "removedMessages": plan.removed.len(),
+        "removedBytes": plan.removed_bytes,
+        "perTopic": plan.per_topic,
+        "commitlogFilesDeleted": plan.commitlog_files_deleted,
+        "commitlogFileCut": plan.commitlog_file_cut.as_ref().map(|f| &f.path),
+        "uncleanShutdown": plan.unclean_shutdown,
+        "removedFile": removed_file,
+    });
+    let table = ctx.output == StoreOutput::Table;
+    if table {
+        println!(
+            "{} {} messages ({} bytes) of {} from offset {} to the end of the data ({}).",
+            if args.dry_run {
+                "Would remove"
+            } else {
+                "Cutting removes"
+            },
+            plan.removed.len(),
+            plan.removed_bytes,
+            layout.root.display(),
+            plan.offset,
+            plan.data_end
+        );
+        if !plan.per_topic.is_empty() {
+            let mut t = output::table(["TOPIC", "MESSAGES"]);
+            for (topic, n) in &plan.per_topic {
+                t.add_row([topic.clone(), n.to_string()]);
+            }
+            println!("{t}");
+        }
+        for f in &plan.commitlog_files_deleted {
+            println!("CommitLog file deleted: {}", f.display());
+        }
+        if let Some(f) = &plan.commitlog_file_cut {
+            println!(
+                "CommitLog file zero-filled from the cut: {}",
+                f.path.display()
+            );
+        }
+        if plan.unclean_shutdown {
+            println!(
+                "The last broker run did not shut down cleanly (abort file present): the next \
+                 start recovers abnormally."
+            );
+        }
+    }
+    let write_removed = |path: &Path| -> anyhow::Result<()> {
+        rmq::common::fs::write_atomically(
+            path,
+            &plan.removed_jsonl(),
+            rmq::common::fs::Backup::Skip,
+        )?;
+        if table {
+            println!("Removed messages listed in {}", path.display());
+        }
+        Ok(())
+    };
+    if args.dry_run {
+        if let Some(path) = &removed_file {
+            write_removed(path)?;
+        }
+        if !table {
+            ctx.print_document(&doc)?;
+        }
+        return Ok(());
+    }
+    if plan.removed_bytes > 0 {
+        common_confirm(
+            &format!(
+                "Remove {} messages ({} bytes) from {} past offset {}?",
+                plan.removed.len(),
+                plan.removed_bytes,
+                layout.root.display(),
+                plan.offset
+            ),
+            args.yes,
+        )?;
+    }
+    // Listed before anything changes, so nothing vanishes unrecorded.
+    if let Some(path) = &removed_file {
+        write_removed(path)?;
+    }
+    let applied = with_scan_progress(|progress| apply(layout, &plan, &lock, progress))?;
+    let clamped = clamp_offsets(&layout.config_dir, &applied.queue_ends())?;
+    drop(lock);
+    if table {
+        for q in &applied.queues {
+            println!(
+                "ConsumeQueue {} {}: max offset {} -> {}{}",
+                q.topic,
+                q.queue_id,
+                q.old_max_offset,
+                q.new_max_offset,
+                if q.files_deleted > 0 {
+                    format!(" ({} files deleted)", q.files_deleted)
+                } else {
+                    String::new()
+                }
+            );
+        }
+        for f in &applied.index_files_deleted {
+            println!("Index file deleted: {}", f.display());
+        }
+        if !applied.index_files_deleted.is_empty() {
+            println!("{} messages re-indexed", applied.messages_reindexed);
+        }
+        for c in &clamped {
+            match (&c.group, c.level) {
+                (Some(group), _) => println!(
+                    "Consumer offset of {group} on {} {} clamped: {} -> {}",
+                    c.topic, c.queue_id, c.from, c.to
+                ),
+                (None, level) => println!(
+                    "Delay offset of level {} clamped: {} -> {}",
+                    level.unwrap_or(c.queue_id + 1),
+                    c.from,
+                    c.to
+                ),
+            }
+        }
+        if applied.checkpoint_updated {
+            println!("Checkpoint updated.");
+        }
+    } else {
+        doc["consumeQueues"] = serde_json::to_value(&applied.queues)?;
+        doc["indexFilesDeleted"] = serde_json::to_value(&applied.index_files_deleted)?;
+        doc["messagesReindexed"] = json!(applied.messages_reindexed);
+        doc["checkpointUpdated"] = json!(applied.checkpoint_updated);
+        doc["offsetsClamped"] = serde_json::to_value(&clamped)?;
+        ctx.print_document(&doc)?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn offsets_past_the_new_queue_ends_are_clamped() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path();
+        // As Java writes them: fastjson's bare integer keys.
+        std::fs::write(
+            config.join("consumerOffset.json"),
+            "{\"offsetTable\":{\"T@G\":{0:9,1:3},\"U@G\":{0:50}}}",
+        )
+        .unwrap();
+        std::fs::write(
+            config.join("delayOffset.json"),
+            "{\"offsetTable\":{1:7,2:4}}",
+        )
+        .unwrap();
+        let ends = std::collections::BTreeMap::from([
+            (("T".to_string(), 0), 5),
+            (("T".to_string(), 1), 5),
+            (("SCHEDULE_TOPIC_XXXX".to_string(), 0), 2),
+        ]);
+        let clamped = clamp_offsets(config, &ends).unwrap();
+        let moved: Vec<_> = clamped
+            .iter()
+            .map(|c| {
+                (
+                    c.group.clone(),
+                    c.topic.as_str(),
+                    c.queue_id,
+                    c.level,
+                    c.from,
+                    c.to,
+                )
+            })
+            .collect();
+        assert_eq!(
+            moved,
+            [
+                (Some("G".to_string()), "T", 0, None, 9, 5),
+                (None, "SCHEDULE_TOPIC_XXXX", 0, Some(1), 7, 2),
+            ]
+        );
+        let offsets = rmq::broker::metadata::offsets::ConsumerOffsetManager::open(
+            config.join("consumerOffset.json"),
+        )
+        .unwrap();
+        assert_eq!(offsets.query("G", "T", 0), Some(5));
+        assert_eq!(offsets.query("G", "T", 1), Some(3));
+        assert_eq!(offsets.query("G", "U", 0), Some(50));
+        let delays = rmq::broker::metadata::delay_offsets::DelayOffsetTable::open(
+            config.join("delayOffset.json"),
+        )
+        .unwrap();
+        assert_eq!(delays.get(1), Some(2));
+        assert_eq!(delays.get(2), Some(4));
+    }
 
     #[test]
     fn perms_and_times_are_shown_as_java_tools_show_them() {

@@ -1385,7 +1385,7 @@ fn clean_loop(store: std::sync::Weak<MessageStore>) {
 /// `fcntl` record lock on byte 0 (what Java's `FileChannel.tryLock` takes, so a Java broker on
 /// the same store is refused too) and an `flock` (which, unlike `fcntl`, also conflicts within
 /// one process).
-fn lock_store(root: &Path) -> Result<File, StoreError> {
+pub(crate) fn lock_store(root: &Path) -> Result<File, StoreError> {
     use std::os::unix::io::AsRawFd;
     let path = root.join("lock");
     let file = std::fs::OpenOptions::new()

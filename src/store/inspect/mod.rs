@@ -51,7 +51,7 @@ mod stats;
 mod verify;
 
 #[cfg(test)]
-mod testutil;
+pub(crate) mod testutil;
 
 pub use checkpoint::read_checkpoint;
 pub use commitlog::{

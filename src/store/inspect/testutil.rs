@@ -9,11 +9,11 @@ use crate::store::consume_queue::{CqEntry, CQ_UNIT};
 use crate::store::mapped_file::tests::temp_dir;
 
 /// A directory under the system temp dir, removed on drop.
-pub(super) struct TempDir(pub(super) PathBuf);
+pub(crate) struct TempDir(pub(crate) PathBuf);
 
 impl TempDir {
     /// A fresh, empty `rmq-inspect-<name>-…` directory.
-    pub(super) fn new(name: &str) -> TempDir {
+    pub(crate) fn new(name: &str) -> TempDir {
         TempDir(temp_dir(&format!("inspect-{name}")))
     }
 }
@@ -25,7 +25,7 @@ impl Drop for TempDir {
 }
 
 /// [`sample`](message::tests::sample) of `topic`/`queue_id`, born at 10.0.0.1:4000.
-pub(super) fn msg<'a>(
+pub(crate) fn msg<'a>(
     topic: &'a str,
     queue_id: i32,
     body: &'a [u8],
@@ -42,7 +42,7 @@ pub(super) fn msg<'a>(
 
 /// Writes a store of `count` messages (topics A and B, two queues each) the way the broker
 /// lays it out, with CommitLog files of `cl_size` bytes and ConsumeQueue files of 5 entries.
-pub(super) fn write_store(root: &Path, count: usize, cl_size: usize) -> Vec<(i64, usize)> {
+pub(crate) fn write_store(root: &Path, count: usize, cl_size: usize) -> Vec<(i64, usize)> {
     let cl_dir = root.join("commitlog");
     std::fs::create_dir_all(&cl_dir).unwrap();
     let mut files: Vec<Vec<u8>> = vec![vec![0; cl_size]];
