@@ -58,6 +58,9 @@ _rmq() {
             rmq,dev)
                 cmd="rmq__subcmd__dev"
                 ;;
+            rmq,failover)
+                cmd="rmq__subcmd__failover"
+                ;;
             rmq,getBrokerConfig)
                 cmd="rmq__subcmd__getBrokerConfig"
                 ;;
@@ -130,11 +133,17 @@ _rmq() {
             rmq__subcmd__broker,config)
                 cmd="rmq__subcmd__broker__subcmd__config"
                 ;;
+            rmq__subcmd__broker,demote)
+                cmd="rmq__subcmd__broker__subcmd__demote"
+                ;;
             rmq__subcmd__broker,help)
                 cmd="rmq__subcmd__broker__subcmd__help"
                 ;;
             rmq__subcmd__broker,perm)
                 cmd="rmq__subcmd__broker__subcmd__perm"
+                ;;
+            rmq__subcmd__broker,promote)
+                cmd="rmq__subcmd__broker__subcmd__promote"
                 ;;
             rmq__subcmd__broker,start)
                 cmd="rmq__subcmd__broker__subcmd__start"
@@ -163,11 +172,17 @@ _rmq() {
             rmq__subcmd__broker__subcmd__help,config)
                 cmd="rmq__subcmd__broker__subcmd__help__subcmd__config"
                 ;;
+            rmq__subcmd__broker__subcmd__help,demote)
+                cmd="rmq__subcmd__broker__subcmd__help__subcmd__demote"
+                ;;
             rmq__subcmd__broker__subcmd__help,help)
                 cmd="rmq__subcmd__broker__subcmd__help__subcmd__help"
                 ;;
             rmq__subcmd__broker__subcmd__help,perm)
                 cmd="rmq__subcmd__broker__subcmd__help__subcmd__perm"
+                ;;
+            rmq__subcmd__broker__subcmd__help,promote)
+                cmd="rmq__subcmd__broker__subcmd__help__subcmd__promote"
                 ;;
             rmq__subcmd__broker__subcmd__help,start)
                 cmd="rmq__subcmd__broker__subcmd__help__subcmd__start"
@@ -228,6 +243,30 @@ _rmq() {
                 ;;
             rmq__subcmd__config__subcmd__help,help)
                 cmd="rmq__subcmd__config__subcmd__help__subcmd__help"
+                ;;
+            rmq__subcmd__failover,execute)
+                cmd="rmq__subcmd__failover__subcmd__execute"
+                ;;
+            rmq__subcmd__failover,help)
+                cmd="rmq__subcmd__failover__subcmd__help"
+                ;;
+            rmq__subcmd__failover,plan)
+                cmd="rmq__subcmd__failover__subcmd__plan"
+                ;;
+            rmq__subcmd__failover,verify)
+                cmd="rmq__subcmd__failover__subcmd__verify"
+                ;;
+            rmq__subcmd__failover__subcmd__help,execute)
+                cmd="rmq__subcmd__failover__subcmd__help__subcmd__execute"
+                ;;
+            rmq__subcmd__failover__subcmd__help,help)
+                cmd="rmq__subcmd__failover__subcmd__help__subcmd__help"
+                ;;
+            rmq__subcmd__failover__subcmd__help,plan)
+                cmd="rmq__subcmd__failover__subcmd__help__subcmd__plan"
+                ;;
+            rmq__subcmd__failover__subcmd__help,verify)
+                cmd="rmq__subcmd__failover__subcmd__help__subcmd__verify"
                 ;;
             rmq__subcmd__group,create)
                 cmd="rmq__subcmd__group__subcmd__create"
@@ -301,6 +340,9 @@ _rmq() {
             rmq__subcmd__help,dev)
                 cmd="rmq__subcmd__help__subcmd__dev"
                 ;;
+            rmq__subcmd__help,failover)
+                cmd="rmq__subcmd__help__subcmd__failover"
+                ;;
             rmq__subcmd__help,getBrokerConfig)
                 cmd="rmq__subcmd__help__subcmd__getBrokerConfig"
                 ;;
@@ -373,8 +415,14 @@ _rmq() {
             rmq__subcmd__help__subcmd__broker,config)
                 cmd="rmq__subcmd__help__subcmd__broker__subcmd__config"
                 ;;
+            rmq__subcmd__help__subcmd__broker,demote)
+                cmd="rmq__subcmd__help__subcmd__broker__subcmd__demote"
+                ;;
             rmq__subcmd__help__subcmd__broker,perm)
                 cmd="rmq__subcmd__help__subcmd__broker__subcmd__perm"
+                ;;
+            rmq__subcmd__help__subcmd__broker,promote)
+                cmd="rmq__subcmd__help__subcmd__broker__subcmd__promote"
                 ;;
             rmq__subcmd__help__subcmd__broker,start)
                 cmd="rmq__subcmd__help__subcmd__broker__subcmd__start"
@@ -399,6 +447,15 @@ _rmq() {
                 ;;
             rmq__subcmd__help__subcmd__config,check)
                 cmd="rmq__subcmd__help__subcmd__config__subcmd__check"
+                ;;
+            rmq__subcmd__help__subcmd__failover,execute)
+                cmd="rmq__subcmd__help__subcmd__failover__subcmd__execute"
+                ;;
+            rmq__subcmd__help__subcmd__failover,plan)
+                cmd="rmq__subcmd__help__subcmd__failover__subcmd__plan"
+                ;;
+            rmq__subcmd__help__subcmd__failover,verify)
+                cmd="rmq__subcmd__help__subcmd__failover__subcmd__verify"
                 ;;
             rmq__subcmd__help__subcmd__group,create)
                 cmd="rmq__subcmd__help__subcmd__group__subcmd__create"
@@ -674,7 +731,7 @@ _rmq() {
 
     case "${cmd}" in
         rmq)
-            opts="-v -h -V --verbose --help --version dev namesrv broker cluster topic group offset message store perf config completions man updateTopic deleteTopic topicList topicRoute topicStatus clusterList brokerStatus getBrokerConfig updateBrokerConfig wipeWritePerm addWritePerm updateSubGroup deleteSubGroup consumerProgress consumerConnection resetOffsetByTime sendMessage consumeMessage printMsg queryMsgById queryMsgByKey queryMsgByOffset decodeMessageId help"
+            opts="-v -h -V --verbose --help --version dev namesrv broker cluster topic group offset message failover store perf config completions man updateTopic deleteTopic topicList topicRoute topicStatus clusterList brokerStatus getBrokerConfig updateBrokerConfig wipeWritePerm addWritePerm updateSubGroup deleteSubGroup consumerProgress consumerConnection resetOffsetByTime sendMessage consumeMessage printMsg queryMsgById queryMsgByKey queryMsgByOffset decodeMessageId help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -734,7 +791,7 @@ _rmq() {
             return 0
             ;;
         rmq__subcmd__broker)
-            opts="-v -h -V --verbose --help --version start status config perm help"
+            opts="-v -h -V --verbose --help --version start status config perm promote demote help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1007,8 +1064,62 @@ _rmq() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        rmq__subcmd__broker__subcmd__demote)
+            opts="-n -b -y -o -v -h -V --namesrv --timeout --serialize --broker-addr --master --broker-id --dry-run --yes --output --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --namesrv)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --serialize)
+                    COMPREPLY=($(compgen -W "json rocketmq" -- "${cur}"))
+                    return 0
+                    ;;
+                --broker-addr)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -b)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --master)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --broker-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         rmq__subcmd__broker__subcmd__help)
-            opts="start status config perm help"
+            opts="start status config perm promote demote help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1052,6 +1163,20 @@ _rmq() {
         rmq__subcmd__broker__subcmd__help__subcmd__config__subcmd__set)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rmq__subcmd__broker__subcmd__help__subcmd__demote)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1108,6 +1233,20 @@ _rmq() {
         rmq__subcmd__broker__subcmd__help__subcmd__perm__subcmd__wipe)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rmq__subcmd__broker__subcmd__help__subcmd__promote)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1292,6 +1431,56 @@ _rmq() {
                     ;;
                 -b)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rmq__subcmd__broker__subcmd__promote)
+            opts="-n -b -y -o -v -h -V --namesrv --timeout --serialize --broker-addr --role --force --dry-run --yes --output --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --namesrv)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --serialize)
+                    COMPREPLY=($(compgen -W "json rocketmq" -- "${cur}"))
+                    return 0
+                    ;;
+                --broker-addr)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -b)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --role)
+                    COMPREPLY=($(compgen -W "ASYNC_MASTER SYNC_MASTER" -- "${cur}"))
                     return 0
                     ;;
                 --output)
@@ -2071,6 +2260,252 @@ _rmq() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        rmq__subcmd__failover)
+            opts="-v -h -V --verbose --help --version plan execute verify help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rmq__subcmd__failover__subcmd__execute)
+            opts="-n -b -y -o -v -h -V --namesrv --timeout --serialize --broker-name --role --wait --yes --output --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --namesrv)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --serialize)
+                    COMPREPLY=($(compgen -W "json rocketmq" -- "${cur}"))
+                    return 0
+                    ;;
+                --broker-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -b)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --role)
+                    COMPREPLY=($(compgen -W "ASYNC_MASTER SYNC_MASTER" -- "${cur}"))
+                    return 0
+                    ;;
+                --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rmq__subcmd__failover__subcmd__help)
+            opts="plan execute verify help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rmq__subcmd__failover__subcmd__help__subcmd__execute)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rmq__subcmd__failover__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rmq__subcmd__failover__subcmd__help__subcmd__plan)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rmq__subcmd__failover__subcmd__help__subcmd__verify)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rmq__subcmd__failover__subcmd__plan)
+            opts="-n -b -o -v -h -V --namesrv --timeout --serialize --broker-name --lag-threshold --get --output --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --namesrv)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --serialize)
+                    COMPREPLY=($(compgen -W "json rocketmq" -- "${cur}"))
+                    return 0
+                    ;;
+                --broker-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -b)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lag-threshold)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --get)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rmq__subcmd__failover__subcmd__verify)
+            opts="-n -b -o -v -h -V --namesrv --timeout --serialize --broker-name --new-master --wait --output --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --namesrv)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --serialize)
+                    COMPREPLY=($(compgen -W "json rocketmq" -- "${cur}"))
+                    return 0
+                    ;;
+                --broker-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -b)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --new-master)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         rmq__subcmd__getBrokerConfig)
             opts="-n -c -b -o -v -h -V --namesrv --timeout --serialize --cluster --broker-addr --output --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -2520,7 +2955,7 @@ _rmq() {
             return 0
             ;;
         rmq__subcmd__help)
-            opts="dev namesrv broker cluster topic group offset message store perf config completions man updateTopic deleteTopic topicList topicRoute topicStatus clusterList brokerStatus getBrokerConfig updateBrokerConfig wipeWritePerm addWritePerm updateSubGroup deleteSubGroup consumerProgress consumerConnection resetOffsetByTime sendMessage consumeMessage printMsg queryMsgById queryMsgByKey queryMsgByOffset decodeMessageId help"
+            opts="dev namesrv broker cluster topic group offset message failover store perf config completions man updateTopic deleteTopic topicList topicRoute topicStatus clusterList brokerStatus getBrokerConfig updateBrokerConfig wipeWritePerm addWritePerm updateSubGroup deleteSubGroup consumerProgress consumerConnection resetOffsetByTime sendMessage consumeMessage printMsg queryMsgById queryMsgByKey queryMsgByOffset decodeMessageId help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2548,7 +2983,7 @@ _rmq() {
             return 0
             ;;
         rmq__subcmd__help__subcmd__broker)
-            opts="start status config perm"
+            opts="start status config perm promote demote"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2617,6 +3052,20 @@ _rmq() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        rmq__subcmd__help__subcmd__broker__subcmd__demote)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         rmq__subcmd__help__subcmd__broker__subcmd__perm)
             opts="wipe add"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -2648,6 +3097,20 @@ _rmq() {
         rmq__subcmd__help__subcmd__broker__subcmd__perm__subcmd__wipe)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rmq__subcmd__help__subcmd__broker__subcmd__promote)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -2858,6 +3321,62 @@ _rmq() {
         rmq__subcmd__help__subcmd__dev)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rmq__subcmd__help__subcmd__failover)
+            opts="plan execute verify"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rmq__subcmd__help__subcmd__failover__subcmd__execute)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rmq__subcmd__help__subcmd__failover__subcmd__plan)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rmq__subcmd__help__subcmd__failover__subcmd__verify)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
