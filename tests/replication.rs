@@ -346,6 +346,25 @@ fn rmq_slave_of_a_java_master() {
         .stderr()
         .contains(&format!("connected to master 127.0.0.1:{}", java.ha_port())));
     assert_eq!(stats(&java_store), stats(&slave.store()));
+    // `rmq ha status` against a Java master: its role from its config, the slave's offset
+    // from the slave (a Java 4.9.x master does not report acknowledgements).
+    let doc = rmq(&[
+        "ha",
+        "status",
+        "--wait-in-sync",
+        "--timeout",
+        "20s",
+        "-o",
+        "json",
+    ])
+    .namesrv(&ns.addr)
+    .json();
+    let pair = &doc["pairs"][0];
+    assert_eq!(pair["masterRole"], "SYNC_MASTER", "{doc}");
+    assert_eq!(pair["inSync"], true, "{doc}");
+    assert_eq!(pair["behindBytes"], 0, "{doc}");
+    assert!(pair["slaveAckOffset"].is_null(), "{doc}");
+    assert_eq!(pair["slaveMaxOffset"], pair["masterMaxOffset"], "{doc}");
 
     // Restarted after SIGKILL, the slave resumes from its own offset.
     slave.kill();
@@ -363,4 +382,106 @@ fn rmq_slave_of_a_java_master() {
     wait_identical_stores(&java_store, &slave, Duration::from_secs(30), &java.log());
     assert_eq!(stats(&java_store), stats(&slave.store()));
     java.stop();
+}
+
+/// `rmq ha status` and `--wait-in-sync` (what failover scripts run): a master alone is a pair
+/// without slave (never in sync); with its slave, the pair is in sync once the slave has the
+/// master's max offset; a stalled slave is reported behind and `--wait-in-sync` exits 1 after
+/// its timeout, then 0 once the slave caught up again.
+#[test]
+fn ha_status_shows_pairs_and_waits_until_in_sync() {
+    let dir = temp_dir("ha-status");
+    let ns = Daemon::namesrv(&dir.path().join("ns"));
+    let ha_port = free_broker_port();
+    let master = master(
+        &dir.path().join("master"),
+        &ns.addr,
+        "ASYNC_MASTER",
+        ha_port,
+        "",
+    );
+    let status = |extra: &[&str]| {
+        let mut args = vec!["ha", "status", "-o", "json"];
+        args.extend_from_slice(extra);
+        rmq(&args).namesrv(&ns.addr).run()
+    };
+    assert_eq!(send(&ns.addr, 10, "before the slave"), ["SEND_OK"; 10]);
+
+    // A master without slave: one row, slaveAddr empty, not in sync.
+    let doc = status(&[]).json();
+    let pairs = doc["pairs"].as_array().unwrap();
+    assert_eq!(pairs.len(), 1, "{doc}");
+    assert_eq!(pairs[0]["brokerName"], "broker-a");
+    assert_eq!(pairs[0]["masterAddr"], master.addr.as_str());
+    assert_eq!(pairs[0]["masterRole"], "ASYNC_MASTER");
+    assert_eq!(pairs[0]["slaveAddr"], "");
+    assert_eq!(pairs[0]["inSync"], false);
+    assert!(pairs[0]["masterMaxOffset"].as_i64().unwrap() > 0, "{doc}");
+    let alone = status(&["--wait-in-sync", "--timeout", "1500ms"]);
+    assert_eq!(alone.code(), Some(1), "{}{}", alone.stdout, alone.stderr);
+    assert!(
+        alone.stderr.contains("broker-a: no slave"),
+        "{}",
+        alone.stderr
+    );
+    // Selection: an unknown broker name is an error; usage errors exit 2.
+    assert_eq!(status(&["--broker-name", "nope"]).code(), Some(1));
+    assert_eq!(status(&["--bogus"]).code(), Some(2));
+
+    let mut slave = slave(&dir.path().join("slave"), &ns.addr);
+    assert_eq!(send(&ns.addr, 500, &"s".repeat(500)), ["SEND_OK"; 500]);
+    let synced = status(&["--wait-in-sync", "--timeout", "30s", "-c", "DefaultCluster"]);
+    let doc = synced.json();
+    eprintln!("{doc}");
+    assert_eq!(doc["inSync"], true);
+    let pair = &doc["pairs"][0];
+    assert_eq!(pair["slaveId"], 1);
+    assert!(!pair["slaveAddr"].as_str().unwrap().is_empty());
+    assert_eq!(pair["behindBytes"], 0);
+    assert_eq!(pair["behindMillis"], 0);
+    let master_max = pair["masterMaxOffset"].as_i64().unwrap();
+    assert!(
+        pair["slaveMaxOffset"].as_i64().unwrap() >= master_max,
+        "{pair}"
+    );
+    // The master's view (the slave reports at least once a second).
+    wait_until(
+        "the master to see the slave's ack",
+        Duration::from_secs(10),
+        || {
+            status(&["-b", "broker-a"]).json()["pairs"][0]["slaveAckOffset"].as_i64()
+                >= Some(master_max)
+        },
+    );
+    // The table form names the pair.
+    let table = rmq(&["ha", "status"]).namesrv(&ns.addr).ok();
+    assert!(
+        table.contains("broker-a") && table.contains("yes"),
+        "{table}"
+    );
+
+    // A stalled slave: behind, and --wait-in-sync times out with exit 1.
+    let pid = slave.pid().to_string();
+    let signal = |sig: &str| {
+        assert!(std::process::Command::new("kill")
+            .args([sig, &pid])
+            .status()
+            .unwrap()
+            .success())
+    };
+    signal("-STOP");
+    assert_eq!(send(&ns.addr, 100, &"t".repeat(500)), ["SEND_OK"; 100]);
+    let behind = status(&["--wait-in-sync", "--timeout", "2s"]);
+    signal("-CONT");
+    assert_eq!(behind.code(), Some(1), "{}{}", behind.stdout, behind.stderr);
+    let doc = behind.parse_json();
+    eprintln!("{doc}");
+    let pair = &doc["pairs"][0];
+    assert_eq!(pair["inSync"], false);
+    assert!(pair["behindBytes"].as_i64().unwrap() > 0, "{pair}");
+    assert!(behind.stderr.contains("bytes behind"), "{}", behind.stderr);
+    // Resumed, it catches up.
+    let doc = status(&["--wait-in-sync", "--timeout", "30s"]).json();
+    assert_eq!(doc["pairs"][0]["inSync"], true);
+    slave.stop();
 }

@@ -9,6 +9,7 @@ mod dev;
 mod docs;
 mod failover;
 mod group;
+mod ha;
 mod message;
 mod namesrv;
 mod offset;
@@ -47,6 +48,9 @@ pub enum Command {
     /// List the brokers of the clusters.
     #[command(subcommand)]
     Cluster(cluster::ClusterCommand),
+    /// Replication: master/slave pairs, offsets, how far behind, in sync.
+    #[command(subcommand)]
+    Ha(ha::HaCommand),
     /// Create, delete, list topics; show their route and per-queue status.
     #[command(subcommand)]
     Topic(topic::TopicCommand),
@@ -131,6 +135,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Failover(cmd) => failover::run(cmd),
         Command::Topic(cmd) => topic::run(cmd),
         Command::Cluster(cmd) => cluster::run(cmd),
+        Command::Ha(cmd) => ha::run(cmd),
         Command::TopicAlias(cmd) => topic::run_alias(cmd),
         Command::ClusterAlias(cmd) => cluster::run_alias(cmd),
         Command::BrokerAlias(cmd) => broker::run_alias(cmd),

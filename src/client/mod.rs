@@ -14,6 +14,7 @@
 //!   sends with retries on another broker; the one place a SEND_MESSAGE_V2 header is built.
 //! - `consumer.rs`: [`PullConsumer`] (queue assignment, start offsets, long-poll pulls, offset
 //!   commits) and [`Reader`], a topic read with limits, `--follow` and commits on top of it.
+//! - `ha.rs`: replication status of master/slave pairs ([`MqClient::ha_status`]).
 //! - `lookup.rs`: messages by offset id, client id (UNIQ_KEY), key and queue offset.
 //! - `message_id.rs`: client message ids ([`UniqIdGenerator`], [`decode_client_id`]) and telling
 //!   them from offset ids.
@@ -26,6 +27,7 @@
 mod admin;
 mod consumer;
 mod failover;
+mod ha;
 mod lookup;
 mod message_id;
 mod messaging;
@@ -38,6 +40,7 @@ pub use consumer::{
 pub use failover::{
     ExecuteOptions, ExecuteReport, FailoverPlan, GroupClients, Member, PairState, StepReport,
 };
+pub use ha::{HaInfo, HaPair};
 pub use lookup::{Found, KeyQuery};
 pub use message_id::{
     decode_client_id, is_message_id, local_ip_towards, plausible_offset_id, ClientIdInfo,
