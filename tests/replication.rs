@@ -11,6 +11,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::java_cluster::free_broker_port;
+use common::store_files::{data_end, files, wait_identical_dirs};
 use common::{rmq, temp_dir, wait_until, Daemon};
 use serde_json::Value;
 
@@ -64,46 +65,6 @@ fn send(ns: &str, count: u64, body: &str) -> Vec<String> {
         .collect()
 }
 
-/// Files of `dir` (relative path → bytes), recursively; files of zeros only are left out
-/// (CommitLog files made ahead of need).
-fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                walk(root, &p, out);
-            } else if let Ok(bytes) = std::fs::read(&p) {
-                if bytes.iter().any(|&b| b != 0) {
-                    let rel = p.strip_prefix(root).unwrap().display().to_string();
-                    out.insert(rel, bytes);
-                }
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(dir, dir, &mut out);
-    out
-}
-
-/// End of the CommitLog data: the offset after the last non-zero byte of the last file.
-fn data_end(files: &BTreeMap<String, Vec<u8>>) -> i64 {
-    files
-        .iter()
-        .filter(|(name, _)| !name.contains('/'))
-        .map(|(name, bytes)| {
-            let base: i64 = name.parse().unwrap();
-            base + bytes
-                .iter()
-                .rposition(|&b| b != 0)
-                .map_or(0, |p| p as i64 + 1)
-        })
-        .max()
-        .unwrap_or(0)
-}
-
 /// Waits (bounded) until the slave's CommitLog and ConsumeQueue files equal the master's.
 fn wait_identical(master: &Daemon, slave: &Daemon, limit: Duration) -> Duration {
     wait_identical_stores(&master.store(), slave, limit, &master.stderr())
@@ -117,26 +78,10 @@ fn wait_identical_stores(
     limit: Duration,
     master_log: &str,
 ) -> Duration {
-    let started = Instant::now();
-    let mut last = String::new();
-    while started.elapsed() < limit {
-        let m = files(&master.join("commitlog"));
-        let s = files(&slave.store().join("commitlog"));
-        let mcq = files(&master.join("consumequeue"));
-        let scq = files(&slave.store().join("consumequeue"));
-        if !m.is_empty() && m == s && mcq == scq {
-            return started.elapsed();
-        }
-        last = format!(
-            "master CommitLog ends at {}, slave at {}; CQ files {} vs {} (equal: {})",
-            data_end(&m),
-            data_end(&s),
-            mcq.len(),
-            scq.len(),
-            mcq == scq
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let last = match wait_identical_dirs(master, &slave.store(), limit) {
+        Ok(took) => return took,
+        Err(last) => last,
+    };
     panic!(
         "slave not identical to master after {limit:?}: {last}\nslave stderr:\n{}\nmaster stderr:\n{}",
         common::tail(&slave.stderr(), 30),
@@ -401,6 +346,25 @@ fn rmq_slave_of_a_java_master() {
         .stderr()
         .contains(&format!("connected to master 127.0.0.1:{}", java.ha_port())));
     assert_eq!(stats(&java_store), stats(&slave.store()));
+    // `rmq ha status` against a Java master: its role from its config, the slave's offset
+    // from the slave (a Java 4.9.x master does not report acknowledgements).
+    let doc = rmq(&[
+        "ha",
+        "status",
+        "--wait-in-sync",
+        "--timeout",
+        "20s",
+        "-o",
+        "json",
+    ])
+    .namesrv(&ns.addr)
+    .json();
+    let pair = &doc["pairs"][0];
+    assert_eq!(pair["masterRole"], "SYNC_MASTER", "{doc}");
+    assert_eq!(pair["inSync"], true, "{doc}");
+    assert_eq!(pair["behindBytes"], 0, "{doc}");
+    assert!(pair["slaveAckOffset"].is_null(), "{doc}");
+    assert_eq!(pair["slaveMaxOffset"], pair["masterMaxOffset"], "{doc}");
 
     // Restarted after SIGKILL, the slave resumes from its own offset.
     slave.kill();
@@ -418,4 +382,106 @@ fn rmq_slave_of_a_java_master() {
     wait_identical_stores(&java_store, &slave, Duration::from_secs(30), &java.log());
     assert_eq!(stats(&java_store), stats(&slave.store()));
     java.stop();
+}
+
+/// `rmq ha status` and `--wait-in-sync` (what failover scripts run): a master alone is a pair
+/// without slave (never in sync); with its slave, the pair is in sync once the slave has the
+/// master's max offset; a stalled slave is reported behind and `--wait-in-sync` exits 1 after
+/// its timeout, then 0 once the slave caught up again.
+#[test]
+fn ha_status_shows_pairs_and_waits_until_in_sync() {
+    let dir = temp_dir("ha-status");
+    let ns = Daemon::namesrv(&dir.path().join("ns"));
+    let ha_port = free_broker_port();
+    let master = master(
+        &dir.path().join("master"),
+        &ns.addr,
+        "ASYNC_MASTER",
+        ha_port,
+        "",
+    );
+    let status = |extra: &[&str]| {
+        let mut args = vec!["ha", "status", "-o", "json"];
+        args.extend_from_slice(extra);
+        rmq(&args).namesrv(&ns.addr).run()
+    };
+    assert_eq!(send(&ns.addr, 10, "before the slave"), ["SEND_OK"; 10]);
+
+    // A master without slave: one row, slaveAddr empty, not in sync.
+    let doc = status(&[]).json();
+    let pairs = doc["pairs"].as_array().unwrap();
+    assert_eq!(pairs.len(), 1, "{doc}");
+    assert_eq!(pairs[0]["brokerName"], "broker-a");
+    assert_eq!(pairs[0]["masterAddr"], master.addr.as_str());
+    assert_eq!(pairs[0]["masterRole"], "ASYNC_MASTER");
+    assert_eq!(pairs[0]["slaveAddr"], "");
+    assert_eq!(pairs[0]["inSync"], false);
+    assert!(pairs[0]["masterMaxOffset"].as_i64().unwrap() > 0, "{doc}");
+    let alone = status(&["--wait-in-sync", "--timeout", "1500ms"]);
+    assert_eq!(alone.code(), Some(1), "{}{}", alone.stdout, alone.stderr);
+    assert!(
+        alone.stderr.contains("broker-a: no slave"),
+        "{}",
+        alone.stderr
+    );
+    // Selection: an unknown broker name is an error; usage errors exit 2.
+    assert_eq!(status(&["--broker-name", "nope"]).code(), Some(1));
+    assert_eq!(status(&["--bogus"]).code(), Some(2));
+
+    let mut slave = slave(&dir.path().join("slave"), &ns.addr);
+    assert_eq!(send(&ns.addr, 500, &"s".repeat(500)), ["SEND_OK"; 500]);
+    let synced = status(&["--wait-in-sync", "--timeout", "30s", "-c", "DefaultCluster"]);
+    let doc = synced.json();
+    eprintln!("{doc}");
+    assert_eq!(doc["inSync"], true);
+    let pair = &doc["pairs"][0];
+    assert_eq!(pair["slaveId"], 1);
+    assert!(!pair["slaveAddr"].as_str().unwrap().is_empty());
+    assert_eq!(pair["behindBytes"], 0);
+    assert_eq!(pair["behindMillis"], 0);
+    let master_max = pair["masterMaxOffset"].as_i64().unwrap();
+    assert!(
+        pair["slaveMaxOffset"].as_i64().unwrap() >= master_max,
+        "{pair}"
+    );
+    // The master's view (the slave reports at least once a second).
+    wait_until(
+        "the master to see the slave's ack",
+        Duration::from_secs(10),
+        || {
+            status(&["-b", "broker-a"]).json()["pairs"][0]["slaveAckOffset"].as_i64()
+                >= Some(master_max)
+        },
+    );
+    // The table form names the pair.
+    let table = rmq(&["ha", "status"]).namesrv(&ns.addr).ok();
+    assert!(
+        table.contains("broker-a") && table.contains("yes"),
+        "{table}"
+    );
+
+    // A stalled slave: behind, and --wait-in-sync times out with exit 1.
+    let pid = slave.pid().to_string();
+    let signal = |sig: &str| {
+        assert!(std::process::Command::new("kill")
+            .args([sig, &pid])
+            .status()
+            .unwrap()
+            .success())
+    };
+    signal("-STOP");
+    assert_eq!(send(&ns.addr, 100, &"t".repeat(500)), ["SEND_OK"; 100]);
+    let behind = status(&["--wait-in-sync", "--timeout", "2s"]);
+    signal("-CONT");
+    assert_eq!(behind.code(), Some(1), "{}{}", behind.stdout, behind.stderr);
+    let doc = behind.parse_json();
+    eprintln!("{doc}");
+    let pair = &doc["pairs"][0];
+    assert_eq!(pair["inSync"], false);
+    assert!(pair["behindBytes"].as_i64().unwrap() > 0, "{pair}");
+    assert!(behind.stderr.contains("bytes behind"), "{}", behind.stderr);
+    // Resumed, it catches up.
+    let doc = status(&["--wait-in-sync", "--timeout", "30s"]).json();
+    assert_eq!(doc["pairs"][0]["inSync"], true);
+    slave.stop();
 }

@@ -81,6 +81,19 @@ pub struct Broker {
     pub(super) register_now: Notify,
     /// The config file, for UPDATE_BROKER_CONFIG persistence.
     pub config_file: Option<std::path::PathBuf>,
+    /// Replication now running (the HA listener of a master, the HA client of a slave);
+    /// replaced when the role changes online.
+    pub(super) replication: tokio::sync::Mutex<Option<Replication>>,
+    /// Cancelled when the broker stops: parent of every background task.
+    pub(super) background: CancellationToken,
+    /// The last online role change (runtime info shows where a promotion started).
+    pub(super) last_role_change: Mutex<Option<crate::protocol::body::RoleChange>>,
+}
+
+/// The replication task of the current role and its stop switch.
+pub(super) struct Replication {
+    pub(super) stop: CancellationToken,
+    pub(super) task: tokio::task::JoinHandle<()>,
 }
 
 impl Broker {
@@ -124,7 +137,23 @@ impl Broker {
             boot_timestamp: now_ms(),
             register_now: Notify::new(),
             config_file,
+            replication: tokio::sync::Mutex::new(None),
+            background: CancellationToken::new(),
+            last_role_change: Mutex::new(None),
         }))
+    }
+
+    /// The replication role now (`brokerRole`, changed online by promotion or demotion).
+    pub fn role(&self) -> BrokerRole {
+        self.store.role()
+    }
+
+    /// The last online role change since start, if any.
+    pub fn last_role_change(&self) -> Option<crate::protocol::body::RoleChange> {
+        self.last_role_change
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// A snapshot of the broker config (a clone: for admin paths, not per message).
@@ -155,7 +184,7 @@ impl Broker {
     /// `haSlaveFallbehindMax` behind; `Err(FLUSH_SLAVE_TIMEOUT)` after `syncFlushTimeout`.
     /// `Ok` at once on other roles.
     pub(super) async fn wait_replicated(&self, end_offset: i64) -> Result<(), ReplicaWait> {
-        if self.store_config.broker_role != BrokerRole::SyncMaster {
+        if self.role() != BrokerRole::SyncMaster {
             return Ok(());
         }
         if !self.ha.is_slave_ok(end_offset) {
@@ -167,25 +196,37 @@ impl Broker {
             .map_err(|_| ReplicaWait::Timeout)
     }
 
-    /// Starts replication: the HA listener on a master, the HA client on a slave.
-    async fn start_ha(
-        &self,
-        stop: &CancellationToken,
-    ) -> Result<tokio::task::JoinHandle<()>, BrokerError> {
-        let stop = stop.clone();
-        if self.store_config.broker_role == BrokerRole::Slave {
-            return Ok(tokio::spawn(self.ha.clone().run_slave(stop)));
+    /// Starts replication for the current role: the HA client on a slave, the HA listener on
+    /// a master (unless `haListenPort` is 0, as `-p 0` gives). Replaces nothing: the caller
+    /// stopped what ran before ([`Broker::stop_replication`]).
+    pub(super) async fn start_replication(&self) -> Result<(), BrokerError> {
+        let stop = self.background.child_token();
+        let role = self.role();
+        let task = if role == BrokerRole::Slave {
+            tokio::spawn(self.ha.clone().run_slave(stop.clone()))
+        } else if self.store_config.ha_listen_port > 0 {
+            let port = self.store_config.ha_listen_port;
+            // Java binds the HA port on every interface and announces brokerIP2:haListenPort.
+            let listener = tokio::net::TcpListener::bind(("0.0.0.0", port as u16))
+                .await
+                .map_err(|source| BrokerError::HaListen { port, source })?;
+            tracing::info!("HA: listening on port {port} for slaves (role {role})");
+            tokio::spawn(self.ha.clone().serve_master(listener, stop.clone()))
+        } else {
+            return Ok(());
+        };
+        *self.replication.lock().await = Some(Replication { stop, task });
+        Ok(())
+    }
+
+    /// Stops replication (the HA client, or the listener and every slave connection) and
+    /// waits until it has stopped, so no replicated byte is appended after this returns.
+    pub(super) async fn stop_replication(&self) {
+        let running = self.replication.lock().await.take();
+        if let Some(r) = running {
+            r.stop.cancel();
+            let _ = r.task.await;
         }
-        let port = self.store_config.ha_listen_port;
-        // Java binds the HA port on every interface and announces brokerIP2:haListenPort.
-        let listener = tokio::net::TcpListener::bind(("0.0.0.0", port as u16))
-            .await
-            .map_err(|source| BrokerError::HaListen { port, source })?;
-        tracing::info!(
-            "HA: listening on port {port} for slaves (role {})",
-            self.store_config.broker_role
-        );
-        Ok(tokio::spawn(self.ha.clone().serve_master(listener, stop)))
     }
 
     /// A topic the broker writes to on its own (retry, DLQ, transaction half/check-max),
@@ -220,31 +261,21 @@ impl Broker {
         server: Server,
         shutdown: CancellationToken,
     ) -> Result<(), BrokerError> {
-        let background = CancellationToken::new();
-        // A slave always replicates; a master listens unless haListenPort is 0 (`-p 0`).
-        let ha_task = if self.store_config.broker_role == BrokerRole::Slave
-            || self.store_config.ha_listen_port > 0
-        {
-            Some(self.start_ha(&background).await?)
-        } else {
-            None
-        };
+        let background = self.background.clone();
+        self.start_replication().await?;
         self.register_all(false).await;
-        let mut tasks = vec![
+        let tasks = vec![
             tokio::spawn(self.clone().registration_loop(background.clone())),
             tokio::spawn(self.clone().housekeeping_loop(background.clone())),
             tokio::spawn(self.clone().schedule_loop(background.clone())),
             tokio::spawn(self.clone().transaction_check_loop(background.clone())),
+            // Idle unless the broker is a slave (the role can change online).
+            tokio::spawn(self.clone().slave_sync_loop(background.clone())),
         ];
-        tasks.extend(ha_task);
-        if self.store_config.broker_role == BrokerRole::Slave {
-            tasks.push(tokio::spawn(
-                self.clone().slave_sync_loop(background.clone()),
-            ));
-        }
         let handler = Arc::new(BrokerHandler(self.clone()));
         server.serve(handler, shutdown).await?;
         background.cancel();
+        self.stop_replication().await;
         for t in tasks {
             let _ = t.await;
         }

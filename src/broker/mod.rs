@@ -13,6 +13,8 @@
 //! - [`long_poll`]: pulls waiting for a message to arrive;
 //! - `schedule.rs`: delivery of delayed messages and retries when due;
 //! - `register.rs`: registration with the name servers;
+//! - [`role_change`]: promotion of a slave and demotion of a master, online;
+//! - `slave_sync.rs`: a slave's metadata sync from its master;
 //! - [`transaction`]: transactional messages: commit/rollback of half messages, op messages and
 //!   the check service asking producers about halves left open (CHECK_TRANSACTION_STATE);
 //! - [`stats`]: message counters and the TPS figures of runtime info;
@@ -28,6 +30,7 @@ pub mod metadata;
 mod processor;
 pub mod queue_locks;
 mod register;
+pub mod role_change;
 mod schedule;
 mod slave_sync;
 pub mod stats;

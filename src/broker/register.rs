@@ -66,7 +66,7 @@ impl Broker {
                 ),
                 Ok(Some(r)) => {
                     tracing::debug!("registered with name server {addr}");
-                    if self.store_config.broker_role == BrokerRole::Slave {
+                    if self.role() == BrokerRole::Slave {
                         if let Ok(h) = RegisterBrokerResponseHeader::from_command(&r) {
                             self.ha.set_learned_master(h.ha_server_addr, h.master_addr);
                         }

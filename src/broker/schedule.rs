@@ -28,7 +28,7 @@ impl Broker {
                 _ = stop.cancelled() => return,
                 _ = tick.tick() => {}
             }
-            if !self.store_config.broker_role.is_master() {
+            if !self.role().is_master() {
                 continue;
             }
             for level in 1..=levels as i32 {

@@ -26,6 +26,9 @@ impl Broker {
                 _ = stop.cancelled() => return,
                 _ = tokio::time::sleep_until(next) => {
                     next = tokio::time::Instant::now() + SYNC_PERIOD;
+                    if self.role() != crate::config::BrokerRole::Slave {
+                        continue;
+                    }
                     if let Some(master) = self.ha.master_remoting_address() {
                         if let Err(e) = self.sync_from(&master).await {
                             tracing::warn!("metadata sync from master {master} failed: {e}");

@@ -220,7 +220,7 @@ impl Broker {
                 _ = stop.cancelled() => return,
                 _ = tick.tick() => {}
             }
-            if !self.store_config.broker_role.is_master() {
+            if !self.role().is_master() {
                 continue;
             }
             let broker = self.clone();

@@ -37,6 +37,27 @@ pub enum BrokerCommand {
     /// Remove or restore a broker's write permission on every name server.
     #[command(subcommand)]
     Perm(BrokerPermCommand),
+    /// Make a running rmq slave the master of its broker name, online: it stops replicating,
+    /// drops a partial last record, takes brokerId 0 and the role, writes both to its
+    /// properties file and re-registers with every name server (routes then send writes to
+    /// it); delayed delivery and transaction check-back start.
+    ///
+    /// Refused if the old master is still registered and answers, unless --force. Asks for
+    /// confirmation unless --yes. A Java broker cannot do this: the manual steps are printed.
+    ///
+    /// JSON (-o json): {"brokerName", "brokerAddr", "previousRole", "previousBrokerId",
+    /// "role", "brokerId", "commitLogMaxOffset" (where it became master), "droppedPartialBytes",
+    /// "persisted"}.
+    Promote(super::failover::PromoteArgs),
+    /// Make a running rmq master a slave of another master, online (e.g. an old master
+    /// brought back after a failover): it stops taking writes and replicating to its slaves,
+    /// takes the slave id, replicates from --master, writes brokerId, brokerRole and
+    /// haMasterAddress to its properties file and re-registers.
+    ///
+    /// Its CommitLog must not be ahead of the new master's (see 'rmq store truncate').
+    ///
+    /// JSON (-o json): as for promote.
+    Demote(super::failover::DemoteArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -276,6 +297,8 @@ pub fn run(cmd: BrokerCommand) -> anyhow::Result<()> {
         }
         BrokerCommand::Perm(BrokerPermCommand::Wipe(a)) => perm(a, false),
         BrokerCommand::Perm(BrokerPermCommand::Add(a)) => perm(a, true),
+        BrokerCommand::Promote(a) => super::failover::promote(a),
+        BrokerCommand::Demote(a) => super::failover::demote(a),
     }
 }
 

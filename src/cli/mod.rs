@@ -8,7 +8,9 @@ mod config;
 mod dev;
 mod dlq;
 mod docs;
+mod failover;
 mod group;
+mod ha;
 mod message;
 mod namesrv;
 mod offset;
@@ -47,6 +49,9 @@ pub enum Command {
     /// List the brokers of the clusters.
     #[command(subcommand)]
     Cluster(cluster::ClusterCommand),
+    /// Replication: master/slave pairs, offsets, how far behind, in sync.
+    #[command(subcommand)]
+    Ha(ha::HaCommand),
     /// Create, delete, list topics; show their route and per-queue status.
     #[command(subcommand)]
     Topic(topic::TopicCommand),
@@ -62,6 +67,9 @@ pub enum Command {
     /// Dead-letter queues: list a group's %DLQ% topic, send its messages back once.
     #[command(subcommand)]
     Dlq(dlq::DlqCommand),
+    /// Fail a master/slave pair over to its slave: plan, execute, verify.
+    #[command(subcommand)]
+    Failover(failover::FailoverCommand),
     /// Inspect a store offline: dump its files, verify it, per-queue stats.
     Store(store::StoreArgs),
     /// Measure throughput and latency against a cluster.
@@ -128,8 +136,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Config(cmd) => config::run(cmd),
         Command::Namesrv(cmd) => namesrv::run(cmd),
         Command::Store(args) => store::run(args),
+        Command::Failover(cmd) => failover::run(cmd),
         Command::Topic(cmd) => topic::run(cmd),
         Command::Cluster(cmd) => cluster::run(cmd),
+        Command::Ha(cmd) => ha::run(cmd),
         Command::TopicAlias(cmd) => topic::run_alias(cmd),
         Command::ClusterAlias(cmd) => cluster::run_alias(cmd),
         Command::BrokerAlias(cmd) => broker::run_alias(cmd),

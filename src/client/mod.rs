@@ -14,17 +14,23 @@
 //!   sends with retries on another broker; the one place a SEND_MESSAGE_V2 header is built.
 //! - `consumer.rs`: [`PullConsumer`] (queue assignment, start offsets, long-poll pulls, offset
 //!   commits) and [`Reader`], a topic read with limits, `--follow` and commits on top of it.
+//! - `ha.rs`: replication status of master/slave pairs ([`MqClient::ha_status`]).
 //! - `lookup.rs`: messages by offset id, client id (UNIQ_KEY), key and queue offset.
 //! - `dlq.rs`: what a group's `%DLQ%` topic holds ([`DeadLetter`]) and the message that sends
 //!   one back.
 //! - `message_id.rs`: client message ids ([`UniqIdGenerator`], [`decode_client_id`]) and telling
 //!   them from offset ids.
+//! - `failover.rs`: failover of a master/slave pair: what a broker name looks like
+//!   ([`FailoverPlan`]), online promotion and demotion of rmq brokers, the steps of
+//!   `rmq failover execute`.
 //! - `perf.rs`: `rmq perf`'s load loops and latency histogram, on [`Producer`] and
 //!   [`PullConsumer`].
 
 mod admin;
 mod consumer;
 mod dlq;
+mod failover;
+mod ha;
 mod lookup;
 mod message_id;
 mod messaging;
@@ -35,6 +41,10 @@ pub use consumer::{
     Committed, Cursor, PullConsumer, ReadEvent, ReadWarning, Reader, Start, TOOLS_GROUP,
 };
 pub use dlq::{DeadLetter, DeadLetters};
+pub use failover::{
+    ExecuteOptions, ExecuteReport, FailoverPlan, GroupClients, Member, PairState, StepReport,
+};
+pub use ha::{HaInfo, HaPair};
 pub use lookup::{Found, KeyQuery};
 pub use message_id::{
     decode_client_id, is_message_id, local_ip_towards, plausible_offset_id, ClientIdInfo,

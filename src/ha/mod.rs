@@ -68,6 +68,8 @@ pub struct HaService {
     connections: AtomicUsize,
     slaves: Mutex<Vec<(u64, SlaveState)>>,
     next_conn_id: AtomicU64,
+    /// On a slave: `haMasterAddress` (from the config, or set by a demotion).
+    configured_master: Mutex<Option<String>>,
     /// On a slave: the master's HA address learnt from the name server.
     learned_master: Mutex<Option<String>>,
     /// On a slave: the master's remoting address (metadata sync), from the name server.
@@ -78,26 +80,47 @@ impl HaService {
     pub fn new(store: Arc<MessageStore>) -> Arc<HaService> {
         Arc::new(HaService {
             cfg: store.config().clone(),
-            store,
             acked: OffsetWatch::new(0),
             connections: AtomicUsize::new(0),
             slaves: Mutex::new(Vec::new()),
             next_conn_id: AtomicU64::new(1),
+            configured_master: Mutex::new(
+                store
+                    .config()
+                    .ha_master_address
+                    .clone()
+                    .filter(|a| a.len() >= 6),
+            ),
             learned_master: Mutex::new(None),
             master_remoting: Mutex::new(None),
+            store,
         })
     }
 
     /// The master HA address a slave connects to: `haMasterAddress` when set (≥ 6 characters,
     /// as Java checks), else what the name server answered to REGISTER_BROKER.
     pub fn master_address(&self) -> Option<String> {
-        if let Some(a) = self.cfg.ha_master_address.as_ref().filter(|a| a.len() >= 6) {
-            return Some(a.clone());
+        let configured = self
+            .configured_master
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        if configured.is_some() {
+            return configured;
         }
         self.learned_master
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone()
+    }
+
+    /// Sets (or clears) the master HA address a slave connects to, as `haMasterAddress`
+    /// does; used when a master is demoted online.
+    pub fn set_configured_master(&self, addr: Option<String>) {
+        *self
+            .configured_master
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = addr.filter(|a| a.len() >= 6);
     }
 
     /// The master's remoting address (for the metadata sync), from REGISTER_BROKER.

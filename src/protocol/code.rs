@@ -158,6 +158,10 @@ code_set! {
         GET_TOPIC_CONFIG = 351,
         GET_SUBSCRIPTIONGROUP_CONFIG = 352,
         LITE_PULL_MESSAGE = 361,
+        // rmq's own: change a running rmq broker's role online (`rmq broker promote` /
+        // `demote`). No 4.x or 5.x Java code uses this number; a Java broker answers
+        // REQUEST_CODE_NOT_SUPPORTED.
+        RMQ_CHANGE_BROKER_ROLE = 30001,
     }
 }
 

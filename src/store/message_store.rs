@@ -9,7 +9,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicU8, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::task::{Context, Poll, Waker};
 use std::thread::JoinHandle;
@@ -264,6 +264,8 @@ pub struct MessageStore {
     arrival: std::sync::OnceLock<ArrivalListener>,
     shutting_down: AtomicBool,
     disk_full: AtomicBool,
+    /// The broker role now (`brokerRole` at start; changed online by a promotion or demotion).
+    role: AtomicU8,
     threads: Mutex<Vec<JoinHandle<()>>>,
     memory_bytes: u64,
     _lock: File,
@@ -330,6 +332,7 @@ impl MessageStore {
             arrival: std::sync::OnceLock::new(),
             shutting_down: AtomicBool::new(false),
             disk_full: AtomicBool::new(false),
+            role: AtomicU8::new(role_code(cfg.broker_role)),
             threads: Mutex::new(Vec::new()),
             _lock: lock,
             cfg,
@@ -343,8 +346,53 @@ impl MessageStore {
         Ok(store)
     }
 
+    /// The store's config as opened (its `brokerRole` is the role at start; see [`Self::role`]).
     pub fn config(&self) -> &MessageStoreConfig {
         &self.cfg
+    }
+
+    /// The broker role now: writes are refused on a slave.
+    pub fn role(&self) -> BrokerRole {
+        role_from_code(self.role.load(Ordering::Acquire))
+    }
+
+    /// Makes a slave's store writable as a master (`role` must be a master role): the CommitLog
+    /// is cut back to the end of the last complete replicated record, since the master may
+    /// have died mid-frame and new records must not follow a partial one. Returns the
+    /// CommitLog's end offset after the cut and how many partial bytes were dropped. The
+    /// caller stops replication first.
+    pub fn promote(&self, role: BrokerRole) -> Result<(i64, i64), StoreError> {
+        debug_assert!(role.is_master());
+        let _put = self.put.lock().unwrap_or_else(|p| p.into_inner());
+        let max = self.commitlog.max_offset();
+        let complete = self.replica_dispatched.load(Ordering::Acquire);
+        let mut dropped = 0;
+        if self.role() == BrokerRole::Slave && complete < max {
+            if let Some(file) = self.commitlog.files().last() {
+                let pos = complete - file.from_offset();
+                if pos >= 0 && (pos as usize) <= file.write_pos() {
+                    let pos = pos as usize;
+                    let len = file.write_pos() - pos;
+                    // SAFETY: the put lock is held (single writer) and no reader is given
+                    // bytes past the last complete record.
+                    unsafe { file.write_slot(pos, len) }.fill(0);
+                    file.set_write_pos(pos);
+                    dropped = len as i64;
+                }
+            }
+        }
+        self.role.store(role_code(role), Ordering::Release);
+        Ok((self.commitlog.max_offset(), dropped))
+    }
+
+    /// Makes the store a slave's: writes are refused from now on; replicated data is appended
+    /// from the current end.
+    pub fn demote(&self) {
+        let _put = self.put.lock().unwrap_or_else(|p| p.into_inner());
+        self.replica_dispatched
+            .store(self.commitlog.max_offset(), Ordering::Release);
+        self.role
+            .store(role_code(BrokerRole::Slave), Ordering::Release);
     }
 
     pub fn root(&self) -> &Path {
@@ -553,7 +601,7 @@ impl MessageStore {
                 "the message store is shutting down",
             ));
         }
-        if self.cfg.broker_role == BrokerRole::Slave {
+        if self.role() == BrokerRole::Slave {
             return Err(PutError::ServiceNotAvailable(
                 "this broker is a slave: messages are written to its master",
             ));
@@ -1375,4 +1423,20 @@ pub(crate) fn lock_store(root: &Path) -> Result<File, StoreError> {
     use std::os::unix::fs::FileExt;
     let _ = file.write_at(b"lock", 0);
     Ok(file)
+}
+
+fn role_code(role: BrokerRole) -> u8 {
+    match role {
+        BrokerRole::AsyncMaster => 0,
+        BrokerRole::SyncMaster => 1,
+        BrokerRole::Slave => 2,
+    }
+}
+
+fn role_from_code(code: u8) -> BrokerRole {
+    match code {
+        1 => BrokerRole::SyncMaster,
+        2 => BrokerRole::Slave,
+        _ => BrokerRole::AsyncMaster,
+    }
 }

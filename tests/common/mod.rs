@@ -19,6 +19,7 @@ pub mod daemon;
 pub mod java;
 pub mod java_cluster;
 pub mod process;
+pub mod store_files;
 pub mod wire;
 
 use std::future::Future;

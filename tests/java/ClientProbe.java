@@ -25,6 +25,11 @@
 //                                                   "RECV {json}" per message, "CONSUMED <n>"
 //   orderly <namesrv> <topic> <group> <expr> <expect> <seconds>  push consumer (orderly), same
 //   pull <namesrv> <topic> <group> <expr> <expect> <seconds>     lite pull consumer, same
+//   steady <namesrv> <topic> <seconds> <pollNameServerMillis>  sync sends one after the other for
+//                                                   <seconds>, through failures; "ACK {i, status, msgId,
+//                                                   offsetMsgId, brokerName, queueId, queueOffset, body,
+//                                                   at}" per answered send, "ERR {i, at, error}" per
+//                                                   exception, "STEADY <acks> <errors>" at the end
 //   transaction <namesrv> <topic> <group> <plan,..> <minSeconds> <maxSeconds>
 //                                                   TransactionMQProducer: one message per plan item;
 //                                                   an item is answers separated by '/': the local
@@ -97,6 +102,7 @@ public class ClientProbe {
             case "retry": retry(a[1], a[2], a[3], Integer.parseInt(a[4]), Integer.parseInt(a[5])); break;
             case "dlq": dlq(a[1], a[2], a[3], Integer.parseInt(a[4]), Integer.parseInt(a[5]), Integer.parseInt(a[6])); break;
             case "broadcast": broadcast(a[1], a[2], a[3], Integer.parseInt(a[4]), Integer.parseInt(a[5])); break;
+            case "steady": steady(a[1], a[2], Integer.parseInt(a[3]), Integer.parseInt(a[4])); break;
             default: throw new IllegalArgumentException(a[0]);
         }
     }
@@ -663,5 +669,48 @@ public class ClientProbe {
         counts.forEach((k, v) -> o.put(k, v.get()));
         System.out.println("BROADCAST " + json(o));
         for (DefaultMQPushConsumer c : consumers) c.shutdown();
+    // A producer under steady load through a failover: every answer and every failure is
+    // logged with its time, so a test can tell when writes to a broker resumed and check that
+    // every acknowledged message arrives.
+    static void steady(String ns, String topic, int seconds, int pollMillis) throws Exception {
+        DefaultMQProducer p = new DefaultMQProducer("probe_steady_producer");
+        p.setNamesrvAddr(ns);
+        p.setSendMsgTimeout(3000);
+        p.setPollNameServerInterval(pollMillis);
+        p.start();
+        long end = System.currentTimeMillis() + seconds * 1000L;
+        int acks = 0, errors = 0;
+        for (int i = 0; System.currentTimeMillis() < end; i++) {
+            Message m = new Message(topic, "steady", "skey-" + i, ("steady-" + i).getBytes("UTF-8"));
+            try {
+                SendResult r = p.send(m);
+                Map<String, Object> o = new LinkedHashMap<>();
+                o.put("i", i);
+                o.put("status", r.getSendStatus().toString());
+                o.put("msgId", r.getMsgId());
+                o.put("offsetMsgId", r.getOffsetMsgId());
+                o.put("brokerName", r.getMessageQueue().getBrokerName());
+                o.put("queueId", r.getMessageQueue().getQueueId());
+                o.put("queueOffset", r.getQueueOffset());
+                o.put("body", "steady-" + i);
+                o.put("at", System.currentTimeMillis());
+                StringBuilder b = new StringBuilder("ACK ");
+                json(b, o);
+                System.out.println(b);
+                acks++;
+            } catch (Exception e) {
+                Map<String, Object> o = new LinkedHashMap<>();
+                o.put("i", i);
+                o.put("at", System.currentTimeMillis());
+                o.put("error", String.valueOf(e.getMessage()));
+                StringBuilder b = new StringBuilder("ERR ");
+                json(b, o);
+                System.out.println(b);
+                errors++;
+                Thread.sleep(50);
+            }
+        }
+        System.out.println("STEADY " + acks + " " + errors);
+        p.shutdown();
     }
 }

@@ -30,6 +30,8 @@ pub(super) fn get_broker_config(broker: &Broker, req: &RemotingCommand) -> Outco
     // `-p` (or `listenPort=0`) binds a port other than the configured one; report the port
     // clients actually reach.
     props.set("listenPort", broker.store_host.port().to_string());
+    // The role may have changed online since start (promotion, demotion).
+    props.set("brokerRole", broker.role().as_str());
     let body = props.to_plain_string();
     let version = {
         let v = broker
@@ -302,8 +304,8 @@ pub(super) fn get_broker_runtime_info(broker: &Broker, req: &RemotingCommand) ->
     put_kv("commitLogMaxOffset", max_phys.to_string());
     // rmq's own: replication. On a master, the connected slaves and the offset the furthest
     // one acknowledged; on a slave, the master it replicates from.
-    put_kv("rmqHaRole", broker.store_config.broker_role.to_string());
-    if broker.store_config.broker_role.is_master() {
+    put_kv("rmqHaRole", broker.role().to_string());
+    if broker.role().is_master() {
         let acked = broker.ha.acked_offset();
         put_kv("rmqHaSlaveCount", broker.ha.connected_slaves().to_string());
         put_kv("rmqHaSlaveAckOffset", acked.to_string());
@@ -319,6 +321,13 @@ pub(super) fn get_broker_runtime_info(broker: &Broker, req: &RemotingCommand) ->
         put_kv(
             "rmqHaMasterAddr",
             broker.ha.master_address().unwrap_or_default(),
+        );
+    }
+    if let Some(change) = broker.last_role_change() {
+        put_kv("rmqRoleChangedFrom", change.previous_role);
+        put_kv(
+            "rmqRoleChangedAtOffset",
+            change.commit_log_max_offset.to_string(),
         );
     }
     Ok(success(req).with_body(KVTable { table: t }.to_json()))

@@ -33,7 +33,8 @@
 //!   forwarded to the named client;
 //! - [`admin_config`]: GET_BROKER_CONFIG (26), UPDATE_BROKER_CONFIG (25, persisted into the
 //!   `-c` file), GET_BROKER_RUNTIME_INFO (28), TRIGGER_DELETE_FILES (27),
-//!   DELETE_EXPIRED_COMMITLOG (329).
+//!   DELETE_EXPIRED_COMMITLOG (329);
+//! - [`admin_role`]: RMQ_CHANGE_BROKER_ROLE (rmq's own 30001: online promotion and demotion).
 //!
 //! Any other code is answered REQUEST_CODE_NOT_SUPPORTED. Requests run inline on the
 //! connection's reader: [`process`] is a `match` awaiting each handler, so a request costs no
@@ -43,6 +44,7 @@ mod admin_client;
 mod admin_config;
 mod admin_group;
 mod admin_offset;
+mod admin_role;
 mod admin_topic;
 mod heartbeat;
 mod lock;
@@ -205,6 +207,7 @@ async fn process(b: &Broker, conn: &Connection, req: &RemotingCommand) -> Outcom
         RequestCode::GET_BROKER_CONFIG => admin_config::get_broker_config(b, req),
         RequestCode::UPDATE_BROKER_CONFIG => admin_config::update_broker_config(b, conn, req).await,
         RequestCode::GET_BROKER_RUNTIME_INFO => admin_config::get_broker_runtime_info(b, req),
+        RequestCode::RMQ_CHANGE_BROKER_ROLE => admin_role::change_role(b, conn, req).await,
         RequestCode::TRIGGER_DELETE_FILES => admin_config::delete_files(b, req, true).await,
         RequestCode::DELETE_EXPIRED_COMMITLOG => admin_config::delete_files(b, req, false).await,
         _ => Ok(not_supported(req)),
@@ -219,7 +222,7 @@ const SLAVE_REFUSES: &str = concat!(
 
 /// Java's `validateSlave`: the SYSTEM_ERROR a slave answers to topic and group changes.
 fn refuse_on_slave(broker: &Broker) -> Result<(), Failure> {
-    if broker.store_config.broker_role == BrokerRole::Slave {
+    if broker.role() == BrokerRole::Slave {
         return Err(Failure::system(SLAVE_REFUSES));
     }
     Ok(())

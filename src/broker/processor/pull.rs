@@ -38,7 +38,7 @@ pub(super) async fn pull_message(
     let deadline = Instant::now() + hold;
     // Commit the consumer's offset once, with the first answer.
     let commit = header.sys_flag & pull_sys_flag::COMMIT_OFFSET != 0 && allow_suspend;
-    if commit && broker.store_config.broker_role.is_master() {
+    if commit && broker.role().is_master() {
         broker.metadata.offsets.commit(
             &conn.peer_addr().to_string(),
             &header.consumer_group,

@@ -20,7 +20,7 @@ pub(super) fn end_transaction(
     req: &RemotingCommand,
 ) -> Result<Option<RemotingCommand>, Failure> {
     let header = EndTransactionRequestHeader::from_command(req)?;
-    if broker.store_config.broker_role == BrokerRole::Slave {
+    if broker.role() == BrokerRole::Slave {
         return Err(Failure::new(
             ResponseCode::SLAVE_NOT_AVAILABLE,
             "this broker is a slave: END_TRANSACTION goes to its master",

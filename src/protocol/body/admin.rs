@@ -30,7 +30,28 @@ pub struct KVTable {
     pub table: BTreeMap<String, String>,
 }
 
-json_body!(GroupList, TopicList, KVTable);
+/// What an online role change did (the RMQ_CHANGE_BROKER_ROLE response body, rmq's own).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct RoleChange {
+    pub broker_name: String,
+    pub broker_addr: String,
+    pub previous_role: String,
+    pub previous_broker_id: i64,
+    pub role: String,
+    pub broker_id: i64,
+    /// The CommitLog's end when the role changed: on a promotion, where the new master's
+    /// data starts to differ from anything the old master wrote later (an old master that was
+    /// ahead is cut back to this offset before it rejoins).
+    pub commit_log_max_offset: i64,
+    /// Bytes of a partial record at the end of a promoted slave's CommitLog (the master died
+    /// mid-frame), dropped before the first write.
+    pub dropped_partial_bytes: i64,
+    /// Whether the new role and id were written to the broker's properties file.
+    pub persisted: bool,
+}
+
+json_body!(GroupList, TopicList, KVTable, RoleChange);
 
 #[cfg(test)]
 mod tests {

@@ -74,6 +74,19 @@ command_header! {
 }
 
 command_header! {
+    /// RMQ_CHANGE_BROKER_ROLE (rmq's 30001) request: the role to take; on a demotion the
+    /// master's HA address and the slave id. The response body is a [`RoleChange`].
+    ///
+    /// [`RoleChange`]: crate::protocol::body::RoleChange
+    pub struct ChangeBrokerRoleRequestHeader("ChangeBrokerRoleRequestHeader") {
+        /// `ASYNC_MASTER`, `SYNC_MASTER` or `SLAVE`.
+        broker_role: String => "brokerRole",
+        broker_id: i64 => "brokerId",
+        ha_master_address: Option<String> => "haMasterAddress",
+    }
+}
+
+command_header! {
     /// GET_CONSUMER_RUNNING_INFO (307) request.
     pub struct GetConsumerRunningInfoRequestHeader("GetConsumerRunningInfoRequestHeader") {
         consumer_group: String => "consumerGroup",
