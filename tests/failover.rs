@@ -358,7 +358,7 @@ fn failover_script_under_java_load_then_rejoin_of_the_old_master() {
         "broker-a",
         &ns,
         "SYNC_MASTER",
-        "syncFlushTimeout=1000",
+        "",
     );
     let a1 = slave(&dir.path().join("a1"), "broker-a", &ns, "");
     let _b0 = master(&dir.path().join("b0"), "broker-b", &ns, "ASYNC_MASTER", "");

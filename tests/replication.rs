@@ -227,7 +227,7 @@ fn sync_master_waits_for_the_slave() {
         &ns.addr,
         "SYNC_MASTER",
         ha_port,
-        "syncFlushTimeout=1500\n",
+        "slaveTimeout=1500\n",
     );
 
     // No slave: stored, but SLAVE_NOT_AVAILABLE.
@@ -285,8 +285,8 @@ fn sync_master_waits_for_the_slave() {
         "{status}"
     );
 
-    // A slave that is connected but answers nothing: FLUSH_SLAVE_TIMEOUT after
-    // syncFlushTimeout.
+    // A slave that is connected but answers nothing: FLUSH_SLAVE_TIMEOUT after slaveTimeout
+    // (4.9.x's CommitLog.handleHA).
     let pid = slave.pid().to_string();
     assert!(std::process::Command::new("kill")
         .args(["-STOP", &pid])

@@ -48,7 +48,7 @@ pub enum BrokerError {
 pub enum ReplicaWait {
     /// No slave connected, or too far behind (SLAVE_NOT_AVAILABLE).
     SlaveNotAvailable,
-    /// No acknowledgement within `syncFlushTimeout` (FLUSH_SLAVE_TIMEOUT).
+    /// No acknowledgement within `slaveTimeout` (FLUSH_SLAVE_TIMEOUT).
     Timeout,
 }
 
@@ -181,7 +181,8 @@ impl Broker {
 
     /// SYNC_MASTER: waits until a slave acknowledged `end_offset`. `Err(SLAVE_NOT_AVAILABLE)`
     /// right away when no slave is connected or the slave is more than
-    /// `haSlaveFallbehindMax` behind; `Err(FLUSH_SLAVE_TIMEOUT)` after `syncFlushTimeout`.
+    /// `haSlaveFallbehindMax` behind; `Err(FLUSH_SLAVE_TIMEOUT)` after `slaveTimeout` (as
+    /// 4.9.x; older brokers waited `syncFlushTimeout`).
     /// `Ok` at once on other roles.
     pub(super) async fn wait_replicated(&self, end_offset: i64) -> Result<(), ReplicaWait> {
         if self.role() != BrokerRole::SyncMaster {
@@ -190,7 +191,7 @@ impl Broker {
         if !self.ha.is_slave_ok(end_offset) {
             return Err(ReplicaWait::SlaveNotAvailable);
         }
-        let timeout = Duration::from_millis(self.store_config.sync_flush_timeout.max(1) as u64);
+        let timeout = Duration::from_millis(self.store_config.slave_timeout.max(1) as u64);
         tokio::time::timeout(timeout, self.ha.wait_acked(end_offset))
             .await
             .map_err(|_| ReplicaWait::Timeout)

@@ -220,9 +220,12 @@ config_table! {
         ha_master_address: Option<String> = None => "haMasterAddress";
         /// How far (bytes) a slave may lag and still count as in sync.
         ha_slave_fallbehind_max: i32 = 256 * 1024 * 1024 => "haSlaveFallbehindMax";
+        /// How long (ms) a SYNC_MASTER write waits for a slave before FLUSH_SLAVE_TIMEOUT
+        /// (4.9.x; older brokers used syncFlushTimeout).
+        slave_timeout: i32 = 3000 => "slaveTimeout" check positive;
         broker_role: BrokerRole = BrokerRole::AsyncMaster => "brokerRole";
         flush_disk_type: FlushDiskType = FlushDiskType::AsyncFlush => "flushDiskType";
-        /// How long (ms) a SYNC_FLUSH / SYNC_MASTER write waits before FLUSH_DISK_TIMEOUT.
+        /// How long (ms) a SYNC_FLUSH write waits before FLUSH_DISK_TIMEOUT.
         sync_flush_timeout: i32 = 5000 => "syncFlushTimeout" check positive;
         /// Delay of each level (level N = entry N, 1-based).
         message_delay_level: Vec<Duration> = default_delay_levels()
