@@ -285,6 +285,18 @@ impl ProducerManager {
             .unwrap_or_default()
     }
 
+    /// The connection of the producer client `client_id`, in whichever group it registered
+    /// (Java `ProducerManager.findChannel`, where a reply goes to its requester).
+    pub fn find_by_client_id(&self, client_id: &str) -> Option<Connection> {
+        let groups = self.groups.read().unwrap_or_else(|p| p.into_inner());
+        groups
+            .values()
+            .flat_map(|members| members.values())
+            .filter(|c| c.client_id == client_id && !c.conn.is_closed())
+            .max_by_key(|c| c.last_update)
+            .map(|c| c.conn.clone())
+    }
+
     /// Any live connection of the group (for transaction check-backs).
     pub fn any_connection(&self, group: &str) -> Option<Connection> {
         let groups = self.groups.read().unwrap_or_else(|p| p.into_inner());

@@ -8,7 +8,9 @@
 //! (`SendMessageProcessor`, `PullMessageProcessor`, `AdminBrokerProcessor`, ...).
 //!
 //! - [`send`]: SEND_MESSAGE (10), SEND_MESSAGE_V2 (310), SEND_BATCH_MESSAGE (320),
-//!   SEND_REPLY_MESSAGE (324, 325), CONSUMER_SEND_MSG_BACK (36);
+//!   CONSUMER_SEND_MSG_BACK (36);
+//! - [`reply`]: SEND_REPLY_MESSAGE (324, 325), pushed to the requester with
+//!   PUSH_REPLY_MESSAGE_TO_CLIENT (326);
 //! - [`pull`]: PULL_MESSAGE (11), LITE_PULL_MESSAGE (361);
 //! - [`offset`]: QUERY_CONSUMER_OFFSET (14), UPDATE_CONSUMER_OFFSET (15), GET_MAX_OFFSET (30),
 //!   GET_MIN_OFFSET (31), GET_EARLIEST_MSG_STORETIME (32), SEARCH_OFFSET_BY_TIMESTAMP (29);
@@ -49,6 +51,7 @@ mod lock;
 mod offset;
 mod pull;
 mod query;
+mod reply;
 mod send;
 mod transaction;
 
@@ -133,9 +136,10 @@ async fn process(b: &Broker, conn: &Connection, req: &RemotingCommand) -> Outcom
         // Messages in and out.
         RequestCode::SEND_MESSAGE
         | RequestCode::SEND_MESSAGE_V2
-        | RequestCode::SEND_BATCH_MESSAGE
-        | RequestCode::SEND_REPLY_MESSAGE
-        | RequestCode::SEND_REPLY_MESSAGE_V2 => send::send_message(b, conn, req).await,
+        | RequestCode::SEND_BATCH_MESSAGE => send::send_message(b, conn, req).await,
+        RequestCode::SEND_REPLY_MESSAGE | RequestCode::SEND_REPLY_MESSAGE_V2 => {
+            reply::send_reply_message(b, conn, req).await
+        }
         RequestCode::CONSUMER_SEND_MSG_BACK => send::consumer_send_back(b, req).await,
         RequestCode::PULL_MESSAGE | RequestCode::LITE_PULL_MESSAGE => {
             pull::pull_message(b, conn, req, true).await

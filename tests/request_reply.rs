@@ -1,0 +1,172 @@
+//! Request-reply with the Java 4.9.8 client (`DefaultMQProducer.request()`, sync and with a
+//! `RequestCallback`; the replier answers with `MessageUtil.createReplyMessage`), on rmq and on
+//! the Java 4.9.7 broker: every request gets its reply, pushed by the broker to the requester
+//! (PUSH_REPLY_MESSAGE_TO_CLIENT), and the reply carries the same properties on both.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+use common::java_cluster::{JavaBroker, JavaNamesrv};
+use common::{run_bounded, temp_dir, Cluster, Spawned};
+use serde_json::Value;
+
+const SYNC: usize = 3;
+const ASYNC: usize = 3;
+
+/// The replies the requester received, by request body.
+struct Seen {
+    replies: BTreeMap<String, Value>,
+    replied: Vec<Value>,
+}
+
+fn run_scenario(lib: &Path, namesrv: &str, work: &Path) -> Seen {
+    let expect = (SYNC + ASYNC).to_string();
+    let mut replier = common::java_program(lib, "ClientProbe");
+    replier
+        .args(["reply", namesrv, "ReqT", "gReplier", &expect, "90"])
+        .current_dir(work);
+    let mut replier = Spawned::spawn(&mut replier);
+    assert!(
+        replier
+            .wait_line(Duration::from_secs(60), |l| l == "READY")
+            .is_some(),
+        "the replier never started: {:?}",
+        replier.lines()
+    );
+    let mut requester = common::java_program(lib, "ClientProbe");
+    requester
+        .args([
+            "request",
+            namesrv,
+            "ReqT",
+            &SYNC.to_string(),
+            &ASYNC.to_string(),
+            "20000",
+        ])
+        .current_dir(work);
+    let run = run_bounded(&mut requester, None, Duration::from_secs(150));
+    let out = run.stdout_text();
+    replier.wait_bounded(Duration::from_secs(100));
+    let replied: Vec<Value> = replier
+        .lines()
+        .iter()
+        .filter_map(|l| l.strip_prefix("REPLIED "))
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let transcript = format!(
+        "requester:\n{out}\n--- stderr:\n{}\nreplier:\n{}",
+        run.stderr_text(),
+        replier.lines().join("\n")
+    );
+    let replies: BTreeMap<String, Value> = out
+        .lines()
+        .filter_map(|l| l.strip_prefix("REPLY "))
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .map(|v| (v["request"].as_str().unwrap().to_string(), v))
+        .collect();
+    assert_eq!(
+        replies.len(),
+        SYNC + ASYNC,
+        "every request gets its reply:\n{transcript}"
+    );
+    for (request, reply) in &replies {
+        assert_eq!(reply["body"], format!("re:{request}"), "{transcript}");
+        assert_eq!(reply["topic"], "DefaultCluster_REPLY_TOPIC", "{transcript}");
+    }
+    assert!(
+        out.contains(&format!("ANSWERED {}", SYNC + ASYNC)),
+        "{transcript}"
+    );
+    Seen { replies, replied }
+}
+
+/// Property names, with the values that do not depend on addresses, ids or timing.
+fn comparable(reply: &Value) -> BTreeMap<String, String> {
+    const STABLE: [&str; 2] = ["MSG_TYPE", "CLUSTER"];
+    reply["allProps"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| {
+            let v = if STABLE.contains(&k.as_str()) {
+                v.as_str().unwrap_or_default().to_string()
+            } else {
+                "*".into()
+            };
+            (k.clone(), v)
+        })
+        .collect()
+}
+
+#[test]
+fn java_request_gets_its_reply_on_rmq_and_on_the_java_broker() {
+    let Some(lib) = common::java_lib() else {
+        return;
+    };
+    let cluster = Cluster::start("request-reply");
+    let work = temp_dir("request-reply-rmq");
+    let ours = run_scenario(&lib, &cluster.ns(), work.path());
+    // The reply is stored too (storeReplyMessageEnable defaults to true), with the sender's
+    // properties: the reply topic holds one message per reply.
+    let stats = cluster.json(&[
+        "topic",
+        "status",
+        "-t",
+        "DefaultCluster_REPLY_TOPIC",
+        "-o",
+        "json",
+    ]);
+    let stored: i64 = stats["queues"]
+        .as_array()
+        .map(|qs| {
+            qs.iter()
+                .map(|q| q["maxOffset"].as_i64().unwrap_or(0))
+                .sum()
+        })
+        .unwrap_or(-1);
+    assert_eq!(stored, (SYNC + ASYNC) as i64, "stored replies: {stats}");
+    drop(cluster);
+
+    let Some(broker_lib) = common::java_broker_lib() else {
+        return;
+    };
+    let dir = temp_dir("request-reply-java");
+    let namesrv = JavaNamesrv::start(&broker_lib, &dir.path().join("namesrv"));
+    let broker = JavaBroker::start(
+        &broker_lib,
+        &dir.path().join("broker"),
+        &dir.path().join("store"),
+        &namesrv.addr,
+    );
+    let java = run_scenario(&lib, &namesrv.addr, dir.path());
+    drop(broker);
+    drop(namesrv);
+
+    for (side, seen) in [("rmq", &ours), ("java", &java)] {
+        assert!(
+            seen.replied.iter().all(|r| r["status"] == "SEND_OK"),
+            "{side}: every reply send is SEND_OK: {:?}",
+            seen.replied
+        );
+    }
+    eprintln!(
+        "a reply on rmq: {}\na reply on java: {}",
+        ours.replies.values().next().unwrap(),
+        java.replies.values().next().unwrap()
+    );
+    let first = |seen: &Seen| comparable(seen.replies.values().next().unwrap());
+    assert_eq!(first(&ours), first(&java), "reply properties");
+    for (request, reply) in &ours.replies {
+        let theirs = &java.replies[request];
+        assert_eq!(comparable(reply), comparable(theirs), "reply to {request}");
+        for field in ["queueId", "flag", "reconsumeTimes"] {
+            assert_eq!(
+                reply[field], theirs[field],
+                "{field} of the reply to {request}"
+            );
+        }
+    }
+}
