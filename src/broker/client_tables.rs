@@ -276,6 +276,17 @@ impl ProducerManager {
         closed
     }
 
+    /// Every producer group with its members (GET_ALL_PRODUCER_INFO), groups sorted.
+    pub fn all(&self) -> Vec<(String, Vec<ClientChannel>)> {
+        let groups = self.groups.read().unwrap_or_else(|p| p.into_inner());
+        let mut all: Vec<(String, Vec<ClientChannel>)> = groups
+            .iter()
+            .map(|(group, members)| (group.clone(), members.values().cloned().collect()))
+            .collect();
+        all.sort_by(|a, b| a.0.cmp(&b.0));
+        all
+    }
+
     /// Members of a producer group.
     pub fn channels(&self, group: &str) -> Vec<ClientChannel> {
         let groups = self.groups.read().unwrap_or_else(|p| p.into_inner());

@@ -235,6 +235,7 @@ impl Broker {
             tokio::spawn(self.clone().housekeeping_loop(background.clone())),
             tokio::spawn(self.clone().schedule_loop(background.clone())),
             tokio::spawn(self.clone().transaction_check_loop(background.clone())),
+            tokio::spawn(self.clone().stats_sampling_loop(background.clone())),
         ];
         tasks.extend(ha_task);
         if self.store_config.broker_role == BrokerRole::Slave {
@@ -277,6 +278,25 @@ impl Broker {
                 }
                 _ = expire.tick() => self.expire_clients().await,
             }
+        }
+    }
+
+    /// Samples the VIEW_BROKER_STATS_DATA statistics every 10 s, 10 min and hour, the first
+    /// time at start-up (Java's `StatsItemSet` schedules).
+    async fn stats_sampling_loop(self: Arc<Self>, stop: CancellationToken) {
+        use super::stats::Window;
+        let [mut minute, mut hour, mut day] =
+            Window::ALL.map(|w| tokio::time::interval(w.period()));
+        loop {
+            let window = tokio::select! {
+                _ = stop.cancelled() => return,
+                _ = minute.tick() => Window::Minute,
+                _ = hour.tick() => Window::Hour,
+                _ = day.tick() => Window::Day,
+            };
+            self.stats
+                .keyed
+                .sample(window, crate::common::clock::now_ms());
         }
     }
 

@@ -19,7 +19,7 @@
 //!   CHECK_CLIENT_CONFIG (46);
 //! - [`lock`]: LOCK_BATCH_MQ (41), UNLOCK_BATCH_MQ (42);
 //! - [`transaction`]: END_TRANSACTION (37), answered outside [`process`] because an unknown
-//!   transaction state gets no response at all;
+//!   transaction state gets no response at all, and RESUME_CHECK_HALF_MESSAGE (323);
 //! - [`admin_topic`]: UPDATE_AND_CREATE_TOPIC (17), DELETE_TOPIC_IN_BROKER (215),
 //!   GET_ALL_TOPIC_CONFIG (21), GET_TOPIC_STATS_INFO (202), QUERY_TOPIC_CONSUME_BY_WHO (300),
 //!   GET_SYSTEM_TOPIC_LIST_FROM_BROKER (305), QUERY_CONSUME_QUEUE (321), CLEAN_UNUSED_TOPIC
@@ -28,14 +28,17 @@
 //!   GET_ALL_SUBSCRIPTIONGROUP_CONFIG (201), DELETE_SUBSCRIPTIONGROUP (207);
 //! - [`admin_offset`]: GET_CONSUME_STATS (208), GET_BROKER_CONSUME_STATS (317),
 //!   GET_ALL_CONSUMER_OFFSET (43), GET_ALL_DELAY_OFFSET (45), CLONE_GROUP_OFFSET (314),
-//!   QUERY_CONSUME_TIME_SPAN (303);
+//!   QUERY_CONSUME_TIME_SPAN (303), QUERY_CORRECTION_OFFSET (308);
 //! - [`admin_client`]: GET_CONSUMER_CONNECTION_LIST (203), GET_PRODUCER_CONNECTION_LIST (204),
-//!   INVOKE_BROKER_TO_RESET_OFFSET (222, pushing RESET_CONSUMER_CLIENT_OFFSET (220) to the
-//!   group's clients), GET_CONSUMER_RUNNING_INFO (307) and CONSUME_MESSAGE_DIRECTLY (309)
+//!   GET_ALL_PRODUCER_INFO (328), INVOKE_BROKER_TO_RESET_OFFSET (222, pushing
+//!   RESET_CONSUMER_CLIENT_OFFSET (220) to the group's clients),
+//!   INVOKE_BROKER_TO_GET_CONSUMER_STATUS (223, asking the group's consumers with
+//!   GET_CONSUMER_STATUS_FROM_CLIENT (221)), GET_CONSUMER_RUNNING_INFO (307) and CONSUME_MESSAGE_DIRECTLY (309)
 //!   forwarded to the named client;
 //! - [`admin_config`]: GET_BROKER_CONFIG (26), UPDATE_BROKER_CONFIG (25, persisted into the
 //!   `-c` file), GET_BROKER_RUNTIME_INFO (28), TRIGGER_DELETE_FILES (27),
-//!   DELETE_EXPIRED_COMMITLOG (329).
+//!   DELETE_EXPIRED_COMMITLOG (329), CLEAN_EXPIRED_CONSUMEQUEUE (306);
+//! - [`admin_stats`]: VIEW_BROKER_STATS_DATA (315).
 //!
 //! Any other code is answered REQUEST_CODE_NOT_SUPPORTED. Requests run inline on the
 //! connection's reader: [`process`] is a `match` awaiting each handler, so a request costs no
@@ -45,6 +48,7 @@ mod admin_client;
 mod admin_config;
 mod admin_group;
 mod admin_offset;
+mod admin_stats;
 mod admin_topic;
 mod heartbeat;
 mod lock;
@@ -189,12 +193,18 @@ async fn process(b: &Broker, conn: &Connection, req: &RemotingCommand) -> Outcom
         RequestCode::GET_ALL_DELAY_OFFSET => admin_offset::get_all_delay_offset(b, req),
         RequestCode::CLONE_GROUP_OFFSET => admin_offset::clone_group_offset(b, req),
         RequestCode::QUERY_CONSUME_TIME_SPAN => admin_offset::query_consume_time_span(b, req),
+        RequestCode::QUERY_CORRECTION_OFFSET => admin_offset::query_correction_offset(b, req),
+        RequestCode::VIEW_BROKER_STATS_DATA => admin_stats::view_broker_stats_data(b, req),
         // Admin: connected clients.
         RequestCode::GET_CONSUMER_CONNECTION_LIST => {
             admin_client::get_consumer_connection_list(b, req)
         }
         RequestCode::GET_PRODUCER_CONNECTION_LIST => {
             admin_client::get_producer_connection_list(b, req)
+        }
+        RequestCode::GET_ALL_PRODUCER_INFO => admin_client::get_all_producer_info(b, req),
+        RequestCode::INVOKE_BROKER_TO_GET_CONSUMER_STATUS => {
+            admin_client::get_consumer_status(b, conn, req).await
         }
         RequestCode::INVOKE_BROKER_TO_RESET_OFFSET => {
             admin_client::reset_offset(b, conn, req).await
@@ -211,6 +221,11 @@ async fn process(b: &Broker, conn: &Connection, req: &RemotingCommand) -> Outcom
         RequestCode::GET_BROKER_RUNTIME_INFO => admin_config::get_broker_runtime_info(b, req),
         RequestCode::TRIGGER_DELETE_FILES => admin_config::delete_files(b, req, true).await,
         RequestCode::DELETE_EXPIRED_COMMITLOG => admin_config::delete_files(b, req, false).await,
+        RequestCode::CLEAN_EXPIRED_CONSUMEQUEUE => {
+            admin_config::clean_expired_consume_queue(b, req).await
+        }
+        // Transactions.
+        RequestCode::RESUME_CHECK_HALF_MESSAGE => transaction::resume_check_half_message(b, req),
         _ => Ok(not_supported(req)),
     }
 }

@@ -78,6 +78,14 @@ pub(super) async fn send_reply_message(
         match broker.store.put(&msg) {
             Ok(ok) => {
                 broker.stats.record_put(1, req.body.len() as u64);
+                broker.with_cfg(|c| {
+                    broker.stats.keyed.topic_put(
+                        &c.broker_cluster_name,
+                        &header.topic,
+                        1,
+                        ok.size as i64,
+                    )
+                });
                 let wait = message::get_property(props, property::WAIT) != Some("false");
                 // Java's synchronous put waits for the flush and the slave, but the answer
                 // is the push's whatever they say.

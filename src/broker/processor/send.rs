@@ -146,6 +146,12 @@ pub(super) async fn send_message(
     };
     let ok = broker.store.put(&msg).map_err(put_failure)?;
     broker.stats.record_put(1, req.body.len() as u64);
+    broker.with_cfg(|c| {
+        broker
+            .stats
+            .keyed
+            .topic_put(&c.broker_cluster_name, &out.topic, 1, ok.size as i64)
+    });
     let code = stored_status(broker, wait_store, ok.end_offset()).await;
     Ok(send_response(broker, req, &[ok], out.queue_id, code))
 }
@@ -221,6 +227,15 @@ async fn send_batch(
     broker
         .stats
         .record_put(oks.len() as u64, req.body.len() as u64);
+    let wrote: usize = oks.iter().map(|ok| ok.size).sum();
+    broker.with_cfg(|c| {
+        broker.stats.keyed.topic_put(
+            &c.broker_cluster_name,
+            &header.topic,
+            oks.len() as i64,
+            wrote as i64,
+        )
+    });
     let end = oks.last().map_or(0, PutOk::end_offset);
     let code = stored_status(broker, wait_store, end).await;
     Ok(send_response(broker, req, &oks, queue_id, code))
