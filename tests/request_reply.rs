@@ -1,7 +1,9 @@
 //! Request-reply with the Java 4.9.8 client (`DefaultMQProducer.request()`, sync and with a
 //! `RequestCallback`; the replier answers with `MessageUtil.createReplyMessage`), on rmq and on
 //! the Java 4.9.7 broker: every request gets its reply, pushed by the broker to the requester
-//! (PUSH_REPLY_MESSAGE_TO_CLIENT), and the reply carries the same properties on both.
+//! (PUSH_REPLY_MESSAGE_TO_CLIENT), and the reply carries the same properties on both. A reply
+//! that cannot be pushed (no `REPLY_TO_CLIENT`, or a requester not connected) is answered with
+//! the same code and remark by both, and still stored.
 
 mod common;
 
@@ -10,7 +12,11 @@ use std::path::Path;
 use std::time::Duration;
 
 use common::java_cluster::{JavaBroker, JavaNamesrv};
+use common::wire::send_message_v2;
 use common::{run_bounded, temp_dir, Cluster, Spawned};
+use rmq::common::message;
+use rmq::net::{ClientOptions, RemotingClient};
+use rmq::protocol::{RemotingCommand, RequestCode};
 use serde_json::Value;
 
 const SYNC: usize = 3;
@@ -83,6 +89,67 @@ fn run_scenario(lib: &Path, namesrv: &str, work: &Path) -> Seen {
     Seen { replies, replied }
 }
 
+/// What a broker answers to replies it cannot push: (code, remark) without `REPLY_TO_CLIENT`,
+/// the same for an unknown requester, and how many messages the reply topic gained.
+fn unpushable_replies(broker: &str) -> ((i32, String), (i32, String), i64) {
+    let reply = |props: String| {
+        let mut req = send_message_v2(
+            "replier_group",
+            "DefaultCluster_REPLY_TOPIC",
+            0,
+            props,
+            "orphan reply",
+        );
+        req.code = RequestCode::SEND_REPLY_MESSAGE_V2.0;
+        req
+    };
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let client = RemotingClient::new(ClientOptions::default());
+        let call = |req: RemotingCommand| {
+            let client = &client;
+            async move {
+                client
+                    .invoke(broker, req, Duration::from_secs(10))
+                    .await
+                    .expect("broker answers")
+            }
+        };
+        let max_offset = || async {
+            let mut ext = rmq::protocol::ExtFields::new();
+            ext.insert("topic", "DefaultCluster_REPLY_TOPIC");
+            ext.insert("queueId", "0");
+            let r = call(RemotingCommand::request(RequestCode::GET_MAX_OFFSET, ext)).await;
+            r.ext("offset")
+                .and_then(|o| o.parse::<i64>().ok())
+                .unwrap_or(-1)
+        };
+        let before = max_offset().await;
+        let no_requester = call(reply(message::format_properties([
+            ("MSG_TYPE", "reply"),
+            ("CORRELATION_ID", "c-1"),
+        ])))
+        .await;
+        let unknown = call(reply(message::format_properties([
+            ("MSG_TYPE", "reply"),
+            ("CORRELATION_ID", "c-2"),
+            ("REPLY_TO_CLIENT", "10.0.0.1@nobody"),
+        ])))
+        .await;
+        // The Java broker's ConsumeQueue follows its CommitLog a moment later.
+        let mut gained = 0;
+        for _ in 0..30 {
+            gained = max_offset().await - before;
+            if gained >= 2 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let answer = |r: &RemotingCommand| (r.code, r.remark.clone().unwrap_or_default());
+        (answer(&no_requester), answer(&unknown), gained)
+    })
+}
+
 /// Property names, with the values that do not depend on addresses, ids or timing.
 fn comparable(reply: &Value) -> BTreeMap<String, String> {
     const STABLE: [&str; 2] = ["MSG_TYPE", "CLUSTER"];
@@ -128,6 +195,7 @@ fn java_request_gets_its_reply_on_rmq_and_on_the_java_broker() {
         })
         .unwrap_or(-1);
     assert_eq!(stored, (SYNC + ASYNC) as i64, "stored replies: {stats}");
+    let our_orphans = unpushable_replies(&cluster.broker().addr);
     drop(cluster);
 
     let Some(broker_lib) = common::java_broker_lib() else {
@@ -142,6 +210,7 @@ fn java_request_gets_its_reply_on_rmq_and_on_the_java_broker() {
         &namesrv.addr,
     );
     let java = run_scenario(&lib, &namesrv.addr, dir.path());
+    let java_orphans = unpushable_replies(&broker.addr);
     drop(broker);
     drop(namesrv);
 
@@ -169,4 +238,14 @@ fn java_request_gets_its_reply_on_rmq_and_on_the_java_broker() {
             );
         }
     }
+
+    assert_eq!(our_orphans, java_orphans, "replies that cannot be pushed");
+    assert_eq!(
+        our_orphans.0,
+        (
+            1,
+            "reply message properties[REPLY_TO_CLIENT] is null".to_string()
+        )
+    );
+    assert_eq!(our_orphans.2, 2, "both orphan replies were stored");
 }
