@@ -26,6 +26,8 @@ const ASYNC: usize = 3;
 struct Seen {
     replies: BTreeMap<String, Value>,
     replied: Vec<Value>,
+    /// The replies as stored in the reply topic (read back by a lite pull consumer).
+    stored: Vec<Value>,
 }
 
 fn run_scenario(lib: &Path, namesrv: &str, work: &Path) -> Seen {
@@ -86,7 +88,30 @@ fn run_scenario(lib: &Path, namesrv: &str, work: &Path) -> Seen {
         out.contains(&format!("ANSWERED {}", SYNC + ASYNC)),
         "{transcript}"
     );
-    Seen { replies, replied }
+    let mut reader = common::java_program(lib, "ClientProbe");
+    reader
+        .args([
+            "pull",
+            namesrv,
+            "DefaultCluster_REPLY_TOPIC",
+            "gReplyReader",
+            "*",
+            &(SYNC + ASYNC).to_string(),
+            "30",
+        ])
+        .current_dir(work);
+    let read = run_bounded(&mut reader, None, Duration::from_secs(90));
+    let stored: Vec<Value> = read
+        .stdout_text()
+        .lines()
+        .filter_map(|l| l.strip_prefix("RECV "))
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    Seen {
+        replies,
+        replied,
+        stored,
+    }
 }
 
 /// What a broker answers to replies it cannot push: (code, remark) without `REPLY_TO_CLIENT`,
@@ -239,6 +264,19 @@ fn java_request_gets_its_reply_on_rmq_and_on_the_java_broker() {
         }
     }
 
+    // Stored replies: the sender's properties as sent (no PUSH_REPLY_TIME, no CLUSTER).
+    for (side, seen) in [("rmq", &ours), ("java", &java)] {
+        assert_eq!(seen.stored.len(), SYNC + ASYNC, "{side}: stored replies");
+    }
+    assert_eq!(
+        comparable(&ours.stored[0]),
+        comparable(&java.stored[0]),
+        "stored reply properties"
+    );
+    assert!(!ours.stored[0]["allProps"]
+        .as_object()
+        .unwrap()
+        .contains_key("PUSH_REPLY_TIME"));
     assert_eq!(our_orphans, java_orphans, "replies that cannot be pushed");
     assert_eq!(
         our_orphans.0,
