@@ -191,7 +191,8 @@ mod tests {
         assert_eq!(
             GetConsumerStatusBody::from_json(text.as_bytes()).unwrap(),
             answer
-        ); // Read as fastjson reads it: numbers as strings, unknown fields, a missing table.
+        );
+        // Read as fastjson reads it: numbers as strings, unknown fields, a missing table.
         let loose = br#"{"extra":1,"messageQueueTable":{{"brokerName":"broker-a","queueId":"0","topic":"T"}:"5"}}"#;
         let got = GetConsumerStatusBody::from_json(loose).unwrap();
         assert_eq!(got.message_queue_table[&mq], 5);
