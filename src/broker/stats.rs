@@ -244,6 +244,14 @@ impl StatsItemSet {
             .cloned()
     }
 
+    /// Drops the items whose key `keep` refuses.
+    fn retain(&self, keep: impl Fn(&str) -> bool) {
+        self.items
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|key, _| keep(key));
+    }
+
     fn sample(&self, window: Window, now_ms: i64) {
         let items: Vec<Arc<StatsItem>> = self
             .items
@@ -311,6 +319,24 @@ impl KeyedStats {
         self.broker_get_nums.add(cluster, messages, 0);
     }
 
+    /// A deleted topic's items (Java `onTopicDeleted`, when `autoDeleteUnusedStats`): its puts,
+    /// and the pulls of it (`topic@*`).
+    pub fn remove_topic(&self, topic: &str) {
+        self.topic_put_nums.retain(|k| k != topic);
+        self.topic_put_size.retain(|k| k != topic);
+        let of_topic = |k: &str| k.strip_prefix(topic).is_some_and(|r| r.starts_with('@'));
+        self.group_get_nums.retain(|k| !of_topic(k));
+        self.group_get_size.retain(|k| !of_topic(k));
+    }
+
+    /// A deleted group's items (Java `onGroupDeleted`, when `autoDeleteUnusedStats`): its
+    /// pulls (`*@group`).
+    pub fn remove_group(&self, group: &str) {
+        let of_group = |k: &str| k.strip_suffix(group).is_some_and(|r| r.ends_with('@'));
+        self.group_get_nums.retain(|k| !of_group(k));
+        self.group_get_size.retain(|k| !of_group(k));
+    }
+
     /// Samples every item for `window` (the broker calls this every `window.period()`).
     pub fn sample(&self, window: Window, now_ms: i64) {
         for set in [
@@ -370,6 +396,16 @@ mod tests {
         let d = broker.snapshot(Window::Day);
         assert_eq!((d.sum, d.avgpt), (10, 0.0));
         stats.group_get("c", "T", "g", 2, 20);
+        stats.group_get("c", "T", "g2", 2, 20);
+        stats.group_get("c", "T2", "g", 2, 20);
         assert!(stats.group_get_nums.get("T@g").is_some());
+        stats.remove_group("g");
+        assert!(stats.group_get_nums.get("T@g").is_none());
+        assert!(stats.group_get_nums.get("T2@g").is_none());
+        assert!(stats.group_get_size.get("T@g2").is_some());
+        stats.remove_topic("T");
+        assert!(stats.topic_put_nums.get("T").is_none());
+        assert!(stats.group_get_size.get("T@g2").is_none());
+        assert!(stats.broker_put_nums.get("c").is_some());
     }
 }
