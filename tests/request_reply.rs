@@ -287,3 +287,133 @@ fn java_request_gets_its_reply_on_rmq_and_on_the_java_broker() {
     );
     assert_eq!(our_orphans.2, 2, "both orphan replies were stored");
 }
+
+/// Stands in for a requesting producer: records what the broker pushes and answers SUCCESS.
+struct Requester {
+    pushed: std::sync::Arc<std::sync::Mutex<Vec<RemotingCommand>>>,
+}
+
+impl rmq::net::RequestHandler for Requester {
+    async fn handle(
+        &self,
+        _conn: &rmq::net::Connection,
+        request: RemotingCommand,
+    ) -> Option<RemotingCommand> {
+        self.pushed.lock().unwrap().push(request.clone());
+        Some(RemotingCommand::response_to(
+            &request,
+            rmq::protocol::ResponseCode::SUCCESS,
+        ))
+    }
+}
+
+/// The push itself, at the wire (rmq only): PUSH_REPLY_MESSAGE_TO_CLIENT carries the sender's
+/// header with bornHost, storeHost and storeTimestamp, its properties plus PUSH_REPLY_TIME and
+/// its body; with `storeReplyMessageEnable=false` nothing is stored and the sender gets msgId
+/// "0" and queue offset 0.
+#[test]
+fn the_push_at_the_wire_and_replies_not_stored() {
+    use rmq::protocol::body::{HeartbeatData, ProducerData};
+    use rmq::protocol::header::ReplyMessageRequestHeader;
+    use rmq::protocol::{CommandHeader, ExtFields, ResponseCode};
+
+    let cluster = Cluster::builder("reply-wire")
+        .broker_props("storeReplyMessageEnable=false")
+        .start();
+    let broker = cluster.broker().addr.clone();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let t = Duration::from_secs(10);
+        let pushed = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let requester = RemotingClient::with_handler(
+            std::sync::Arc::new(Requester {
+                pushed: pushed.clone(),
+            }),
+            ClientOptions::default(),
+        );
+        let heartbeat = HeartbeatData {
+            client_id: "127.0.0.1@requester".into(),
+            producer_data_set: vec![ProducerData {
+                group_name: "requester_group".into(),
+            }],
+            consumer_data_set: vec![],
+        };
+        let hb = RemotingCommand::request(RequestCode::HEART_BEAT, ExtFields::new())
+            .with_body(heartbeat.to_json());
+        let r = requester.invoke(&broker, hb, t).await.unwrap();
+        assert_eq!(r.response_code(), ResponseCode::SUCCESS);
+
+        let sender = RemotingClient::new(ClientOptions::default());
+        let props = message::format_properties([
+            ("MSG_TYPE", "reply"),
+            ("CORRELATION_ID", "corr-1"),
+            ("REPLY_TO_CLIENT", "127.0.0.1@requester"),
+            ("TTL", "3000"),
+        ]);
+        let mut reply = send_message_v2(
+            "replier_group",
+            "DefaultCluster_REPLY_TOPIC",
+            0,
+            props,
+            "the answer",
+        );
+        reply.code = RequestCode::SEND_REPLY_MESSAGE_V2.0;
+        let answer = sender.invoke(&broker, reply, t).await.unwrap();
+        assert_eq!(answer.response_code(), ResponseCode::SUCCESS, "{answer:?}");
+        assert_eq!(answer.ext("msgId"), Some("0"), "nothing stored");
+        assert_eq!(answer.ext("queueOffset"), Some("0"));
+        assert_eq!(answer.ext("queueId"), Some("0"));
+        assert!(answer.ext("MSG_REGION").is_some() && answer.ext("TRACE_ON").is_some());
+
+        let pushed = pushed.lock().unwrap().clone();
+        assert_eq!(pushed.len(), 1, "{pushed:?}");
+        let push = &pushed[0];
+        assert_eq!(
+            push.request_code(),
+            RequestCode::PUSH_REPLY_MESSAGE_TO_CLIENT
+        );
+        assert_eq!(&push.body[..], b"the answer");
+        let h = ReplyMessageRequestHeader::from_command(push).unwrap();
+        assert_eq!(h.producer_group, "replier_group");
+        assert_eq!(h.topic, "DefaultCluster_REPLY_TOPIC");
+        assert_eq!(
+            (h.queue_id, h.sys_flag, h.flag, h.born_timestamp),
+            (0, 0, 0, 1)
+        );
+        assert_eq!(h.store_host, broker, "the broker's ip:port");
+        assert!(h.born_host.starts_with("127.0.0.1:"), "{}", h.born_host);
+        assert!(h.store_timestamp > 0);
+        let props = h.properties.unwrap();
+        for (k, v) in [
+            ("MSG_TYPE", "reply"),
+            ("CORRELATION_ID", "corr-1"),
+            ("REPLY_TO_CLIENT", "127.0.0.1@requester"),
+            ("TTL", "3000"),
+        ] {
+            assert_eq!(message::get_property(&props, k), Some(v), "{props:?}");
+        }
+        let push_time: i64 = message::get_property(&props, "PUSH_REPLY_TIME")
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(push_time >= h.store_timestamp - 1000);
+    });
+    let status = cluster.json(&[
+        "topic",
+        "status",
+        "-t",
+        "DefaultCluster_REPLY_TOPIC",
+        "-o",
+        "json",
+    ]);
+    let stored: i64 = status["queues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["maxOffset"].as_i64().unwrap())
+        .sum();
+    assert_eq!(
+        stored, 0,
+        "storeReplyMessageEnable=false stores nothing: {status}"
+    );
+}
