@@ -15,7 +15,8 @@
 //! - `register.rs`: registration with the name servers;
 //! - [`transaction`]: transactional messages: commit/rollback of half messages, op messages and
 //!   the check service asking producers about halves left open (CHECK_TRANSACTION_STATE);
-//! - [`stats`]: message counters and the TPS figures of runtime info;
+//! - [`stats`]: message counters and the TPS figures of runtime info, and the sampled
+//!   per-topic, per-group and broker statistics of VIEW_BROKER_STATS_DATA (`statsAll`);
 //! - `config_file.rs`: in-place rewrite of the `-c` file on UPDATE_BROKER_CONFIG.
 //!
 //! Message filtering (tags, SQL92) is [`crate::filter`]'s.
