@@ -353,13 +353,7 @@ fn failover_script_under_java_load_then_rejoin_of_the_old_master() {
     let ns1 = Daemon::namesrv(&dir.path().join("ns1"));
     let ns2 = Daemon::namesrv(&dir.path().join("ns2"));
     let ns = format!("{};{}", ns1.addr, ns2.addr);
-    let mut a0 = master(
-        &dir.path().join("a0"),
-        "broker-a",
-        &ns,
-        "SYNC_MASTER",
-        "",
-    );
+    let mut a0 = master(&dir.path().join("a0"), "broker-a", &ns, "SYNC_MASTER", "");
     let a1 = slave(&dir.path().join("a1"), "broker-a", &ns, "");
     let _b0 = master(&dir.path().join("b0"), "broker-b", &ns, "ASYNC_MASTER", "");
     rmq(&[

@@ -413,3 +413,65 @@ fn replicated_bytes_rebuild_the_same_queues() {
     assert_eq!(slave.max_phys_offset(), end);
     assert_eq!(slave.max_offset("ReplTopic", 1), 150);
 }
+
+/// CLEAN_EXPIRED_CONSUMEQUEUE's store side (Java `cleanExpiredConsumerQueue`): once retention
+/// deleted every CommitLog file a queue points into, the queue goes (and starts again at offset
+/// 0); a queue with live messages, an empty queue and the delay topic's queues stay.
+#[test]
+fn expired_consume_queues_are_cleaned_after_retention() {
+    let (_dir, root) = temp_store("clean-cq");
+    let store = open(&root, FlushDiskType::AsyncFlush);
+    let props = String::new();
+    let body = "y".repeat(1000);
+    for _ in 0..100 {
+        store
+            .put(&msg("OldTopic", 0, body.as_bytes(), &props))
+            .unwrap();
+    }
+    store
+        .put(&msg("SCHEDULE_TOPIC_XXXX", 0, body.as_bytes(), &props))
+        .unwrap();
+    // Fill the rest of the current file and more with another topic.
+    for _ in 0..140 {
+        store
+            .put(&msg("NewTopic", 0, body.as_bytes(), &props))
+            .unwrap();
+    }
+    store.consume_queue("EmptyTopic", 0).unwrap();
+    assert!(store.commitlog().files().files().len() >= 3);
+    // Nothing expired yet: nothing to clean.
+    assert_eq!(store.clean_expired_consume_queues().unwrap(), vec![]);
+
+    // Retention (forced) deletes the files the flush and dispatch are done with.
+    let old_end = store
+        .consume_queues()
+        .get("OldTopic", 0)
+        .unwrap()
+        .max_phys_end();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while store.min_phys_offset() <= old_end {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "retention did not pass OldTopic"
+        );
+        store.clean_expired(true).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let new_end = store
+        .consume_queues()
+        .get("NewTopic", 0)
+        .unwrap()
+        .max_phys_end();
+    assert!(new_end > store.min_phys_offset());
+
+    let removed = store.clean_expired_consume_queues().unwrap();
+    assert_eq!(removed, vec![("OldTopic".to_string(), 0)]);
+    assert!(store.consume_queues().get("OldTopic", 0).is_none());
+    assert!(!root.join("consumequeue/OldTopic").exists());
+    for kept in ["NewTopic", "EmptyTopic", "SCHEDULE_TOPIC_XXXX"] {
+        assert!(store.consume_queues().get(kept, 0).is_some(), "{kept} kept");
+    }
+    // The queue starts again from 0, as Java's does after `removeQueueFromTopicQueueTable`.
+    let ok = store.put(&msg("OldTopic", 0, b"again", &props)).unwrap();
+    assert_eq!(ok.queue_offset, 0);
+}

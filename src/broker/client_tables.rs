@@ -276,6 +276,17 @@ impl ProducerManager {
         closed
     }
 
+    /// Every producer group with its members (GET_ALL_PRODUCER_INFO), groups sorted.
+    pub fn all(&self) -> Vec<(String, Vec<ClientChannel>)> {
+        let groups = self.groups.read().unwrap_or_else(|p| p.into_inner());
+        let mut all: Vec<(String, Vec<ClientChannel>)> = groups
+            .iter()
+            .map(|(group, members)| (group.clone(), members.values().cloned().collect()))
+            .collect();
+        all.sort_by(|a, b| a.0.cmp(&b.0));
+        all
+    }
+
     /// Members of a producer group.
     pub fn channels(&self, group: &str) -> Vec<ClientChannel> {
         let groups = self.groups.read().unwrap_or_else(|p| p.into_inner());
@@ -283,6 +294,18 @@ impl ProducerManager {
             .get(group)
             .map(|m| m.values().cloned().collect())
             .unwrap_or_default()
+    }
+
+    /// The connection of the producer client `client_id`, in whichever group it registered
+    /// (Java `ProducerManager.findChannel`, where a reply goes to its requester).
+    pub fn find_by_client_id(&self, client_id: &str) -> Option<Connection> {
+        let groups = self.groups.read().unwrap_or_else(|p| p.into_inner());
+        groups
+            .values()
+            .flat_map(|members| members.values())
+            .filter(|c| c.client_id == client_id && !c.conn.is_closed())
+            .max_by_key(|c| c.last_update)
+            .map(|c| c.conn.clone())
     }
 
     /// Any live connection of the group (for transaction check-backs).

@@ -272,6 +272,7 @@ impl Broker {
             tokio::spawn(self.clone().transaction_check_loop(background.clone())),
             // Idle unless the broker is a slave (the role can change online).
             tokio::spawn(self.clone().slave_sync_loop(background.clone())),
+            tokio::spawn(self.clone().stats_sampling_loop(background.clone())),
         ];
         let handler = Arc::new(BrokerHandler(self.clone()));
         server.serve(handler, shutdown).await?;
@@ -309,6 +310,25 @@ impl Broker {
                 }
                 _ = expire.tick() => self.expire_clients().await,
             }
+        }
+    }
+
+    /// Samples the VIEW_BROKER_STATS_DATA statistics every 10 s, 10 min and hour, the first
+    /// time at start-up (Java's `StatsItemSet` schedules).
+    async fn stats_sampling_loop(self: Arc<Self>, stop: CancellationToken) {
+        use super::stats::Window;
+        let [mut minute, mut hour, mut day] =
+            Window::ALL.map(|w| tokio::time::interval(w.period()));
+        loop {
+            let window = tokio::select! {
+                _ = stop.cancelled() => return,
+                _ = minute.tick() => Window::Minute,
+                _ = hour.tick() => Window::Hour,
+                _ = day.tick() => Window::Day,
+            };
+            self.stats
+                .keyed
+                .sample(window, crate::common::clock::now_ms());
         }
     }
 

@@ -17,7 +17,8 @@
 //! - `slave_sync.rs`: a slave's metadata sync from its master;
 //! - [`transaction`]: transactional messages: commit/rollback of half messages, op messages and
 //!   the check service asking producers about halves left open (CHECK_TRANSACTION_STATE);
-//! - [`stats`]: message counters and the TPS figures of runtime info;
+//! - [`stats`]: message counters and the TPS figures of runtime info, and the sampled
+//!   per-topic, per-group and broker statistics of VIEW_BROKER_STATS_DATA (`statsAll`);
 //! - `config_file.rs`: in-place rewrite of the `-c` file on UPDATE_BROKER_CONFIG.
 //!
 //! Message filtering (tags, SQL92) is [`crate::filter`]'s.

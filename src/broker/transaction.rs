@@ -512,6 +512,24 @@ impl Broker {
     }
 }
 
+impl Broker {
+    /// RESUME_CHECK_HALF_MESSAGE (Java `resumeCheckHalfMessage`): stores a copy of the message
+    /// at `phys_offset` (typically one the check service gave up on, in
+    /// `TRANS_CHECK_MAX_TIME_TOPIC`) at the end of half queue 0 with `TRANSACTION_CHECK_TIMES`
+    /// reset to 0, so the check service asks its producer again. As in Java the message is not
+    /// required to be a half message.
+    pub fn resume_check_half(&self, phys_offset: i64) -> Result<PutOk, EndError> {
+        let msg = self
+            .look_message(phys_offset)
+            .ok_or(EndError::HalfNotFound)?;
+        let properties = with_property(&msg.properties, property::TRANSACTION_CHECK_TIMES, "0");
+        let mut copy = msg.to_store(HALF_TOPIC, 0, &properties);
+        // Java builds the copy without the old preparedTransactionOffset.
+        copy.prepared_transaction_offset = 0;
+        Ok(self.store.put(&copy)?)
+    }
+}
+
 /// `props` with `name` set to `value`, in Java HashMap order (what Java writes after a
 /// `putProperty` and `messageProperties2String`).
 fn with_property(props: &str, name: &str, value: &str) -> String {

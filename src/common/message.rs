@@ -57,6 +57,10 @@ pub mod property {
     pub const CHECK_IMMUNITY_TIME_IN_SECONDS: &str = "CHECK_IMMUNITY_TIME_IN_SECONDS";
     pub const TRANSACTION_CHECK_TIMES: &str = "TRANSACTION_CHECK_TIMES";
     pub const SHARDING_KEY: &str = "__SHARDINGKEY";
+    /// Request-reply: the client id of the requester a reply goes back to.
+    pub const REPLY_TO_CLIENT: &str = "REPLY_TO_CLIENT";
+    /// Request-reply: when the broker pushed the reply to the requester (ms).
+    pub const PUSH_REPLY_TIME: &str = "PUSH_REPLY_TIME";
 }
 
 /// `MessageSysFlag` bits.

@@ -416,6 +416,27 @@ impl ConsumeQueueStore {
         v
     }
 
+    /// Deletes one queue from disk; the topic goes too when it was its last queue.
+    pub fn remove_queue(&self, topic: &str, queue_id: i32) -> Result<(), StoreError> {
+        let removed = {
+            let mut queues = self.queues.write().unwrap_or_else(|p| p.into_inner());
+            let Some(per_topic) = queues.get_mut(topic) else {
+                return Ok(());
+            };
+            let removed = per_topic.remove(&queue_id);
+            if per_topic.is_empty() {
+                queues.remove(topic);
+            }
+            removed
+        };
+        if let Some(cq) = removed {
+            cq.destroy()?;
+            let _ = std::fs::remove_dir(self.dir.join(topic).join(queue_id.to_string()));
+            let _ = std::fs::remove_dir(self.dir.join(topic));
+        }
+        Ok(())
+    }
+
     /// Deletes a topic's queues from disk.
     pub fn remove_topic(&self, topic: &str) -> Result<(), StoreError> {
         let removed = self

@@ -1096,6 +1096,34 @@ impl MessageStore {
         self.cqs.remove_topic(topic)
     }
 
+    /// Deletes the ConsumeQueues whose every entry points below the CommitLog's min offset
+    /// (CLEAN_EXPIRED_CONSUMEQUEUE, Java `cleanExpiredConsumerQueue`): what retention left
+    /// behind once all of a queue's messages were deleted. The delay topic's queues and queues
+    /// with no entry are kept; a removed queue starts again at offset 0. Returns the removed
+    /// queues.
+    pub fn clean_expired_consume_queues(&self) -> Result<Vec<(String, i32)>, StoreError> {
+        let mut put = self.put.lock().unwrap_or_else(|p| p.into_inner());
+        let min = self.commitlog.min_offset();
+        let mut removed = Vec::new();
+        for cq in self.cqs.all() {
+            if cq.topic() == SCHEDULE_TOPIC || cq.max_offset() == 0 {
+                continue;
+            }
+            if cq.max_phys_end() < min {
+                self.cqs.remove_queue(cq.topic(), cq.queue_id())?;
+                if let Some(slot) = put
+                    .queue_offsets
+                    .get_mut(cq.topic())
+                    .and_then(|v| v.get_mut(cq.queue_id().max(0) as usize))
+                {
+                    *slot = 0;
+                }
+                removed.push((cq.topic().to_string(), cq.queue_id()));
+            }
+        }
+        Ok(removed)
+    }
+
     /// The queue for `topic`/`queue_id` (created if missing).
     pub fn consume_queue(
         &self,

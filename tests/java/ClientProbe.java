@@ -54,6 +54,20 @@
 //                                                   keys}" per message; waits until each got
 //                                                   `expect` or `seconds`, then 1.5 s more;
 //                                                   "BROADCAST {a: n, b: n}"
+//   reply <namesrv> <topic> <group> <expect> <seconds>   push consumer answering each request
+//                                                   (a message with REPLY_TO_CLIENT) with
+//                                                   MessageUtil.createReplyMessage(body "re:"+body)
+//                                                   sent by a producer; sends one warm-up message
+//                                                   first (creates the topic), prints "READY" once
+//                                                   started, "REPLIED {request, status, remark}"
+//                                                   per request and "REPLIES <n>"
+//   request <namesrv> <topic> <sync> <async> <timeoutMs>   DefaultMQProducer.request(): <sync>
+//                                                   blocking calls, then <async> with a
+//                                                   RequestCallback; "REPLY {mode, request, topic,
+//                                                   body, bornHost, storeHost, queueId, flag,
+//                                                   reconsumeTimes, allProps}" per reply,
+//                                                   "REQFAIL {mode, request, error}" per failure,
+//                                                   "ANSWERED <n>"
 // Every JVM ends with "RPC {requests: {"code/SERIALIZETYPE": count}, responses: {same}}", what an
 // RPC hook saw on the wire, so a test can tell which request codes and header serializations were
 // really used (responses: the serialization the server answered each request code in).
@@ -103,6 +117,8 @@ public class ClientProbe {
             case "dlq": dlq(a[1], a[2], a[3], Integer.parseInt(a[4]), Integer.parseInt(a[5]), Integer.parseInt(a[6])); break;
             case "broadcast": broadcast(a[1], a[2], a[3], Integer.parseInt(a[4]), Integer.parseInt(a[5])); break;
             case "steady": steady(a[1], a[2], Integer.parseInt(a[3]), Integer.parseInt(a[4])); break;
+            case "reply": reply(a[1], a[2], a[3], Integer.parseInt(a[4]), Integer.parseInt(a[5])); break;
+            case "request": request(a[1], a[2], Integer.parseInt(a[3]), Integer.parseInt(a[4]), Integer.parseInt(a[5])); break;
             default: throw new IllegalArgumentException(a[0]);
         }
     }
@@ -711,6 +727,111 @@ public class ClientProbe {
             }
         }
         System.out.println("STEADY " + acks + " " + errors);
+    /** Answers each request arriving on `topic` (see the header); stops after `expect` replies
+     *  or `seconds`. */
+    static void reply(String ns, String topic, String group, int expect, int seconds) throws Exception {
+        DefaultMQProducer p = new DefaultMQProducer("probe_reply_producer", HOOK);
+        p.setNamesrvAddr(ns);
+        p.setSendMsgTimeout(10000);
+        p.start();
+        p.send(new Message(topic, "warmup", "warm-up".getBytes("UTF-8")));
+        DefaultMQPushConsumer c = new DefaultMQPushConsumer(group, HOOK, new AllocateMessageQueueAveragely());
+        c.setNamesrvAddr(ns);
+        c.setConsumeFromWhere(ConsumeFromWhere.CONSUME_FROM_FIRST_OFFSET);
+        c.subscribe(topic, "*");
+        CountDownLatch done = new CountDownLatch(expect);
+        AtomicInteger n = new AtomicInteger();
+        c.registerMessageListener((MessageListenerConcurrently) (msgs, ctx) -> {
+            for (MessageExt m : msgs) {
+                if (m.getProperty(MessageConst.PROPERTY_MESSAGE_REPLY_TO_CLIENT) == null) continue;
+                Map<String, Object> o = new LinkedHashMap<>();
+                try {
+                    String body = new String(m.getBody(), "UTF-8");
+                    o.put("request", body);
+                    Message r = org.apache.rocketmq.client.utils.MessageUtil.createReplyMessage(m, ("re:" + body).getBytes("UTF-8"));
+                    SendResult sr = p.send(r, 10000);
+                    o.put("status", sr.getSendStatus().toString());
+                    o.put("replyTopic", r.getTopic());
+                    n.incrementAndGet();
+                } catch (Exception e) {
+                    o.put("status", "ERROR");
+                    o.put("remark", e.toString());
+                }
+                System.out.println("REPLIED " + json(o));
+                done.countDown();
+            }
+            return ConsumeConcurrentlyStatus.CONSUME_SUCCESS;
+        });
+        c.start();
+        System.out.println("READY");
+        done.await(seconds, TimeUnit.SECONDS);
+        System.out.println("REPLIES " + n.get());
+        c.shutdown();
+        p.shutdown();
+    }
+
+    static void printReply(String mode, String request, Message reply) {
+        try {
+            Map<String, Object> o = new LinkedHashMap<>();
+            o.put("mode", mode);
+            o.put("request", request);
+            o.put("topic", reply.getTopic());
+            o.put("body", new String(reply.getBody(), "UTF-8"));
+            if (reply instanceof MessageExt) {
+                MessageExt m = (MessageExt) reply;
+                o.put("bornHost", m.getBornHostString());
+                o.put("storeHost", String.valueOf(m.getStoreHost()));
+                o.put("queueId", m.getQueueId());
+                o.put("flag", m.getFlag());
+                o.put("reconsumeTimes", m.getReconsumeTimes());
+                o.put("storeTimestamp", m.getStoreTimestamp());
+            }
+            o.put("allProps", new TreeMap<>(reply.getProperties()));
+            System.out.println("REPLY " + json(o));
+        } catch (Exception e) {
+            throw new RuntimeException(e);
+        }
+    }
+
+    /** `sync` blocking request() calls, then `async` with a RequestCallback (see the header). */
+    static void request(String ns, String topic, int sync, int async, int timeoutMs) throws Exception {
+        DefaultMQProducer p = new DefaultMQProducer("probe_request_producer", HOOK);
+        p.setNamesrvAddr(ns);
+        p.setSendMsgTimeout(10000);
+        p.start();
+        AtomicInteger answered = new AtomicInteger();
+        for (int i = 0; i < sync; i++) {
+            String body = "sync-" + i;
+            Message m = new Message(topic, "TagQ", body.getBytes("UTF-8"));
+            m.putUserProperty("mode", "sync");
+            try {
+                Message reply = p.request(m, timeoutMs);
+                printReply("sync", body, reply);
+                answered.incrementAndGet();
+            } catch (Exception e) {
+                System.out.println("REQFAIL " + json(Map.of("mode", "sync", "request", body, "error", e.toString())));
+            }
+        }
+        CountDownLatch done = new CountDownLatch(async);
+        for (int i = 0; i < async; i++) {
+            String body = "async-" + i;
+            Message m = new Message(topic, "TagQ", body.getBytes("UTF-8"));
+            m.putUserProperty("mode", "async");
+            p.request(m, new RequestCallback() {
+                public void onSuccess(Message reply) {
+                    printReply("async", body, reply);
+                    answered.incrementAndGet();
+                    done.countDown();
+                }
+
+                public void onException(Throwable e) {
+                    System.out.println("REQFAIL " + json(Map.of("mode", "async", "request", body, "error", e.toString())));
+                    done.countDown();
+                }
+            }, timeoutMs);
+        }
+        done.await(timeoutMs + 5000L, TimeUnit.MILLISECONDS);
+        System.out.println("ANSWERED " + answered.get());
         p.shutdown();
     }
 }

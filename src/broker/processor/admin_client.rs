@@ -1,6 +1,8 @@
-//! Requests about connected clients: their connections, offset resets pushed to a consumer
-//! group, and the calls the broker forwards to one consumer (running info, consuming a
-//! message directly), as 4.9.8's `AdminBrokerProcessor` and `Broker2Client` do them.
+//! Requests about connected clients: their connections (GET_*_CONNECTION_LIST,
+//! GET_ALL_PRODUCER_INFO), offset resets pushed to a consumer group, the consumers' own offsets
+//! gathered from them (INVOKE_BROKER_TO_GET_CONSUMER_STATUS), and the calls the broker
+//! forwards to one consumer (running info, consuming a message directly), as 4.9.8's
+//! `AdminBrokerProcessor` and `Broker2Client` do them.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -10,14 +12,16 @@ use serde::Serialize;
 use super::json;
 use crate::broker::client_tables::ClientChannel;
 use crate::broker::controller::Broker;
+use crate::common::clock::now_ms;
 use crate::common::message::decode_offset_msg_id;
 use crate::net::{success, Connection, Failure, NetError, Outcome};
 use crate::protocol::body::{
-    ConsumerConnection, MessageQueue, ProducerConnection, ResetOffsetBody,
+    ConsumerConnection, GetConsumerStatusBody, MessageQueue, ProducerConnection, ProducerInfo,
+    ProducerTableInfo, QueueOffsetTable, ResetOffsetBody,
 };
 use crate::protocol::header::{
     ConsumeMessageDirectlyRequestHeader, ConsumerGroupHeader, GetConsumerRunningInfoRequestHeader,
-    ProducerGroupHeader, ResetOffsetRequestHeader,
+    GetConsumerStatusRequestHeader, ProducerGroupHeader, ResetOffsetRequestHeader,
 };
 use crate::protocol::{CommandHeader, LanguageCode, RemotingCommand, RequestCode, ResponseCode};
 
@@ -28,6 +32,8 @@ const V3_1_8_SNAPSHOT: i32 = 62;
 
 /// How long a forwarded call may take (Java's `Broker2Client.callClient`).
 const CALL_CLIENT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long one consumer may take to report its offsets (Java's `invokeSync(..., 5000)`).
+const CONSUMER_STATUS_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long queueing a oneway reset to one client may take (Java passes 5000 ms).
 const RESET_PUSH_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -89,6 +95,108 @@ pub(super) fn get_producer_connection_list(broker: &Broker, req: &RemotingComman
     let mut connection_set: Vec<_> = channels.iter().map(ClientChannel::to_body).collect();
     connection_set.sort_by(|a, b| a.client_id.cmp(&b.client_id));
     Ok(success(req).with_body(ProducerConnection { connection_set }.to_json()))
+}
+
+/// GET_ALL_PRODUCER_INFO: every producer registered by heartbeat, by group, each with its
+/// address as Java's `remoteAddress().toString()` writes it and its last heartbeat time.
+pub(super) fn get_all_producer_info(broker: &Broker, req: &RemotingCommand) -> Outcome {
+    let now = now_ms();
+    let mut table = ProducerTableInfo::default();
+    for (group, channels) in broker.producers.all() {
+        let mut infos: Vec<ProducerInfo> = channels
+            .iter()
+            .map(|c| ProducerInfo {
+                client_id: c.client_id.clone(),
+                remote_ip: format!("/{}", c.conn.peer_addr()),
+                language: c.language,
+                version: c.version,
+                last_update_timestamp: now - c.last_update.elapsed().as_millis() as i64,
+            })
+            .collect();
+        infos.sort_by(|a, b| a.client_id.cmp(&b.client_id));
+        table.data.insert(group, infos);
+    }
+    Ok(success(req).with_body(table.to_json()))
+}
+
+/// INVOKE_BROKER_TO_GET_CONSUMER_STATUS (Java `Broker2Client.getConsumeStatus`): asks each
+/// online consumer of the group (or only the one whose client id is `clientAddr`) for its
+/// offsets of the topic with GET_CONSUMER_STATUS_FROM_CLIENT, one after the other, and answers
+/// them by client id. A consumer that fails or does not answer in 5 s is left out, as in Java.
+pub(super) async fn get_consumer_status(
+    broker: &Broker,
+    conn: &Connection,
+    req: &RemotingCommand,
+) -> Outcome {
+    let h = GetConsumerStatusRequestHeader::from_command(req)?;
+    tracing::info!(
+        peer = %conn.peer_addr(), topic = %h.topic, group = %h.group,
+        "[get-consumer-status] get consumer status"
+    );
+    let mut channels: Vec<ClientChannel> = broker
+        .consumers
+        .group(&h.group)
+        .map(|g| g.channels.into_values().collect())
+        .unwrap_or_default();
+    // Java walks a hash map; a stable order makes the sequence of calls reproducible.
+    channels.sort_by(|a, b| a.client_id.cmp(&b.client_id));
+    if channels.is_empty() {
+        return Err(Failure::system(format!(
+            "No Any Consumer online in the consumer group: [{}]",
+            h.group
+        )));
+    }
+    let only = h
+        .client_addr
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty());
+    let ask = GetConsumerStatusRequestHeader {
+        topic: h.topic.clone(),
+        group: h.group.clone(),
+        client_addr: None,
+    };
+    let mut body = GetConsumerStatusBody::default();
+    for channel in &channels {
+        if channel.version < V3_0_7_SNAPSHOT {
+            return Err(Failure::system(format!(
+                "the client does not support this feature. version={}",
+                channel.version
+            )));
+        }
+        if only.is_some_and(|id| id != channel.client_id) {
+            continue;
+        }
+        let call = RemotingCommand::request(
+            RequestCode::GET_CONSUMER_STATUS_FROM_CLIENT,
+            ask.to_ext_fields(),
+        );
+        match channel.conn.invoke(call, CONSUMER_STATUS_TIMEOUT).await {
+            Ok(r) if r.code == ResponseCode::SUCCESS.0 && !r.body.is_empty() => {
+                match GetConsumerStatusBody::from_json(&r.body) {
+                    Ok(status) => {
+                        body.consumer_table.insert(
+                            channel.client_id.clone(),
+                            QueueOffsetTable(status.message_queue_table),
+                        );
+                    }
+                    Err(e) => tracing::error!(
+                        topic = %h.topic, group = %h.group, client = %channel.client_id,
+                        "[get-consumer-status] get consumer status exception: {e}"
+                    ),
+                }
+            }
+            Ok(_) => {}
+            Err(e) => tracing::error!(
+                topic = %h.topic, group = %h.group, client = %channel.client_id,
+                "[get-consumer-status] get consumer status exception: {e}"
+            ),
+        }
+        if only.is_some() {
+            break;
+        }
+    }
+    Ok(success(req).with_body(body.to_json()))
 }
 
 /// INVOKE_BROKER_TO_RESET_OFFSET: computes the offset of each write queue for the

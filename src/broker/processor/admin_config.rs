@@ -1,6 +1,7 @@
 //! The broker's config and runtime figures: GET_BROKER_CONFIG (26), UPDATE_BROKER_CONFIG (25,
 //! persisted into the broker's `-c` file), GET_BROKER_RUNTIME_INFO (28), and the manual
-//! retention triggers TRIGGER_DELETE_FILES (27) and DELETE_EXPIRED_COMMITLOG (329).
+//! retention triggers TRIGGER_DELETE_FILES (27), DELETE_EXPIRED_COMMITLOG (329) and
+//! CLEAN_EXPIRED_CONSUMEQUEUE (306).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::Ordering;
@@ -343,6 +344,25 @@ pub(super) async fn delete_files(broker: &Broker, req: &RemotingCommand, force: 
         .await?
         .map_err(|e| Failure::system(e.to_string()))?;
     tracing::warn!(deleted, "invoke deleteExpiredCommitLog end");
+    Ok(success(req))
+}
+
+/// CLEAN_EXPIRED_CONSUMEQUEUE (Java `cleanExpiredConsumeQueue`): deletes the ConsumeQueues
+/// whose messages are all gone from the CommitLog; always SUCCESS, as in Java (a store error
+/// is answered SYSTEM_ERROR, where Java would only log it).
+pub(super) async fn clean_expired_consume_queue(broker: &Broker, req: &RemotingCommand) -> Outcome {
+    tracing::warn!("invoke cleanExpiredConsumeQueue start.");
+    let store = broker.store.clone();
+    let removed = run_blocking(move || store.clean_expired_consume_queues())
+        .await?
+        .map_err(|e| Failure::system(e.to_string()))?;
+    for (topic, queue_id) in &removed {
+        tracing::info!(topic = %topic, queue_id, "cleanExpiredConsumerQueue: queue removed");
+    }
+    tracing::warn!(
+        removed = removed.len(),
+        "invoke cleanExpiredConsumeQueue end."
+    );
     Ok(success(req))
 }
 

@@ -56,5 +56,8 @@ pub(super) fn delete_subscription_group(
     if h.remove_offset == Some(true) || h.clean_offset == Some(true) {
         broker.metadata.offsets.remove_group(&h.group_name);
     }
+    if broker.with_cfg(|c| c.auto_delete_unused_stats) {
+        broker.stats.keyed.remove_group(&h.group_name);
+    }
     Ok(success(req))
 }

@@ -113,6 +113,9 @@ pub(super) async fn delete_topic(
                 h.topic
             ))
         })?;
+    if broker.with_cfg(|c| c.auto_delete_unused_stats) {
+        broker.stats.keyed.remove_topic(&h.topic);
+    }
     Ok(success(req))
 }
 

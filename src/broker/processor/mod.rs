@@ -8,7 +8,9 @@
 //! (`SendMessageProcessor`, `PullMessageProcessor`, `AdminBrokerProcessor`, ...).
 //!
 //! - [`send`]: SEND_MESSAGE (10), SEND_MESSAGE_V2 (310), SEND_BATCH_MESSAGE (320),
-//!   SEND_REPLY_MESSAGE (324, 325), CONSUMER_SEND_MSG_BACK (36);
+//!   CONSUMER_SEND_MSG_BACK (36);
+//! - [`reply`]: SEND_REPLY_MESSAGE (324, 325), pushed to the requester with
+//!   PUSH_REPLY_MESSAGE_TO_CLIENT (326);
 //! - [`pull`]: PULL_MESSAGE (11), LITE_PULL_MESSAGE (361);
 //! - [`offset`]: QUERY_CONSUMER_OFFSET (14), UPDATE_CONSUMER_OFFSET (15), GET_MAX_OFFSET (30),
 //!   GET_MIN_OFFSET (31), GET_EARLIEST_MSG_STORETIME (32), SEARCH_OFFSET_BY_TIMESTAMP (29);
@@ -17,7 +19,7 @@
 //!   CHECK_CLIENT_CONFIG (46);
 //! - [`lock`]: LOCK_BATCH_MQ (41), UNLOCK_BATCH_MQ (42);
 //! - [`transaction`]: END_TRANSACTION (37), answered outside [`process`] because an unknown
-//!   transaction state gets no response at all;
+//!   transaction state gets no response at all, and RESUME_CHECK_HALF_MESSAGE (323);
 //! - [`admin_topic`]: UPDATE_AND_CREATE_TOPIC (17), DELETE_TOPIC_IN_BROKER (215),
 //!   GET_ALL_TOPIC_CONFIG (21), GET_TOPIC_STATS_INFO (202), QUERY_TOPIC_CONSUME_BY_WHO (300),
 //!   GET_SYSTEM_TOPIC_LIST_FROM_BROKER (305), QUERY_CONSUME_QUEUE (321), CLEAN_UNUSED_TOPIC
@@ -26,14 +28,17 @@
 //!   GET_ALL_SUBSCRIPTIONGROUP_CONFIG (201), DELETE_SUBSCRIPTIONGROUP (207);
 //! - [`admin_offset`]: GET_CONSUME_STATS (208), GET_BROKER_CONSUME_STATS (317),
 //!   GET_ALL_CONSUMER_OFFSET (43), GET_ALL_DELAY_OFFSET (45), CLONE_GROUP_OFFSET (314),
-//!   QUERY_CONSUME_TIME_SPAN (303);
+//!   QUERY_CONSUME_TIME_SPAN (303), QUERY_CORRECTION_OFFSET (308);
 //! - [`admin_client`]: GET_CONSUMER_CONNECTION_LIST (203), GET_PRODUCER_CONNECTION_LIST (204),
-//!   INVOKE_BROKER_TO_RESET_OFFSET (222, pushing RESET_CONSUMER_CLIENT_OFFSET (220) to the
-//!   group's clients), GET_CONSUMER_RUNNING_INFO (307) and CONSUME_MESSAGE_DIRECTLY (309)
+//!   GET_ALL_PRODUCER_INFO (328), INVOKE_BROKER_TO_RESET_OFFSET (222, pushing
+//!   RESET_CONSUMER_CLIENT_OFFSET (220) to the group's clients),
+//!   INVOKE_BROKER_TO_GET_CONSUMER_STATUS (223, asking the group's consumers with
+//!   GET_CONSUMER_STATUS_FROM_CLIENT (221)), GET_CONSUMER_RUNNING_INFO (307) and CONSUME_MESSAGE_DIRECTLY (309)
 //!   forwarded to the named client;
 //! - [`admin_config`]: GET_BROKER_CONFIG (26), UPDATE_BROKER_CONFIG (25, persisted into the
 //!   `-c` file), GET_BROKER_RUNTIME_INFO (28), TRIGGER_DELETE_FILES (27),
-//!   DELETE_EXPIRED_COMMITLOG (329);
+//!   DELETE_EXPIRED_COMMITLOG (329), CLEAN_EXPIRED_CONSUMEQUEUE (306);
+//! - [`admin_stats`]: VIEW_BROKER_STATS_DATA (315);
 //! - [`admin_role`]: RMQ_CHANGE_BROKER_ROLE (rmq's own 30001: online promotion and demotion).
 //!
 //! Any other code is answered REQUEST_CODE_NOT_SUPPORTED. Requests run inline on the
@@ -45,12 +50,14 @@ mod admin_config;
 mod admin_group;
 mod admin_offset;
 mod admin_role;
+mod admin_stats;
 mod admin_topic;
 mod heartbeat;
 mod lock;
 mod offset;
 mod pull;
 mod query;
+mod reply;
 mod send;
 mod transaction;
 
@@ -135,9 +142,10 @@ async fn process(b: &Broker, conn: &Connection, req: &RemotingCommand) -> Outcom
         // Messages in and out.
         RequestCode::SEND_MESSAGE
         | RequestCode::SEND_MESSAGE_V2
-        | RequestCode::SEND_BATCH_MESSAGE
-        | RequestCode::SEND_REPLY_MESSAGE
-        | RequestCode::SEND_REPLY_MESSAGE_V2 => send::send_message(b, conn, req).await,
+        | RequestCode::SEND_BATCH_MESSAGE => send::send_message(b, conn, req).await,
+        RequestCode::SEND_REPLY_MESSAGE | RequestCode::SEND_REPLY_MESSAGE_V2 => {
+            reply::send_reply_message(b, conn, req).await
+        }
         RequestCode::CONSUMER_SEND_MSG_BACK => send::consumer_send_back(b, req).await,
         RequestCode::PULL_MESSAGE | RequestCode::LITE_PULL_MESSAGE => {
             pull::pull_message(b, conn, req, true).await
@@ -187,12 +195,18 @@ async fn process(b: &Broker, conn: &Connection, req: &RemotingCommand) -> Outcom
         RequestCode::GET_ALL_DELAY_OFFSET => admin_offset::get_all_delay_offset(b, req),
         RequestCode::CLONE_GROUP_OFFSET => admin_offset::clone_group_offset(b, req),
         RequestCode::QUERY_CONSUME_TIME_SPAN => admin_offset::query_consume_time_span(b, req),
+        RequestCode::QUERY_CORRECTION_OFFSET => admin_offset::query_correction_offset(b, req),
+        RequestCode::VIEW_BROKER_STATS_DATA => admin_stats::view_broker_stats_data(b, req),
         // Admin: connected clients.
         RequestCode::GET_CONSUMER_CONNECTION_LIST => {
             admin_client::get_consumer_connection_list(b, req)
         }
         RequestCode::GET_PRODUCER_CONNECTION_LIST => {
             admin_client::get_producer_connection_list(b, req)
+        }
+        RequestCode::GET_ALL_PRODUCER_INFO => admin_client::get_all_producer_info(b, req),
+        RequestCode::INVOKE_BROKER_TO_GET_CONSUMER_STATUS => {
+            admin_client::get_consumer_status(b, conn, req).await
         }
         RequestCode::INVOKE_BROKER_TO_RESET_OFFSET => {
             admin_client::reset_offset(b, conn, req).await
@@ -210,6 +224,11 @@ async fn process(b: &Broker, conn: &Connection, req: &RemotingCommand) -> Outcom
         RequestCode::RMQ_CHANGE_BROKER_ROLE => admin_role::change_role(b, conn, req).await,
         RequestCode::TRIGGER_DELETE_FILES => admin_config::delete_files(b, req, true).await,
         RequestCode::DELETE_EXPIRED_COMMITLOG => admin_config::delete_files(b, req, false).await,
+        RequestCode::CLEAN_EXPIRED_CONSUMEQUEUE => {
+            admin_config::clean_expired_consume_queue(b, req).await
+        }
+        // Transactions.
+        RequestCode::RESUME_CHECK_HALF_MESSAGE => transaction::resume_check_half_message(b, req),
         _ => Ok(not_supported(req)),
     }
 }

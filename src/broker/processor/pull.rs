@@ -121,6 +121,15 @@ fn pull_response(
         broker
             .stats
             .record_get(result.messages.len() as u64, total as u64);
+        broker.with_cfg(|c| {
+            broker.stats.keyed.group_get(
+                &c.broker_cluster_name,
+                &header.topic,
+                &header.consumer_group,
+                result.messages.len() as i64,
+                total as i64,
+            )
+        });
         response.body = match result.messages.len() {
             1 => result.messages[0].clone(),
             _ => {

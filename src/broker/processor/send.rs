@@ -1,8 +1,9 @@
-//! SEND_MESSAGE (10), SEND_MESSAGE_V2 (310), SEND_BATCH_MESSAGE (320), SEND_REPLY_MESSAGE
-//! (324, 325) and CONSUMER_SEND_MSG_BACK (36): checks, topic auto-creation, retry/DLQ
-//! routing, delay-level rewrite, the put, and the SYNC_FLUSH wait.
+//! SEND_MESSAGE (10), SEND_MESSAGE_V2 (310), SEND_BATCH_MESSAGE (320) and
+//! CONSUMER_SEND_MSG_BACK (36): checks, topic auto-creation, retry/DLQ routing, delay-level
+//! rewrite, the put, and the SYNC_FLUSH wait. Replies (324, 325) are `reply.rs`'s, with the
+//! same checks.
 
-use rand_like::random_index;
+pub(super) use rand_like::random_index;
 
 use crate::broker::controller::{Broker, ReplicaWait};
 use crate::broker::metadata::perm;
@@ -23,8 +24,8 @@ use crate::store::{PutError, PutOk};
 
 /// What a send needs to know of its topic (read without cloning the topic config).
 #[derive(Clone, Copy, Debug)]
-struct TopicFacts {
-    write_queue_nums: i32,
+pub(super) struct TopicFacts {
+    pub(super) write_queue_nums: i32,
     read_queue_nums: i32,
     multi_tag: bool,
 }
@@ -85,9 +86,7 @@ pub(super) async fn send_message(
     req: &RemotingCommand,
 ) -> Outcome {
     let header = match req.request_code() {
-        RequestCode::SEND_MESSAGE | RequestCode::SEND_REPLY_MESSAGE => {
-            SendMessageRequestHeader::from_command(req)
-        }
+        RequestCode::SEND_MESSAGE => SendMessageRequestHeader::from_command(req),
         _ => SendMessageRequestHeaderV2::from_command(req).map(SendMessageRequestHeader::from),
     }?;
     let topic_config = check_send(broker, conn, &header)?;
@@ -147,6 +146,12 @@ pub(super) async fn send_message(
     };
     let ok = broker.store.put(&msg).map_err(put_failure)?;
     broker.stats.record_put(1, req.body.len() as u64);
+    broker.with_cfg(|c| {
+        broker
+            .stats
+            .keyed
+            .topic_put(&c.broker_cluster_name, &out.topic, 1, ok.size as i64)
+    });
     let code = stored_status(broker, wait_store, ok.end_offset()).await;
     Ok(send_response(broker, req, &[ok], out.queue_id, code))
 }
@@ -222,6 +227,15 @@ async fn send_batch(
     broker
         .stats
         .record_put(oks.len() as u64, req.body.len() as u64);
+    let wrote: usize = oks.iter().map(|ok| ok.size).sum();
+    broker.with_cfg(|c| {
+        broker.stats.keyed.topic_put(
+            &c.broker_cluster_name,
+            &header.topic,
+            oks.len() as i64,
+            wrote as i64,
+        )
+    });
     let end = oks.last().map_or(0, PutOk::end_offset);
     let code = stored_status(broker, wait_store, end).await;
     Ok(send_response(broker, req, &oks, queue_id, code))
@@ -230,7 +244,7 @@ async fn send_batch(
 /// The status of a stored message once the producer asked to wait (`WAIT=true`): SYNC_FLUSH
 /// waits for the disk (FLUSH_DISK_TIMEOUT), SYNC_MASTER for a slave (SLAVE_NOT_AVAILABLE,
 /// FLUSH_SLAVE_TIMEOUT); as in Java the replication status wins when both fail.
-async fn stored_status(broker: &Broker, wait_store: bool, end: i64) -> ResponseCode {
+pub(super) async fn stored_status(broker: &Broker, wait_store: bool, end: i64) -> ResponseCode {
     if !wait_store {
         return ResponseCode::SUCCESS;
     }
@@ -289,7 +303,7 @@ fn stored_properties(broker: &Broker, props: &str) -> String {
 
 /// Common checks of a send (Java `msgCheck`): broker writable, topic exists (created from
 /// the default topic when auto-creation allows), queue id in range.
-fn check_send(
+pub(super) fn check_send(
     broker: &Broker,
     conn: &Connection,
     header: &SendMessageRequestHeader,

@@ -2,14 +2,17 @@
 //! CHECK_TRANSACTION_STATE (Java `EndTransactionProcessor`): commit stores the half message in
 //! its real topic and queue, then the op message; rollback writes the op message only; an
 //! unknown state (NOT_TYPE) is left for the check service and gets no response at all.
-//! The store work is `broker::transaction`'s.
+//! RESUME_CHECK_HALF_MESSAGE (323) puts a half message back for checking with its check count
+//! reset. The store work is `broker::transaction`'s.
 
 use crate::broker::controller::Broker;
 use crate::broker::transaction::{EndError, StoredMessage};
+use crate::common::message::decode_offset_msg_id;
 use crate::common::message::{property, sys_flag};
 use crate::config::BrokerRole;
+use crate::net::Outcome;
 use crate::net::{success, Connection, Failure};
-use crate::protocol::header::EndTransactionRequestHeader;
+use crate::protocol::header::{EndTransactionRequestHeader, ResumeCheckHalfMessageRequestHeader};
 use crate::protocol::{CommandHeader, RemotingCommand, ResponseCode};
 
 /// END_TRANSACTION. `Ok(None)`: no response, as Java answers none for an unknown state (the
@@ -83,5 +86,42 @@ fn end_failure(e: EndError) -> Failure {
     match e {
         EndError::Put(put) => super::send::put_failure(put),
         other => Failure::system(other.to_string()),
+    }
+}
+
+/// RESUME_CHECK_HALF_MESSAGE: `msgId` is an offset message id of this broker; the message
+/// there goes back to the half queue with `TRANSACTION_CHECK_TIMES=0`. Java's two remarks:
+/// one when the put fails, one for anything else (an id that does not decode, no message
+/// there).
+pub(super) fn resume_check_half_message(broker: &Broker, req: &RemotingCommand) -> Outcome {
+    const PUT_FAILED: &str = "Put message back to RMQ_SYS_TRANS_HALF_TOPIC failed.";
+    const EXCEPTION: &str =
+        "Exception was thrown when putting message back to RMQ_SYS_TRANS_HALF_TOPIC.";
+    let header = ResumeCheckHalfMessageRequestHeader::from_command(req)?;
+    let Some((_, offset)) = header
+        .msg_id
+        .as_deref()
+        .and_then(|id| decode_offset_msg_id(id).ok())
+    else {
+        tracing::error!(msg_id = ?header.msg_id, "{EXCEPTION} (the msgId does not decode)");
+        return Err(Failure::system(EXCEPTION));
+    };
+    match broker.resume_check_half(offset) {
+        Ok(ok) => {
+            tracing::info!(
+                commit_log_offset = offset,
+                half_offset = ok.phys_offset,
+                "Put message back to RMQ_SYS_TRANS_HALF_TOPIC."
+            );
+            Ok(success(req))
+        }
+        Err(EndError::HalfNotFound) => {
+            tracing::error!(commit_log_offset = offset, "{EXCEPTION} (no message there)");
+            Err(Failure::system(EXCEPTION))
+        }
+        Err(e) => {
+            tracing::error!(commit_log_offset = offset, "{PUT_FAILED} {e}");
+            Err(Failure::system(PUT_FAILED))
+        }
     }
 }

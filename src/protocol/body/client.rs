@@ -152,6 +152,40 @@ pub struct GetConsumerListByGroupResponseBody {
     pub consumer_id_list: Vec<String>,
 }
 
+/// One producer client as GET_ALL_PRODUCER_INFO lists it (`ProducerInfo`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ProducerInfo {
+    pub client_id: String,
+    /// Java's `channel.remoteAddress().toString()`: `/ip:port`.
+    #[serde(rename = "remoteIP")]
+    pub remote_ip: String,
+    #[serde(with = "language_name")]
+    pub language: LanguageCode,
+    pub version: i32,
+    /// Milliseconds since the epoch of the client's last heartbeat.
+    pub last_update_timestamp: i64,
+}
+
+impl Default for ProducerInfo {
+    fn default() -> Self {
+        ProducerInfo {
+            client_id: String::new(),
+            remote_ip: String::new(),
+            language: LanguageCode::Java,
+            version: 0,
+            last_update_timestamp: 0,
+        }
+    }
+}
+
+/// The GET_ALL_PRODUCER_INFO response body (`ProducerTableInfo`): producers by group.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ProducerTableInfo {
+    pub data: BTreeMap<String, Vec<ProducerInfo>>,
+}
+
 /// One client connection as the broker sees it (`Connection`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
@@ -227,6 +261,7 @@ json_body!(
     Connection,
     ProducerConnection,
     ConsumerConnection,
+    ProducerTableInfo,
 );
 
 #[cfg(test)]
@@ -331,5 +366,15 @@ mod tests {
         let body = GetConsumerListByGroupResponseBody::from_json(text).unwrap();
         assert_eq!(body.consumer_id_list, ["192.0.2.2@verifyC_json@STREAM"]);
         assert_eq!(body.to_json(), text.to_vec());
+    }
+
+    /// fastjson's form of `ProducerTableInfo` (fields sorted, `remoteIP` as Java names it).
+    #[test]
+    fn producer_table_info_java_form() {
+        let java = br#"{"data":{"pg":[{"clientId":"127.0.0.1@1#2","language":"JAVA","lastUpdateTimestamp":1700000000000,"remoteIP":"/127.0.0.1:50000","version":409}]}}"#;
+        let t = ProducerTableInfo::from_json(java).unwrap();
+        assert_eq!(t.data["pg"][0].remote_ip, "/127.0.0.1:50000");
+        assert_eq!(t.data["pg"][0].language, LanguageCode::Java);
+        assert_eq!(t.to_json(), java);
     }
 }

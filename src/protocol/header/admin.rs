@@ -132,6 +132,35 @@ command_header! {
 }
 
 command_header! {
+    /// INVOKE_BROKER_TO_GET_CONSUMER_STATUS (223) request, and GET_CONSUMER_STATUS_FROM_CLIENT
+    /// (221), which the broker sends on to the group's consumers without `clientAddr`.
+    pub struct GetConsumerStatusRequestHeader("GetConsumerStatusRequestHeader") {
+        topic: String => "topic",
+        group: String => "group",
+        /// A client id (despite the name): only that consumer is asked; blank asks all.
+        client_addr: Option<String> => "clientAddr",
+    }
+}
+
+command_header! {
+    /// QUERY_CORRECTION_OFFSET (308) request.
+    pub struct QueryCorrectionOffsetHeader("QueryCorrectionOffsetHeader") {
+        /// Comma-separated groups left out of the minimum.
+        filter_groups: Option<String> => "filterGroups",
+        compare_group: String => "compareGroup",
+        topic: String => "topic",
+    }
+}
+
+command_header! {
+    /// RESUME_CHECK_HALF_MESSAGE (323) request.
+    pub struct ResumeCheckHalfMessageRequestHeader("ResumeCheckHalfMessageRequestHeader") {
+        /// The half message's offset message id.
+        msg_id: Option<String> => "msgId",
+    }
+}
+
+command_header! {
     /// QUERY_CONSUME_QUEUE (321) request.
     pub struct QueryConsumeQueueRequestHeader("QueryConsumeQueueRequestHeader") {
         topic: String => "topic",

@@ -1,5 +1,5 @@
-//! Send headers: SEND_MESSAGE (10), SEND_MESSAGE_V2 (310), SEND_BATCH_MESSAGE (320) and the send
-//! response.
+//! Send headers: SEND_MESSAGE (10), SEND_MESSAGE_V2 (310), SEND_BATCH_MESSAGE (320), the send
+//! response, and PUSH_REPLY_MESSAGE_TO_CLIENT (326), the reply the broker pushes to a requester.
 
 use crate::command_header;
 
@@ -141,6 +141,30 @@ command_header! {
     }
 }
 
+command_header! {
+    /// PUSH_REPLY_MESSAGE_TO_CLIENT (326), broker to the requesting producer: the reply
+    /// message's send header, with where and when the broker received it.
+    pub struct ReplyMessageRequestHeader("ReplyMessageRequestHeader") {
+        producer_group: String => "producerGroup",
+        topic: String => "topic",
+        default_topic: String => "defaultTopic",
+        default_topic_queue_nums: i32 => "defaultTopicQueueNums",
+        queue_id: i32 => "queueId",
+        sys_flag: i32 => "sysFlag",
+        born_timestamp: i64 => "bornTimestamp",
+        flag: i32 => "flag",
+        properties: Option<String> => "properties",
+        reconsume_times: Option<i32> => "reconsumeTimes",
+        /// A primitive `boolean` in Java: always sent.
+        unit_mode: bool => "unitMode",
+        /// `ip:port` of the reply's sender.
+        born_host: String => "bornHost",
+        /// `ip:port` of the broker.
+        store_host: String => "storeHost",
+        store_timestamp: i64 => "storeTimestamp",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -206,5 +230,53 @@ mod tests {
             Some("7F0000010000AF490000000000000ABB")
         );
         assert_eq!(ext.get("bname"), None);
+    }
+
+    /// The ext fields a 4.9.7 broker pushes with PUSH_REPLY_MESSAGE_TO_CLIENT (Java field
+    /// names; `unitMode` always present, `reconsumeTimes` only when the sender gave it).
+    #[test]
+    fn reply_message_header_field_names() {
+        let h = ReplyMessageRequestHeader {
+            producer_group: "pg".into(),
+            topic: "DefaultCluster_REPLY_TOPIC".into(),
+            default_topic: "TBW102".into(),
+            default_topic_queue_nums: 4,
+            queue_id: 0,
+            sys_flag: 0,
+            born_timestamp: 1_700_000_000_000,
+            flag: 0,
+            properties: Some("MSG_TYPE\u{1}reply".into()),
+            reconsume_times: None,
+            unit_mode: false,
+            born_host: "127.0.0.1:50412".into(),
+            store_host: "127.0.0.1:10911".into(),
+            store_timestamp: 1_700_000_000_005,
+        };
+        let ext = h.to_ext_fields();
+        let fields: Vec<(&str, &str)> = ext.iter().collect();
+        assert_eq!(
+            fields,
+            [
+                ("producerGroup", "pg"),
+                ("topic", "DefaultCluster_REPLY_TOPIC"),
+                ("defaultTopic", "TBW102"),
+                ("defaultTopicQueueNums", "4"),
+                ("queueId", "0"),
+                ("sysFlag", "0"),
+                ("bornTimestamp", "1700000000000"),
+                ("flag", "0"),
+                ("properties", "MSG_TYPE\u{1}reply"),
+                ("unitMode", "false"),
+                ("bornHost", "127.0.0.1:50412"),
+                ("storeHost", "127.0.0.1:10911"),
+                ("storeTimestamp", "1700000000005"),
+            ]
+        );
+        assert_eq!(
+            ReplyMessageRequestHeader::decode(&ext)
+                .unwrap()
+                .store_timestamp,
+            1_700_000_000_005
+        );
     }
 }
