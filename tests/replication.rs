@@ -515,6 +515,51 @@ fn ha_status_shows_pairs_and_waits_until_in_sync() {
         "{table}"
     );
 
+    // `cluster list` shows the replication roles; `broker status` the role, a slave's master
+    // and a master's slaves with their acknowledged offsets.
+    let doc = rmq(&["cluster", "list", "-o", "json"])
+        .namesrv(&ns.addr)
+        .json();
+    let roles: Vec<(i64, String)> = doc["brokers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            (
+                b["brokerId"].as_i64().unwrap(),
+                b["role"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(roles, [(0, "ASYNC_MASTER".into()), (1, "SLAVE".into())]);
+    let doc = rmq(&["broker", "status", "-c", "DefaultCluster", "-o", "json"])
+        .namesrv(&ns.addr)
+        .json();
+    let brokers = doc["brokers"].as_array().unwrap();
+    let ha_of = |addr: &str| {
+        brokers
+            .iter()
+            .find(|b| b["brokerAddr"] == addr)
+            .map(|b| b["ha"].clone())
+            .unwrap()
+    };
+    let m = ha_of(&master.addr);
+    assert_eq!(m["role"], "ASYNC_MASTER", "{m}");
+    assert_eq!(m["slaveCount"], 1, "{m}");
+    assert_eq!(m["slaves"][0]["ackOffset"], master_max, "{m}");
+    assert_eq!(m["slaves"][0]["behindBytes"], 0, "{m}");
+    assert_eq!(m["slaves"][0]["behindMillis"], 0, "{m}");
+    let s = ha_of(&slave.addr);
+    assert_eq!(s["role"], "SLAVE", "{s}");
+    assert_eq!(s["masterAddr"], format!("127.0.0.1:{ha_port}"), "{s}");
+    let table = rmq(&["broker", "status", "-c", "DefaultCluster"])
+        .namesrv(&ns.addr)
+        .ok();
+    assert!(
+        table.contains("SLAVE") && table.contains(&format!("127.0.0.1:{ha_port}")),
+        "{table}"
+    );
+
     // A stalled slave: behind, and --wait-in-sync times out with exit 1.
     let pid = slave.pid().to_string();
     let signal = |sig: &str| {
@@ -527,7 +572,22 @@ fn ha_status_shows_pairs_and_waits_until_in_sync() {
     signal("-STOP");
     assert_eq!(send(&ns.addr, 100, &"t".repeat(500)), ["SEND_OK"; 100]);
     let behind = status(&["--wait-in-sync", "--timeout", "2s"]);
+    // The master's own view of its stalled slave: behind in bytes and in time.
+    let master_view = rmq(&[
+        "broker",
+        "status",
+        "--broker-addr",
+        &master.addr,
+        "-o",
+        "json",
+    ])
+    .namesrv(&ns.addr)
+    .run();
     signal("-CONT");
+    let doc = master_view.json();
+    let lag = &doc["brokers"][0]["ha"]["slaves"][0];
+    eprintln!("master's view of the stalled slave: {lag}");
+    assert!(lag["behindBytes"].as_i64().unwrap() > 0, "{lag}");
     assert_eq!(behind.code(), Some(1), "{}{}", behind.stdout, behind.stderr);
     let doc = behind.parse_json();
     eprintln!("{doc}");

@@ -33,7 +33,7 @@ mod producer;
 pub use consumer::{
     Committed, Cursor, PullConsumer, ReadEvent, ReadWarning, Reader, Start, TOOLS_GROUP,
 };
-pub use ha::{HaInfo, HaPair};
+pub use ha::{HaInfo, HaPair, SlaveAck};
 pub use lookup::{Found, KeyQuery};
 pub use message_id::{
     decode_client_id, is_message_id, local_ip_towards, plausible_offset_id, ClientIdInfo,
