@@ -600,3 +600,180 @@ fn ha_status_shows_pairs_and_waits_until_in_sync() {
     assert_eq!(doc["pairs"][0]["inSync"], true);
     slave.stop();
 }
+
+/// The master of a broker name is killed: its slave serves consumers, as with Java. Offsets a
+/// group committed on the master reach the slave (its 10 s metadata sync), so `rmq message
+/// consume` and a Java push consumer go on from where they were on the slave, and the next
+/// `rmq message consume --commit` commits there (Java's client commits to the slave too while
+/// the master is not in the route).
+#[test]
+fn consumers_go_on_from_the_slave_when_the_master_is_killed() {
+    let dir = temp_dir("ha-read-slave");
+    let ns = Daemon::namesrv(&dir.path().join("ns"));
+    let ha_port = free_broker_port();
+    let mut master = master(
+        &dir.path().join("master"),
+        &ns.addr,
+        "ASYNC_MASTER",
+        ha_port,
+        "",
+    );
+    let slave = slave(&dir.path().join("slave"), &ns.addr);
+    let java = common::java_lib();
+    let consume = |group: &str, count: u64| -> Vec<Value> {
+        let doc = rmq(&[
+            "message",
+            "consume",
+            "-t",
+            TOPIC,
+            "-g",
+            group,
+            "--count",
+            &count.to_string(),
+            "--commit",
+            "-o",
+            "json",
+        ])
+        .namesrv(&ns.addr)
+        .json();
+        doc.as_array().unwrap().clone()
+    };
+    let push = |lib: &Path, group: &str, expect: usize| -> String {
+        let mut cmd = common::java_program(lib, "ClientProbe");
+        cmd.env(
+            "JDK_JAVA_OPTIONS",
+            format!("-Duser.home={}", dir.path().join("java-home").display()),
+        )
+        .args([
+            "push",
+            &ns.addr,
+            TOPIC,
+            group,
+            "*",
+            &expect.to_string(),
+            "60",
+        ]);
+        let done = common::run_bounded(&mut cmd, None, Duration::from_secs(120));
+        format!("{}{}", done.stdout_text(), done.stderr_text())
+    };
+
+    assert_eq!(send(&ns.addr, 300, "before"), ["SEND_OK"; 300]);
+    assert_eq!(consume("RmqReaders", 300).len(), 300);
+    if let Some(lib) = &java {
+        let out = push(lib, "JavaReaders", 300);
+        assert!(out.contains("CONSUMED 300"), "{out}");
+    }
+    assert_eq!(send(&ns.addr, 200, "after"), ["SEND_OK"; 200]);
+    wait_identical(&master, &slave, Duration::from_secs(30));
+    // The slave takes the groups' offsets from the master (every 10 s).
+    let offsets = slave.store().join("config").join("consumerOffset.json");
+    wait_until("the slave to sync offsets", Duration::from_secs(30), || {
+        let text = std::fs::read_to_string(&offsets).unwrap_or_default();
+        text.contains("RmqReaders") && (java.is_none() || text.contains("JavaReaders"))
+    });
+
+    master.kill();
+    wait_until(
+        "the master to leave the route",
+        Duration::from_secs(30),
+        || {
+            let doc = rmq(&["cluster", "list", "-o", "json"])
+                .namesrv(&ns.addr)
+                .json();
+            doc["brokers"].as_array().unwrap().len() == 1
+        },
+    );
+
+    // rmq: the 200 newer messages, from the slave, and the commit lands there.
+    let got = consume("RmqReaders", 1000);
+    assert_eq!(got.len(), 200, "{got:?}");
+    assert!(got.iter().all(|m| m["body"] == "after"), "{got:?}");
+    assert_eq!(
+        consume("RmqReaders", 1000).len(),
+        0,
+        "committed on the slave"
+    );
+    // A group that never read: everything, from the slave.
+    assert_eq!(consume("Newcomers", 1000).len(), 500);
+
+    // Java: the push consumer goes on from the slave with the 200 newer messages.
+    if let Some(lib) = &java {
+        let out = push(lib, "JavaReaders", 200);
+        assert!(out.contains("CONSUMED 200"), "{out}");
+        let old = out
+            .lines()
+            .filter(|l| l.starts_with("GOT ") && l.ends_with(" before"));
+        assert_eq!(old.count(), 0, "{out}");
+        assert!(
+            out.lines()
+                .any(|l| l.starts_with("GOT ") && l.ends_with(" after")),
+            "{out}"
+        );
+    }
+}
+
+/// With `slaveReadEnable`, a pull of data the master no longer holds in memory (more than
+/// `accessMessageInMemoryMaxRatio`% of memory behind the CommitLog end; 0 here, so every
+/// message found is cold) is answered with `suggestWhichBrokerId` = the group's
+/// `whichBrokerWhenConsumeSlowly` (1), a pull that finds nothing with the group's `brokerId`
+/// (0), as Java's PullMessageProcessor does.
+#[test]
+fn master_suggests_the_slave_for_cold_data() {
+    use rmq::client::MqClient;
+    use rmq::protocol::header::PullMessageRequestHeader;
+    use rmq::protocol::{CommandHeader, RemotingCommand, RequestCode, SerializeType};
+
+    let dir = temp_dir("ha-suggest");
+    let ns = Daemon::namesrv(&dir.path().join("ns"));
+    let master = master(
+        &dir.path().join("master"),
+        &ns.addr,
+        "ASYNC_MASTER",
+        free_broker_port(),
+        "slaveReadEnable=true\naccessMessageInMemoryMaxRatio=0\n",
+    );
+    assert_eq!(send(&ns.addr, 40, "cold"), ["SEND_OK"; 40]);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let client = MqClient::new(
+        std::slice::from_ref(&ns.addr),
+        Duration::from_secs(5),
+        SerializeType::Json,
+    );
+    let suggestion = |queue_id: i32, offset: i64| -> (i64, i64) {
+        let h = PullMessageRequestHeader {
+            consumer_group: "ColdReaders".into(),
+            topic: TOPIC.into(),
+            queue_id,
+            queue_offset: offset,
+            max_msg_nums: 1,
+            sys_flag: rmq::protocol::header::pull_sys_flag::SUBSCRIPTION,
+            commit_offset: 0,
+            suspend_timeout_millis: 0,
+            subscription: Some("*".into()),
+            sub_version: 0,
+            expression_type: Some("TAG".into()),
+            max_msg_bytes: None,
+            broker_name: None,
+        };
+        let req = RemotingCommand::request(RequestCode::PULL_MESSAGE, h.to_ext_fields());
+        let resp = rt.block_on(client.invoke(&master.addr, req)).unwrap();
+        let field = |k: &str| {
+            resp.ext_fields
+                .as_ref()
+                .and_then(|f| f.get(k))
+                .and_then(|v| v.parse::<i64>().ok())
+        };
+        (
+            field("suggestWhichBrokerId")
+                .unwrap_or_else(|| panic!("no suggestWhichBrokerId: {resp:?}")),
+            field("maxOffset").unwrap_or(0),
+        )
+    };
+    // The oldest message of queue 0 is cold.
+    let (suggested, _) = suggestion(0, 0);
+    assert_eq!(suggested, 1);
+    // A pull that finds nothing new reads nothing cold: the group's brokerId (0).
+    let (_, max) = suggestion(0, 0);
+    assert!(max > 0);
+    assert_eq!(suggestion(0, max).0, 0);
+}
