@@ -777,3 +777,91 @@ fn master_suggests_the_slave_for_cold_data() {
     assert!(max > 0);
     assert_eq!(suggestion(0, max).0, 0);
 }
+
+/// conf/2m-2s-sync and conf/2m-2s-async are valid broker files, and run as they are on one
+/// machine with only the ports (`-p`; the HA port follows as listenPort + 1) and the store
+/// path (`--set storePathRootDir=...`) given per process: broker-a's SYNC_MASTER and its slave
+/// replicate, sends get SEND_OK and `rmq ha status` sees the pair in sync.
+#[test]
+fn conf_2m_2s_runs_on_one_machine_with_ports_and_store_paths_overridden() {
+    let conf = Path::new(env!("CARGO_MANIFEST_DIR")).join("conf");
+    for set in ["2m-2s-sync", "2m-2s-async"] {
+        for file in ["broker-a", "broker-a-s", "broker-b", "broker-b-s"] {
+            let path = conf.join(set).join(format!("{file}.properties"));
+            let out = rmq(&[
+                "config",
+                "check",
+                "broker",
+                "--config",
+                &path.display().to_string(),
+            ])
+            .run();
+            assert!(
+                out.success() && out.stderr.is_empty(),
+                "{path:?}: {}{}",
+                out.stdout,
+                out.stderr
+            );
+        }
+    }
+
+    let dir = temp_dir("ha-conf");
+    let ns = Daemon::namesrv(&dir.path().join("ns"));
+    let start = |file: &str| {
+        let run_dir = dir.path().join(file);
+        std::fs::create_dir_all(&run_dir).unwrap();
+        let config = conf.join("2m-2s-sync").join(format!("{file}.properties"));
+        let args: Vec<String> = [
+            "broker",
+            "start",
+            "-c",
+            &config.display().to_string(),
+            "-n",
+            &ns.addr,
+            "-p",
+            &free_broker_port().to_string(),
+            "--set",
+            &format!("storePathRootDir={}", run_dir.join("store").display()),
+        ]
+        .map(String::from)
+        .to_vec();
+        Daemon::spawn(&args, &run_dir, &config, "The broker[", |line| {
+            Some(line.split(", ").nth(1)?.split(']').next()?.to_string())
+        })
+    };
+    let master = start("broker-a");
+    let slave = start("broker-a-s");
+    wait_until("the slave to connect", Duration::from_secs(30), || {
+        send(&ns.addr, 1, "probe") == ["SEND_OK"]
+    });
+    assert_eq!(send(&ns.addr, 200, "conf"), ["SEND_OK"; 200]);
+    let doc = rmq(&[
+        "ha",
+        "status",
+        "--wait-in-sync",
+        "--timeout",
+        "30s",
+        "-o",
+        "json",
+    ])
+    .namesrv(&ns.addr)
+    .json();
+    let pair = &doc["pairs"][0];
+    assert_eq!(pair["brokerName"], "broker-a", "{doc}");
+    assert_eq!(pair["masterRole"], "SYNC_MASTER", "{doc}");
+    assert_eq!(pair["masterAddr"], master.addr.as_str(), "{doc}");
+    assert_eq!(pair["slaveAddr"], slave.addr.as_str(), "{doc}");
+    assert_eq!(pair["inSync"], true, "{doc}");
+    // Each process kept to its own store.
+    let slave_log = files(
+        &dir.path()
+            .join("broker-a-s")
+            .join("store")
+            .join("commitlog"),
+    );
+    assert_eq!(
+        slave_log,
+        files(&dir.path().join("broker-a").join("store").join("commitlog"))
+    );
+    assert!(!slave_log.is_empty());
+}

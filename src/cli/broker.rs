@@ -271,6 +271,18 @@ pub struct StartArgs {
     /// Listen port (overrides listenPort; 0 picks a free port).
     #[arg(short = 'p', long = "listen-port")]
     pub listen_port: Option<u16>,
+    /// Overrides a key of the file, e.g. `--set storePathRootDir=/data/broker-a-s`
+    /// (repeatable): run a shared file (conf/2m-2s-sync/...) with this process's store path.
+    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_setting)]
+    pub set: Vec<(String, String)>,
+}
+
+/// `KEY=VALUE` of `--set`.
+fn parse_setting(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.trim().to_string())),
+        _ => Err(format!("expected KEY=VALUE, got {s:?}")),
+    }
 }
 
 pub fn run(cmd: BrokerCommand) -> anyhow::Result<()> {
@@ -303,10 +315,13 @@ pub fn run_alias(alias: BrokerAlias) -> anyhow::Result<()> {
 }
 
 fn start(args: StartArgs) -> anyhow::Result<()> {
-    let props = match &args.config {
+    let mut props = match &args.config {
         Some(path) => config::Properties::from_file(path)?,
         None => config::Properties::new(),
     };
+    for (key, value) in &args.set {
+        props.set(key.clone(), value.clone());
+    }
     let (mut broker_cfg, mut store_cfg, warnings) =
         config::load_broker(&props).map_err(|e| match &args.config {
             Some(path) => e.in_file(path),
