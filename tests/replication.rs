@@ -695,6 +695,25 @@ fn consumers_go_on_from_the_slave_when_the_master_is_killed() {
     );
     // A group that never read: everything, from the slave.
     assert_eq!(consume("Newcomers", 1000).len(), 500);
+    // `rmq perf consume` reads from the slave too.
+    let doc = rmq(&[
+        "perf",
+        "consume",
+        "-t",
+        TOPIC,
+        "-g",
+        "PerfReaders",
+        "--from-earliest",
+        "--count",
+        "500",
+        "--duration",
+        "30s",
+        "-o",
+        "json",
+    ])
+    .namesrv(&ns.addr)
+    .json();
+    assert_eq!(doc["received"], 500, "{doc}");
 
     // Java: the push consumer goes on from the slave with the 200 newer messages.
     if let Some(lib) = &java {
