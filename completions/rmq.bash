@@ -1550,7 +1550,7 @@ _rmq() {
             return 0
             ;;
         rmq__subcmd__broker__subcmd__start)
-            opts="-c -n -p -v -h -V --config --namesrv --listen-port --verbose --help --version"
+            opts="-c -n -p -v -h -V --config --namesrv --listen-port --set --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1577,6 +1577,10 @@ _rmq() {
                     return 0
                     ;;
                 -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --set)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -101,6 +101,7 @@ complete -c rmq -n "__fish_rmq_using_subcommand broker; and not __fish_seen_subc
 complete -c rmq -n "__fish_rmq_using_subcommand broker; and __fish_seen_subcommand_from start" -s c -l config -d 'The broker\'s `.properties` file (e.g. conf/2m-2s-sync/broker-a.properties)' -r -F
 complete -c rmq -n "__fish_rmq_using_subcommand broker; and __fish_seen_subcommand_from start" -s n -l namesrv -d 'Name server address(es), `host:port;host:port` (overrides namesrvAddr in the file). Without it: namesrvAddr from the file, else $NAMESRV_ADDR' -r
 complete -c rmq -n "__fish_rmq_using_subcommand broker; and __fish_seen_subcommand_from start" -s p -l listen-port -d 'Listen port (overrides listenPort; 0 picks a free port)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand broker; and __fish_seen_subcommand_from start" -l set -d 'Overrides a key of the file, e.g. `--set storePathRootDir=/data/broker-a-s` (repeatable): run a shared file (conf/2m-2s-sync/...) with this process\'s store path' -r
 complete -c rmq -n "__fish_rmq_using_subcommand broker; and __fish_seen_subcommand_from start" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
 complete -c rmq -n "__fish_rmq_using_subcommand broker; and __fish_seen_subcommand_from start" -s h -l help -d 'Print help'
 complete -c rmq -n "__fish_rmq_using_subcommand broker; and __fish_seen_subcommand_from start" -s V -l version -d 'Print version'

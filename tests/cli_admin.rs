@@ -295,7 +295,7 @@ fn cluster_list_broker_status_and_config() {
     assert_eq!(b["cluster"], "DefaultCluster");
     assert_eq!(b["brokerName"], "broker-a");
     assert_eq!(b["brokerId"], 0);
-    assert_eq!(b["role"], "MASTER");
+    assert_eq!(b["role"], "ASYNC_MASTER");
     assert!(b["version"].as_str().unwrap().starts_with('V'), "{b}");
     assert!(b["inTps"].is_number() && b["outTps"].is_number(), "{b}");
     assert!(b["error"].is_null());

@@ -310,7 +310,7 @@ fn rmq_admin_commands_against_java_cluster() {
     assert_eq!(b["brokerName"], BROKER, "{b}");
     assert_eq!(b["brokerId"], 0, "{b}");
     assert_eq!(b["brokerAddr"], broker_addr.as_str(), "{b}");
-    assert_eq!(b["role"], "MASTER", "{b}");
+    assert_eq!(b["role"], "ASYNC_MASTER", "{b}");
     assert_eq!(b["version"], "V4_9_7", "{b}");
     assert_eq!(b["error"], Value::Null, "{b}");
     eprintln!("  rmq cluster list: {b}");

@@ -460,6 +460,51 @@ fn ha_status_shows_pairs_and_waits_until_in_sync() {
         "{table}"
     );
 
+    // `cluster list` shows the replication roles; `broker status` the role, a slave's master
+    // and a master's slaves with their acknowledged offsets.
+    let doc = rmq(&["cluster", "list", "-o", "json"])
+        .namesrv(&ns.addr)
+        .json();
+    let roles: Vec<(i64, String)> = doc["brokers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            (
+                b["brokerId"].as_i64().unwrap(),
+                b["role"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(roles, [(0, "ASYNC_MASTER".into()), (1, "SLAVE".into())]);
+    let doc = rmq(&["broker", "status", "-c", "DefaultCluster", "-o", "json"])
+        .namesrv(&ns.addr)
+        .json();
+    let brokers = doc["brokers"].as_array().unwrap();
+    let ha_of = |addr: &str| {
+        brokers
+            .iter()
+            .find(|b| b["brokerAddr"] == addr)
+            .map(|b| b["ha"].clone())
+            .unwrap()
+    };
+    let m = ha_of(&master.addr);
+    assert_eq!(m["role"], "ASYNC_MASTER", "{m}");
+    assert_eq!(m["slaveCount"], 1, "{m}");
+    assert_eq!(m["slaves"][0]["ackOffset"], master_max, "{m}");
+    assert_eq!(m["slaves"][0]["behindBytes"], 0, "{m}");
+    assert_eq!(m["slaves"][0]["behindMillis"], 0, "{m}");
+    let s = ha_of(&slave.addr);
+    assert_eq!(s["role"], "SLAVE", "{s}");
+    assert_eq!(s["masterAddr"], format!("127.0.0.1:{ha_port}"), "{s}");
+    let table = rmq(&["broker", "status", "-c", "DefaultCluster"])
+        .namesrv(&ns.addr)
+        .ok();
+    assert!(
+        table.contains("SLAVE") && table.contains(&format!("127.0.0.1:{ha_port}")),
+        "{table}"
+    );
+
     // A stalled slave: behind, and --wait-in-sync times out with exit 1.
     let pid = slave.pid().to_string();
     let signal = |sig: &str| {
@@ -472,7 +517,22 @@ fn ha_status_shows_pairs_and_waits_until_in_sync() {
     signal("-STOP");
     assert_eq!(send(&ns.addr, 100, &"t".repeat(500)), ["SEND_OK"; 100]);
     let behind = status(&["--wait-in-sync", "--timeout", "2s"]);
+    // The master's own view of its stalled slave: behind in bytes and in time.
+    let master_view = rmq(&[
+        "broker",
+        "status",
+        "--broker-addr",
+        &master.addr,
+        "-o",
+        "json",
+    ])
+    .namesrv(&ns.addr)
+    .run();
     signal("-CONT");
+    let doc = master_view.json();
+    let lag = &doc["brokers"][0]["ha"]["slaves"][0];
+    eprintln!("master's view of the stalled slave: {lag}");
+    assert!(lag["behindBytes"].as_i64().unwrap() > 0, "{lag}");
     assert_eq!(behind.code(), Some(1), "{}{}", behind.stdout, behind.stderr);
     let doc = behind.parse_json();
     eprintln!("{doc}");
@@ -484,4 +544,288 @@ fn ha_status_shows_pairs_and_waits_until_in_sync() {
     let doc = status(&["--wait-in-sync", "--timeout", "30s"]).json();
     assert_eq!(doc["pairs"][0]["inSync"], true);
     slave.stop();
+}
+
+/// The master of a broker name is killed: its slave serves consumers, as with Java. Offsets a
+/// group committed on the master reach the slave (its 10 s metadata sync), so `rmq message
+/// consume` and a Java push consumer go on from where they were on the slave, and the next
+/// `rmq message consume --commit` commits there (Java's client commits to the slave too while
+/// the master is not in the route).
+#[test]
+fn consumers_go_on_from_the_slave_when_the_master_is_killed() {
+    let dir = temp_dir("ha-read-slave");
+    let ns = Daemon::namesrv(&dir.path().join("ns"));
+    let ha_port = free_broker_port();
+    let mut master = master(
+        &dir.path().join("master"),
+        &ns.addr,
+        "ASYNC_MASTER",
+        ha_port,
+        "",
+    );
+    let slave = slave(&dir.path().join("slave"), &ns.addr);
+    let java = common::java_lib();
+    let consume = |group: &str, count: u64| -> Vec<Value> {
+        let doc = rmq(&[
+            "message",
+            "consume",
+            "-t",
+            TOPIC,
+            "-g",
+            group,
+            "--count",
+            &count.to_string(),
+            "--commit",
+            "-o",
+            "json",
+        ])
+        .namesrv(&ns.addr)
+        .json();
+        doc.as_array().unwrap().clone()
+    };
+    let push = |lib: &Path, group: &str, expect: usize| -> String {
+        let mut cmd = common::java_program(lib, "ClientProbe");
+        cmd.env(
+            "JDK_JAVA_OPTIONS",
+            format!("-Duser.home={}", dir.path().join("java-home").display()),
+        )
+        .args([
+            "push",
+            &ns.addr,
+            TOPIC,
+            group,
+            "*",
+            &expect.to_string(),
+            "60",
+        ]);
+        let done = common::run_bounded(&mut cmd, None, Duration::from_secs(120));
+        format!("{}{}", done.stdout_text(), done.stderr_text())
+    };
+
+    assert_eq!(send(&ns.addr, 300, "before"), ["SEND_OK"; 300]);
+    assert_eq!(consume("RmqReaders", 300).len(), 300);
+    if let Some(lib) = &java {
+        let out = push(lib, "JavaReaders", 300);
+        assert!(out.contains("CONSUMED 300"), "{out}");
+    }
+    assert_eq!(send(&ns.addr, 200, "after"), ["SEND_OK"; 200]);
+    wait_identical(&master, &slave, Duration::from_secs(30));
+    // The slave takes the groups' offsets from the master (every 10 s).
+    let offsets = slave.store().join("config").join("consumerOffset.json");
+    wait_until("the slave to sync offsets", Duration::from_secs(30), || {
+        let text = std::fs::read_to_string(&offsets).unwrap_or_default();
+        text.contains("RmqReaders") && (java.is_none() || text.contains("JavaReaders"))
+    });
+
+    master.kill();
+    wait_until(
+        "the master to leave the route",
+        Duration::from_secs(30),
+        || {
+            let doc = rmq(&["cluster", "list", "-o", "json"])
+                .namesrv(&ns.addr)
+                .json();
+            doc["brokers"].as_array().unwrap().len() == 1
+        },
+    );
+
+    // rmq: the 200 newer messages, from the slave, and the commit lands there.
+    let got = consume("RmqReaders", 1000);
+    assert_eq!(got.len(), 200, "{got:?}");
+    assert!(got.iter().all(|m| m["body"] == "after"), "{got:?}");
+    assert_eq!(
+        consume("RmqReaders", 1000).len(),
+        0,
+        "committed on the slave"
+    );
+    // A group that never read: everything, from the slave.
+    assert_eq!(consume("Newcomers", 1000).len(), 500);
+    // `rmq perf consume` reads from the slave too.
+    let doc = rmq(&[
+        "perf",
+        "consume",
+        "-t",
+        TOPIC,
+        "-g",
+        "PerfReaders",
+        "--from-earliest",
+        "--count",
+        "500",
+        "--duration",
+        "30s",
+        "-o",
+        "json",
+    ])
+    .namesrv(&ns.addr)
+    .json();
+    assert_eq!(doc["received"], 500, "{doc}");
+
+    // Java: the push consumer goes on from the slave with the 200 newer messages.
+    if let Some(lib) = &java {
+        let out = push(lib, "JavaReaders", 200);
+        assert!(out.contains("CONSUMED 200"), "{out}");
+        let old = out
+            .lines()
+            .filter(|l| l.starts_with("GOT ") && l.ends_with(" before"));
+        assert_eq!(old.count(), 0, "{out}");
+        assert!(
+            out.lines()
+                .any(|l| l.starts_with("GOT ") && l.ends_with(" after")),
+            "{out}"
+        );
+    }
+}
+
+/// With `slaveReadEnable`, a pull of data the master no longer holds in memory (more than
+/// `accessMessageInMemoryMaxRatio`% of memory behind the CommitLog end; 0 here, so every
+/// message found is cold) is answered with `suggestWhichBrokerId` = the group's
+/// `whichBrokerWhenConsumeSlowly` (1), a pull that finds nothing with the group's `brokerId`
+/// (0), as Java's PullMessageProcessor does.
+#[test]
+fn master_suggests_the_slave_for_cold_data() {
+    use rmq::client::MqClient;
+    use rmq::protocol::header::PullMessageRequestHeader;
+    use rmq::protocol::{CommandHeader, RemotingCommand, RequestCode, SerializeType};
+
+    let dir = temp_dir("ha-suggest");
+    let ns = Daemon::namesrv(&dir.path().join("ns"));
+    let master = master(
+        &dir.path().join("master"),
+        &ns.addr,
+        "ASYNC_MASTER",
+        free_broker_port(),
+        "slaveReadEnable=true\naccessMessageInMemoryMaxRatio=0\n",
+    );
+    assert_eq!(send(&ns.addr, 40, "cold"), ["SEND_OK"; 40]);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let client = MqClient::new(
+        std::slice::from_ref(&ns.addr),
+        Duration::from_secs(5),
+        SerializeType::Json,
+    );
+    let suggestion = |queue_id: i32, offset: i64| -> (i64, i64) {
+        let h = PullMessageRequestHeader {
+            consumer_group: "ColdReaders".into(),
+            topic: TOPIC.into(),
+            queue_id,
+            queue_offset: offset,
+            max_msg_nums: 1,
+            sys_flag: rmq::protocol::header::pull_sys_flag::SUBSCRIPTION,
+            commit_offset: 0,
+            suspend_timeout_millis: 0,
+            subscription: Some("*".into()),
+            sub_version: 0,
+            expression_type: Some("TAG".into()),
+            max_msg_bytes: None,
+            broker_name: None,
+        };
+        let req = RemotingCommand::request(RequestCode::PULL_MESSAGE, h.to_ext_fields());
+        let resp = rt.block_on(client.invoke(&master.addr, req)).unwrap();
+        let field = |k: &str| {
+            resp.ext_fields
+                .as_ref()
+                .and_then(|f| f.get(k))
+                .and_then(|v| v.parse::<i64>().ok())
+        };
+        (
+            field("suggestWhichBrokerId")
+                .unwrap_or_else(|| panic!("no suggestWhichBrokerId: {resp:?}")),
+            field("maxOffset").unwrap_or(0),
+        )
+    };
+    // The oldest message of queue 0 is cold.
+    let (suggested, _) = suggestion(0, 0);
+    assert_eq!(suggested, 1);
+    // A pull that finds nothing new reads nothing cold: the group's brokerId (0).
+    let (_, max) = suggestion(0, 0);
+    assert!(max > 0);
+    assert_eq!(suggestion(0, max).0, 0);
+}
+
+/// conf/2m-2s-sync and conf/2m-2s-async are valid broker files, and run as they are on one
+/// machine with only the ports (`-p`; the HA port follows as listenPort + 1) and the store
+/// path (`--set storePathRootDir=...`) given per process: broker-a's SYNC_MASTER and its slave
+/// replicate, sends get SEND_OK and `rmq ha status` sees the pair in sync.
+#[test]
+fn conf_2m_2s_runs_on_one_machine_with_ports_and_store_paths_overridden() {
+    let conf = Path::new(env!("CARGO_MANIFEST_DIR")).join("conf");
+    for set in ["2m-2s-sync", "2m-2s-async"] {
+        for file in ["broker-a", "broker-a-s", "broker-b", "broker-b-s"] {
+            let path = conf.join(set).join(format!("{file}.properties"));
+            let out = rmq(&[
+                "config",
+                "check",
+                "broker",
+                "--config",
+                &path.display().to_string(),
+            ])
+            .run();
+            assert!(
+                out.success() && out.stderr.is_empty(),
+                "{path:?}: {}{}",
+                out.stdout,
+                out.stderr
+            );
+        }
+    }
+
+    let dir = temp_dir("ha-conf");
+    let ns = Daemon::namesrv(&dir.path().join("ns"));
+    let start = |file: &str| {
+        let run_dir = dir.path().join(file);
+        std::fs::create_dir_all(&run_dir).unwrap();
+        let config = conf.join("2m-2s-sync").join(format!("{file}.properties"));
+        let args: Vec<String> = [
+            "broker",
+            "start",
+            "-c",
+            &config.display().to_string(),
+            "-n",
+            &ns.addr,
+            "-p",
+            &free_broker_port().to_string(),
+            "--set",
+            &format!("storePathRootDir={}", run_dir.join("store").display()),
+        ]
+        .map(String::from)
+        .to_vec();
+        Daemon::spawn(&args, &run_dir, &config, "The broker[", |line| {
+            Some(line.split(", ").nth(1)?.split(']').next()?.to_string())
+        })
+    };
+    let master = start("broker-a");
+    let slave = start("broker-a-s");
+    wait_until("the slave to connect", Duration::from_secs(30), || {
+        send(&ns.addr, 1, "probe") == ["SEND_OK"]
+    });
+    assert_eq!(send(&ns.addr, 200, "conf"), ["SEND_OK"; 200]);
+    let doc = rmq(&[
+        "ha",
+        "status",
+        "--wait-in-sync",
+        "--timeout",
+        "30s",
+        "-o",
+        "json",
+    ])
+    .namesrv(&ns.addr)
+    .json();
+    let pair = &doc["pairs"][0];
+    assert_eq!(pair["brokerName"], "broker-a", "{doc}");
+    assert_eq!(pair["masterRole"], "SYNC_MASTER", "{doc}");
+    assert_eq!(pair["masterAddr"], master.addr.as_str(), "{doc}");
+    assert_eq!(pair["slaveAddr"], slave.addr.as_str(), "{doc}");
+    assert_eq!(pair["inSync"], true, "{doc}");
+    // Each process kept to its own store.
+    let slave_log = files(
+        &dir.path()
+            .join("broker-a-s")
+            .join("store")
+            .join("commitlog"),
+    );
+    assert_eq!(
+        slave_log,
+        files(&dir.path().join("broker-a").join("store").join("commitlog"))
+    );
+    assert!(!slave_log.is_empty());
 }

@@ -15,7 +15,7 @@ use super::cluster::{finish, resolve_brokers, BrokerTarget, Scope};
 use super::common::{block_on, confirm, ClientArgs};
 use super::output::{self, OutputFormat};
 use rmq::broker::controller::{bind, Broker};
-use rmq::client::MqClient;
+use rmq::client::{HaInfo, MqClient};
 use rmq::config::{self, Properties};
 use rmq::net::Server;
 
@@ -28,8 +28,17 @@ pub enum BrokerCommand {
     /// -b BROKER_NAME asks its master, --broker-addr one process, -c CLUSTER every master and
     /// slave of the cluster. -k limits the output to the given keys.
     ///
+    /// Without -k, a replication table comes first: each broker's role (ASYNC_MASTER,
+    /// SYNC_MASTER, SLAVE; a Java broker's from its configuration), its CommitLog max offset,
+    /// on a slave the master's HA address, and on an rmq master each connected slave (by its
+    /// HA connection address) with the offset it acknowledged and how far behind it is in
+    /// bytes and in ms (age of the oldest message it lacks; - when its offset is not at a
+    /// message start). `rmq ha status` pairs masters with slaves by broker name.
+    ///
     /// JSON (-o json): {"brokers": [{"brokerName" (null when not registered), "brokerAddr",
-    /// "runtimeInfo": {key: value}, "error" (null on success)}]}.
+    /// "runtimeInfo": {key: value}, "ha": {"role", "maxOffset", "masterAddr", "slaveCount",
+    /// "slaves": [{"haAddr", "ackOffset", "behindBytes", "behindMillis"}]} (null when the
+    /// broker did not answer), "error" (null on success)}]}.
     Status(BrokerStatusArgs),
     /// Read or change the configuration of running brokers.
     #[command(subcommand)]
@@ -283,6 +292,18 @@ pub struct StartArgs {
     /// Listen port (overrides listenPort; 0 picks a free port).
     #[arg(short = 'p', long = "listen-port")]
     pub listen_port: Option<u16>,
+    /// Overrides a key of the file, e.g. `--set storePathRootDir=/data/broker-a-s`
+    /// (repeatable): run a shared file (conf/2m-2s-sync/...) with this process's store path.
+    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_setting)]
+    pub set: Vec<(String, String)>,
+}
+
+/// `KEY=VALUE` of `--set`.
+fn parse_setting(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.trim().to_string())),
+        _ => Err(format!("expected KEY=VALUE, got {s:?}")),
+    }
 }
 
 pub fn run(cmd: BrokerCommand) -> anyhow::Result<()> {
@@ -317,10 +338,13 @@ pub fn run_alias(alias: BrokerAlias) -> anyhow::Result<()> {
 }
 
 fn start(args: StartArgs) -> anyhow::Result<()> {
-    let props = match &args.config {
+    let mut props = match &args.config {
         Some(path) => config::Properties::from_file(path)?,
         None => config::Properties::new(),
     };
+    for (key, value) in &args.set {
+        props.set(key.clone(), value.clone());
+    }
     let (mut broker_cfg, mut store_cfg, warnings) =
         config::load_broker(&props).map_err(|e| match &args.config {
             Some(path) => e.in_file(path),
@@ -443,22 +467,28 @@ fn print_kv(
     keys: &[String],
     field: &str,
     format: OutputFormat,
+    ha: Option<&[Value]>,
 ) -> anyhow::Result<()> {
     match format {
         OutputFormat::Json => {
             let brokers: Vec<Value> = results
                 .iter()
-                .map(|(t, r)| {
+                .enumerate()
+                .map(|(i, (t, r))| {
                     let map: serde_json::Map<String, Value> = r
                         .as_ref()
                         .map(|pairs| pairs.iter().map(|(k, v)| (k.clone(), json!(v))).collect())
                         .unwrap_or_default();
-                    json!({
+                    let mut doc = json!({
                         "brokerName": t.name,
                         "brokerAddr": t.addr,
                         field: map,
                         "error": r.as_ref().err(),
-                    })
+                    });
+                    if let Some(ha) = ha {
+                        doc["ha"] = ha.get(i).cloned().unwrap_or(Value::Null);
+                    }
+                    doc
                 })
                 .collect();
             output::print_json(&json!({ "brokers": brokers }))?;
@@ -539,20 +569,116 @@ fn status(
     format: OutputFormat,
 ) -> anyhow::Result<()> {
     let client = client_args.client()?;
-    let results = block_on(async {
+    let (results, ha) = block_on(async {
         let mut results = Vec::new();
+        let mut ha = Vec::new();
         for t in targets(&client, &select, Scope::All).await? {
-            let r = client
-                .broker_runtime_info(&t.addr)
-                .await
+            let r = client.broker_runtime_info(&t.addr).await;
+            let info = match &r {
+                Ok(kv) => {
+                    let mut info = HaInfo::from_runtime_info(kv);
+                    if info.role.is_none() {
+                        // A Java 4.9.x broker: its role is in its configuration only.
+                        info.role = client.configured_role(&t.addr).await;
+                    }
+                    Some(info)
+                }
+                Err(_) => None,
+            };
+            let r = r
                 .map(|kv| filter_keys(kv.table.into_iter().collect(), &keys))
                 .map_err(|e| e.to_string());
+            ha.push(info);
             results.push((t, r));
         }
         client.shutdown().await;
-        anyhow::Ok(results)
+        anyhow::Ok((results, ha))
     })??;
-    print_kv(&results, &keys, "runtimeInfo", format)
+    let ha_json: Vec<Value> = ha
+        .iter()
+        .map(|i| i.as_ref().map_or(Value::Null, ha_json))
+        .collect();
+    if format == OutputFormat::Table && keys.is_empty() {
+        print_replication(&results, &ha);
+    }
+    print_kv(&results, &keys, "runtimeInfo", format, Some(&ha_json))
+}
+
+/// The `ha` member of a broker in `broker status -o json`.
+fn ha_json(info: &HaInfo) -> Value {
+    let slaves: Vec<Value> = info
+        .slaves
+        .iter()
+        .map(|s| {
+            json!({
+                "haAddr": s.ha_addr,
+                "ackOffset": s.ack_offset,
+                "behindBytes": s.behind_bytes,
+                "behindMillis": s.behind_millis,
+            })
+        })
+        .collect();
+    json!({
+        "role": info.role,
+        "maxOffset": info.max_offset,
+        "masterAddr": info.master_addr,
+        "slaveCount": info.slave_count,
+        "slaves": slaves,
+    })
+}
+
+/// The replication summary above `broker status`'s table: each broker's role, a slave's
+/// master, a master's slaves with what they acknowledged and how far behind they are.
+fn print_replication(results: &[(BrokerTarget, KvResult)], ha: &[Option<HaInfo>]) {
+    let mut table = output::table([
+        "broker",
+        "role",
+        "max offset",
+        "master",
+        "slave (HA)",
+        "acked",
+        "behind bytes",
+        "behind ms",
+    ]);
+    let dash = || "-".to_string();
+    let n = |v: Option<i64>| v.map_or_else(dash, |v| v.to_string());
+    for ((t, _), info) in results.iter().zip(ha) {
+        let Some(info) = info else { continue };
+        let role = info.role.clone().unwrap_or_else(dash);
+        let is_slave = role == "SLAVE";
+        let head = [t.label(), role, n(info.max_offset)];
+        let master = if is_slave {
+            info.master_addr
+                .clone()
+                .filter(|a| !a.is_empty())
+                .unwrap_or_else(|| "(not known yet)".into())
+        } else {
+            dash()
+        };
+        if info.slaves.is_empty() {
+            let slave = match info.slave_count {
+                Some(0) => "(none)".to_string(),
+                _ => dash(),
+            };
+            table.add_row(head.clone().into_iter().chain([
+                master.clone(),
+                slave,
+                dash(),
+                dash(),
+                dash(),
+            ]));
+        }
+        for s in &info.slaves {
+            table.add_row(head.clone().into_iter().chain([
+                master.clone(),
+                s.ha_addr.clone(),
+                s.ack_offset.to_string(),
+                s.behind_bytes.to_string(),
+                n(s.behind_millis),
+            ]));
+        }
+    }
+    println!("{table}");
 }
 
 fn config_pairs(props: &Properties) -> Vec<(String, String)> {
@@ -582,7 +708,7 @@ fn config_get(
         client.shutdown().await;
         anyhow::Ok(results)
     })??;
-    print_kv(&results, &keys, "config", format)
+    print_kv(&results, &keys, "config", format, None)
 }
 
 /// What `config set` did on one broker.

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 use super::common::{block_on, ClientArgs};
 use super::output::{self, OutputFormat};
-use rmq::client::MqClient;
+use rmq::client::{HaInfo, MqClient};
 use rmq::protocol::body::{ClusterInfo, MASTER_ID};
 
 #[derive(Debug, Subcommand)]
@@ -19,8 +19,10 @@ pub enum ClusterCommand {
     /// List every broker of every cluster (or of one with -c): id, address, version, TPS, role.
     ///
     /// In/out TPS are the first (10 s) values of the broker's `putTps` and `getTotalTps`
-    /// runtime figures. Role is MASTER for broker id 0, SLAVE otherwise. A broker that does
-    /// not answer is listed with its error; the command still exits 0.
+    /// runtime figures. Role is the broker's replication role: ASYNC_MASTER, SYNC_MASTER or
+    /// SLAVE (an rmq broker's runtime info, a Java broker's configuration); MASTER or SLAVE
+    /// by broker id when the broker does not say. A broker that does not answer is listed
+    /// with its error; the command still exits 0.
     ///
     /// JSON (-o json): {"brokers": [{"cluster", "brokerName", "brokerId", "brokerAddr",
     /// "role", "version", "inTps", "outTps", "error"}]}; version, inTps and outTps are null
@@ -69,6 +71,8 @@ struct BrokerRow {
     version: Option<String>,
     in_tps: Option<f64>,
     out_tps: Option<f64>,
+    /// Replication role the broker reports, when it does.
+    role: Option<String>,
     error: Option<String>,
     /// Whether the broker answered (with an error) rather than not at all.
     answered: bool,
@@ -100,6 +104,7 @@ fn list(args: ListArgs) -> anyhow::Result<()> {
                         version: None,
                         in_tps: None,
                         out_tps: None,
+                        role: None,
                         error: None,
                         answered: false,
                     };
@@ -113,6 +118,11 @@ fn list(args: ListArgs) -> anyhow::Result<()> {
                                     .get("getTotalTps")
                                     .or_else(|| kv.table.get("getTransferedTps")),
                             );
+                            row.role = match HaInfo::from_runtime_info(&kv).role {
+                                Some(r) => Some(r),
+                                // Java 4.9.x: only its configuration says.
+                                None => client.configured_role(addr).await,
+                            };
                         }
                         Err(e) => {
                             row.answered = e.code().is_some();
@@ -137,7 +147,7 @@ fn list(args: ListArgs) -> anyhow::Result<()> {
                         "brokerName": r.name,
                         "brokerId": r.id,
                         "brokerAddr": r.addr,
-                        "role": role(r.id),
+                        "role": row_role(r),
                         "version": r.version,
                         "inTps": r.in_tps,
                         "outTps": r.out_tps,
@@ -161,7 +171,7 @@ fn list(args: ListArgs) -> anyhow::Result<()> {
                     version_cell(r),
                     tps(r.in_tps),
                     tps(r.out_tps),
-                    role(r.id).into(),
+                    row_role(r),
                 ]);
             }
             println!("{table}");
@@ -185,6 +195,11 @@ fn version_cell(r: &BrokerRow) -> String {
         (None, Some(_)) => "unreachable".into(),
         (None, None) => "-".into(),
     }
+}
+
+/// The role the broker reports, else MASTER or SLAVE by its id.
+fn row_role(r: &BrokerRow) -> String {
+    r.role.clone().unwrap_or_else(|| role(r.id).to_string())
 }
 
 fn role(id: i64) -> &'static str {
@@ -366,6 +381,7 @@ mod tests {
             version: version.map(String::from),
             in_tps: None,
             out_tps: None,
+            role: None,
             error: error.map(String::from),
             answered,
         };

@@ -109,6 +109,16 @@ impl PullConsumer {
         select_queues(subscribe_queues(&route), &self.topic, broker, queue)
     }
 
+    /// `q` where the route places it now: on its master, else (master down) on a slave of
+    /// the same broker name. `None` when the route cannot be read or lacks the queue.
+    pub async fn relocate(&self, q: &QueueAddr) -> Option<QueueAddr> {
+        let queues = self
+            .queues(Some(&q.broker_name), Some(q.queue_id))
+            .await
+            .ok()?;
+        queues.into_iter().next()
+    }
+
     /// The group's committed offset of `q` (`None`: it has none).
     pub async fn committed(&self, q: &QueueAddr) -> Result<Option<i64>> {
         self.client
@@ -424,6 +434,17 @@ impl Reader {
         }
     }
 
+    /// Moves cursor `idx` to where the route places its queue now; the new address when it
+    /// changed.
+    async fn relocated(&mut self, idx: usize) -> Option<QueueAddr> {
+        let moved = self.consumer.relocate(&self.cursors[idx].queue).await?;
+        if moved.broker_addr == self.cursors[idx].queue.broker_addr {
+            return None;
+        }
+        self.cursors[idx].queue = moved.clone();
+        Some(moved)
+    }
+
     /// Reads every queue up to where it ends now (or the limit, or the stop time).
     pub async fn read<E: From<ClientError>>(
         &mut self,
@@ -432,16 +453,26 @@ impl Reader {
         for idx in 0..self.cursors.len() {
             while !self.cursors[idx].done && self.remaining() != Some(0) {
                 let q = &self.cursors[idx].queue;
-                let outcome = self
+                let mut answer = self
                     .consumer
                     .pull(q, self.cursors[idx].next, self.batch(), None)
-                    .await
-                    .map_err(|e| {
-                        e.context(format!(
-                            "cannot pull from {}/{} ({})",
-                            q.broker_name, q.queue_id, q.broker_addr
-                        ))
-                    })?;
+                    .await;
+                if answer.is_err() {
+                    // The broker may have gone (a master down): read where the route says now.
+                    if let Some(moved) = self.relocated(idx).await {
+                        answer = self
+                            .consumer
+                            .pull(&moved, self.cursors[idx].next, self.batch(), None)
+                            .await;
+                    }
+                }
+                let q = &self.cursors[idx].queue;
+                let outcome = answer.map_err(|e| {
+                    e.context(format!(
+                        "cannot pull from {}/{} ({})",
+                        q.broker_name, q.queue_id, q.broker_addr
+                    ))
+                })?;
                 if !self.handle(idx, &outcome, sink)? {
                     break;
                 }
@@ -472,19 +503,28 @@ impl Reader {
                 continue;
             }
             let (consumer, tx) = (self.consumer.clone(), tx.clone());
-            let (queue, mut offset, max) = (cursor.queue.clone(), cursor.next, self.batch());
+            let (mut queue, mut offset, max) = (cursor.queue.clone(), cursor.next, self.batch());
             tasks.spawn(async move {
+                let mut moved = None;
                 loop {
                     let answer = consumer.pull(&queue, offset, max, Some(long_poll)).await;
                     if let Ok(o) = &answer {
                         offset = o.next_begin_offset.max(offset);
                     }
                     let failed = answer.is_err();
-                    if tx.send((idx, answer)).await.is_err() {
+                    if tx.send((idx, moved.take(), answer)).await.is_err() {
                         return;
                     }
                     if failed {
                         tokio::time::sleep(Duration::from_secs(1)).await;
+                        // A master that went down: go on with its slave (and back to the
+                        // master once it is registered again), as the route says.
+                        if let Some(q) = consumer.relocate(&queue).await {
+                            if q.broker_addr != queue.broker_addr {
+                                queue = q.clone();
+                                moved = Some(q);
+                            }
+                        }
                     }
                 }
             });
@@ -497,7 +537,12 @@ impl Reader {
         let result = loop {
             tokio::select! {
                 answer = rx.recv() => {
-                    let Some((idx, answer)) = answer else { break Ok(()) };
+                    let Some((idx, moved, answer)) = answer else { break Ok(()) };
+                    if let Some(q) = moved {
+                        // Commits go where the reads go (Java commits to the slave too while
+                        // the master is down).
+                        self.cursors[idx].queue = q;
+                    }
                     match answer {
                         Ok(o) => {
                             if let Err(e) = self.handle(idx, &o, sink) {
@@ -539,7 +584,16 @@ impl Reader {
             if c.committed == Some(p) {
                 continue;
             }
-            self.consumer.commit(&c.queue, p).await?;
+            if let Err(e) = self.consumer.commit(&c.queue, p).await {
+                // The broker may have gone: commit where the route says now, or fail.
+                match self.consumer.relocate(&c.queue).await {
+                    Some(q) if q.broker_addr != c.queue.broker_addr => {
+                        self.consumer.commit(&q, p).await?;
+                        c.queue = q;
+                    }
+                    _ => return Err(e),
+                }
+            }
             c.committed = Some(p);
             written.push(Committed {
                 broker_name: c.queue.broker_name.clone(),

@@ -28,6 +28,22 @@ pub struct HaInfo {
     pub slave_ack_offset: Option<i64>,
     /// On an rmq slave: the master's HA address (empty until learnt).
     pub master_addr: Option<String>,
+    /// On an rmq master: each connected slave, by address order.
+    pub slaves: Vec<SlaveAck>,
+}
+
+/// One slave as an rmq master reports it (`rmqHaSlaveAckOffset_<addr>` and its companions).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SlaveAck {
+    /// The slave's end of the HA connection (the HA protocol does not carry its broker
+    /// address).
+    pub ha_addr: String,
+    /// What it acknowledged (-1 before its first report).
+    pub ack_offset: i64,
+    pub behind_bytes: i64,
+    /// Age of the oldest message it lacks by the master's clock; `None` when its offset is
+    /// not at a message start.
+    pub behind_millis: Option<i64>,
 }
 
 impl HaInfo {
@@ -40,6 +56,20 @@ impl HaInfo {
             slave_count: num("rmqHaSlaveCount"),
             slave_ack_offset: num("rmqHaSlaveAckOffset"),
             master_addr: kv.table.get("rmqHaMasterAddr").cloned(),
+            slaves: kv
+                .table
+                .iter()
+                .filter_map(|(k, v)| {
+                    let addr = k.strip_prefix("rmqHaSlaveAckOffset_")?;
+                    let of = |key: &str| num(&format!("{key}_{addr}"));
+                    Some(SlaveAck {
+                        ha_addr: addr.to_string(),
+                        ack_offset: v.trim().parse().ok()?,
+                        behind_bytes: of("rmqHaSlaveBehindBytes").unwrap_or(-1),
+                        behind_millis: of("rmqHaSlaveBehindMillis").filter(|&ms| ms >= 0),
+                    })
+                })
+                .collect(),
         }
     }
 }
@@ -81,11 +111,16 @@ impl MqClient {
         let kv = self.broker_runtime_info(addr).await?;
         let mut info = HaInfo::from_runtime_info(&kv);
         if info.role.is_none() {
-            if let Ok(props) = self.broker_config(addr).await {
-                info.role = props.get("brokerRole").map(|r| r.trim().to_uppercase());
-            }
+            info.role = self.configured_role(addr).await;
         }
         Ok(info)
+    }
+
+    /// `brokerRole` of a broker's configuration (GET_BROKER_CONFIG); `None` when it does not
+    /// answer or has none.
+    pub async fn configured_role(&self, addr: &str) -> Option<String> {
+        let props = self.broker_config(addr).await.ok()?;
+        props.get("brokerRole").map(|r| r.trim().to_uppercase())
     }
 
     /// One [`HaPair`] per slave of each selected broker name, one with no slave for a master
@@ -254,6 +289,9 @@ mod tests {
             ("rmqHaRole", "SYNC_MASTER"),
             ("rmqHaSlaveCount", "1"),
             ("rmqHaSlaveAckOffset", "1000"),
+            ("rmqHaSlaveAckOffset_127.0.0.1:5000", "1000"),
+            ("rmqHaSlaveBehindBytes_127.0.0.1:5000", "234"),
+            ("rmqHaSlaveBehindMillis_127.0.0.1:5000", "-1"),
         ] {
             kv.table.insert(k.into(), v.into());
         }
@@ -263,6 +301,15 @@ mod tests {
         assert_eq!(info.slave_count, Some(1));
         assert_eq!(info.slave_ack_offset, Some(1000));
         assert_eq!(info.master_addr, None);
+        assert_eq!(
+            info.slaves,
+            [SlaveAck {
+                ha_addr: "127.0.0.1:5000".into(),
+                ack_offset: 1000,
+                behind_bytes: 234,
+                behind_millis: None,
+            }]
+        );
         // A Java 4.9.x broker: only the CommitLog end.
         let mut java = KVTable::default();
         java.table.insert("commitLogMaxOffset".into(), "99".into());

@@ -8,7 +8,7 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use super::{expect, header, request, ClientError, MqClient, Result};
-use crate::protocol::body::TopicRouteData;
+use crate::protocol::body::{BrokerData, TopicRouteData};
 use crate::protocol::header::{
     PullMessageRequestHeader, PullMessageResponseHeader, SendMessageRequestHeaderV2,
     SendMessageResponseHeader,
@@ -16,7 +16,8 @@ use crate::protocol::header::{
 use crate::protocol::perm::{is_readable, is_writeable};
 use crate::protocol::{RemotingCommand, RequestCode, ResponseCode};
 
-/// A queue of a topic on one master broker.
+/// A queue of a topic on one broker: its master, or for reading while the master is not
+/// registered (down), a slave of the same broker name.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct QueueAddr {
     pub broker_name: String,
@@ -27,14 +28,26 @@ pub struct QueueAddr {
 /// The queues a producer may write to: writable queue data whose broker has a master,
 /// `0..writeQueueNums` each, sorted by broker name (as the Java client builds them).
 pub fn publish_queues(route: &TopicRouteData) -> Vec<QueueAddr> {
-    queues(route, |q| {
+    queues(route, BrokerData::master_addr, |q| {
         is_writeable(q.perm).then_some(q.write_queue_nums)
     })
 }
 
-/// The queues a consumer reads: readable queue data, `0..readQueueNums` each.
+/// The queues a consumer reads: readable queue data, `0..readQueueNums` each, on the master,
+/// or on the slave with the lowest id when no master is registered. That is the Java 4.9.x
+/// client's choice (`findBrokerAddressInSubscribe` with `onlyThisBroker=false`, for pulls
+/// and, once the master is gone, for offset queries and commits too).
 pub fn subscribe_queues(route: &TopicRouteData) -> Vec<QueueAddr> {
-    queues(route, |q| is_readable(q.perm).then_some(q.read_queue_nums))
+    queues(route, read_addr, |q| {
+        is_readable(q.perm).then_some(q.read_queue_nums)
+    })
+}
+
+/// Where a consumer reads a broker name's queues: its master, else its first slave.
+pub fn read_addr(broker: &BrokerData) -> Option<&str> {
+    broker
+        .master_addr()
+        .or_else(|| broker.broker_addrs.values().next().map(String::as_str))
 }
 
 /// Keeps the queues of broker `broker` (a name or an address, when given) and queue id `queue`
@@ -70,6 +83,7 @@ pub fn select_queues(
 
 fn queues(
     route: &TopicRouteData,
+    addr_of: impl Fn(&BrokerData) -> Option<&str>,
     count: impl Fn(&crate::protocol::body::QueueData) -> Option<i32>,
 ) -> Vec<QueueAddr> {
     let mut out = Vec::new();
@@ -81,7 +95,7 @@ fn queues(
             .broker_datas
             .iter()
             .find(|b| b.broker_name == q.broker_name)
-            .and_then(|b| b.master_addr())
+            .and_then(&addr_of)
         else {
             continue;
         };

@@ -44,7 +44,7 @@ pub use dlq::{DeadLetter, DeadLetters};
 pub use failover::{
     ExecuteOptions, ExecuteReport, FailoverPlan, GroupClients, Member, PairState, StepReport,
 };
-pub use ha::{HaInfo, HaPair};
+pub use ha::{HaInfo, HaPair, SlaveAck};
 pub use lookup::{Found, KeyQuery};
 pub use message_id::{
     decode_client_id, is_message_id, local_ip_towards, plausible_offset_id, ClientIdInfo,

@@ -351,7 +351,7 @@ pub async fn consume(
     let started = Instant::now();
     let lag_per_queue = Arc::new(Mutex::new(vec![0u64; queues.len()]));
     let mut workers = Vec::new();
-    for (i, q) in queues.into_iter().enumerate() {
+    for (i, mut q) in queues.into_iter().enumerate() {
         let (consumer, opts, progress, stop, lags) = (
             consumer.clone(),
             opts.clone(),
@@ -361,6 +361,7 @@ pub async fn consume(
         );
         workers.push(tokio::spawn(async move {
             let mut offset = consumer.offset_of(&q, start).await.unwrap_or(0);
+            let mut relocated_at = Instant::now();
             loop {
                 if stop.load(Ordering::Relaxed)
                     || opts.duration.is_some_and(|d| started.elapsed() >= d)
@@ -401,6 +402,15 @@ pub async fn consume(
                     Err(_) => {
                         progress.errors.fetch_add(1, Ordering::Relaxed);
                         tokio::time::sleep(Duration::from_millis(100)).await;
+                        // A master that went down: read on from its slave (and back from the
+                        // master once registered again), asking the route at most once a
+                        // second.
+                        if relocated_at.elapsed() >= Duration::from_secs(1) {
+                            relocated_at = Instant::now();
+                            if let Some(moved) = consumer.relocate(&q).await {
+                                q = moved;
+                            }
+                        }
                     }
                 }
             }

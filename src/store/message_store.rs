@@ -908,6 +908,16 @@ impl MessageStore {
         self.commitlog.store_timestamp(entry.phys_offset)
     }
 
+    /// Store time of the message that starts at CommitLog `phys_offset`; `None` when no
+    /// message starts there (e.g. a replication offset in the middle of one).
+    pub fn store_time_at_phys(&self, phys_offset: i64) -> Option<i64> {
+        self.commitlog
+            .with_record(phys_offset, |r| {
+                (r.physical_offset == phys_offset).then_some(r.store_timestamp)
+            })
+            .flatten()
+    }
+
     /// Store time of the oldest message still in the queue (`-1` when empty, as Java answers).
     pub fn earliest_store_time(&self, topic: &str, queue_id: i32) -> i64 {
         self.store_time_at(topic, queue_id, self.min_offset(topic, queue_id))

@@ -318,6 +318,31 @@ pub(super) fn get_broker_runtime_info(broker: &Broker, req: &RemotingCommand) ->
                 "-1".into()
             },
         );
+        // Per slave, by its HA connection (the HA protocol does not tell the slave's broker
+        // address): acknowledged offset, bytes behind, and how old the oldest message it
+        // lacks is (-1 when its offset is not at a message start).
+        for s in broker.ha.slaves() {
+            let behind_ms = if s.acked_offset >= max_phys {
+                0
+            } else {
+                broker
+                    .store
+                    .store_time_at_phys(s.acked_offset.max(min_phys))
+                    .map_or(-1, |t| (now_ms() - t).max(0))
+            };
+            put_kv(
+                &format!("rmqHaSlaveAckOffset_{}", s.addr),
+                s.acked_offset.to_string(),
+            );
+            put_kv(
+                &format!("rmqHaSlaveBehindBytes_{}", s.addr),
+                (max_phys - s.acked_offset.max(0)).max(0).to_string(),
+            );
+            put_kv(
+                &format!("rmqHaSlaveBehindMillis_{}", s.addr),
+                behind_ms.to_string(),
+            );
+        }
     } else {
         put_kv(
             "rmqHaMasterAddr",

@@ -98,12 +98,22 @@ fn pull_response(
     result: GetResult,
 ) -> RemotingCommand {
     let code = response_code(&result, header.queue_offset);
-    let suggest = if result.suggest_slave && broker.with_cfg(|c| c.slave_read_enable) {
+    // Java's rule: with slaveReadEnable, a pull of cold data (further behind the CommitLog
+    // end than accessMessageInMemoryMaxRatio% of memory) is sent to the group's
+    // whichBrokerWhenConsumeSlowly (1 by default), any other to the group's brokerId (0 by
+    // default); without it, always to the master.
+    let suggest = if broker.with_cfg(|c| c.slave_read_enable) {
         broker
             .metadata
             .groups
             .find_or_create(&header.consumer_group)
-            .map_or(MASTER_ID, |g| g.which_broker_when_consume_slowly)
+            .map_or(MASTER_ID, |g| {
+                if result.suggest_slave {
+                    g.which_broker_when_consume_slowly
+                } else {
+                    g.broker_id
+                }
+            })
     } else {
         MASTER_ID
     };
