@@ -1,7 +1,7 @@
 //! `rmq ha status`: replication state of every master/slave pair, and `--wait-in-sync` for
 //! failover scripts (wait until every slave has everything its master has).
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::bail;
 use clap::{Args, Subcommand};
@@ -76,19 +76,25 @@ fn status(args: StatusArgs) -> anyhow::Result<()> {
         serialize: Serialize::Json,
     }
     .client()?;
-    let deadline = Instant::now() + args.timeout;
     let pairs = block_on(async {
-        loop {
-            let pairs = client
+        let pairs = if args.wait_in_sync {
+            client
+                .wait_in_sync(
+                    args.cluster.as_deref(),
+                    args.broker_name.as_deref(),
+                    None,
+                    args.timeout,
+                    POLL,
+                )
+                .await
+                .map(|(pairs, _)| pairs)
+        } else {
+            client
                 .ha_status(args.cluster.as_deref(), args.broker_name.as_deref())
-                .await?;
-            let done = all_in_sync(&pairs);
-            if !args.wait_in_sync || done || Instant::now() + POLL >= deadline {
-                client.shutdown().await;
-                return anyhow::Ok(pairs);
-            }
-            tokio::time::sleep(POLL).await;
-        }
+                .await
+        };
+        client.shutdown().await;
+        pairs
     })??;
     print(&pairs, args.output)?;
     if args.wait_in_sync && !all_in_sync(&pairs) {

@@ -13,7 +13,9 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use super::Result;
-use super::{request, ClientError, Message, MqClient, Producer, ProducerOptions, QueueSelect};
+use super::{
+    request, ClientError, HaInfo, Message, MqClient, Producer, ProducerOptions, QueueSelect,
+};
 use crate::common::names::RMQ_SYS_SELF_TEST_TOPIC;
 use crate::config::BrokerRole;
 use crate::protocol::body::{RoleChange, MASTER_ID};
@@ -224,7 +226,7 @@ impl MqClient {
         };
         let timeout = PROBE_TIMEOUT.min(self.timeout());
         let info = match tokio::time::timeout(timeout, self.broker_runtime_info(addr)).await {
-            Ok(Ok(kv)) => kv.table,
+            Ok(Ok(kv)) => kv,
             Ok(Err(e)) => {
                 m.error = Some(e.chain());
                 return m;
@@ -235,13 +237,15 @@ impl MqClient {
             }
         };
         m.reachable = true;
-        m.rmq = info.contains_key("rmqHaRole");
-        m.version = info.get("brokerVersionDesc").cloned();
-        m.max_offset = info.get("commitLogMaxOffset").and_then(|v| v.parse().ok());
+        let ha = HaInfo::from_runtime_info(&info);
+        m.rmq = ha.role.is_some();
+        m.role = ha.role;
+        m.max_offset = ha.max_offset;
+        m.version = info.table.get("brokerVersionDesc").cloned();
         m.role_changed_at_offset = info
+            .table
             .get("rmqRoleChangedAtOffset")
             .and_then(|v| v.parse().ok());
-        m.role = info.get("rmqHaRole").cloned();
         if let Ok(Ok(props)) = tokio::time::timeout(timeout, self.broker_config(addr)).await {
             if let Some(role) = props.get("brokerRole") {
                 m.role = Some(role.to_string());
@@ -463,37 +467,6 @@ impl MqClient {
         out
     }
 
-    /// Waits until `slave` has every byte `master` has (their CommitLog ends are equal, read
-    /// from runtime info); the slave's end when it is.
-    pub async fn wait_slave_in_sync(
-        &self,
-        master: &str,
-        slave: &str,
-        timeout: Duration,
-    ) -> Result<i64> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            let m = self.failover_member(MASTER_ID, master).await;
-            let s = self.failover_member(1, slave).await;
-            if let (Some(mm), Some(sm)) = (m.max_offset, s.max_offset) {
-                if sm >= mm {
-                    return Ok(sm);
-                }
-                if Instant::now() >= deadline {
-                    return Err(ClientError::Other(format!(
-                        "slave {slave} is still {} bytes behind master {master} after {timeout:?}",
-                        mm - sm
-                    )));
-                }
-            } else if Instant::now() >= deadline {
-                return Err(ClientError::Other(format!(
-                    "could not read the CommitLog ends of {master} and {slave} within {timeout:?}"
-                )));
-            }
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-    }
-
     /// Waits until the name servers route `broker_name`'s writes to `addr` and a message sent
     /// through that route to SELF_TEST_TOPIC is stored; the probe's offset message id.
     pub async fn verify_new_master(
@@ -680,11 +653,34 @@ impl MqClient {
         // 2. A live master: let the slave catch up, then make the old master a slave.
         if let Some(m) = &master {
             let t = Instant::now();
-            let r = self
-                .wait_slave_in_sync(&m.addr, &candidate.addr, options.timeout)
+            let r = match self
+                .wait_in_sync(
+                    None,
+                    Some(broker_name),
+                    Some(&candidate.addr),
+                    options.timeout,
+                    Duration::from_millis(200),
+                )
                 .await
-                .map(|end| format!("slave at {end}, equal to the master's end"))
-                .map_err(|e| e.chain());
+            {
+                Ok((pairs, in_sync)) => {
+                    let pair = pairs
+                        .iter()
+                        .find(|p| p.slave_addr.as_deref() == Some(candidate.addr.as_str()));
+                    let end = pair.and_then(|p| p.slave_max_offset).unwrap_or(-1);
+                    if in_sync {
+                        Ok(format!("slave at {end}, equal to the master's end"))
+                    } else {
+                        Err(format!(
+                            "slave {} is still {} bytes behind after {:?}",
+                            candidate.addr,
+                            pair.and_then(|p| p.behind_bytes).unwrap_or(-1),
+                            options.timeout
+                        ))
+                    }
+                }
+                Err(e) => Err(e.chain()),
+            };
             if !step(&mut report, "wait-in-sync", t, r) {
                 report.next.push(format!("writes to {broker_name} are wiped: restore them with 'rmq broker perm add -b {broker_name}' or retry"));
                 return Ok(report);

@@ -180,6 +180,32 @@ impl MqClient {
         Ok(pairs)
     }
 
+    /// Polls [`MqClient::ha_status`] every `poll` until every selected pair is in sync (only
+    /// the pair of slave `slave_addr`, when given) or `timeout` passes; the last status and
+    /// whether it is in sync.
+    pub async fn wait_in_sync(
+        &self,
+        cluster: Option<&str>,
+        broker_name: Option<&str>,
+        slave_addr: Option<&str>,
+        timeout: std::time::Duration,
+        poll: std::time::Duration,
+    ) -> Result<(Vec<HaPair>, bool)> {
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            let pairs = self.ha_status(cluster, broker_name).await?;
+            let selected: Vec<&HaPair> = pairs
+                .iter()
+                .filter(|p| slave_addr.is_none_or(|s| p.slave_addr.as_deref() == Some(s)))
+                .collect();
+            let in_sync = !selected.is_empty() && selected.iter().all(|p| p.in_sync);
+            if in_sync || std::time::Instant::now() + poll >= deadline {
+                return Ok((pairs, in_sync));
+            }
+            tokio::time::sleep(poll).await;
+        }
+    }
+
     /// The pairs of one broker name.
     async fn pairs_of(&self, cluster: &str, data: &BrokerData) -> Vec<HaPair> {
         let master_addr = data.master_addr().map(str::to_string);

@@ -685,6 +685,8 @@ public class ClientProbe {
         counts.forEach((k, v) -> o.put(k, v.get()));
         System.out.println("BROADCAST " + json(o));
         for (DefaultMQPushConsumer c : consumers) c.shutdown();
+    }
+
     // A producer under steady load through a failover: every answer and every failure is
     // logged with its time, so a test can tell when writes to a broker resumed and check that
     // every acknowledged message arrives.
@@ -727,6 +729,9 @@ public class ClientProbe {
             }
         }
         System.out.println("STEADY " + acks + " " + errors);
+        p.shutdown();
+    }
+
     /** Answers each request arriving on `topic` (see the header); stops after `expect` replies
      *  or `seconds`. */
     static void reply(String ns, String topic, String group, int expect, int seconds) throws Exception {
