@@ -17,10 +17,13 @@
 //! - `lookup.rs`: messages by offset id, client id (UNIQ_KEY), key and queue offset.
 //! - `message_id.rs`: client message ids ([`UniqIdGenerator`], [`decode_client_id`]) and telling
 //!   them from offset ids.
+//! - `backlog/`: `rmq backlog`: forwarding a group's backlog into a topic with more queues
+//!   (plan, migrate with a resumable state file, verify).
 //! - `perf.rs`: `rmq perf`'s load loops and latency histogram, on [`Producer`] and
 //!   [`PullConsumer`].
 
 mod admin;
+pub mod backlog;
 mod consumer;
 mod lookup;
 mod message_id;
