@@ -28,7 +28,7 @@ client message id) and gets these properties naming its origin:
   RMQ_BACKLOG_ORIGIN_OFFSET  the offset in the source queue
   RMQ_BACKLOG_ORIGIN_MSGID   the source message's offset message id
 Properties a broker would act on again (DELAY, TRAN_MSG, REAL_TOPIC, REAL_QID, RETRY_TOPIC,
-RECONSUME_TIME, timer properties) are dropped.
+RECONSUME_TIME, timer properties) and CLUSTER (the target broker sets its own) are dropped.
 
 Routing: messages with the same (first) key go to one target queue (Java's String.hashCode of
 the key modulo the target queue count); messages without a key go to one target queue fixed

@@ -24,13 +24,16 @@ pub const ORIGIN_OFFSET: &str = "RMQ_BACKLOG_ORIGIN_OFFSET";
 pub const ORIGIN_MSGID: &str = "RMQ_BACKLOG_ORIGIN_MSGID";
 
 /// Properties not carried over: a broker acts on them (a delay level would delay the copy
-/// again, TRAN_MSG would make it a half message) or they describe the source's storage.
+/// again, TRAN_MSG would make it a half message) or they describe the source's storage (the
+/// target broker adds its own CLUSTER).
 const DROPPED_PROPERTIES: &[&str] = &[
     property::DELAY,
     property::TRAN_MSG,
     property::REAL_TOPIC,
     property::REAL_QID,
     property::RETRY_TOPIC,
+    // The target broker sets its own.
+    property::CLUSTER,
     property::RECONSUME_TIME,
     property::MAX_RECONSUME_TIMES,
     property::CHECK_IMMUNITY_TIME_IN_SECONDS,
@@ -49,21 +52,25 @@ const DROPPED_PROPERTIES: &[&str] = &[
     ORIGIN_MSGID,
 ];
 
-/// `(name, value)` pairs of a stored properties string, as bytes.
+/// `(name, value)` pairs of a stored properties string, as bytes, skipping malformed segments
+/// as `common::message::properties` (and Java) do.
 pub fn property_pairs(props: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
     props
         .split(|b| *b == PROPERTY_SEPARATOR as u8)
-        .filter(|p| !p.is_empty())
         .filter_map(|p| {
             let at = p.iter().position(|b| *b == NAME_VALUE_SEPARATOR as u8)?;
-            Some((&p[..at], &p[at + 1..]))
+            let (name, value) = (&p[..at], &p[at + 1..]);
+            (!name.is_empty() && !value.is_empty()).then_some((name, value))
         })
 }
 
-/// The value of property `name` in stored properties.
+/// The value of property `name` in stored properties; with duplicates the last wins, as in
+/// `common::message::get_property` (a 4.x broker appends a batch's own properties to each of
+/// its messages, so a name can repeat).
 pub fn property_of<'a>(props: &'a [u8], name: &str) -> Option<&'a [u8]> {
     property_pairs(props)
-        .find(|(n, _)| *n == name.as_bytes())
+        .filter(|(n, _)| *n == name.as_bytes())
+        .last()
         .map(|(_, v)| v)
 }
 

@@ -316,8 +316,10 @@ pub async fn plan(
         return Err(BacklogError::Refused(why));
     }
     let source = source_queues(client, topic).await?;
+    // Reads run as the group itself: a broker that does not auto-create groups knows it, and a
+    // pull without the commit flag leaves its offsets alone.
     let consumer = PullConsumer::new(client.clone(), topic, group);
-    let reader = PullConsumer::new(client.clone(), topic, TOOLS_GROUP);
+    let reader = consumer.clone();
     let mut rows = Vec::new();
     for q in &source {
         let committed = consumer.committed(q).await?;
@@ -744,7 +746,8 @@ pub async fn migrate(
     state.save(path)?;
     let shared = Arc::new(Shared {
         producer,
-        source: PullConsumer::new(client.clone(), &state.source_topic, TOOLS_GROUP),
+        // The group itself reads (see `plan`); its offsets move only at the end.
+        source: PullConsumer::new(client.clone(), &state.source_topic, &state.group),
         rate: options.rate.filter(|r| *r > 0.0).map(|r| RateLimit {
             per_message: Duration::from_secs_f64(1.0 / r),
             next: tokio::sync::Mutex::new(Instant::now()),
@@ -1018,7 +1021,7 @@ pub async fn verify(
     options: &MigrateOptions,
 ) -> Result<Verification> {
     let source = source_queues(client, &state.source_topic).await?;
-    let reader = PullConsumer::new(client.clone(), &state.source_topic, TOOLS_GROUP);
+    let reader = PullConsumer::new(client.clone(), &state.source_topic, &state.group);
     let mut tasks = JoinSet::new();
     for (idx, range) in state.queues.iter().enumerate() {
         let q = source
