@@ -17,15 +17,17 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
 use common::java_cluster::{JavaBroker, JavaNamesrv};
 use common::{temp_dir, Cluster, Spawned};
-use rmq::client::backlog::{ORIGIN_BROKER, ORIGIN_MSGID, ORIGIN_OFFSET, ORIGIN_QUEUE, ORIGIN_TOPIC};
+use rmq::client::backlog::{
+    ORIGIN_BROKER, ORIGIN_MSGID, ORIGIN_OFFSET, ORIGIN_QUEUE, ORIGIN_TOPIC,
+};
+use rmq::client::Sent;
 use rmq::client::{
     ClientError, Message, MqClient, Producer, ProducerOptions, PullConsumer, QueueSelect,
     ReadEvent, Reader, Start, TOOLS_GROUP,
 };
-use bytes::Bytes;
-use rmq::client::Sent;
 use rmq::common::message::{
     crc32, encode_batch, get_property, java_string_hash, push_property, BatchItem,
 };
@@ -64,7 +66,7 @@ fn client(ns: &str) -> Arc<MqClient> {
 
 /// The key of message `i` (every 97th message has none).
 fn key_of(i: u64) -> Option<String> {
-    (i % 97 != 0).then(|| format!("key-{}", i % KEYS))
+    (!i.is_multiple_of(97)).then(|| format!("key-{}", i % KEYS))
 }
 
 /// The source queue of message `i`: Java's hash of its key over 4 queues, so all of a key's
@@ -102,7 +104,10 @@ async fn fill(ns: &str, topic: &str, count: u64) {
             }
         })));
         let (p, topic) = (producer.clone(), topic.to_string());
-        async move { p.send_encoded_batch(&topic, "broker-a", queue as i32, body).await }
+        async move {
+            p.send_encoded_batch(&topic, "broker-a", queue as i32, body)
+                .await
+        }
     };
     for i in 0..count {
         let mut body = base.clone();
@@ -222,7 +227,10 @@ fn check_target(source: &[Stored], target: &[Stored]) -> HashMap<i32, u64> {
         let (topic, broker, queue, offset, msg_id) = t.origin.as_ref().expect("origin properties");
         assert_eq!(topic, SOURCE);
         assert_eq!(broker, "broker-a");
-        assert!(*offset >= CONSUMED, "{offset} was consumed before the migration");
+        assert!(
+            *offset >= CONSUMED,
+            "{offset} was consumed before the migration"
+        );
         let s = by_origin
             .get(&(*queue, *offset))
             .unwrap_or_else(|| panic!("target message from {queue}/{offset} is not in the source"));
@@ -239,9 +247,15 @@ fn check_target(source: &[Stored], target: &[Stored]) -> HashMap<i32, u64> {
         }
         if let Some(k) = s.keys.as_deref() {
             let (q, first) = *key_queue.entry(k).or_insert((t.queue_id, t));
-            assert_eq!(q, t.queue_id, "key {k} in two target queues: {first:?} and {t:?}");
+            assert_eq!(
+                q, t.queue_id,
+                "key {k} in two target queues: {first:?} and {t:?}"
+            );
             let last = last_of_key.entry(k).or_insert(-1);
-            assert!(*last < *offset, "key {k}: {offset} after {last} in the target");
+            assert!(
+                *last < *offset,
+                "key {k}: {offset} after {last} in the target"
+            );
             *last = *offset;
         }
     }
@@ -260,7 +274,16 @@ fn check_target(source: &[Stored], target: &[Stored]) -> HashMap<i32, u64> {
 /// [`CONSUMED`] (what its consumers had done before the backlog grew).
 fn prepare_source(rt: &tokio::runtime::Runtime, ns: &str, count: u64) {
     let out = common::rmq(&[
-        "topic", "create", "-t", SOURCE, "-c", "DefaultCluster", "-r", "4", "-w", "4",
+        "topic",
+        "create",
+        "-t",
+        SOURCE,
+        "-c",
+        "DefaultCluster",
+        "-r",
+        "4",
+        "-w",
+        "4",
     ])
     .namesrv(ns)
     .run_until_ok(Duration::from_secs(20));
@@ -292,7 +315,10 @@ fn offsets(rt: &tokio::runtime::Runtime, ns: &str) -> Vec<(i32, Option<i64>, i64
         let mut out = Vec::new();
         for q in group.queues(None, None).await.unwrap() {
             let committed = group.committed(&q).await.unwrap();
-            let max = c.max_offset(&q.broker_addr, SOURCE, q.queue_id).await.unwrap();
+            let max = c
+                .max_offset(&q.broker_addr, SOURCE, q.queue_id)
+                .await
+                .unwrap();
             out.push((q.queue_id, committed, max));
         }
         c.shutdown().await;
@@ -313,7 +339,11 @@ fn check_group_moved_on(rt: &tokio::runtime::Runtime, ns: &str, count: u64) {
         let producer = Producer::new(client(ns), ProducerOptions::default());
         for i in 0..8 {
             let m = Message::new(SOURCE, format!("after-{i}")).with_wait_store();
-            producer.send(&m, QueueSelect::Queue(i % 4)).await.result.unwrap();
+            producer
+                .send(&m, QueueSelect::Queue(i % 4))
+                .await
+                .result
+                .unwrap();
         }
         let c = producer.client().clone();
         let group = PullConsumer::new(c.clone(), SOURCE, GROUP);
@@ -331,7 +361,10 @@ fn check_group_moved_on(rt: &tokio::runtime::Runtime, ns: &str, count: u64) {
             .unwrap();
         seen.sort();
         let expected: Vec<String> = (0..8).map(|i| format!("after-{i}")).collect();
-        assert_eq!(seen, expected, "the group sees only what arrived after the migration");
+        assert_eq!(
+            seen, expected,
+            "the group sees only what arrived after the migration"
+        );
         c.shutdown().await;
     });
 }
@@ -341,7 +374,12 @@ fn verify(ns: &str, state: &Path) -> Value {
         .arg(state)
         .namesrv(ns)
         .run();
-    assert!(out.success(), "verify failed:\n{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.success(),
+        "verify failed:\n{}\n{}",
+        out.stdout,
+        out.stderr
+    );
     let v = out.json();
     assert_eq!(v["ok"], true);
     v
@@ -382,7 +420,10 @@ fn scenario(ns: &str, dir: &Path, count: u64, kill_at: Option<f64>) {
         let deadline = Instant::now() + Duration::from_secs(90);
         loop {
             assert!(Instant::now() < deadline, "migrate never got half-way");
-            assert!(child.try_wait().is_none(), "migrate ended before it was killed");
+            assert!(
+                child.try_wait().is_none(),
+                "migrate ended before it was killed"
+            );
             let done = std::fs::read(&state)
                 .ok()
                 .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
@@ -405,7 +446,10 @@ fn scenario(ns: &str, dir: &Path, count: u64, kill_at: Option<f64>) {
             .json();
         assert_eq!(status["done"], false);
         let forwarded = status["forwarded"].as_u64().unwrap();
-        assert!(forwarded > 0 && forwarded < range, "killed at {forwarded} of {range}");
+        assert!(
+            forwarded > 0 && forwarded < range,
+            "killed at {forwarded} of {range}"
+        );
         eprintln!("killed migrate at {forwarded} of {range}");
         // Resume: the state file alone says what to do.
         let out = common::rmq(&["backlog", "migrate", "--yes", "-o", "json", "--state"])
@@ -434,13 +478,14 @@ fn scenario(ns: &str, dir: &Path, count: u64, kill_at: Option<f64>) {
     assert_eq!(status["done"], true);
     assert_eq!(status["forwarded"], range);
 
-    let (source, target) = rt.block_on(async {
-        (read_all(ns, SOURCE).await, read_all(ns, TARGET).await)
-    });
+    let (source, target) =
+        rt.block_on(async { (read_all(ns, SOURCE).await, read_all(ns, TARGET).await) });
     assert_eq!(source.len() as u64, count);
-    let target_queues: std::collections::BTreeSet<i32> = target.iter().map(|t| t.queue_id).collect();
+    let target_queues: std::collections::BTreeSet<i32> =
+        target.iter().map(|t| t.queue_id).collect();
     assert_eq!(target_queues.len(), 16, "every target queue is used");
     let duplicates = check_target(&source, &target);
+    eprintln!("duplicates per source queue: {duplicates:?}");
     for (q, d) in &duplicates {
         if kill_at.is_none() {
             assert_eq!(*d, 0, "exactly once: queue {q}");

@@ -262,7 +262,9 @@ async fn run_migration(client: Arc<MqClient>, args: &MigrateArgs) -> anyhow::Res
         }
         None => {
             let (Some(topic), Some(group)) = (&args.topic, &args.group) else {
-                bail!("a new migration needs --topic and --group (or --state FILE of one to resume)");
+                bail!(
+                    "a new migration needs --topic and --group (or --state FILE of one to resume)"
+                );
             };
             let target = args
                 .to
@@ -419,8 +421,6 @@ async fn run_migration(client: Arc<MqClient>, args: &MigrateArgs) -> anyhow::Res
     Ok(())
 }
 
-
-
 fn progress_bar(len: u64) -> Option<indicatif::ProgressBar> {
     if !std::io::stderr().is_terminal() {
         return None;
@@ -514,7 +514,15 @@ fn status(args: StateArgs) -> anyhow::Result<()> {
         v["done"] = json!(state.done());
         return print_json(&v);
     }
-    let mut t = table(["Broker", "Queue", "Start", "End", "Next", "Forwarded", "Done"]);
+    let mut t = table([
+        "Broker",
+        "Queue",
+        "Start",
+        "End",
+        "Next",
+        "Forwarded",
+        "Done",
+    ]);
     for q in &state.queues {
         t.add_row(vec![
             q.broker_name.clone(),

@@ -670,7 +670,14 @@ impl Producer {
             properties: Text::default(),
             body: Bytes::new(),
         };
-        let req = self.request(&route, queue, &header_msg, &header_msg.properties, body, true);
+        let req = self.request(
+            &route,
+            queue,
+            &header_msg,
+            &header_msg.properties,
+            body,
+            true,
+        );
         let result = self
             .client
             .send_request(&route.queues[queue].broker_addr, req, false)

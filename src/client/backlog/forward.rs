@@ -26,7 +26,7 @@ pub const ORIGIN_MSGID: &str = "RMQ_BACKLOG_ORIGIN_MSGID";
 /// Properties not carried over: a broker acts on them (a delay level would delay the copy
 /// again, TRAN_MSG would make it a half message) or they describe the source's storage (the
 /// target broker adds its own CLUSTER).
-const DROPPED_PROPERTIES: &[&str] = &[
+pub const DROPPED_PROPERTIES: &[&str] = &[
     property::DELAY,
     property::TRAN_MSG,
     property::REAL_TOPIC,

@@ -82,7 +82,9 @@ pub type Result<T> = std::result::Result<T, BacklogError>;
 pub fn refusal(topic: &str) -> Option<String> {
     let why = if topic == names::RMQ_SYS_SCHEDULE_TOPIC {
         "holds delayed messages the broker delivers to their real topics by itself; migrate the real topic"
-    } else if topic == names::RMQ_SYS_TRANS_HALF_TOPIC || topic == names::RMQ_SYS_TRANS_OP_HALF_TOPIC {
+    } else if topic == names::RMQ_SYS_TRANS_HALF_TOPIC
+        || topic == names::RMQ_SYS_TRANS_OP_HALF_TOPIC
+    {
         "holds transaction half messages; only committed ones reach consumers, in their real topic"
     } else if topic.starts_with(names::RETRY_GROUP_TOPIC_PREFIX) {
         "is a retry topic: the broker re-delivers its messages to the group after their delay"
@@ -622,10 +624,7 @@ impl StateWriter {
     }
 
     fn snapshot(&self) -> MigrationState {
-        self.state
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+        self.state.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     /// Returns once the file includes change `change`.
@@ -1054,9 +1053,10 @@ pub async fn verify(
                         .map_err(|e| ClientError::Other(e.to_string()))?;
                     let keys = property_of(r.properties_bytes, property::KEYS);
                     tally.count += 1;
-                    tally.checksum = tally
-                        .checksum
-                        .wrapping_add(message_checksum(r.queue_offset, keys, body));
+                    tally.checksum =
+                        tally
+                            .checksum
+                            .wrapping_add(message_checksum(r.queue_offset, keys, body));
                 }
             }
             Ok::<(usize, Tally), ClientError>((idx, tally))

@@ -124,8 +124,8 @@ impl RangePuller {
 
     fn fill(&mut self) {
         while self.in_flight.len() < self.depth && self.asked < self.end {
-            let max = (self.boundary_after(self.asked) - self.asked)
-                .min(i64::from(self.pull_size)) as i32;
+            let max = (self.boundary_after(self.asked) - self.asked).min(i64::from(self.pull_size))
+                as i32;
             let pull = self.spawn(self.asked, max, None);
             self.in_flight.push_back(pull);
             self.asked += i64::from(max);
