@@ -239,3 +239,41 @@ impl Drop for RangePuller {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::MqClient;
+    use crate::protocol::SerializeType;
+    use std::sync::Arc;
+
+    fn puller(from: i64, end: i64) -> RangePuller {
+        let client = MqClient::new(&[], Duration::from_secs(1), SerializeType::Json);
+        let consumer = PullConsumer::new(Arc::new(client), "T", "G");
+        let queue = QueueAddr {
+            broker_name: "broker-a".into(),
+            broker_addr: "127.0.0.1:1".into(),
+            queue_id: 0,
+        };
+        RangePuller::new(consumer, queue, from, end, 32, 4)
+    }
+
+    #[test]
+    fn boundaries_split_the_range_from_its_start() {
+        let p = puller(100, 1050).with_boundaries(300);
+        assert_eq!(p.next_boundary(), 400);
+        assert_eq!(p.boundary_after(399), 400);
+        assert_eq!(p.boundary_after(400), 700);
+        assert_eq!(
+            p.boundary_after(1000),
+            1050,
+            "the last batch ends at the range's end"
+        );
+        let p = puller(100, 1050);
+        assert_eq!(
+            p.next_boundary(),
+            1050,
+            "without boundaries: the range's end"
+        );
+    }
+}
