@@ -5,10 +5,11 @@
 //! arrivals only for the group; `verify`; and a SIGKILL half-way then a resume, with duplicates
 //! within the stated bound and nothing missing.
 //!
-//! Size: `RMQ_BACKLOG_TEST_MESSAGES` (default 200,000 messages of 1 KiB, which keeps a debug
-//! test run of each scenario around a minute on two cores; the figure is
-//! `RMQ_BACKLOG_TEST_MESSAGES=1000000 cargo test --release --test backlog`). The Java scenario
-//! uses `RMQ_BACKLOG_JAVA_MESSAGES` (default 20,000).
+//! Size: `RMQ_BACKLOG_TEST_MESSAGES` (default 200,000 messages of 1 KiB, which keeps each
+//! scenario of a debug test run under about 40 s on two cores). The figure is
+//! `RMQ_BACKLOG_TEST_MESSAGES=1000000 cargo test --test backlog` (about 2 minutes per scenario
+//! in the debug build; less with `--release`). The Java scenario uses
+//! `RMQ_BACKLOG_JAVA_MESSAGES` (default 20,000).
 
 mod common;
 
@@ -570,4 +571,60 @@ fn a_backlog_moves_on_the_java_broker() {
     scenario(&namesrv.addr, dir.path(), count, None);
     drop(broker);
     drop(namesrv);
+}
+
+/// The broker is killed half-way and started again (on another port): the running migration
+/// waits for it, finds it at its new address and finishes; `verify` passes.
+#[test]
+fn a_broker_restart_mid_way_is_ridden_out() {
+    let count = env_count("RMQ_BACKLOG_TEST_MESSAGES", 200_000).min(100_000);
+    let mut cluster = rmq_cluster("backlog-restart");
+    let ns = cluster.ns();
+    let rt = runtime();
+    prepare_source(&rt, &ns, count);
+    let range = count - 4 * CONSUMED as u64;
+    let state = cluster.path().join("backlog-state.json");
+    let rate = (range / 6).max(1000).to_string();
+    let mut child = Spawned::spawn(
+        &mut common::rmq(&[
+            "backlog", "migrate", "-t", SOURCE, "-g", GROUP, "--to", TARGET, "--create",
+            "--queues", "16", "--yes", "--batch", "1000", "--rate", &rate, "--state",
+        ])
+        .arg(&state)
+        .namesrv(&ns)
+        .command(),
+    );
+    common::wait_until(
+        "a third of the backlog forwarded",
+        Duration::from_secs(60),
+        || {
+            std::fs::read(&state)
+                .ok()
+                .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+                .is_some_and(|s| {
+                    let done: i64 = s["queues"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|q| q["next"].as_i64().unwrap() - q["start"].as_i64().unwrap())
+                        .sum();
+                    done as u64 >= range / 3
+                })
+        },
+    );
+    cluster.broker_mut().restart();
+    cluster.wait_registered();
+    let status = child
+        .wait_bounded(Duration::from_secs(120))
+        .expect("migrate finishes after the restart");
+    assert!(status.success(), "migrate failed: {:?}", child.lines());
+    verify(&ns, &state);
+    let (source, target) =
+        rt.block_on(async { (read_all(&ns, SOURCE).await, read_all(&ns, TARGET).await) });
+    let duplicates = check_target(&source, &target);
+    eprintln!("duplicates per source queue after the restart: {duplicates:?}");
+    for (q, d) in duplicates {
+        assert!(d <= 1000, "queue {q}: {d} duplicates");
+    }
+    check_group_moved_on(&rt, &ns, count);
 }

@@ -38,7 +38,9 @@ per-key order is kept for ordered consumers.
 Duplicates: batch k+1 of a source queue is sent only after batch k was acknowledged and
 recorded in the state file, so after Ctrl-C, SIGKILL or a broker restart a resume re-sends at
 most one batch (--batch messages, default 2048) per source queue; a send retried after a
-timeout may also be stored twice. Nothing is lost. Stop the group's consumers first: at the
+timeout may also be stored twice. Nothing is lost. Pulls and sends to a broker that is down
+are retried for 60 s (at its new address if it comes back on another one); past that migrate
+stops, and running it again with --state continues. Stop the group's consumers first: at the
 end the group's source offsets are moved to the end of the migrated range, and a running
 Java consumer would write its own offsets over them.";
 
@@ -321,7 +323,8 @@ async fn run_migration(client: Arc<MqClient>, args: &MigrateArgs) -> anyhow::Res
                 args.yes,
             )?;
             state
-                .save(&path)
+                .save_async(&path)
+                .await
                 .with_context(|| format!("cannot write the state file {}", path.display()))?;
             (state, path)
         }
@@ -552,7 +555,10 @@ fn status(args: StateArgs) -> anyhow::Result<()> {
         readable_local(state.started_ms),
         match (state.done(), state.finished_ms) {
             (true, Some(ms)) => format!(", finished {}; group offsets moved", readable_local(ms)),
-            _ => ", not finished: resume with rmq backlog migrate --state FILE".into(),
+            _ => format!(
+                ", not finished: resume with rmq backlog migrate --state {}",
+                args.state.display()
+            ),
         }
     );
     Ok(())

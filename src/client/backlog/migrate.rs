@@ -218,11 +218,7 @@ impl StateWriter {
             return Ok(());
         }
         let upto = self.changes.load(Ordering::SeqCst);
-        let state = self.snapshot();
-        let path = self.path.clone();
-        tokio::task::spawn_blocking(move || state.save(&path))
-            .await
-            .map_err(|e| BacklogError::Refused(format!("state writer failed: {e}")))??;
+        self.snapshot().save_async(&self.path).await?;
         self.written.store(upto, Ordering::SeqCst);
         Ok(())
     }
@@ -287,20 +283,7 @@ pub async fn migrate(
     }
     let mut state = state;
     state.batch = state.batch.max(options.batch);
-    let source = source_queues(&client, &state.source_topic).await?;
-    let addr_of = |r: &QueueRange| -> Result<QueueAddr> {
-        source
-            .iter()
-            .find(|q| q.broker_name == r.broker_name && q.queue_id == r.queue_id)
-            .cloned()
-            .ok_or_else(|| {
-                BacklogError::Refused(format!(
-                    "topic {} has no queue {} on broker {} any more",
-                    state.source_topic, r.queue_id, r.broker_name
-                ))
-            })
-    };
-    let addrs: Vec<QueueAddr> = state.queues.iter().map(addr_of).collect::<Result<_>>()?;
+    let addrs = range_addrs(&client, &state).await?;
     let producer = Arc::new(Producer::new(
         client.clone(),
         ProducerOptions {
@@ -326,7 +309,7 @@ pub async fn migrate(
             )));
         }
     }
-    state.save(path)?;
+    state.save_async(path).await?;
     let shared = Arc::new(Shared {
         producer,
         // The group itself reads (see `plan`); its offsets move only at the end.
@@ -366,6 +349,8 @@ pub async fn migrate(
     }
     let mut state = shared.writer.snapshot();
     if !state.offsets_committed {
+        // Where the queues are now (a broker may have restarted elsewhere meanwhile).
+        let addrs = range_addrs(&client, &state).await?;
         let group = PullConsumer::new(client.clone(), &state.source_topic, &state.group);
         for (range, q) in state.queues.iter().zip(&addrs) {
             // Never move the group back (its consumers may have gone further meanwhile).
@@ -376,9 +361,30 @@ pub async fn migrate(
         }
         state.offsets_committed = true;
         state.finished_ms = Some(now_ms());
-        state.save(path)?;
+        state.save_async(path).await?;
     }
     Ok(state)
+}
+
+/// The current address of each source range's queue.
+async fn range_addrs(client: &Arc<MqClient>, state: &MigrationState) -> Result<Vec<QueueAddr>> {
+    let source = source_queues(client, &state.source_topic).await?;
+    state
+        .queues
+        .iter()
+        .map(|r| {
+            source
+                .iter()
+                .find(|q| q.broker_name == r.broker_name && q.queue_id == r.queue_id)
+                .cloned()
+                .ok_or_else(|| {
+                    BacklogError::Refused(format!(
+                        "topic {} has no queue {} on broker {} any more",
+                        state.source_topic, r.queue_id, r.broker_name
+                    ))
+                })
+        })
+        .collect()
 }
 
 async fn migrate_queue(
@@ -511,6 +517,7 @@ async fn send_batch(shared: Arc<Shared>, idx: usize, batch: Batch) -> Result<()>
                     match sent.result {
                         Ok(_) => break,
                         Err(e) => {
+                            let first = failing_since.is_none();
                             let since = *failing_since.get_or_insert_with(Instant::now);
                             if since.elapsed() > SEND_RETRY_FOR {
                                 return Err(BacklogError::Client(e.context(format!(
@@ -518,12 +525,16 @@ async fn send_batch(shared: Arc<Shared>, idx: usize, batch: Batch) -> Result<()>
                                     target.broker_name, target.queue_id, shared.target_topic
                                 ))));
                             }
-                            tracing::warn!(
-                                "send to {}/{} failed (retrying): {}",
-                                target.broker_name,
-                                target.queue_id,
-                                e.chain()
-                            );
+                            // Once per failing streak: a broker restart fails every send.
+                            if first {
+                                tracing::warn!(
+                                    "send to {}/{} failed (retrying for up to {}s): {}",
+                                    target.broker_name,
+                                    target.queue_id,
+                                    SEND_RETRY_FOR.as_secs(),
+                                    e.chain()
+                                );
+                            }
                             tokio::time::sleep(Duration::from_millis(500)).await;
                         }
                     }

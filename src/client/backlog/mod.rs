@@ -173,9 +173,19 @@ impl MigrationState {
         Ok(state)
     }
 
+    /// Replaces the state file atomically (`common::fs::write_atomically`: the file is always
+    /// either the old or the new state).
     pub fn save(&self, path: &Path) -> Result<()> {
         let text = serde_json::to_vec_pretty(self).expect("state serialises");
         write_atomically(path, &text, Backup::Skip)?;
         Ok(())
+    }
+
+    /// [`MigrationState::save`] on a blocking thread (it fsyncs), for async callers.
+    pub async fn save_async(&self, path: &Path) -> Result<()> {
+        let (state, path) = (self.clone(), path.to_path_buf());
+        tokio::task::spawn_blocking(move || state.save(&path))
+            .await
+            .map_err(|e| BacklogError::Refused(format!("state writer failed: {e}")))?
     }
 }

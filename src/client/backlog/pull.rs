@@ -107,14 +107,9 @@ impl RangePuller {
         self.next
     }
 
-    fn spawn(&self, offset: i64, max: i32, delay: Option<Duration>) -> InFlight {
+    fn spawn(&self, offset: i64, max: i32) -> InFlight {
         let (consumer, queue) = (self.consumer.clone(), self.queue.clone());
-        let answer = tokio::spawn(async move {
-            if let Some(d) = delay {
-                tokio::time::sleep(d).await;
-            }
-            consumer.pull(&queue, offset, max, None).await
-        });
+        let answer = tokio::spawn(async move { consumer.pull(&queue, offset, max, None).await });
         InFlight {
             offset,
             max,
@@ -126,7 +121,7 @@ impl RangePuller {
         while self.in_flight.len() < self.depth && self.asked < self.end {
             let max = (self.boundary_after(self.asked) - self.asked).min(i64::from(self.pull_size))
                 as i32;
-            let pull = self.spawn(self.asked, max, None);
+            let pull = self.spawn(self.asked, max);
             self.in_flight.push_back(pull);
             self.asked += i64::from(max);
         }
@@ -141,7 +136,11 @@ impl RangePuller {
         self.asked = offset;
     }
 
-    fn failed(&mut self, p: InFlight, error: ClientError) -> Result<()> {
+    /// After a failed pull (or an answer with nothing where messages should be): waits a
+    /// little, asks the name server where the queue's broker is now (a restarted broker may
+    /// listen elsewhere) and starts the pulls over from the failed one.
+    async fn failed(&mut self, p: InFlight, error: ClientError) -> Result<()> {
+        let first = self.failing_since.is_none();
         let since = *self.failing_since.get_or_insert_with(Instant::now);
         if since.elapsed() > RETRY_FOR {
             return Err(error.context(format!(
@@ -152,15 +151,31 @@ impl RangePuller {
                 RETRY_FOR.as_secs()
             )));
         }
-        tracing::warn!(
-            "pull from {}/{} at {} failed (retrying): {}",
-            self.queue.broker_name,
-            self.queue.queue_id,
-            p.offset,
-            error.chain()
+        if first {
+            tracing::warn!(
+                "pull from {}/{} at {} failed (retrying for up to {}s): {}",
+                self.queue.broker_name,
+                self.queue.queue_id,
+                p.offset,
+                RETRY_FOR.as_secs(),
+                error.chain()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let here = (
+            Some(self.queue.broker_name.as_str()),
+            Some(self.queue.queue_id),
         );
-        let retry = self.spawn(p.offset, p.max, Some(Duration::from_millis(500)));
-        self.in_flight.push_front(retry);
+        if let Ok(found) = self.consumer.queues(here.0, here.1).await {
+            if let Some(q) = found.into_iter().next() {
+                self.queue.broker_addr = q.broker_addr;
+            }
+        }
+        // `p` was the first in flight: the rest follow it and go again too.
+        for later in self.in_flight.drain(..) {
+            later.answer.abort();
+        }
+        self.asked = p.offset;
         Ok(())
     }
 
@@ -181,7 +196,7 @@ impl RangePuller {
             let outcome = match answer {
                 Ok(o) => o,
                 Err(e) => {
-                    self.failed(p, e)?;
+                    self.failed(p, e).await?;
                     continue;
                 }
             };
@@ -193,7 +208,7 @@ impl RangePuller {
                     let to = nb.min(asked_to);
                     if to < asked_to {
                         // A short answer (byte limit, messages on disk): ask for the rest first.
-                        let gap = self.spawn(to, (asked_to - to) as i32, None);
+                        let gap = self.spawn(to, (asked_to - to) as i32);
                         self.in_flight.push_front(gap);
                     }
                     self.next = to;
@@ -225,7 +240,7 @@ impl RangePuller {
                         "{}/{} answered {code} at offset {} (next {nb})",
                         self.queue.broker_name, self.queue.queue_id, p.offset
                     ));
-                    self.failed(p, e)?;
+                    self.failed(p, e).await?;
                 }
             }
         }
