@@ -106,8 +106,18 @@ async fn fill(ns: &str, topic: &str, count: u64) {
         })));
         let (p, topic) = (producer.clone(), topic.to_string());
         async move {
-            p.send_encoded_batch(&topic, "broker-a", queue as i32, body)
-                .await
+            // A loaded Java broker may answer "broker busy": try again.
+            let mut tries = 0;
+            loop {
+                let sent = p
+                    .send_encoded_batch(&topic, "broker-a", queue as i32, body.clone())
+                    .await;
+                tries += 1;
+                if sent.result.is_ok() || tries == 20 {
+                    return sent;
+                }
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
         }
     };
     for i in 0..count {
