@@ -47,11 +47,11 @@ Java consumer would write its own offsets over them.";
 #[derive(Debug, Subcommand)]
 pub enum BacklogCommand {
     /// Show a group's backlog per queue (committed and max offsets, messages, estimated bytes,
-    /// oldest unconsumed store time) and the proposed target topic with a duration estimate
-    /// from a measured pull rate. JSON fields: topic, group, queues [{brokerName, queueId,
+    /// oldest unconsumed store time) and the proposed target topic with a lower bound of the
+    /// duration from a measured pull rate. JSON fields: topic, group, queues [{brokerName, queueId,
     /// committed, minOffset, maxOffset, backlog, backlogBytes, oldestUnconsumedMs}], backlog,
     /// backlogBytes, targetTopic, targetExists, targetQueues, targetBrokers, measuredPullRate,
-    /// estimatedSecs.
+    /// minimumSecs (the backlog at the pull rate: a lower bound of the duration).
     Plan(PlanArgs),
     /// Forward the group's backlog (its offsets up to each queue's max offset at the start) to
     /// a topic with more queues, then move the group's offsets to the end of that range.
@@ -219,9 +219,9 @@ fn plan(args: PlanArgs) -> anyhow::Result<()> {
         plan.target_queues,
         brokers.join(", ")
     );
-    if let (Some(rate), Some(secs)) = (plan.measured_pull_rate, plan.estimated_secs) {
+    if let (Some(rate), Some(secs)) = (plan.measured_pull_rate, plan.minimum_secs) {
         println!(
-            "Measured pull rate {rate:.0} msgs/s; forwarding estimate {} (pull + send).",
+            "Measured pull rate {rate:.0} msgs/s: forwarding takes at least {} (sends cost more than pulls).",
             humantime::format_duration(Duration::from_secs(secs.ceil() as u64))
         );
     }

@@ -3,7 +3,7 @@
 //! consumers work on it.
 //!
 //! - [`plan`]: per source queue the group's offset, the backlog, its oldest store time, and the
-//!   proposed target with a duration estimate from a measured pull rate.
+//!   proposed target with a lower bound of the duration from a measured pull rate.
 //! - [`prepare`] fixes the ranges (`[committed, max)` of every queue as of now; later arrivals
 //!   stay for the original consumers) and creates the target; [`migrate`] forwards them:
 //!   pipelined pulls ([`pull::RangePuller`]), messages re-encoded straight into one batch body
