@@ -289,39 +289,38 @@ async fn run_migration(client: Arc<MqClient>, args: &MigrateArgs) -> anyhow::Res
                 create: args.create && !args.dry_run,
                 batch: args.batch,
             };
-            if args.dry_run {
-                let plan = backlog::plan(
-                    &client,
-                    topic,
-                    group,
-                    Some(&request.target),
-                    args.queues,
-                    None,
-                )
-                .await?;
-                println!(
-                    "dry run: would forward {} messages of {topic} (group {group}) to {} ({} queues{}), state in {}",
-                    plan.backlog,
-                    plan.target_topic,
-                    plan.target_queues,
-                    if plan.target_exists { "" } else { ", created" },
-                    path.display()
+            // Nothing changes before the answer: the plan reads only.
+            let plan = backlog::plan(
+                &client,
+                topic,
+                group,
+                Some(&request.target),
+                args.queues,
+                None,
+            )
+            .await?;
+            if !plan.target_exists && !args.create && !args.dry_run {
+                bail!(
+                    "target topic {} does not exist: pass --create (and --queues N) to create it",
+                    plan.target_topic
                 );
+            }
+            let what = format!(
+                "{} messages of {topic} (group {group}) to {} ({} queues{})",
+                plan.backlog,
+                plan.target_topic,
+                plan.target_queues,
+                if plan.target_exists { "" } else { ", created" },
+            );
+            if args.dry_run {
+                println!("dry run: would forward {what}; state in {}", path.display());
                 return Ok(());
             }
-            let state = backlog::prepare(&client, &request).await?;
             confirm(
-                &format!(
-                    "Forward {} messages of {} (group {}) to {} ({} queues), then move {}'s offsets to the range end?",
-                    state.total(),
-                    state.source_topic,
-                    state.group,
-                    state.target_topic,
-                    state.targets.len(),
-                    state.group
-                ),
+                &format!("Forward {what}, then move {group}'s offsets to the range end?"),
                 args.yes,
             )?;
+            let state = backlog::prepare(&client, &request).await?;
             state
                 .save_async(&path)
                 .await
