@@ -638,3 +638,69 @@ fn a_broker_restart_mid_way_is_ridden_out() {
     }
     check_group_moved_on(&rt, &ns, count);
 }
+
+/// A topic on two brokers: the created target's queues are spread over both masters (4x the
+/// source's queues), every source queue is forwarded, and `verify` passes.
+#[test]
+fn a_two_broker_topic_spreads_over_both_masters() {
+    let cluster = Cluster::builder("backlog-two")
+        .brokers(&["broker-a", "broker-b"])
+        .wait_registered()
+        .start();
+    let out = cluster.rmq(&[
+        "topic",
+        "create",
+        "-t",
+        SOURCE,
+        "-c",
+        "DefaultCluster",
+        "-r",
+        "2",
+        "-w",
+        "2",
+    ]);
+    assert!(out.success(), "{}", out.stderr);
+    let sent = cluster
+        .cli(&[
+            "perf", "produce", "-t", SOURCE, "--count", "8000", "--mode", "batch", "--batch", "16",
+            "--keys", "-o", "json",
+        ])
+        .run_until_ok(Duration::from_secs(30));
+    assert!(sent.success(), "{}", sent.stderr);
+    let state = cluster.path().join("two.json");
+    let out = cluster
+        .cli(&[
+            "backlog", "migrate", "-t", SOURCE, "-g", GROUP, "--to", TARGET, "--create", "--yes",
+            "-o", "json", "--state",
+        ])
+        .arg(&state)
+        .json();
+    assert_eq!(out["total"], 8000);
+    assert_eq!(out["targetQueues"], 16, "4x the source's 4 queues");
+    let route = cluster.json(&["topic", "route", "-t", TARGET, "-o", "json"]);
+    let queues: Vec<(String, i64)> = route["brokers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| {
+            (
+                q["brokerName"].as_str().unwrap().to_string(),
+                q["writeQueueNums"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    let mut queues = queues;
+    queues.sort();
+    assert_eq!(
+        queues,
+        vec![("broker-a".to_string(), 8), ("broker-b".to_string(), 8)]
+    );
+    let v = verify(&cluster.ns(), &state);
+    let brokers: std::collections::BTreeSet<&str> = v["queues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["brokerName"].as_str().unwrap())
+        .collect();
+    assert_eq!(brokers.len(), 2, "both brokers' source queues are checked");
+}
