@@ -19,6 +19,9 @@ _rmq() {
             rmq,addWritePerm)
                 cmd="rmq__subcmd__addWritePerm"
                 ;;
+            rmq,backlog)
+                cmd="rmq__subcmd__backlog"
+                ;;
             rmq,broker)
                 cmd="rmq__subcmd__broker"
                 ;;
@@ -135,6 +138,36 @@ _rmq() {
                 ;;
             rmq,wipeWritePerm)
                 cmd="rmq__subcmd__wipeWritePerm"
+                ;;
+            rmq__subcmd__backlog,help)
+                cmd="rmq__subcmd__backlog__subcmd__help"
+                ;;
+            rmq__subcmd__backlog,migrate)
+                cmd="rmq__subcmd__backlog__subcmd__migrate"
+                ;;
+            rmq__subcmd__backlog,plan)
+                cmd="rmq__subcmd__backlog__subcmd__plan"
+                ;;
+            rmq__subcmd__backlog,status)
+                cmd="rmq__subcmd__backlog__subcmd__status"
+                ;;
+            rmq__subcmd__backlog,verify)
+                cmd="rmq__subcmd__backlog__subcmd__verify"
+                ;;
+            rmq__subcmd__backlog__subcmd__help,help)
+                cmd="rmq__subcmd__backlog__subcmd__help__subcmd__help"
+                ;;
+            rmq__subcmd__backlog__subcmd__help,migrate)
+                cmd="rmq__subcmd__backlog__subcmd__help__subcmd__migrate"
+                ;;
+            rmq__subcmd__backlog__subcmd__help,plan)
+                cmd="rmq__subcmd__backlog__subcmd__help__subcmd__plan"
+                ;;
+            rmq__subcmd__backlog__subcmd__help,status)
+                cmd="rmq__subcmd__backlog__subcmd__help__subcmd__status"
+                ;;
+            rmq__subcmd__backlog__subcmd__help,verify)
+                cmd="rmq__subcmd__backlog__subcmd__help__subcmd__verify"
                 ;;
             rmq__subcmd__broker,config)
                 cmd="rmq__subcmd__broker__subcmd__config"
@@ -337,6 +370,9 @@ _rmq() {
             rmq__subcmd__help,addWritePerm)
                 cmd="rmq__subcmd__help__subcmd__addWritePerm"
                 ;;
+            rmq__subcmd__help,backlog)
+                cmd="rmq__subcmd__help__subcmd__backlog"
+                ;;
             rmq__subcmd__help,broker)
                 cmd="rmq__subcmd__help__subcmd__broker"
                 ;;
@@ -453,6 +489,18 @@ _rmq() {
                 ;;
             rmq__subcmd__help,wipeWritePerm)
                 cmd="rmq__subcmd__help__subcmd__wipeWritePerm"
+                ;;
+            rmq__subcmd__help__subcmd__backlog,migrate)
+                cmd="rmq__subcmd__help__subcmd__backlog__subcmd__migrate"
+                ;;
+            rmq__subcmd__help__subcmd__backlog,plan)
+                cmd="rmq__subcmd__help__subcmd__backlog__subcmd__plan"
+                ;;
+            rmq__subcmd__help__subcmd__backlog,status)
+                cmd="rmq__subcmd__help__subcmd__backlog__subcmd__status"
+                ;;
+            rmq__subcmd__help__subcmd__backlog,verify)
+                cmd="rmq__subcmd__help__subcmd__backlog__subcmd__verify"
                 ;;
             rmq__subcmd__help__subcmd__broker,config)
                 cmd="rmq__subcmd__help__subcmd__broker__subcmd__config"
@@ -782,7 +830,7 @@ _rmq() {
 
     case "${cmd}" in
         rmq)
-            opts="-v -h -V --verbose --help --version dev namesrv broker cluster ha topic group offset message dlq failover store perf config completions man updateTopic deleteTopic topicList topicRoute topicStatus clusterList brokerStatus getBrokerConfig updateBrokerConfig wipeWritePerm addWritePerm updateSubGroup deleteSubGroup consumerProgress consumerConnection resetOffsetByTime sendMessage consumeMessage printMsg queryMsgById queryMsgByKey queryMsgByOffset decodeMessageId help"
+            opts="-v -h -V --verbose --help --version dev namesrv broker cluster ha topic group offset message dlq failover store backlog perf config completions man updateTopic deleteTopic topicList topicRoute topicStatus clusterList brokerStatus getBrokerConfig updateBrokerConfig wipeWritePerm addWritePerm updateSubGroup deleteSubGroup consumerProgress consumerConnection resetOffsetByTime sendMessage consumeMessage printMsg queryMsgById queryMsgByKey queryMsgByOffset decodeMessageId help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -823,6 +871,332 @@ _rmq() {
                     return 0
                     ;;
                 -b)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rmq__subcmd__backlog)
+            opts="-v -h -V --verbose --help --version plan migrate verify status help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rmq__subcmd__backlog__subcmd__help)
+            opts="plan migrate verify status help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rmq__subcmd__backlog__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rmq__subcmd__backlog__subcmd__help__subcmd__migrate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rmq__subcmd__backlog__subcmd__help__subcmd__plan)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rmq__subcmd__backlog__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rmq__subcmd__backlog__subcmd__help__subcmd__verify)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rmq__subcmd__backlog__subcmd__migrate)
+            opts="-n -t -g -y -o -v -h -V --namesrv --timeout --serialize --topic --group --to --queues --create --rate --state --batch --pull-depth --dry-run --yes --output --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --namesrv)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --serialize)
+                    COMPREPLY=($(compgen -W "json rocketmq" -- "${cur}"))
+                    return 0
+                    ;;
+                --topic)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -t)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --group)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -g)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --queues)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --batch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pull-depth)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rmq__subcmd__backlog__subcmd__plan)
+            opts="-n -t -g -o -v -h -V --namesrv --timeout --serialize --topic --group --to --queues --sample --output --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --namesrv)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --serialize)
+                    COMPREPLY=($(compgen -W "json rocketmq" -- "${cur}"))
+                    return 0
+                    ;;
+                --topic)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -t)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --group)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -g)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --queues)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sample)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rmq__subcmd__backlog__subcmd__status)
+            opts="-n -o -v -h -V --namesrv --timeout --serialize --state --output --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --namesrv)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --serialize)
+                    COMPREPLY=($(compgen -W "json rocketmq" -- "${cur}"))
+                    return 0
+                    ;;
+                --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rmq__subcmd__backlog__subcmd__verify)
+            opts="-n -o -v -h -V --namesrv --timeout --serialize --state --output --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --namesrv)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --serialize)
+                    COMPREPLY=($(compgen -W "json rocketmq" -- "${cur}"))
+                    return 0
+                    ;;
+                --state)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3294,7 +3668,7 @@ _rmq() {
             return 0
             ;;
         rmq__subcmd__help)
-            opts="dev namesrv broker cluster ha topic group offset message dlq failover store perf config completions man updateTopic deleteTopic topicList topicRoute topicStatus clusterList brokerStatus getBrokerConfig updateBrokerConfig wipeWritePerm addWritePerm updateSubGroup deleteSubGroup consumerProgress consumerConnection resetOffsetByTime sendMessage consumeMessage printMsg queryMsgById queryMsgByKey queryMsgByOffset decodeMessageId help"
+            opts="dev namesrv broker cluster ha topic group offset message dlq failover store backlog perf config completions man updateTopic deleteTopic topicList topicRoute topicStatus clusterList brokerStatus getBrokerConfig updateBrokerConfig wipeWritePerm addWritePerm updateSubGroup deleteSubGroup consumerProgress consumerConnection resetOffsetByTime sendMessage consumeMessage printMsg queryMsgById queryMsgByKey queryMsgByOffset decodeMessageId help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3310,6 +3684,76 @@ _rmq() {
         rmq__subcmd__help__subcmd__addWritePerm)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rmq__subcmd__help__subcmd__backlog)
+            opts="plan migrate verify status"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rmq__subcmd__help__subcmd__backlog__subcmd__migrate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rmq__subcmd__help__subcmd__backlog__subcmd__plan)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rmq__subcmd__help__subcmd__backlog__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rmq__subcmd__help__subcmd__backlog__subcmd__verify)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -1,6 +1,7 @@
 //! Command-line surface: clap definitions for every command group (one file per group) and the
 //! dispatch from a parsed command to the library. Rendering helpers live in [`output`].
 
+mod backlog;
 mod broker;
 mod cluster;
 pub mod common;
@@ -72,6 +73,9 @@ pub enum Command {
     Failover(failover::FailoverCommand),
     /// Inspect a store offline: dump its files, verify it, per-queue stats.
     Store(store::StoreArgs),
+    /// Forward a group's backlog to a topic with more queues (plan, migrate, verify, status).
+    #[command(subcommand)]
+    Backlog(backlog::BacklogCommand),
     /// Measure throughput and latency against a cluster.
     #[command(subcommand)]
     Perf(perf::PerfCommand),
@@ -133,6 +137,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Completions(args) => docs::completions(args),
         Command::Man(args) => docs::man(args),
         Command::Perf(cmd) => perf::run(cmd),
+        Command::Backlog(cmd) => backlog::run(cmd),
         Command::Config(cmd) => config::run(cmd),
         Command::Namesrv(cmd) => namesrv::run(cmd),
         Command::Store(args) => store::run(args),

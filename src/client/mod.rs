@@ -23,10 +23,13 @@
 //! - `failover.rs`: failover of a master/slave pair: what a broker name looks like
 //!   ([`FailoverPlan`]), online promotion and demotion of rmq brokers, the steps of
 //!   `rmq failover execute`.
+//! - `backlog/`: `rmq backlog`: forwarding a group's backlog into a topic with more queues
+//!   (plan, migrate with a resumable state file, verify).
 //! - `perf.rs`: `rmq perf`'s load loops and latency histogram, on [`Producer`] and
 //!   [`PullConsumer`].
 
 mod admin;
+pub mod backlog;
 mod consumer;
 mod dlq;
 mod failover;

@@ -640,6 +640,59 @@ impl Producer {
         self.send_with_retries(out, select, false, route).await
     }
 
+    /// Sends a SEND_BATCH_MESSAGE body the caller encoded (items as
+    /// `common::message::encode_batch` writes them, e.g. forwarded records) to queue `queue_id`
+    /// of broker `broker_name`, once: the caller chose the queue, so there is no retry
+    /// elsewhere. The request header carries no properties.
+    pub async fn send_encoded_batch(
+        &self,
+        topic: &str,
+        broker_name: &str,
+        queue_id: i32,
+        body: Bytes,
+    ) -> Sent {
+        let route = match self.route(topic).await {
+            Ok(r) => r,
+            Err(e) => return unsent(e),
+        };
+        let Some(queue) = route
+            .queues
+            .iter()
+            .position(|q| q.broker_name == broker_name && q.queue_id == queue_id)
+        else {
+            return unsent(ClientError::Other(format!(
+                "topic {topic} has no writable queue {queue_id} on broker {broker_name}"
+            )));
+        };
+        let header_msg = Message {
+            topic: Text::copy_from(topic),
+            flag: 0,
+            properties: Text::default(),
+            body: Bytes::new(),
+        };
+        let req = self.request(
+            &route,
+            queue,
+            &header_msg,
+            &header_msg.properties,
+            body,
+            true,
+        );
+        let result = self
+            .client
+            .send_request(&route.queues[queue].broker_addr, req, false)
+            .await;
+        if result.is_err() {
+            self.mark_stale(topic);
+        }
+        Sent {
+            msg_id: None,
+            result,
+            route,
+            queue,
+        }
+    }
+
     /// Waits until oneway sends are on the wire: one answered request on the connection of
     /// each broker in `sent` (frames leave a connection in order).
     pub async fn flush(&self, sent: &[Sent]) {
