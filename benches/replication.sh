@@ -16,6 +16,7 @@ WARMUP=${WARMUP:-5}
 INFLIGHT=${INFLIGHT:-64}
 SIZE=${SIZE:-1024}
 KINDS=${KINDS:-rmq java}
+ROLES=${ROLES:-ASYNC_MASTER SYNC_MASTER}
 JAVA_LIB=${RMQ_JAVA_LIB:-$HOME/.cache/rmq/java-lib}
 BROKER_LIB=${RMQ_JAVA_BROKER_LIB:-$HOME/.cache/rmq/java-broker-lib}
 JAVA=${JAVA:-java}
@@ -32,7 +33,7 @@ cleanup() {
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
   sleep 1
   for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-  rm -rf "$WORK"
+  if [ -n "${KEEP:-}" ]; then echo "kept $WORK" >&2; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
 
@@ -78,10 +79,12 @@ run_pair() { # kind role -> prints one JSON line
   wait_registered "$NS" "127.0.0.1:$sp"
   "$RMQ" topic create -n "$NS" -c "$name" -t "T-$name" -r 8 -w 8 -o json >/dev/null
   # The slave connects a few seconds after its first registration (Java checks every 5 s).
+  local ready=""
   for _ in $(seq 150); do
-    if "$RMQ" message send -n "$NS" -t "T-$name" -b "$name" probe -o json 2>/dev/null | grep -q '"SEND_OK"'; then break; fi
+    if "$RMQ" message send -n "$NS" -t "T-$name" -b "$name" probe -o json 2>/dev/null | grep -q '"SEND_OK"'; then ready=1; break; fi
     sleep 0.2
   done
+  [ -n "$ready" ] || { log "$kind $role: no SEND_OK within 30 s (slave not connected?)"; return 1; }
   "$RMQ" perf produce -n "$NS" -t "T-$name" --inflight "$INFLIGHT" --size "$SIZE" --duration "${WARMUP}s" -o json >/dev/null
   "$RMQ" perf produce -n "$NS" -t "T-$name" --inflight "$INFLIGHT" --size "$SIZE" --duration "${DURATION}s" -o json >"$WORK/$name.json"
   local t0 m s behind caught=-1 i
@@ -92,7 +95,13 @@ run_pair() { # kind role -> prints one JSON line
     if [ "$(max_offset "127.0.0.1:$sp")" -ge "$m" ]; then caught=$(($(now_ms) - t0)); break; fi
     sleep 0.05
   done
-  kill "$spid" "$mpid"; wait "$spid" "$mpid" 2>/dev/null || true
+  # Not children of this shell (started in $(...)): wait until both are gone, so the next
+  # pair does not share the cores with a JVM still shutting down.
+  kill "$spid" "$mpid"
+  for _ in $(seq 600); do
+    kill -0 "$spid" 2>/dev/null || kill -0 "$mpid" 2>/dev/null || break
+    sleep 0.1
+  done
   python3 - "$WORK/$name.json" "$kind" "$role" "$behind" "$caught" <<'PY'
 import json, sys
 p = json.load(open(sys.argv[1]))
@@ -105,7 +114,7 @@ PY
 log "load: rmq perf produce, $INFLIGHT in flight, $SIZE-byte messages, $DURATION s per run"
 : >"$WORK/results.jsonl"
 for kind in $KINDS; do
-  for role in ASYNC_MASTER SYNC_MASTER; do
+  for role in $ROLES; do
     log "$kind $role"
     run_pair "$kind" "$role" | tee -a "$WORK/results.jsonl" >&2
   done

@@ -87,6 +87,16 @@ const SYSTEM_PROPERTIES: &[&str] = &[
     "INSTANCE_ID",
 ];
 
+/// The properties in a batch request's header. A 4.x broker appends them to every message of
+/// the batch, so they are the batch's own: only WAIT, from the first message (Java's
+/// `MessageBatch.generateFromList`), never the first message's keys, tags or user properties.
+fn batch_header_properties(first: &Message) -> Text {
+    let wait = message::get_property(&first.properties, property::WAIT).unwrap_or("true");
+    let mut props = String::new();
+    message::push_property(&mut props, property::WAIT, wait);
+    Text::from(props)
+}
+
 /// Whether `name` is a property the client or broker sets, which a user property must not use
 /// (Java's `MessageConst.STRING_HASH_SET`).
 pub fn is_system_property(name: &str) -> bool {
@@ -630,9 +640,10 @@ impl Producer {
             (None, body)
         };
         let (msg_id, body) = body;
+        let batch_properties = batch_header_properties(first);
         let out = Outgoing {
             msg: first,
-            properties: &first.properties,
+            properties: &batch_properties,
             body: &body,
             batch: true,
             msg_id,
@@ -984,5 +995,16 @@ mod tests {
         assert_eq!(sent.queue().broker_name, "a");
         assert_eq!(b.sends.load(Ordering::Relaxed), 4);
         p.client().shutdown().await;
+    }
+
+    #[test]
+    fn a_batch_header_carries_only_wait() {
+        let first = Message::new("T", "b")
+            .with_tags("TagA")
+            .with_keys(["k1"])
+            .with_property("color", "red");
+        assert_eq!(batch_header_properties(&first).as_str(), "WAIT\u{1}true");
+        let no_wait = first.with_property(property::WAIT, "false");
+        assert_eq!(batch_header_properties(&no_wait).as_str(), "WAIT\u{1}false");
     }
 }
