@@ -852,6 +852,19 @@ async fn java_mqadmin_against_the_broker() {
         .unwrap_or_else(|| panic!("{lines:?}"))
         .to_string();
     // --- batch 2: while the clients are online ---------------------------------------------------
+    // consumerProgress lists only the topics the group has committed offsets for (as Java's
+    // getConsumeStats): wait (bounded) for the Java consumer's first commit, which a loaded
+    // machine delays.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        let out = cluster
+            .cli(&["group", "describe", "-g", "AdminGroup", "-o", "json"])
+            .run();
+        if out.success() && out.stdout.contains("AdminTopic") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
     let reset_to = before_sends.to_string();
     // The reset goes early: the Java client sleeps 10 s inside its reset handling, which then
     // overlaps the commands after it.

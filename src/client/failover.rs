@@ -209,7 +209,8 @@ impl MqClient {
         }
     }
 
-    /// Looks at one broker process: runtime info and config, each within 2 s (a dead broker must not stall a plan).
+    /// Looks at one broker process: runtime info and config, each within 2 s (a dead broker
+    /// must not stall a plan).
     pub async fn failover_member(&self, broker_id: i64, addr: &str) -> Member {
         let mut m = Member {
             broker_id,
