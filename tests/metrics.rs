@@ -55,7 +55,10 @@ fn scrape(addr: &str) -> Scrape {
                     .find_map(|s| metric_name.strip_suffix(s))
                     .filter(|b| declared.contains(*b))
                     .unwrap_or(metric_name);
-                assert!(declared.contains(base), "sample of undeclared {metric_name}");
+                assert!(
+                    declared.contains(base),
+                    "sample of undeclared {metric_name}"
+                );
             }
             LineInfo::Doc { .. } | LineInfo::Empty => {}
             LineInfo::Ignored => panic!("line does not parse: {line:?}"),
@@ -161,20 +164,35 @@ fn broker_and_namesrv_metrics_count_what_was_sent_and_consumed() {
         sum(&scrape(&ns_metrics), "rmq_namesrv_live_brokers", &[]) == 1.0
     });
     let ns = namesrv.addr.as_str();
-    rmq(&["topic", "create", "-t", TOPIC, "-c", "DefaultCluster", "-w", "4", "-r", "4"])
-        .namesrv(ns)
-        .ok();
+    rmq(&[
+        "topic",
+        "create",
+        "-t",
+        TOPIC,
+        "-c",
+        "DefaultCluster",
+        "-w",
+        "4",
+        "-r",
+        "4",
+    ])
+    .namesrv(ns)
+    .ok();
     let rollback = dir.path().join("rollback.json");
-    rmq(&["offset", "reset", "-g", GROUP, "-t", TOPIC, "--to", "earliest", "-y"])
-        .arg("--rollback-file")
-        .arg(&rollback)
-        .namesrv(ns)
-        .ok();
+    rmq(&[
+        "offset", "reset", "-g", GROUP, "-t", TOPIC, "--to", "earliest", "-y",
+    ])
+    .arg("--rollback-file")
+    .arg(&rollback)
+    .namesrv(ns)
+    .ok();
 
     let count = N.to_string();
-    rmq(&["perf", "produce", "-t", TOPIC, "--count", &count, "--size", "100", "-o", "json"])
-        .namesrv(ns)
-        .ok();
+    rmq(&[
+        "perf", "produce", "-t", TOPIC, "--count", &count, "--size", "100", "-o", "json",
+    ])
+    .namesrv(ns)
+    .ok();
 
     let s = scrape(&broker_metrics);
     let topic = [("topic", TOPIC)];
@@ -223,7 +241,11 @@ fn broker_and_namesrv_metrics_count_what_was_sent_and_consumed() {
     });
     let s = last.unwrap();
     assert_eq!(
-        sum(&s, "rmq_broker_messages_out_total", &[("topic", TOPIC), ("group", GROUP)]),
+        sum(
+            &s,
+            "rmq_broker_messages_out_total",
+            &[("topic", TOPIC), ("group", GROUP)]
+        ),
         N as f64
     );
     assert!(sum(&s, "rmq_broker_pull_latency_seconds_count", &[]) >= 1.0);
@@ -231,7 +253,11 @@ fn broker_and_namesrv_metrics_count_what_was_sent_and_consumed() {
     // The name server: the broker, the topic, and the requests that registered them.
     let s = scrape(&ns_metrics);
     assert_eq!(
-        sum(&s, "rmq_namesrv_cluster_brokers", &[("cluster", "DefaultCluster")]),
+        sum(
+            &s,
+            "rmq_namesrv_cluster_brokers",
+            &[("cluster", "DefaultCluster")]
+        ),
         1.0
     );
     assert!(sum(&s, "rmq_namesrv_topics", &[]) >= 1.0);
@@ -247,7 +273,10 @@ fn broker_and_namesrv_metrics_count_what_was_sent_and_consumed() {
         sum(
             &s,
             "rmq_namesrv_requests_total",
-            &[("request", "GET_ROUTEINFO_BY_TOPIC"), ("response", "SUCCESS")]
+            &[
+                ("request", "GET_ROUTEINFO_BY_TOPIC"),
+                ("response", "SUCCESS")
+            ]
         ) >= 1.0
     );
 }

@@ -207,7 +207,11 @@ impl Collector for BrokerCollector {
             &mut e,
             "rmq_broker_producers_online",
             "Producer connections known from heartbeats.",
-            b.producers.all().iter().map(|(_, c)| c.len()).sum::<usize>() as i64,
+            b.producers
+                .all()
+                .iter()
+                .map(|(_, c)| c.len())
+                .sum::<usize>() as i64,
         )?;
 
         // The store.
@@ -243,10 +247,7 @@ impl Collector for BrokerCollector {
             "Time spent in CommitLog flushes.",
             None,
             MetricType::Counter,
-            [(
-                [("", ""); 0],
-                ConstCounter::new(flush.nanos as f64 / 1e9),
-            )],
+            [([("", ""); 0], ConstCounter::new(flush.nanos as f64 / 1e9))],
         )?;
         let dirs = [
             ("commitlog", b.store_config.commit_log_dir()),

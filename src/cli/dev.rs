@@ -157,7 +157,13 @@ pub fn run(args: DevArgs) -> anyhow::Result<()> {
             }
         };
         let _ = tokio::time::timeout(std::time::Duration::from_secs(10), registered).await;
-        print_banner(&namesrv_addr, &broker_addr, &args.cluster, &store, metrics_at);
+        print_banner(
+            &namesrv_addr,
+            &broker_addr,
+            &args.cluster,
+            &store,
+            metrics_at,
+        );
         let served = serving.await.context("broker task failed")?;
         metrics_stop.cancel();
         let closed = namesrv.shutdown().await;

@@ -77,9 +77,8 @@ impl LatencyHistogram {
         let sum = self.sum_nanos.load(Ordering::Relaxed) as f64 / 1e9;
         let mut metric =
             encoder.encode_descriptor(name, help, Some(&Unit::Seconds), MetricType::Histogram)?;
-        metric.encode_histogram::<prometheus_client::encoding::NoLabelSet>(
-            sum, count, &buckets, None,
-        )
+        metric
+            .encode_histogram::<prometheus_client::encoding::NoLabelSet>(sum, count, &buckets, None)
     }
 }
 
@@ -332,7 +331,9 @@ impl MetricsListener {
                 async move {
                     match tokio::task::spawn_blocking(move || render(&registry)).await {
                         Ok(text) => ([(header::CONTENT_TYPE, CONTENT_TYPE)], text).into_response(),
-                        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+                        Err(e) => {
+                            (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response()
+                        }
                     }
                 }
             }),
@@ -358,7 +359,10 @@ mod tests {
         h.observe(Duration::from_secs(60));
         assert_eq!(h.buckets[0].load(Ordering::Relaxed), 1);
         assert_eq!(h.buckets[1].load(Ordering::Relaxed), 1);
-        assert_eq!(h.buckets[LATENCY_BOUNDS_MICROS.len()].load(Ordering::Relaxed), 1);
+        assert_eq!(
+            h.buckets[LATENCY_BOUNDS_MICROS.len()].load(Ordering::Relaxed),
+            1
+        );
         assert_eq!(h.count(), 3);
     }
 

@@ -146,7 +146,11 @@ async fn process(b: &Broker, conn: &Connection, req: &RemotingCommand) -> Outcom
             timed(&b.stats.send_latency, send::send_message(b, conn, req)).await
         }
         RequestCode::SEND_REPLY_MESSAGE | RequestCode::SEND_REPLY_MESSAGE_V2 => {
-            timed(&b.stats.send_latency, reply::send_reply_message(b, conn, req)).await
+            timed(
+                &b.stats.send_latency,
+                reply::send_reply_message(b, conn, req),
+            )
+            .await
         }
         RequestCode::CONSUMER_SEND_MSG_BACK => {
             timed(&b.stats.send_latency, send::consumer_send_back(b, req)).await
