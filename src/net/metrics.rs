@@ -29,7 +29,7 @@ const LATENCY_BOUNDS_MICROS: [u64; 17] = [
     1_000_000, 2_500_000, 5_000_000, 10_000_000,
 ];
 
-/// A latency histogram with fixed buckets ([`LATENCY_BOUNDS_MICROS`], plus +Inf): an
+/// A latency histogram with fixed buckets (`LATENCY_BOUNDS_MICROS`, plus +Inf): an
 /// observation is two relaxed atomic adds, no lock and no allocation.
 #[derive(Debug, Default)]
 pub struct LatencyHistogram {
