@@ -3,7 +3,8 @@
 //! produce --count N` the broker's messages-in counter of the topic is exactly N, a group whose
 //! offsets were reset to the start shows a lag of N that falls to 0 once `rmq message consume
 //! --commit` has read the messages, and every line of both expositions parses (prometheus-parse)
-//! with a declared type.
+//! with a declared type. `rmq dev --metrics-listen` serves both daemons' metrics on one
+//! endpoint.
 
 mod common;
 
@@ -12,7 +13,7 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-use common::{rmq, temp_dir, wait_until, Daemon};
+use common::{rmq, temp_dir, wait_until, Daemon, Spawned, RMQ};
 use prometheus_parse::{LineInfo, Scrape, Value};
 
 const TOPIC: &str = "MetricsTopic";
@@ -187,15 +188,38 @@ fn broker_and_namesrv_metrics_count_what_was_sent_and_consumed() {
     .namesrv(ns)
     .ok();
 
+    // Produce N at a bounded rate, scraping while it runs: the counter grows towards N.
     let count = N.to_string();
-    rmq(&[
-        "perf", "produce", "-t", TOPIC, "--count", &count, "--size", "100", "-o", "json",
-    ])
-    .namesrv(ns)
-    .ok();
+    let mut perf = Spawned::spawn(
+        &mut rmq(&[
+            "perf", "produce", "-t", TOPIC, "--count", &count, "--size", "100",
+        ])
+        .args(["--rate", "800", "-o", "json"])
+        .namesrv(ns)
+        .command(),
+    );
+    let topic = [("topic", TOPIC)];
+    wait_until(
+        "messages counted during the run",
+        Duration::from_secs(20),
+        || {
+            sum(
+                &scrape(&broker_metrics),
+                "rmq_broker_messages_in_total",
+                &topic,
+            ) > 0.0
+        },
+    );
+    let during = sum(
+        &scrape(&broker_metrics),
+        "rmq_broker_messages_in_total",
+        &topic,
+    );
+    assert!(during <= N as f64, "{during}");
+    let status = perf.wait_bounded(Duration::from_secs(60));
+    assert!(status.is_some_and(|s| s.success()), "{:?}", perf.lines());
 
     let s = scrape(&broker_metrics);
-    let topic = [("topic", TOPIC)];
     assert_eq!(sum(&s, "rmq_broker_messages_in_total", &topic), N as f64);
     assert!(sum(&s, "rmq_broker_messages_in_bytes_total", &topic) > (N * 100) as f64);
     let lag = [("group", GROUP), ("topic", TOPIC)];
@@ -279,4 +303,40 @@ fn broker_and_namesrv_metrics_count_what_was_sent_and_consumed() {
             ]
         ) >= 1.0
     );
+}
+
+#[test]
+fn dev_serves_broker_and_namesrv_metrics_on_one_endpoint() {
+    let dir = temp_dir("metrics-dev");
+    let mut dev = Spawned::spawn(
+        std::process::Command::new(RMQ)
+            .args(["dev", "--namesrv-port", "0", "--broker-port", "0"])
+            .args(["--metrics-listen", "127.0.0.1:0", "--store"])
+            .arg(dir.path().join("store"))
+            .env_remove("NAMESRV_ADDR"),
+    );
+    let line = dev
+        .wait_line(Duration::from_secs(30), |l| {
+            l.starts_with("metrics: http://")
+        })
+        .unwrap_or_else(|| panic!("no metrics line: {:?}", dev.lines()));
+    let addr = line
+        .strip_prefix("metrics: http://")
+        .and_then(|l| l.split_once("/metrics"))
+        .map(|(a, _)| a.to_string())
+        .unwrap();
+    let s = scrape(&addr);
+    assert_eq!(series(&s, "rmq_broker_info", &[("broker", "broker-a")]), 1);
+    assert_eq!(sum(&s, "rmq_namesrv_live_brokers", &[]), 1.0);
+    assert!(
+        sum(
+            &s,
+            "rmq_namesrv_requests_total",
+            &[("request", "REGISTER_BROKER")]
+        ) >= 1.0
+    );
+    dev.sigterm();
+    assert!(dev
+        .wait_bounded(Duration::from_secs(20))
+        .is_some_and(|s| s.success()));
 }
