@@ -1924,7 +1924,7 @@ _rmq() {
             return 0
             ;;
         rmq__subcmd__broker__subcmd__start)
-            opts="-c -n -p -v -h -V --config --namesrv --listen-port --set --verbose --help --version"
+            opts="-c -n -p -v -h -V --config --namesrv --listen-port --set --metrics-listen --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1955,6 +1955,10 @@ _rmq() {
                     return 0
                     ;;
                 --set)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --metrics-listen)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2660,7 +2664,7 @@ _rmq() {
             return 0
             ;;
         rmq__subcmd__dev)
-            opts="-v -h -V --store --namesrv-port --broker-port --cluster --fresh --verbose --help --version"
+            opts="-v -h -V --store --namesrv-port --broker-port --cluster --fresh --metrics-listen --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2679,6 +2683,10 @@ _rmq() {
                     return 0
                     ;;
                 --cluster)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --metrics-listen)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -5400,7 +5408,7 @@ _rmq() {
             return 0
             ;;
         rmq__subcmd__namesrv__subcmd__start)
-            opts="-c -p -v -h -V --config --listen-port --kv-config --verbose --help --version"
+            opts="-c -p -v -h -V --config --listen-port --kv-config --metrics-listen --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -5423,6 +5431,10 @@ _rmq() {
                     return 0
                     ;;
                 --kv-config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --metrics-listen)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

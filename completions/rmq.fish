@@ -72,6 +72,7 @@ complete -c rmq -n "__fish_rmq_using_subcommand dev" -l store -d 'Store director
 complete -c rmq -n "__fish_rmq_using_subcommand dev" -l namesrv-port -d 'Name server port (0 picks a free port)' -r
 complete -c rmq -n "__fish_rmq_using_subcommand dev" -l broker-port -d 'Broker port (0 picks a free port)' -r
 complete -c rmq -n "__fish_rmq_using_subcommand dev" -l cluster -d 'Cluster name the broker registers under' -r
+complete -c rmq -n "__fish_rmq_using_subcommand dev" -l metrics-listen -d 'Serve Prometheus metrics of both (broker and name server) at http://HOST:PORT/metrics (port 0 picks a free port)' -r
 complete -c rmq -n "__fish_rmq_using_subcommand dev" -l fresh -d 'Delete the store first and start empty'
 complete -c rmq -n "__fish_rmq_using_subcommand dev" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
 complete -c rmq -n "__fish_rmq_using_subcommand dev" -s h -l help -d 'Print help'
@@ -84,6 +85,7 @@ complete -c rmq -n "__fish_rmq_using_subcommand namesrv; and not __fish_seen_sub
 complete -c rmq -n "__fish_rmq_using_subcommand namesrv; and __fish_seen_subcommand_from start" -s c -l config -d 'A namesrv `.properties` file (Java\'s `mqnamesrv -c`); Java\'s defaults without it' -r -F
 complete -c rmq -n "__fish_rmq_using_subcommand namesrv; and __fish_seen_subcommand_from start" -s p -l listen-port -d 'Port to listen on, overriding the file (default 9876; 0 picks a free port)' -r
 complete -c rmq -n "__fish_rmq_using_subcommand namesrv; and __fish_seen_subcommand_from start" -l kv-config -d 'Where the KV config is kept, overriding the file (default ~/namesrv/kvConfig.json)' -r -F
+complete -c rmq -n "__fish_rmq_using_subcommand namesrv; and __fish_seen_subcommand_from start" -l metrics-listen -d 'Serve Prometheus metrics at http://HOST:PORT/metrics (port 0 picks a free port)' -r
 complete -c rmq -n "__fish_rmq_using_subcommand namesrv; and __fish_seen_subcommand_from start" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
 complete -c rmq -n "__fish_rmq_using_subcommand namesrv; and __fish_seen_subcommand_from start" -s h -l help -d 'Print help'
 complete -c rmq -n "__fish_rmq_using_subcommand namesrv; and __fish_seen_subcommand_from start" -s V -l version -d 'Print version'
@@ -103,6 +105,7 @@ complete -c rmq -n "__fish_rmq_using_subcommand broker; and __fish_seen_subcomma
 complete -c rmq -n "__fish_rmq_using_subcommand broker; and __fish_seen_subcommand_from start" -s n -l namesrv -d 'Name server address(es), `host:port;host:port` (overrides namesrvAddr in the file). Without it: namesrvAddr from the file, else $NAMESRV_ADDR' -r
 complete -c rmq -n "__fish_rmq_using_subcommand broker; and __fish_seen_subcommand_from start" -s p -l listen-port -d 'Listen port (overrides listenPort; 0 picks a free port)' -r
 complete -c rmq -n "__fish_rmq_using_subcommand broker; and __fish_seen_subcommand_from start" -l set -d 'Overrides a key of the file, e.g. `--set storePathRootDir=/data/broker-a-s` (repeatable): run a shared file (conf/2m-2s-sync/...) with this process\'s store path' -r
+complete -c rmq -n "__fish_rmq_using_subcommand broker; and __fish_seen_subcommand_from start" -l metrics-listen -d 'Serve Prometheus metrics at http://HOST:PORT/metrics (overrides metricsPromExporterPort/metricsPromExporterHost; port 0 picks a free port)' -r
 complete -c rmq -n "__fish_rmq_using_subcommand broker; and __fish_seen_subcommand_from start" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug, -vvv trace)'
 complete -c rmq -n "__fish_rmq_using_subcommand broker; and __fish_seen_subcommand_from start" -s h -l help -d 'Print help'
 complete -c rmq -n "__fish_rmq_using_subcommand broker; and __fish_seen_subcommand_from start" -s V -l version -d 'Print version'

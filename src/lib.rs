@@ -30,7 +30,7 @@
 //! | [`common`]   | what every layer shares: the message model and CommitLog record codec, system topic/group names, the clock, host facts, crash-safe file writes, the offset group wait |
 //! | [`config`]   | Java `.properties` parsing into typed name server / broker / store configs with Java's defaults |
 //! | [`protocol`] | the remoting wire format: frames, JSON/ROCKETMQ headers, codes, typed headers and JSON bodies. Pure: no I/O |
-//! | [`net`]      | tokio transport on top of `protocol`: server with request dispatch, client with connection reuse and opaque correlation |
+//! | [`net`]      | tokio transport on top of `protocol`: server with request dispatch, client with connection reuse and opaque correlation; the metrics both daemons count and the HTTP `/metrics` endpoint |
 //! | [`store`]    | the on-disk store in the 4.9.x layout: CommitLog, ConsumeQueue, IndexFile, checkpoint, recovery, offline inspection |
 //! | [`filter`]   | tag expressions and SQL92 selectors: parsing subscriptions, matching messages (used by the broker's pulls) |
 //! | [`ha`]       | master/slave replication (the 4.x HA protocol over raw TCP): the master's listener and per-slave transfer, the slave's client, the acknowledged offsets SYNC_MASTER waits for |

@@ -1,8 +1,10 @@
 //! Long polling: a pull that finds nothing new waits here until a message arrives in its queue
 //! or its suspend time runs out. Puts publish each queue's new max offset; waiting pulls
-//! re-run as soon as it passes the offset they asked for.
+//! re-run as soon as it passes the offset they asked for. The pulls held now and the holds so
+//! far are counted for the metrics.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::RwLock;
 use std::time::Duration;
 
@@ -13,9 +15,32 @@ type Queues = HashMap<String, HashMap<i32, watch::Sender<i64>>>;
 #[derive(Default)]
 pub struct PullWaiters {
     queues: RwLock<Queues>,
+    /// Pulls waiting now.
+    held: AtomicI64,
+    /// Waits begun since start.
+    waits: AtomicU64,
+}
+
+/// Counts a wait as held until dropped (also when the waiting pull is cancelled).
+struct Held<'a>(&'a AtomicI64);
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 impl PullWaiters {
+    /// Pulls held now.
+    pub fn held(&self) -> i64 {
+        self.held.load(Ordering::Relaxed)
+    }
+
+    /// Waits begun since start.
+    pub fn waits(&self) -> u64 {
+        self.waits.load(Ordering::Relaxed)
+    }
+
     /// A message was stored: `next_offset` is the queue's new max offset. Cheap when nobody
     /// ever waited on the queue (a read-locked lookup, no allocation).
     pub fn notify(&self, topic: &str, queue_id: i32, next_offset: i64) {
@@ -66,6 +91,9 @@ impl PullWaiters {
         if current_max() > offset {
             return true;
         }
+        self.waits.fetch_add(1, Ordering::Relaxed);
+        self.held.fetch_add(1, Ordering::Relaxed);
+        let _held = Held(&self.held);
         let arrived = tokio::time::timeout(timeout, rx.wait_for(|&max| max > offset)).await;
         matches!(arrived, Ok(Ok(_)))
     }
@@ -88,12 +116,14 @@ mod tests {
         let waiting =
             tokio::spawn(async move { w.wait("T", 0, 5, Duration::from_secs(10), || 5).await });
         tokio::time::sleep(Duration::from_millis(20)).await;
+        assert_eq!((waiters.held(), waiters.waits()), (1, 2));
         waiters.notify("T", 1, 9); // another queue: no wake-up
         waiters.notify("T", 0, 6);
         assert!(tokio::time::timeout(Duration::from_secs(2), waiting)
             .await
             .unwrap()
             .unwrap());
+        assert_eq!(waiters.held(), 0);
         // Already past the offset: returns at once.
         assert!(waiters.wait("T", 0, 5, Duration::from_secs(10), || 7).await);
     }

@@ -19,6 +19,7 @@
 //!   the check service asking producers about halves left open (CHECK_TRANSACTION_STATE);
 //! - [`stats`]: message counters and the TPS figures of runtime info, and the sampled
 //!   per-topic, per-group and broker statistics of VIEW_BROKER_STATS_DATA (`statsAll`);
+//! - [`metrics`]: the Prometheus metrics ([`metrics::BrokerCollector`]), read at scrape time;
 //! - `config_file.rs`: in-place rewrite of the `-c` file on UPDATE_BROKER_CONFIG.
 //!
 //! Message filtering (tags, SQL92) is [`crate::filter`]'s.
@@ -28,6 +29,7 @@ mod config_file;
 pub mod controller;
 pub mod long_poll;
 pub mod metadata;
+pub mod metrics;
 mod processor;
 pub mod queue_locks;
 mod register;

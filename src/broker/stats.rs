@@ -2,12 +2,15 @@
 //! cluster listings, and the samples of them that give GET_BROKER_RUNTIME_INFO its TPS
 //! figures over Java's three windows; and the per-topic and per-group statistics of
 //! VIEW_BROKER_STATS_DATA ([`KeyedStats`], Java's `BrokerStatsManager` items sampled every
-//! 10 s, 10 min and hour).
+//! 10 s, 10 min and hour); and the send and pull latency histograms of the Prometheus
+//! metrics (`metrics.rs` reads all of these at scrape time: one home for counting).
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
+
+use crate::net::metrics::LatencyHistogram;
 
 /// The TPS windows Java reports, in seconds (`"<10 s> <1 min> <10 min>"`).
 pub const TPS_WINDOWS: [u64; 3] = [10, 60, 600];
@@ -23,6 +26,11 @@ pub struct BrokerStats {
     samples: Mutex<VecDeque<Sample>>,
     /// Per topic, group and broker, for VIEW_BROKER_STATS_DATA.
     pub keyed: KeyedStats,
+    /// Time to answer a send (SEND_MESSAGE family, replies, send-backs), the flush and
+    /// replica waits included.
+    pub send_latency: LatencyHistogram,
+    /// Time to answer a pull, the time it was held by long polling left out.
+    pub pull_latency: LatencyHistogram,
 }
 
 /// Message counters at one moment.
@@ -234,6 +242,16 @@ impl StatsItemSet {
         }
         let mut items = self.items.write().unwrap_or_else(|p| p.into_inner());
         items.entry(key.to_string()).or_default().add(value, times);
+    }
+
+    /// Every key and its item's value (a scrape's copy).
+    pub fn values(&self) -> Vec<(String, i64)> {
+        self.items
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .map(|(k, item)| (k.clone(), item.value.load(Ordering::Relaxed)))
+            .collect()
     }
 
     pub fn get(&self, key: &str) -> Option<Arc<StatsItem>> {

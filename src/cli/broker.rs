@@ -14,9 +14,12 @@ use tokio_util::sync::CancellationToken;
 use super::cluster::{finish, resolve_brokers, BrokerTarget, Scope};
 use super::common::{block_on, confirm, ClientArgs};
 use super::output::{self, OutputFormat};
+use prometheus_client::collector::Collector;
 use rmq::broker::controller::{bind, Broker};
+use rmq::broker::metrics::BrokerCollector;
 use rmq::client::{HaInfo, MqClient};
 use rmq::config::{self, Properties};
+use rmq::net::metrics::{self, MetricsListener};
 use rmq::net::Server;
 
 #[derive(Debug, Subcommand)]
@@ -296,6 +299,10 @@ pub struct StartArgs {
     /// (repeatable): run a shared file (conf/2m-2s-sync/...) with this process's store path.
     #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_setting)]
     pub set: Vec<(String, String)>,
+    /// Serve Prometheus metrics at http://HOST:PORT/metrics (overrides
+    /// metricsPromExporterPort/metricsPromExporterHost; port 0 picks a free port).
+    #[arg(long = "metrics-listen", value_name = "HOST:PORT")]
+    pub metrics_listen: Option<String>,
 }
 
 /// `KEY=VALUE` of `--set`.
@@ -376,7 +383,27 @@ fn start(args: StartArgs) -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     runtime.block_on(async move {
+        let metrics_addr = args
+            .metrics_listen
+            .clone()
+            .or_else(|| broker_cfg.metrics_listen_addr());
+        let metrics = match &metrics_addr {
+            Some(addr) => Some(bind_metrics(addr).await?),
+            None => None,
+        };
         let (broker, server) = open_broker(broker_cfg, store_cfg, port, args.config).await?;
+        let metrics_stop = CancellationToken::new();
+        let metrics_at = match metrics {
+            Some(listener) => {
+                let collector = BrokerCollector::new(broker.clone(), server.metrics());
+                Some(serve_metrics(
+                    listener,
+                    vec![Box::new(collector)],
+                    metrics_stop.clone(),
+                )?)
+            }
+            None => None,
+        };
         // Signal handlers go in before the boot line: a script may stop us as soon as it reads it.
         let stop_signal = rmq::net::shutdown_signal();
         let namesrv = broker.cfg().namesrv_addrs().join(";");
@@ -390,10 +417,34 @@ fn start(args: StartArgs) -> anyhow::Result<()> {
                 namesrv
             }
         );
-        serve_until(broker, server, stop_signal).await?;
+        if let Some(at) = metrics_at {
+            println!("Metrics: http://{at}/metrics");
+        }
+        let served = serve_until(broker, server, stop_signal).await;
+        metrics_stop.cancel();
+        served?;
         println!("The broker shut down cleanly.");
         anyhow::Ok(())
     })
+}
+
+/// Binds the Prometheus endpoint (`--metrics-listen`, `metricsPromExporterPort`).
+pub(super) async fn bind_metrics(addr: &str) -> anyhow::Result<MetricsListener> {
+    MetricsListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot serve metrics on {addr}"))
+}
+
+/// Serves `collectors` at `/metrics` on `listener` until `stop`; returns the bound address.
+pub(super) fn serve_metrics(
+    listener: MetricsListener,
+    collectors: Vec<Box<dyn Collector>>,
+    stop: CancellationToken,
+) -> anyhow::Result<std::net::SocketAddr> {
+    let at = listener.local_addr()?;
+    let registry = Arc::new(metrics::registry(collectors));
+    tokio::spawn(listener.serve(registry, stop));
+    Ok(at)
 }
 
 /// Binds the broker's port and opens its store and metadata (recovery runs off the reactor).

@@ -10,7 +10,11 @@ use clap::Args;
 use rmq::config::{self, NamesrvConfig, Properties};
 use rmq::namesrv::NamesrvServer;
 
-use super::broker::{open_broker, serve_until};
+use prometheus_client::collector::Collector;
+use rmq::broker::metrics::BrokerCollector;
+use tokio_util::sync::CancellationToken;
+
+use super::broker::{bind_metrics, open_broker, serve_metrics, serve_until};
 
 const DEV_AFTER_HELP: &str = "\
 Local defaults: brokerIP1=127.0.0.1, brokerName=broker-a, topics and groups auto-created, \
@@ -37,6 +41,10 @@ pub struct DevArgs {
     /// Delete the store first and start empty.
     #[arg(long)]
     pub fresh: bool,
+    /// Serve Prometheus metrics of both (broker and name server) at http://HOST:PORT/metrics
+    /// (port 0 picks a free port).
+    #[arg(long = "metrics-listen", value_name = "HOST:PORT")]
+    pub metrics_listen: Option<String>,
 }
 
 /// Where `rmq dev` keeps its store unless told otherwise.
@@ -100,6 +108,10 @@ pub fn run(args: DevArgs) -> anyhow::Result<()> {
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(async move {
+        let metrics = match &args.metrics_listen {
+            Some(addr) => Some(bind_metrics(addr).await?),
+            None => None,
+        };
         let namesrv = NamesrvServer::start(namesrv_cfg)
             .await
             .context("name server failed to start")?;
@@ -122,6 +134,17 @@ pub fn run(args: DevArgs) -> anyhow::Result<()> {
                 )));
             }
         };
+        let metrics_stop = CancellationToken::new();
+        let metrics_at = match metrics {
+            Some(listener) => {
+                let collectors: Vec<Box<dyn Collector>> = vec![
+                    Box::new(BrokerCollector::new(broker.clone(), server.metrics())),
+                    Box::new(namesrv.collector()),
+                ];
+                Some(serve_metrics(listener, collectors, metrics_stop.clone())?)
+            }
+            None => None,
+        };
         // Signal handlers go in before the banner: a script may stop us as soon as it reads it.
         let stop = rmq::net::shutdown_signal();
         let broker_addr = broker.broker_addr();
@@ -134,8 +157,15 @@ pub fn run(args: DevArgs) -> anyhow::Result<()> {
             }
         };
         let _ = tokio::time::timeout(std::time::Duration::from_secs(10), registered).await;
-        print_banner(&namesrv_addr, &broker_addr, &args.cluster, &store);
+        print_banner(
+            &namesrv_addr,
+            &broker_addr,
+            &args.cluster,
+            &store,
+            metrics_at,
+        );
         let served = serving.await.context("broker task failed")?;
+        metrics_stop.cancel();
         let closed = namesrv.shutdown().await;
         served?;
         closed?;
@@ -144,12 +174,21 @@ pub fn run(args: DevArgs) -> anyhow::Result<()> {
     })
 }
 
-fn print_banner(namesrv: &str, broker: &str, cluster: &str, store: &Path) {
+fn print_banner(
+    namesrv: &str,
+    broker: &str,
+    cluster: &str,
+    store: &Path,
+    metrics: Option<std::net::SocketAddr>,
+) {
     use std::io::Write;
+    let metrics = metrics.map_or_else(String::new, |at| {
+        format!("metrics: http://{at}/metrics (Prometheus text format)\n")
+    });
     let text = format!(
         "rmq dev: name server {namesrv}, broker {broker} (cluster {cluster}, broker-a)
 store: {store} (kept between runs; --fresh starts empty)
-
+{metrics}
 Try, in another shell:
   export NAMESRV_ADDR={namesrv}
   rmq message send -t TestTopic --tags TagA \"hello\"

@@ -8,6 +8,9 @@ use anyhow::Context;
 use clap::{Args, Subcommand};
 use rmq::config::{self, NamesrvConfig};
 use rmq::namesrv::NamesrvServer;
+use tokio_util::sync::CancellationToken;
+
+use super::broker::{bind_metrics, serve_metrics};
 
 #[derive(Debug, Subcommand)]
 pub enum NamesrvCommand {
@@ -28,6 +31,9 @@ pub struct StartArgs {
     /// Where the KV config is kept, overriding the file (default ~/namesrv/kvConfig.json).
     #[arg(long = "kv-config")]
     pub kv_config: Option<PathBuf>,
+    /// Serve Prometheus metrics at http://HOST:PORT/metrics (port 0 picks a free port).
+    #[arg(long = "metrics-listen", value_name = "HOST:PORT")]
+    pub metrics_listen: Option<String>,
 }
 
 pub fn run(cmd: NamesrvCommand) -> anyhow::Result<()> {
@@ -59,9 +65,22 @@ fn start(args: StartArgs) -> anyhow::Result<()> {
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(async move {
+        let metrics = match &args.metrics_listen {
+            Some(addr) => Some(bind_metrics(addr).await?),
+            None => None,
+        };
         let server = NamesrvServer::start(cfg)
             .await
             .context("name server failed to start")?;
+        let metrics_stop = CancellationToken::new();
+        let metrics_at = match metrics {
+            Some(listener) => Some(serve_metrics(
+                listener,
+                vec![Box::new(server.collector())],
+                metrics_stop.clone(),
+            )?),
+            None => None,
+        };
         // Signal handlers go in before the boot line: a script may stop us as soon as it reads it.
         let signal = rmq::net::shutdown_signal();
         // Scripts (and the tests) wait for this exact prefix, which Java's mqnamesrv prints.
@@ -71,9 +90,14 @@ fn start(args: StartArgs) -> anyhow::Result<()> {
             "The Name Server boot success. serializeType=JSON, address {}",
             server.local_addr()
         )?;
+        if let Some(at) = metrics_at {
+            writeln!(out, "Metrics: http://{at}/metrics")?;
+        }
         out.flush()?;
         drop(out);
-        server.run_until(signal).await?;
+        let served = server.run_until(signal).await;
+        metrics_stop.cancel();
+        served?;
         anyhow::Ok(())
     })
 }

@@ -141,6 +141,11 @@ config_table! {
         acl_enable: bool = false => "aclEnable";
         store_reply_message_enable: bool = true => "storeReplyMessageEnable";
         auto_delete_unused_stats: bool = false => "autoDeleteUnusedStats";
+        /// Port of the Prometheus `/metrics` endpoint (5.x's key, read at start); 0 = off,
+        /// rmq's default (5.x serves it on 5557 when `metricsExporterType=PROM`).
+        metrics_prom_exporter_port: i32 = 0 => "metricsPromExporterPort" check in_range(0, 65535);
+        /// Host the `/metrics` endpoint binds; blank = brokerIP1, as in 5.x.
+        metrics_prom_exporter_host: String = String::new() => "metricsPromExporterHost";
         /// Keys UPDATE_BROKER_CONFIG may not change (`rocketmqHome` is always refused too).
         config_black_list: String = "configBlackList;brokerConfigPath".to_string()
             => "configBlackList";
@@ -162,6 +167,19 @@ impl BrokerConfig {
     /// `brokerIP1:listenPort`, the address the broker registers for clients.
     pub fn broker_addr(&self) -> String {
         format!("{}:{}", self.broker_ip1, self.server.listen_port)
+    }
+
+    /// `HOST:PORT` of the Prometheus endpoint from `metricsPromExporterPort` and
+    /// `metricsPromExporterHost` (blank: brokerIP1), or `None` when the port is 0 (off).
+    pub fn metrics_listen_addr(&self) -> Option<String> {
+        if self.metrics_prom_exporter_port <= 0 {
+            return None;
+        }
+        let host = match self.metrics_prom_exporter_host.trim() {
+            "" => self.broker_ip1.as_str(),
+            host => host,
+        };
+        Some(format!("{host}:{}", self.metrics_prom_exporter_port))
     }
 
     /// Whether this broker is the master of its group (`brokerId` 0).

@@ -414,6 +414,19 @@ messageDelayLevel=1s 1m 1h 1d
         );
     }
 
+    /// 5.x's Prometheus keys: off unless a port is set; a blank host means brokerIP1.
+    #[test]
+    fn metrics_exporter_keys() {
+        let (b, _, w) = broker("brokerIP1=10.0.0.5\n");
+        assert!(w.is_empty(), "{w:?}");
+        assert_eq!(b.metrics_listen_addr(), None);
+        let (b, _, _) = broker("brokerIP1=10.0.0.5\nmetricsPromExporterPort=5557\n");
+        assert_eq!(b.metrics_listen_addr().as_deref(), Some("10.0.0.5:5557"));
+        let (b, _, _) = broker("metricsPromExporterPort=5557\nmetricsPromExporterHost=0.0.0.0\n");
+        assert_eq!(b.metrics_listen_addr().as_deref(), Some("0.0.0.0:5557"));
+        assert!(broker_err("metricsPromExporterPort=70000\n").contains("metricsPromExporterPort"));
+    }
+
     #[test]
     fn unknown_key_is_a_warning_naming_key_and_line() {
         let (b, _, w) = broker("brokerName=a\n\nfoo=bar\n");

@@ -7,6 +7,7 @@
 //! | [`kv`]             | the namespaced KV config persisted to `kvConfig.json`                |
 //! | [`register_body`]  | the REGISTER_BROKER body: plain, pre-3.0.11 and zlib-compressed forms |
 //! | [`processor`]      | the request handler: one method per request code                     |
+//! | [`metrics`]        | the Prometheus metrics ([`NamesrvCollector`]), read at scrape time  |
 //!
 //! [`NamesrvServer`] ties them together: it binds the listen port, serves requests with a
 //! [`NamesrvProcessor`], and runs the broker expiry scan (first after 5 s, then every 10 s;
@@ -16,6 +17,7 @@
 //! config at `configStorePath`; brokers re-register within 30 s after a restart.
 
 pub mod kv;
+pub mod metrics;
 pub mod processor;
 pub mod register_body;
 pub mod route;
@@ -31,11 +33,13 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 pub use kv::{KvConfigManager, NAMESPACE_ORDER_TOPIC_CONFIG};
+pub use metrics::NamesrvCollector;
 pub use processor::NamesrvProcessor;
 pub use register_body::{RegisterBody, RegisterBodyError};
 pub use route::{BrokerRegistration, RegisterBrokerResult, RouteInfoManager, BROKER_EXPIRY};
 
 use crate::config::NamesrvConfig;
+use crate::net::metrics::ServerMetrics;
 use crate::net::{ConnectionOptions, NetError, Server};
 
 /// Why the name server could not start or stopped with an error.
@@ -87,6 +91,7 @@ pub struct NamesrvServer {
     routes: Arc<RouteInfoManager>,
     kv: Arc<KvConfigManager>,
     processor: Arc<NamesrvProcessor>,
+    server_metrics: Arc<ServerMetrics>,
     shutdown: CancellationToken,
     serve: JoinHandle<Result<(), NetError>>,
     scan: JoinHandle<()>,
@@ -126,6 +131,7 @@ impl NamesrvServer {
         };
         let server = Server::bind(&format!("{}:{port}", options.bind_host), connection).await?;
         let local_addr = server.local_addr()?;
+        let server_metrics = server.metrics();
         let processor = Arc::new(NamesrvProcessor::new(config, routes.clone(), kv.clone()));
         let shutdown = CancellationToken::new();
         let serve = tokio::spawn(server.serve(processor.clone(), shutdown.clone()));
@@ -136,6 +142,7 @@ impl NamesrvServer {
             routes,
             kv,
             processor,
+            server_metrics,
             shutdown,
             serve,
             scan,
@@ -149,6 +156,11 @@ impl NamesrvServer {
 
     pub fn routes(&self) -> &Arc<RouteInfoManager> {
         &self.routes
+    }
+
+    /// The name server's Prometheus metrics, for a [`crate::net::metrics::MetricsListener`].
+    pub fn collector(&self) -> NamesrvCollector {
+        NamesrvCollector::new(self.routes.clone(), self.server_metrics.clone())
     }
 
     pub fn kv_config(&self) -> &Arc<KvConfigManager> {

@@ -443,6 +443,24 @@ impl RouteInfoManager {
         removed
     }
 
+    /// Topics with queue data, and registered broker addresses per cluster (for metrics).
+    pub fn counts(&self) -> (usize, Vec<(String, usize)>) {
+        let t = self.read();
+        let clusters = t
+            .cluster_addr
+            .iter()
+            .map(|(cluster, names)| {
+                let addrs = names
+                    .iter()
+                    .filter_map(|name| t.broker_addr.get(name))
+                    .map(|b| b.broker_addrs.len())
+                    .sum();
+                (cluster.clone(), addrs)
+            })
+            .collect();
+        (t.topic_queue.len(), clusters)
+    }
+
     /// Number of live broker addresses.
     pub fn live_broker_count(&self) -> usize {
         self.read().broker_live.len()

@@ -2,10 +2,12 @@
 //! hands requests to a [`RequestHandler`], a [`RemotingClient`] with per-address connection
 //! reuse, and the [`Connection`] both are built on (opaque correlation, requests in both
 //! directions, idle close, batched writes); and the replies both daemons' processors build
-//! ([`Failure`], [`Outcome`], [`success`], [`not_supported`]).
+//! ([`Failure`], [`Outcome`], [`success`], [`not_supported`]); and [`metrics`]: the counters
+//! both daemons keep for Prometheus and the HTTP `/metrics` endpoint that exposes them.
 
 mod client;
 mod connection;
+pub mod metrics;
 mod reply;
 mod server;
 

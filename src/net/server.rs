@@ -1,8 +1,9 @@
 //! The accept loop: every accepted socket becomes a [`Connection`] served by one handler.
 //! Shutdown stops accepting, stops reading new requests, lets in-flight requests answer, then
-//! closes the sockets.
+//! closes the sockets. Every server counts its connections and requests ([`ServerMetrics`]).
 
 use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -10,8 +11,10 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use super::connection::{self, ConnectionOptions, RequestHandler};
+use super::connection::{self, Connection, ConnectionOptions, RequestHandler};
+use super::metrics::{ServerMetrics, NO_RESPONSE};
 use super::NetError;
+use crate::protocol::RemotingCommand;
 
 /// How long shutdown waits for in-flight requests before closing anyway.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
@@ -19,6 +22,38 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct Server {
     listener: TcpListener,
     options: ConnectionOptions,
+    metrics: Arc<ServerMetrics>,
+}
+
+/// The daemon's handler with counting around it: connections open and accepted, requests by
+/// request and response code. A few relaxed atomic adds per request.
+struct Counted<H> {
+    inner: Arc<H>,
+    metrics: Arc<ServerMetrics>,
+}
+
+impl<H: RequestHandler> RequestHandler for Counted<H> {
+    async fn handle(&self, conn: &Connection, request: RemotingCommand) -> Option<RemotingCommand> {
+        let (code, oneway) = (request.code, request.is_oneway());
+        let response = self.inner.handle(conn, request).await;
+        let answered = match &response {
+            Some(r) if !oneway => r.code,
+            _ => NO_RESPONSE,
+        };
+        self.metrics.requests.add(code, answered);
+        response
+    }
+
+    fn on_connect(&self, conn: &Connection) {
+        self.metrics.connections.fetch_add(1, Ordering::Relaxed);
+        self.metrics.accepted.fetch_add(1, Ordering::Relaxed);
+        self.inner.on_connect(conn);
+    }
+
+    fn on_close(&self, conn: &Connection) {
+        self.metrics.connections.fetch_sub(1, Ordering::Relaxed);
+        self.inner.on_close(conn);
+    }
 }
 
 impl Server {
@@ -30,7 +65,16 @@ impl Server {
                 addr: addr.to_string(),
                 reason,
             })?;
-        Ok(Server { listener, options })
+        Ok(Server {
+            listener,
+            options,
+            metrics: Arc::default(),
+        })
+    }
+
+    /// The connection and request counters of this server (for a metrics collector).
+    pub fn metrics(&self) -> Arc<ServerMetrics> {
+        self.metrics.clone()
     }
 
     pub fn local_addr(&self) -> Result<SocketAddr, NetError> {
@@ -44,6 +88,10 @@ impl Server {
         shutdown: CancellationToken,
     ) -> Result<(), NetError> {
         let connections = TaskTracker::new();
+        let handler = Arc::new(Counted {
+            inner: handler,
+            metrics: self.metrics.clone(),
+        });
         loop {
             tokio::select! {
                 accepted = self.listener.accept() => match accepted {

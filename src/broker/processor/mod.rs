@@ -142,11 +142,19 @@ async fn process(b: &Broker, conn: &Connection, req: &RemotingCommand) -> Outcom
         // Messages in and out.
         RequestCode::SEND_MESSAGE
         | RequestCode::SEND_MESSAGE_V2
-        | RequestCode::SEND_BATCH_MESSAGE => send::send_message(b, conn, req).await,
-        RequestCode::SEND_REPLY_MESSAGE | RequestCode::SEND_REPLY_MESSAGE_V2 => {
-            reply::send_reply_message(b, conn, req).await
+        | RequestCode::SEND_BATCH_MESSAGE => {
+            timed(&b.stats.send_latency, send::send_message(b, conn, req)).await
         }
-        RequestCode::CONSUMER_SEND_MSG_BACK => send::consumer_send_back(b, req).await,
+        RequestCode::SEND_REPLY_MESSAGE | RequestCode::SEND_REPLY_MESSAGE_V2 => {
+            timed(
+                &b.stats.send_latency,
+                reply::send_reply_message(b, conn, req),
+            )
+            .await
+        }
+        RequestCode::CONSUMER_SEND_MSG_BACK => {
+            timed(&b.stats.send_latency, send::consumer_send_back(b, req)).await
+        }
         RequestCode::PULL_MESSAGE | RequestCode::LITE_PULL_MESSAGE => {
             pull::pull_message(b, conn, req, true).await
         }
@@ -231,6 +239,17 @@ async fn process(b: &Broker, conn: &Connection, req: &RemotingCommand) -> Outcom
         RequestCode::RESUME_CHECK_HALF_MESSAGE => transaction::resume_check_half_message(b, req),
         _ => Ok(not_supported(req)),
     }
+}
+
+/// Runs a handler and records how long it took in `histogram`.
+async fn timed(
+    histogram: &crate::net::metrics::LatencyHistogram,
+    handler: impl std::future::Future<Output = Outcome>,
+) -> Outcome {
+    let started = std::time::Instant::now();
+    let outcome = handler.await;
+    histogram.observe(started.elapsed());
+    outcome
 }
 
 /// Java's `validateSlave` remark: a slave refuses topic and group changes.

@@ -35,7 +35,10 @@ pub(super) async fn pull_message(
             Duration::from_millis(cfg.short_polling_time_mills.max(0) as u64)
         }
     });
-    let deadline = Instant::now() + hold;
+    let started = Instant::now();
+    let deadline = started + hold;
+    // Time held by long polling, left out of the pull latency.
+    let mut held = Duration::ZERO;
     // Commit the consumer's offset once, with the first answer.
     let commit = header.sys_flag & pull_sys_flag::COMMIT_OFFSET != 0 && allow_suspend;
     if commit && broker.role().is_master() {
@@ -63,21 +66,35 @@ pub(super) async fn pull_message(
         if code == ResponseCode::PULL_NOT_FOUND && suspend && !remaining.is_zero() {
             let store = &broker.store;
             let (topic, queue_id) = (&header.topic, header.queue_id);
+            let waiting = Instant::now();
             let arrived = broker
                 .pull_waiters
                 .wait(topic, queue_id, header.queue_offset, remaining, || {
                     store.max_offset(topic, queue_id)
                 })
                 .await;
+            held += waiting.elapsed();
             if arrived || Instant::now() < deadline {
                 continue;
             }
             // Timed out: answer with what is there now (nothing new).
             let result = read(broker, &header, &filter);
-            return Ok(pull_response(broker, req, &header, result));
+            let response = pull_response(broker, req, &header, result);
+            observe_pull(broker, started, held);
+            return Ok(response);
         }
-        return Ok(pull_response(broker, req, &header, result));
+        let response = pull_response(broker, req, &header, result);
+        observe_pull(broker, started, held);
+        return Ok(response);
     }
+}
+
+/// Records a pull's latency: the time since `started` less the time `held` waiting.
+fn observe_pull(broker: &Broker, started: Instant, held: Duration) {
+    broker
+        .stats
+        .pull_latency
+        .observe(started.elapsed().saturating_sub(held));
 }
 
 /// Reads what the pull asks for, as far as the filter lets through.
