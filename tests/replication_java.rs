@@ -141,7 +141,7 @@ fn sync_master_confirms_50k_java_client_sends_and_the_slave_is_identical() {
         .run_until_ok(Duration::from_secs(20));
     // Ten rounds of 5,000 async sends: each round has its own 30 s wait in the probe, and at
     // most 5,000 are in flight (a loaded machine must not turn this into client timeouts).
-    let rounds = vec!["async"; 10].join(",");
+    let rounds = ["async"; 10].join(",");
     let done = run_bounded(
         java_program(&lib, "ClientProbe").args(["send", &ns.addr, TOPIC, "5000", "TagA", &rounds]),
         None,
