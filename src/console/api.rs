@@ -836,16 +836,19 @@ pub async fn dlq(State(console): State<Arc<Console>>, Path(group): Path<String>)
 }
 
 /// Body of `POST /api/dlq/{group}/resend`: the DLQ message ids (offset or client ids) to
-/// send back, or `all`.
+/// send back, or `all`; `toTopic` instead of each message's origin topic.
 #[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ResendRequest {
     #[serde(default)]
     pub ids: Vec<String>,
     #[serde(default)]
     pub all: bool,
+    pub to_topic: Option<String>,
 }
 
-/// `POST /api/dlq/{group}/resend`: sends the chosen dead letters back to their origin topic.
+/// `POST /api/dlq/{group}/resend`: sends the chosen dead letters back to their origin topic
+/// (or `toTopic`).
 /// `{"group", "topic", "sent": [{"dlqMsgId", "topic", "msgId", "offsetMsgId"}], "failed":
 /// [{"dlqMsgId", "error"}]}`.
 pub async fn dlq_resend(
@@ -872,7 +875,8 @@ pub async fn dlq_resend(
     let (mut sent, mut failed) = (Vec::new(), Vec::new());
     for m in chosen {
         let result = async {
-            let topic = m.target_topic(None)?;
+            let to_topic = req.to_topic.as_deref().filter(|t| !t.trim().is_empty());
+            let topic = m.target_topic(to_topic)?;
             let msg = m.resend_message(topic)?;
             let s = console.dlq_producer.send(&msg, QueueSelect::RoundRobin).await;
             let outcome = s.result?;

@@ -354,10 +354,11 @@ async function dlq(r) {
     <td>${esc(m.keys || "")}</td><td>${esc(m.tags || "")}</td><td>${time(m.storeTimestamp)}</td></tr>`).join("");
   box.innerHTML = `<p>${esc(d.topic)}: ${d.messages.length} message(s)</p>
     ${d.warnings.map((w) => `<div class="error">${esc(w)}</div>`).join("")}
-    <div class="toolbar write"><button id="resend-selected">Resend selected</button><button class="danger" id="resend-all">Resend all</button></div>
+    <div class="toolbar write"><input id="resend-to" placeholder="to topic (default: origin topic)" size="32"><button id="resend-selected">Resend selected</button><button class="danger" id="resend-all">Resend all</button></div>
     <table id="dlq-list"><thead><tr><th class="write"></th><th>DLQ message id</th><th>client id</th><th>origin topic</th><th class="num">reconsumed</th>
       <th>keys</th><th>tags</th><th>stored</th></tr></thead><tbody>${rows}</tbody></table><div id="resend-result"></div>`;
   const resend = async (body, what) => {
+    body.toTopic = document.getElementById("resend-to").value.trim() || null;
     if (!(await confirmDialog(`Send ${what} back to the origin topic?`))) return;
     const out = document.getElementById("resend-result");
     try {
