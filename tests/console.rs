@@ -35,9 +35,16 @@ struct Dev {
 
 fn start_dev(store: &Path) -> Dev {
     let mut cmd = Command::new(RMQ);
-    cmd.args(["dev", "--namesrv-port", "0", "--broker-port", "0", "--store"])
-        .arg(store)
-        .env_remove("NAMESRV_ADDR");
+    cmd.args([
+        "dev",
+        "--namesrv-port",
+        "0",
+        "--broker-port",
+        "0",
+        "--store",
+    ])
+    .arg(store)
+    .env_remove("NAMESRV_ADDR");
     let mut process = Spawned::spawn(&mut cmd);
     process
         .wait_line(Duration::from_secs(30), |l| l.starts_with("Ctrl-C"))
@@ -66,7 +73,11 @@ fn start_console(namesrv: &str, extra: &[&str]) -> Console {
         .wait_line(Duration::from_secs(20), |l| l.starts_with("rmq console:"))
         .unwrap_or_else(|| panic!("no console banner: {:?}", process.lines()));
     // rmq console: http://127.0.0.1:PORT/ (name server ...)
-    let url = line.split_whitespace().nth(2).unwrap().trim_end_matches('/');
+    let url = line
+        .split_whitespace()
+        .nth(2)
+        .unwrap()
+        .trim_end_matches('/');
     Console {
         url: url.to_string(),
         process,
@@ -188,7 +199,9 @@ impl Browser {
         }
         let mut bytes = serde_json::to_vec(&msg).unwrap();
         bytes.push(0);
-        self.to_browser.write_all(&bytes).expect("write to chromium");
+        self.to_browser
+            .write_all(&bytes)
+            .expect("write to chromium");
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
@@ -429,7 +442,10 @@ fn every_page_in_headless_chromium_against_rmq_dev() {
     );
     b.type_into("#send-keys", "from-ui");
     b.click("#send");
-    b.wait_for("document.querySelector('#send-result .ok')", "the test send");
+    b.wait_for(
+        "document.querySelector('#send-result .ok')",
+        "the test send",
+    );
     b.screenshot(&shots.join("topic.png"));
 
     // Messages: one sent with the CLI, found by key in the UI; its body as hex too.
@@ -457,8 +473,29 @@ fn every_page_in_headless_chromium_against_rmq_dev() {
     assert!(b.text("#body-view").contains("\"order\": 42"));
     b.select("#body-format", "hex");
     assert!(b.text("#body-view").starts_with("7b 22 6f"));
-    assert!(b.eval("location.hash").as_str().unwrap().contains("key=order-42"));
+    assert!(b
+        .eval("location.hash")
+        .as_str()
+        .unwrap()
+        .contains("key=order-42"));
     b.screenshot(&shots.join("messages.png"));
+    // By topic and time range (a shareable URL): every message so far, the newest included.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis();
+    b.goto(&format!(
+        "{}/#/messages?topic=ConsoleTopic&begin={}&end={}&page=0",
+        console.url,
+        now - 600_000,
+        now + 60_000
+    ));
+    b.wait_for("document.querySelector('#message-list')", "the time range");
+    assert_eq!(
+        b.eval("document.querySelectorAll('#message-list .message-row').length"),
+        json!(2)
+    );
+    assert!(b.text("#message-list").contains("order-42"));
 
     // Consumer group: offsets at the end (CLI), reset to earliest previewed and applied in
     // the UI.
@@ -494,7 +531,10 @@ fn every_page_in_headless_chromium_against_rmq_dev() {
     .namesrv(ns)
     .ok();
     let before = committed(ns, "console-group", "ConsoleTopic");
-    assert!(before.iter().map(|(_, o)| o).sum::<i64>() == 8, "{before:?}");
+    assert!(
+        before.iter().map(|(_, o)| o).sum::<i64>() == 8,
+        "{before:?}"
+    );
     b.goto(&format!("{}/#/groups/console-group", console.url));
     b.wait_for("document.querySelector('#reset-preview')", "the group page");
     assert_eq!(b.text("#group-lag"), "0");
@@ -645,7 +685,11 @@ fn read_only_hides_buttons_and_refuses_changes() {
 fn a_network_address_needs_allow_remote() {
     let refused = rmq(&["console", "--listen", "0.0.0.0:0", "-n", "127.0.0.1:1"]).run();
     assert_eq!(refused.code(), Some(2), "{}", refused.stderr);
-    assert!(refused.stderr.contains("--allow-remote"), "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("--allow-remote"),
+        "{}",
+        refused.stderr
+    );
 
     let temp = temp_dir("console-remote");
     let stderr_path = temp.path().join("stderr");

@@ -1,6 +1,6 @@
-//! The console's JSON API: each handler is a few [`MqClient`] calls (the ones the CLI commands
-//! make) and answers with the CLI's `-o json` names (camelCase). Changing handlers check
-//! [`Console::read_only`] first and answer 403 when it is set.
+//! The console's JSON API: each handler is a few [`MqClient`](crate::client::MqClient) calls
+//! (the ones the CLI commands make) and answers with the CLI's `-o json` names (camelCase).
+//! Changing handlers check [`Console::read_only`] first and answer 403 when it is set.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -571,7 +571,10 @@ pub async fn reset_offsets(
         let target = match point {
             Point::Earliest => min,
             Point::Latest => max,
-            Point::Time(ts) => client.search_offset(addr, topic, id, ts).await?.clamp(min, max),
+            Point::Time(ts) => client
+                .search_offset(addr, topic, id, ts)
+                .await?
+                .clamp(min, max),
         };
         let target = match current {
             Some(c) if !req.force && target >= c => c,
@@ -728,7 +731,10 @@ pub async fn messages(
         let from = if begin <= 0 {
             min
         } else {
-            client.search_offset(addr, topic, id, begin).await?.clamp(min, max)
+            client
+                .search_offset(addr, topic, id, begin)
+                .await?
+                .clamp(min, max)
         };
         let to = if end == i64::MAX {
             max
@@ -878,7 +884,10 @@ pub async fn dlq_resend(
             let to_topic = req.to_topic.as_deref().filter(|t| !t.trim().is_empty());
             let topic = m.target_topic(to_topic)?;
             let msg = m.resend_message(topic)?;
-            let s = console.dlq_producer.send(&msg, QueueSelect::RoundRobin).await;
+            let s = console
+                .dlq_producer
+                .send(&msg, QueueSelect::RoundRobin)
+                .await;
             let outcome = s.result?;
             Ok::<_, ClientError>(json!({
                 "dlqMsgId": m.msg_id,

@@ -106,7 +106,10 @@ async fn app_js() -> impl IntoResponse {
 }
 
 async fn style_css() -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], assets::STYLE_CSS)
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
+        assets::STYLE_CSS,
+    )
 }
 
 /// Serves the console on `listener` until `shutdown` completes.

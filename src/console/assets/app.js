@@ -218,7 +218,8 @@ async function groupDetail(name) {
   const rows = d.queues.map((q) => `<tr><td>${esc(q.topic)}</td><td>${esc(q.brokerName)}</td><td class="num">${q.queueId}</td>
     <td class="num">${q.brokerOffset}</td><td class="num">${q.consumerOffset}</td><td class="num">${q.lag}</td><td>${time(q.lastTimestamp)}</td></tr>`).join("");
   const conns = d.connections.map((c) => `<tr><td>${esc(c.clientId)}</td><td>${esc(c.clientAddr)}</td><td>${esc(c.language)}</td><td class="num">${c.version}</td></tr>`).join("");
-  box.innerHTML = `<p>lag <b id="group-lag">${d.lag}</b> · consume TPS ${num(d.consumeTps, 2)} · ${esc(d.messageModel || "")} ${esc(d.consumeType || "")}
+  const mode = d.messageModel ? ` · ${esc(d.messageModel)} ${esc(d.consumeType || "")}` : "";
+  box.innerHTML = `<p>lag <b id="group-lag">${d.lag}</b> · consume TPS ${num(d.consumeTps, 2)}${mode}
       · <a href="#/dlq/${enc(name)}">dead letters</a></p>
     <h2>Progress</h2><table id="progress"><thead><tr><th>topic</th><th>broker</th><th class="num">queue</th><th class="num">broker offset</th>
       <th class="num">consumer offset</th><th class="num">lag</th><th>last consumed</th></tr></thead><tbody>${rows || '<tr><td colspan="7" class="muted">no offsets</td></tr>'}</tbody></table>
