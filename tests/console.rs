@@ -5,13 +5,15 @@
 //! by key in the UI; an offset reset previewed and applied in the UI moves the group's
 //! offsets; a DLQ message is resent. A screenshot of each page goes to the test's temp dir
 //! (kept under `$RMQ_CONSOLE_SHOTS` when set). Also: the flag checks (`--listen` off loopback
-//! needs `--allow-remote`) and `--read-only` (403, no buttons).
+//! needs `--allow-remote`) and `--read-only` (403, no buttons). Against the Java 4.9.7 name
+//! server and broker (when their jars are present): the same topics, groups and lag as the CLI.
 //!
 //! Skips when `chromium` is not installed, unless `RMQ_REQUIRE_CHROMIUM=1` (.ci/run installs
 //! it).
 
 mod common;
 
+use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Write};
 use std::os::fd::{FromRawFd, OwnedFd};
 use std::os::unix::process::CommandExt;
@@ -711,4 +713,139 @@ fn a_network_address_needs_allow_remote() {
     let stderr = std::fs::read_to_string(&stderr_path).unwrap();
     assert!(stderr.contains("warning:"), "{stderr}");
     assert!(stderr.contains("no authentication"), "{stderr}");
+}
+
+/// The console against the Apache RocketMQ 4.9.7 name server and broker: the same topics,
+/// groups and lag as the CLI reports, the broker in the overview with its version, and the
+/// group page in the browser.
+#[test]
+fn the_java_broker_shows_the_same_topics_groups_and_lag() {
+    let Some(lib) = common::java_broker_lib() else {
+        return;
+    };
+    use common::java_cluster::{JavaBroker, JavaNamesrv};
+    let dir = temp_dir("console-java");
+    let namesrv = JavaNamesrv::start(&lib, &dir.path().join("namesrv"));
+    let broker = JavaBroker::start(
+        &lib,
+        &dir.path().join("broker"),
+        &dir.path().join("store"),
+        &namesrv.addr,
+    );
+    let ns = namesrv.addr.as_str();
+    let create = [
+        "topic",
+        "create",
+        "-t",
+        "JavaTopic",
+        "-c",
+        "DefaultCluster",
+        "-r",
+        "2",
+        "-w",
+        "2",
+    ];
+    rmq(&create).namesrv(ns).ok();
+    rmq(&[
+        "group",
+        "create",
+        "-g",
+        "java-group",
+        "-c",
+        "DefaultCluster",
+    ])
+    .namesrv(ns)
+    .ok();
+    rmq(&["message", "send", "-t", "JavaTopic", "--count", "5", "m"])
+        .namesrv(ns)
+        .ok();
+    rmq(&[
+        "offset",
+        "reset",
+        "-g",
+        "java-group",
+        "-t",
+        "JavaTopic",
+        "--to",
+        "earliest",
+        "--force",
+        "true",
+        "--yes",
+    ])
+    .namesrv(ns)
+    .ok();
+    let console = start_console(ns, &[]);
+    let get = |path: &str| -> Value {
+        let out = Command::new("curl")
+            .args(["-s", "--max-time", "30"])
+            .arg(format!("{}{path}", console.url))
+            .output()
+            .expect("curl runs");
+        serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{path}: {e}: {}", String::from_utf8_lossy(&out.stdout)))
+    };
+
+    let overview = get("/api/overview");
+    let b0 = &overview["brokers"][0];
+    assert_eq!(b0["brokerName"], "broker-a", "{overview}");
+    assert_eq!(b0["version"], "V4_9_7", "{overview}");
+    assert_eq!(b0["role"], "ASYNC_MASTER", "{overview}");
+
+    let names = |v: &Value| -> BTreeSet<String> {
+        v["topics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["topic"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let cli_topics = cli(ns, &["topic", "list", "-o", "json"]);
+    assert_eq!(names(&get("/api/topics")), names(&cli_topics));
+
+    let cli_groups = cli(ns, &["group", "list", "-o", "json"]);
+    let console_groups = get("/api/groups");
+    let group_names = |v: &Value| -> BTreeSet<String> {
+        v["groups"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no groups: {v}"))
+            .iter()
+            .filter(|g| g["system"] != json!(true))
+            .map(|g| g["groupName"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(group_names(&console_groups), group_names(&cli_groups));
+
+    let described = cli(ns, &["group", "describe", "-g", "java-group", "-o", "json"]);
+    let group = get("/api/groups/java-group");
+    assert_eq!(group["lag"], json!(5), "{group}");
+    let progress = |v: &Value| -> BTreeSet<String> {
+        v["queues"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|q| {
+                format!(
+                    "{}/{}/{}: {} {} {}",
+                    q["topic"],
+                    q["brokerName"],
+                    q["queueId"],
+                    q["brokerOffset"],
+                    q["consumerOffset"],
+                    q["lag"]
+                )
+            })
+            .collect()
+    };
+    assert_eq!(progress(&group), progress(&described));
+
+    if chromium_available() {
+        let mut b = Browser::launch();
+        b.goto(&format!("{}/#/groups/java-group", console.url));
+        b.wait_for("document.querySelector('#progress')", "the group page");
+        assert_eq!(b.text("#group-lag"), "5");
+        b.screenshot(&shots_dir(dir.path()).join("java-group.png"));
+    }
+    drop(console);
+    drop(broker);
+    drop(namesrv);
 }

@@ -18,6 +18,7 @@ use crate::client::{
     QueueSelect,
 };
 use crate::common::message::{self, decode_records, property, RecordView};
+use crate::common::names;
 use crate::protocol::body::{TopicConfig, MASTER_ID};
 
 /// Most messages one page of a time-range query shows.
@@ -138,29 +139,30 @@ fn first_number(value: Option<&String>) -> Option<f64> {
 
 // --------------------------------------------------------------------------------- topics
 
-/// `GET /api/topics`: `{"topics": [{"topic", "system"}]}`, sorted.
+/// `GET /api/topics`: `{"topics": [{"topic", "system"}]}`, sorted. Besides Java's system
+/// topics, each broker has topics named after its cluster and itself.
 pub async fn topics(State(console): State<Arc<Console>>) -> ApiResult {
     let list = console.client.all_topics().await?;
+    let info = console.client.cluster_info().await?;
+    let per_broker: BTreeSet<&String> = info
+        .cluster_addr_table
+        .keys()
+        .chain(info.broker_addr_table.keys())
+        .collect();
     let names: BTreeSet<&String> = list.topic_list.iter().collect();
     let topics: Vec<Value> = names
         .into_iter()
-        .map(|t| json!({ "topic": t, "system": is_system_topic(t) }))
+        .map(|t| json!({ "topic": t, "system": is_system_topic(t) || per_broker.contains(t) }))
         .collect();
     Ok(Json(json!({ "topics": topics })))
 }
 
+/// Java's system topics and the retry, DLQ and reply topics.
 fn is_system_topic(topic: &str) -> bool {
-    topic.starts_with("%RETRY%")
-        || topic.starts_with("%DLQ%")
-        || topic.starts_with("rmq_sys_")
-        || topic.starts_with("RMQ_SYS_")
-        || topic == "TBW102"
-        || topic == "SCHEDULE_TOPIC_XXXX"
-        || topic == "OFFSET_MOVED_EVENT"
-        || topic == "BenchmarkTest"
-        || topic == "SELF_TEST_TOPIC"
-        || topic.contains("_REPLY_TOPIC")
-        || topic.starts_with("TRANS_CHECK_MAX_TIME_TOPIC")
+    names::is_fixed_system_topic(topic)
+        || topic.starts_with(names::RETRY_GROUP_TOPIC_PREFIX)
+        || topic.starts_with(names::DLQ_GROUP_TOPIC_PREFIX)
+        || topic.ends_with(names::REPLY_TOPIC_POSTFIX)
 }
 
 /// `GET /api/topics/{topic}`: the route (`rmq topic route`), per-queue offsets (`rmq topic
@@ -381,7 +383,8 @@ pub async fn send(
 
 /// `GET /api/groups`: every subscription group of the masters with its lag (total of
 /// brokerOffset − consumerOffset over its queues), consume TPS and online clients.
-/// `{"groups": [{"group", "brokers", "lag", "consumeTps", "clients", "system"}]}`.
+/// `{"groups": [{"groupName" (as `rmq group list`), "brokers", "lag", "consumeTps", "clients",
+/// "system"}]}`.
 pub async fn groups(State(console): State<Arc<Console>>) -> ApiResult {
     let client = &console.client;
     let masters = client.masters(None).await?;
@@ -407,7 +410,7 @@ pub async fn groups(State(console): State<Arc<Console>>) -> ApiResult {
         .into_iter()
         .map(|(group, (brokers, lag, tps, clients))| {
             json!({
-                "group": group,
+                "groupName": group,
                 "brokers": brokers,
                 "lag": lag,
                 "consumeTps": tps,
@@ -419,17 +422,9 @@ pub async fn groups(State(console): State<Arc<Console>>) -> ApiResult {
     Ok(Json(json!({ "groups": groups })))
 }
 
+/// As `rmq group list` hides them without `--system`.
 fn is_system_group(group: &str) -> bool {
-    group.starts_with("CID_RMQ_SYS_")
-        || group.starts_with("TOOLS_CONSUMER")
-        || group.starts_with("FILTERSRV_CONSUMER")
-        || group.starts_with("__MONITOR_CONSUMER")
-        || group.starts_with("CID_ONS")
-        || group == "SELF_TEST_C_GROUP"
-        || group == "CID_ONSAPI_OWNER"
-        || group == "CID_ONSAPI_PERMISSION"
-        || group == "CID_ONSAPI_PULL"
-        || group == "rmq_tools"
+    names::BUILTIN_GROUPS.contains(&group) || names::is_sys_consumer_group(group)
 }
 
 /// `GET /api/groups/{group}`: per-queue progress (`rmq group describe`) and online clients.
@@ -919,6 +914,9 @@ mod tests {
         assert_eq!(first_number(Some(&"12.5 1 2".to_string())), Some(12.5));
         assert_eq!(first_number(Some(&String::new())), None);
         assert!(is_system_topic("%DLQ%g"));
+        assert!(is_system_topic("TBW102"));
+        assert!(is_system_group("TOOLS_CONSUMER"));
+        assert!(!is_system_group("orders-consumer"));
         assert!(!is_system_topic("orders"));
     }
 }

@@ -197,8 +197,8 @@ async function groups(r) {
   const draw = () => {
     const q = document.getElementById("group-search").value.toLowerCase();
     const sys = document.getElementById("show-system-groups").checked;
-    const rows = list.filter((g) => (sys || !g.system) && g.group.toLowerCase().includes(q))
-      .map((g) => `<tr><td><a href="#/groups/${enc(g.group)}">${esc(g.group)}</a></td><td>${esc(g.brokers.join(", "))}</td>
+    const rows = list.filter((g) => (sys || !g.system) && g.groupName.toLowerCase().includes(q))
+      .map((g) => `<tr><td><a href="#/groups/${enc(g.groupName)}">${esc(g.groupName)}</a></td><td>${esc(g.brokers.join(", "))}</td>
         <td class="num">${g.lag}</td><td class="num">${num(g.consumeTps, 2)}</td><td class="num">${g.clients}</td></tr>`).join("");
     document.getElementById("group-list-box").innerHTML = `<table id="group-list"><thead><tr><th>group</th><th>brokers</th>
       <th class="num">lag</th><th class="num">consume TPS</th><th class="num">clients</th></tr></thead><tbody>${rows}</tbody></table>`;
