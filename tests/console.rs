@@ -406,6 +406,15 @@ fn every_page_in_headless_chromium_against_rmq_dev() {
     let row = b.text("#brokers tr[data-broker=\"broker-a\"]");
     assert!(row.contains("DefaultCluster"), "{row}");
     assert!(row.contains("ASYNC_MASTER"), "{row}");
+    // It refreshes itself (every 5 s).
+    let updated = b.text("#updated");
+    b.wait_for(
+        &format!(
+            "document.getElementById('updated').innerText !== {}",
+            serde_json::to_string(&updated).unwrap()
+        ),
+        "the overview to refresh",
+    );
     b.screenshot(&shots.join("overview.png"));
 
     // Topics: created in the UI, listed by the CLI.

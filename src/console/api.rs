@@ -78,7 +78,9 @@ fn writable(console: &Console) -> Result<(), ApiError> {
 // ------------------------------------------------------------------------------- overview
 
 /// `GET /api/overview`: the brokers of every cluster as `rmq cluster list -o json` has them,
-/// plus disk use and the console's own mode.
+/// plus disk use (`diskUse`, a ratio), replication where the broker reports it
+/// (`haSlaveCount`, `haBehindBytes` on a master, `haMasterAddr` on a slave) and the console's
+/// own mode (`readOnly`).
 pub async fn overview(State(console): State<Arc<Console>>) -> ApiResult {
     let client = &console.client;
     let info = client.cluster_info().await?;
@@ -99,6 +101,9 @@ pub async fn overview(State(console): State<Arc<Console>>) -> ApiResult {
                     "inTps": null,
                     "outTps": null,
                     "diskUse": null,
+                    "haSlaveCount": null,
+                    "haBehindBytes": null,
+                    "haMasterAddr": null,
                     "error": null,
                 });
                 match client.broker_runtime_info(addr).await {
@@ -111,7 +116,14 @@ pub async fn overview(State(console): State<Arc<Console>>) -> ApiResult {
                         ));
                         // A ratio (0..1) of the CommitLog's disk.
                         row["diskUse"] = json!(first_number(get("commitLogDiskRatio")));
-                        let role = match HaInfo::from_runtime_info(&kv).role {
+                        let ha = HaInfo::from_runtime_info(&kv);
+                        // Replication as an rmq broker reports it (a Java 4.9.x broker does
+                        // not: null there).
+                        row["haSlaveCount"] = json!(ha.slave_count);
+                        row["haBehindBytes"] =
+                            json!(ha.slaves.iter().map(|s| s.behind_bytes).max());
+                        row["haMasterAddr"] = json!(ha.master_addr.filter(|a| !a.is_empty()));
+                        let role = match ha.role {
                             Some(r) => Some(r),
                             None => client.configured_role(addr).await,
                         };
@@ -384,16 +396,25 @@ pub async fn send(
 /// `GET /api/groups`: every subscription group of the masters with its lag (total of
 /// brokerOffset − consumerOffset over its queues), consume TPS and online clients.
 /// `{"groups": [{"groupName" (as `rmq group list`), "brokers", "lag", "consumeTps", "clients",
-/// "system"}]}`.
+/// "system"}], "errors": [{"brokerName", "brokerAddr", "error"}]}`.
 pub async fn groups(State(console): State<Arc<Console>>) -> ApiResult {
     let client = &console.client;
     let masters = client.masters(None).await?;
     let mut groups: BTreeMap<String, (BTreeSet<String>, i64, f64, usize)> = BTreeMap::new();
+    let mut errors = Vec::new();
     for b in &masters {
         let Some(addr) = b.master_addr() else {
             continue;
         };
-        let wrapper = client.all_groups(addr).await?;
+        let wrapper = match client.all_groups(addr).await {
+            Ok(w) => w,
+            Err(e) => {
+                errors.push(json!({
+                    "brokerName": b.broker_name, "brokerAddr": addr, "error": e.to_string(),
+                }));
+                continue;
+            }
+        };
         for name in wrapper.subscription_group_table.keys() {
             let entry = groups.entry(name.clone()).or_default();
             entry.0.insert(b.broker_name.clone());
@@ -419,7 +440,7 @@ pub async fn groups(State(console): State<Arc<Console>>) -> ApiResult {
             })
         })
         .collect();
-    Ok(Json(json!({ "groups": groups })))
+    Ok(Json(json!({ "groups": groups, "errors": errors })))
 }
 
 /// As `rmq group list` hides them without `--system`.

@@ -84,16 +84,23 @@ async function overview() {
         <td>${esc(b.brokerAddr)}</td><td>${esc(b.role)}</td><td>${esc(b.version || (b.error ? "unreachable" : "-"))}</td>
         <td class="num">${num(b.inTps, 2)}</td><td class="num">${num(b.outTps, 2)}</td>
         <td>${b.diskUse == null ? "-" : `<span class="bar" style="width:${Math.round(b.diskUse * 80)}px"></span> ${(b.diskUse * 100).toFixed(1)}%`}</td>
-        <td class="error">${esc(b.error || "")}</td></tr>`).join("");
+        <td>${esc(haText(b))}</td><td class="error">${esc(b.error || "")}</td></tr>`).join("");
       box.innerHTML = `<p>Name servers: ${esc(d.nameServers.join("; "))}</p>
         <table id="brokers"><thead><tr><th>cluster</th><th>broker</th><th class="num">id</th><th>address</th>
-        <th>role</th><th>version</th><th class="num">in TPS</th><th class="num">out TPS</th><th>disk use</th><th></th></tr></thead>
-        <tbody>${rows || `<tr><td colspan="10" class="muted">no broker registered</td></tr>`}</tbody></table>`;
+        <th>role</th><th>version</th><th class="num">in TPS</th><th class="num">out TPS</th><th>disk use</th><th>replication</th><th></th></tr></thead>
+        <tbody>${rows || `<tr><td colspan="11" class="muted">no broker registered</td></tr>`}</tbody></table>`;
       document.getElementById("updated").textContent = "updated " + new Date().toLocaleTimeString() + " (refreshes every 5 s)";
     } catch (e) { showError(box, e); }
   };
   await draw();
   refreshTimer = setInterval(draw, 5000);
+}
+
+function haText(b) {
+  if (b.haMasterAddr) return "from " + b.haMasterAddr;
+  if (b.haSlaveCount == null) return "-";
+  if (b.haSlaveCount === 0) return "no slave";
+  return `${b.haSlaveCount} slave(s), ${b.haBehindBytes == null ? "-" : b.haBehindBytes} bytes behind`;
 }
 
 // ----------------------------------------------------------------------------- topics
@@ -205,7 +212,13 @@ async function groups(r) {
   };
   document.getElementById("group-search").oninput = draw;
   document.getElementById("show-system-groups").onchange = draw;
-  try { list = (await api("GET", "/api/groups")).groups; draw(); }
+  try {
+    const d = await api("GET", "/api/groups");
+    list = d.groups;
+    draw();
+    document.getElementById("group-list-box").insertAdjacentHTML("beforeend",
+      d.errors.map((e) => `<div class="error">${esc(e.brokerName)}: ${esc(e.error)}</div>`).join(""));
+  }
   catch (e) { showError(document.getElementById("group-list-box"), e); }
 }
 
