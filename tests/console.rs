@@ -458,6 +458,19 @@ fn every_page_in_headless_chromium_against_rmq_dev() {
         "the test send",
     );
     b.screenshot(&shots.join("topic.png"));
+    // Update from the topic page: six queues.
+    b.type_into("#upd-write", "6");
+    b.type_into("#upd-read", "6");
+    b.click("#update-topic");
+    b.wait_for("document.querySelector('#update-result .ok')", "the update");
+    let route = cli(ns, &["topic", "route", "-t", "ConsoleTopic", "-o", "json"]);
+    assert_eq!(route["brokers"][0]["writeQueueNums"], json!(6), "{route}");
+    b.goto(&format!("{}/topics/ConsoleTopic", console.url));
+    b.wait_for("document.querySelector('#queues')", "the topic page");
+    assert_eq!(
+        b.eval("document.querySelectorAll('#queues tbody tr').length"),
+        json!(6)
+    );
 
     // Messages: one sent with the CLI, found by key in the UI; its body as hex too.
     rmq(&[

@@ -261,6 +261,8 @@ pub struct TopicRequest {
     pub topic: String,
     /// Only the masters of this cluster; every master when absent.
     pub cluster: Option<String>,
+    /// Only these brokers (names), e.g. those of the topic's route when updating it.
+    pub brokers: Option<Vec<String>>,
     pub read_queue_nums: Option<i32>,
     pub write_queue_nums: Option<i32>,
     pub perm: Option<i32>,
@@ -269,7 +271,7 @@ pub struct TopicRequest {
 }
 
 /// `POST /api/topics`: creates or updates a topic on every master of the cluster (all
-/// clusters when none is named). `{"topic", "brokers": [{"brokerName", "brokerAddr",
+/// clusters when none is named; only the named `brokers` when given). `{"topic", "brokers": [{"brokerName", "brokerAddr",
 /// "status", "error"}]}`.
 pub async fn create_topic(
     State(console): State<Arc<Console>>,
@@ -288,7 +290,10 @@ pub async fn create_topic(
         ));
     }
     let client = &console.client;
-    let masters = client.masters(req.cluster.as_deref()).await?;
+    let mut masters = client.masters(req.cluster.as_deref()).await?;
+    if let Some(only) = &req.brokers {
+        masters.retain(|b| only.contains(&b.broker_name));
+    }
     if masters.is_empty() {
         return Err(ApiError::bad_request("no master broker is registered"));
     }

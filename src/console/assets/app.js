@@ -168,6 +168,12 @@ async function topicDetail(name) {
       <div class="toolbar"><input id="send-tags" placeholder="tags"><input id="send-keys" placeholder="keys (space separated)"></div>
       <textarea id="send-body" placeholder="body">hello from rmq console</textarea>
       <div class="toolbar"><button class="primary" id="send">Send</button></div><div id="send-result"></div></div>
+    <div class="panel write"><b>Update</b> (on the brokers of its route)
+      <div class="toolbar"><label>read queues <input id="upd-read" type="number" min="1" style="width:70px" value="${d.brokers[0] ? d.brokers[0].readQueueNums : 8}"></label>
+        <label>write queues <input id="upd-write" type="number" min="1" style="width:70px" value="${d.brokers[0] ? d.brokers[0].writeQueueNums : 8}"></label>
+        <label>perm <select id="upd-perm">${[[6, "RW"], [4, "R"], [2, "W"]].map(([v, t]) =>
+          `<option value="${v}" ${d.brokers[0] && (d.brokers[0].perm & 6) === v ? "selected" : ""}>${t}</option>`).join("")}</select></label>
+        <button class="primary" id="update-topic">Update</button></div><div id="update-result"></div></div>
     <div class="panel write"><b>Delete</b> <button class="danger" id="delete-topic">Delete topic ${esc(name)}</button>
       <div id="delete-result"></div></div>`;
   document.getElementById("send").onclick = async () => {
@@ -179,6 +185,19 @@ async function topicDetail(name) {
         keys: document.getElementById("send-keys").value || null,
       });
       out.innerHTML = `<span class="ok">sent ${esc(s.msgId)} to ${esc(s.brokerName)} queue ${s.queueId} offset ${s.queueOffset} (${esc(s.status)})</span>`;
+    } catch (e) { showError(out, e); }
+  };
+  document.getElementById("update-topic").onclick = async () => {
+    const out = document.getElementById("update-result");
+    try {
+      const u = await api("POST", "/api/topics", {
+        topic: name,
+        brokers: d.brokers.map((b) => b.brokerName),
+        readQueueNums: +document.getElementById("upd-read").value,
+        writeQueueNums: +document.getElementById("upd-write").value,
+        perm: +document.getElementById("upd-perm").value,
+      });
+      out.innerHTML = `<span class="ok">updated on ${esc(u.brokers.map((b) => b.brokerName).join(", "))}</span>`;
     } catch (e) { showError(out, e); }
   };
   document.getElementById("delete-topic").onclick = async () => {
