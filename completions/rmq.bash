@@ -40,6 +40,9 @@ _rmq() {
             rmq,config)
                 cmd="rmq__subcmd__config"
                 ;;
+            rmq,console)
+                cmd="rmq__subcmd__console"
+                ;;
             rmq,consumeMessage)
                 cmd="rmq__subcmd__consumeMessage"
                 ;;
@@ -390,6 +393,9 @@ _rmq() {
                 ;;
             rmq__subcmd__help,config)
                 cmd="rmq__subcmd__help__subcmd__config"
+                ;;
+            rmq__subcmd__help,console)
+                cmd="rmq__subcmd__help__subcmd__console"
                 ;;
             rmq__subcmd__help,consumeMessage)
                 cmd="rmq__subcmd__help__subcmd__consumeMessage"
@@ -830,7 +836,7 @@ _rmq() {
 
     case "${cmd}" in
         rmq)
-            opts="-v -h -V --verbose --help --version dev namesrv broker cluster ha topic group offset message dlq failover store backlog perf config completions man updateTopic deleteTopic topicList topicRoute topicStatus clusterList brokerStatus getBrokerConfig updateBrokerConfig wipeWritePerm addWritePerm updateSubGroup deleteSubGroup consumerProgress consumerConnection resetOffsetByTime sendMessage consumeMessage printMsg queryMsgById queryMsgByKey queryMsgByOffset decodeMessageId help"
+            opts="-v -h -V --verbose --help --version dev namesrv broker cluster ha topic group offset message dlq failover store backlog console perf config completions man updateTopic deleteTopic topicList topicRoute topicStatus clusterList brokerStatus getBrokerConfig updateBrokerConfig wipeWritePerm addWritePerm updateSubGroup deleteSubGroup consumerProgress consumerConnection resetOffsetByTime sendMessage consumeMessage printMsg queryMsgById queryMsgByKey queryMsgByOffset decodeMessageId help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2283,6 +2289,40 @@ _rmq() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        rmq__subcmd__console)
+            opts="-n -v -h -V --namesrv --timeout --serialize --listen --read-only --allow-remote --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --namesrv)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --serialize)
+                    COMPREPLY=($(compgen -W "json rocketmq" -- "${cur}"))
+                    return 0
+                    ;;
+                --listen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         rmq__subcmd__consumeMessage)
             opts="-n -t -g -b -f -o -v -h -V --namesrv --timeout --serialize --topic --group --broker --queue --from --until --tag --count --follow --commit --body --output --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -3676,7 +3716,7 @@ _rmq() {
             return 0
             ;;
         rmq__subcmd__help)
-            opts="dev namesrv broker cluster ha topic group offset message dlq failover store backlog perf config completions man updateTopic deleteTopic topicList topicRoute topicStatus clusterList brokerStatus getBrokerConfig updateBrokerConfig wipeWritePerm addWritePerm updateSubGroup deleteSubGroup consumerProgress consumerConnection resetOffsetByTime sendMessage consumeMessage printMsg queryMsgById queryMsgByKey queryMsgByOffset decodeMessageId help"
+            opts="dev namesrv broker cluster ha topic group offset message dlq failover store backlog console perf config completions man updateTopic deleteTopic topicList topicRoute topicStatus clusterList brokerStatus getBrokerConfig updateBrokerConfig wipeWritePerm addWritePerm updateSubGroup deleteSubGroup consumerProgress consumerConnection resetOffsetByTime sendMessage consumeMessage printMsg queryMsgById queryMsgByKey queryMsgByOffset decodeMessageId help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4014,6 +4054,20 @@ _rmq() {
         rmq__subcmd__help__subcmd__config__subcmd__check)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rmq__subcmd__help__subcmd__console)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

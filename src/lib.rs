@@ -6,7 +6,7 @@
 //! # Layering
 //!
 //! Lowest first: `common`, `config`, `protocol` → `net`, `store`, `filter`, `ha` → `client`,
-//! `namesrv`, `broker` → `cli`. A module imports only the modules listed after its arrow
+//! `namesrv`, `broker` → `console` → `cli`. A module imports only the modules listed after its arrow
 //! below; `tests/layering.rs` reads these lines and fails on any other `crate::` path.
 //!
 //! ```text
@@ -20,6 +20,7 @@
 //! client   -> common, config, protocol, net, filter
 //! namesrv  -> common, config, protocol, net
 //! broker   -> common, config, protocol, net, store, filter, ha
+//! console  -> common, config, protocol, net, client
 //! ```
 //!
 //! `cli` (in the binary) may use every module. The store knows nothing of the network or of
@@ -36,12 +37,14 @@
 //! | [`ha`]       | master/slave replication (the 4.x HA protocol over raw TCP): the master's listener and per-slave transfer, the slave's client, the acknowledged offsets SYNC_MASTER waits for |
 //! | [`client`]   | the client side for tools: routes and cluster info from name servers, admin calls, producing and consuming |
 //! | [`namesrv`]  | the name server daemon: route tables, broker registration and expiry, KV config, the namesrv request codes |
+//! | [`console`]  | `rmq console`: the web UI (embedded HTML/CSS/JS) and its JSON API over [`client`] |
 //! | [`broker`]   | the broker daemon: request processors by family, metadata, client tables, long polling, namesrv registration |
 
 pub mod broker;
 pub mod client;
 pub mod common;
 pub mod config;
+pub mod console;
 pub mod filter;
 pub mod ha;
 pub mod namesrv;

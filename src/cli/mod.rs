@@ -6,6 +6,7 @@ mod broker;
 mod cluster;
 pub mod common;
 mod config;
+mod console;
 mod dev;
 mod dlq;
 mod docs;
@@ -76,6 +77,8 @@ pub enum Command {
     /// Forward a group's backlog to a topic with more queues (plan, migrate, verify, status).
     #[command(subcommand)]
     Backlog(backlog::BacklogCommand),
+    /// Serve the web console (overview, topics, groups, messages, DLQ) and its JSON API.
+    Console(console::ConsoleArgs),
     /// Measure throughput and latency against a cluster.
     #[command(subcommand)]
     Perf(perf::PerfCommand),
@@ -108,6 +111,7 @@ impl Cli {
             Command::Broker(broker::BrokerCommand::Start(_))
                 | Command::Namesrv(_)
                 | Command::Dev(_)
+                | Command::Console(_)
         )
     }
 }
@@ -137,6 +141,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Completions(args) => docs::completions(args),
         Command::Man(args) => docs::man(args),
         Command::Perf(cmd) => perf::run(cmd),
+        Command::Console(args) => console::run(args),
         Command::Backlog(cmd) => backlog::run(cmd),
         Command::Config(cmd) => config::run(cmd),
         Command::Namesrv(cmd) => namesrv::run(cmd),

@@ -161,7 +161,7 @@ impl DeadLetter {
 }
 
 /// The stored body, inflated when it is zlib-compressed.
-fn inflate(r: &RecordView<'_>) -> std::result::Result<Bytes, String> {
+pub fn inflate(r: &RecordView<'_>) -> std::result::Result<Bytes, String> {
     if r.sys_flag & sys_flag::COMPRESSED == 0 {
         return Ok(Bytes::copy_from_slice(r.body));
     }

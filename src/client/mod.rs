@@ -43,7 +43,7 @@ mod producer;
 pub use consumer::{
     Committed, Cursor, PullConsumer, ReadEvent, ReadWarning, Reader, Start, TOOLS_GROUP,
 };
-pub use dlq::{DeadLetter, DeadLetters};
+pub use dlq::{inflate, DeadLetter, DeadLetters};
 pub use failover::{
     ExecuteOptions, ExecuteReport, FailoverPlan, GroupClients, Member, PairState, StepReport,
 };
