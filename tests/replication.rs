@@ -608,13 +608,23 @@ fn consumers_go_on_from_the_slave_when_the_master_is_killed() {
         let out = push(lib, "JavaReaders", 300);
         assert!(out.contains("CONSUMED 300"), "{out}");
     }
+    // Both groups have committed (the Java client's last commits are oneway: give them a
+    // second to land on the master).
+    let committed_at = std::time::SystemTime::now() + Duration::from_secs(1);
     assert_eq!(send(&ns.addr, 200, "after"), ["SEND_OK"; 200]);
     wait_identical(&master, &slave, Duration::from_secs(30));
-    // The slave takes the groups' offsets from the master (every 10 s).
+    // The slave takes the groups' offsets from the master every 10 s (and writes its file only
+    // when they changed): wait for a whole sync period after the last commits, not just for a
+    // sync that names the groups (it may hold a Java commit that was not the last).
     let offsets = slave.store().join("config").join("consumerOffset.json");
-    wait_until("the slave to sync offsets", Duration::from_secs(30), || {
+    wait_until("the slave to sync offsets", Duration::from_secs(40), || {
         let text = std::fs::read_to_string(&offsets).unwrap_or_default();
-        text.contains("RmqReaders") && (java.is_none() || text.contains("JavaReaders"))
+        let period_passed = std::time::SystemTime::now()
+            .duration_since(committed_at)
+            .is_ok_and(|d| d > Duration::from_secs(11));
+        period_passed
+            && text.contains("RmqReaders")
+            && (java.is_none() || text.contains("JavaReaders"))
     });
 
     master.kill();
