@@ -308,7 +308,18 @@ impl Node {
         let err = log
             .try_clone()
             .map_err(|e| io_err("cannot share a log file", e))?;
-        let child = Command::new(&self.bin)
+        let mut cmd = Command::new(&self.bin);
+        // SAFETY: between fork and exec the hook makes only async-signal-safe system calls
+        // and touches no memory of the parent.
+        unsafe {
+            use std::os::unix::process::CommandExt;
+            cmd.pre_exec(|| {
+                // A harness that dies (killed at a time limit) leaves no daemon behind.
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                Ok(())
+            });
+        }
+        let child = cmd
             .args(&self.args)
             .env("RUST_LOG", "rmq=info")
             .env_remove("NAMESRV_ADDR")
