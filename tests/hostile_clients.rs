@@ -113,7 +113,8 @@ fn garbage_clients(addr: &str, rounds: usize) {
         let _ = s.write_all(&bytes);
         let _ = s.shutdown(Shutdown::Write);
         let mut sink = [0u8; 1024];
-        s.set_read_timeout(Some(Duration::from_millis(200))).unwrap();
+        s.set_read_timeout(Some(Duration::from_millis(200)))
+            .unwrap();
         while let Ok(n) = s.read(&mut sink) {
             if n == 0 {
                 break;
@@ -166,14 +167,21 @@ fn hostile_clients_leave_servers_up_bounded_and_a_normal_client_unhurt() {
     let ns = cluster.ns();
     let broker = cluster.broker().addr.clone();
     let (ns_pid, broker_pid) = (cluster.namesrv().pid(), cluster.broker().pid());
-    cluster.json(&["topic", "create", "-t", "HostileTopic", "-c", "DefaultCluster"]);
+    cluster.json(&[
+        "topic",
+        "create",
+        "-t",
+        "HostileTopic",
+        "-c",
+        "DefaultCluster",
+    ]);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
         .build()
         .unwrap();
     let client = Arc::new(MqClient::new(
-        &[ns.clone()],
+        std::slice::from_ref(&ns),
         Duration::from_secs(5),
         SerializeType::Json,
     ));
@@ -243,7 +251,10 @@ fn hostile_clients_leave_servers_up_bounded_and_a_normal_client_unhurt() {
     drop(idle);
     // Still serving after everything closed.
     let (after_p99, _) = send_latency(&rt, &producer);
-    assert!(after_p99 <= 2 * quiet_p99 + 5_000, "p99 after: {after_p99} us");
+    assert!(
+        after_p99 <= 2 * quiet_p99 + 5_000,
+        "p99 after: {after_p99} us"
+    );
     assert!(cluster
         .rmq(&["cluster", "list", "-o", "json"])
         .stdout

@@ -199,7 +199,10 @@ impl ChaosReport {
         self.verdict.lost == 0
             && self.verdict.out_of_order == 0
             && self.drained
-            && self.faults.iter().all(|f| f.missing_on_slave.unwrap_or(0) == 0)
+            && self
+                .faults
+                .iter()
+                .all(|f| f.missing_on_slave.unwrap_or(0) == 0)
     }
 }
 
@@ -450,7 +453,8 @@ impl Cluster {
     async fn start(opts: &ChaosOptions) -> Result<Cluster> {
         let dir = &opts.dir;
         let ns_dir = dir.join("namesrv");
-        std::fs::create_dir_all(&ns_dir).map_err(|e| io_err("cannot create the run directory", e))?;
+        std::fs::create_dir_all(&ns_dir)
+            .map_err(|e| io_err("cannot create the run directory", e))?;
         let ns_conf = ns_dir.join("namesrv.properties");
         std::fs::write(
             &ns_conf,
@@ -529,7 +533,13 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-async fn produce(producer: Arc<Producer>, topic: String, keys: Vec<String>, opts: ChaosOptions, shared: Arc<Shared>) {
+async fn produce(
+    producer: Arc<Producer>,
+    topic: String,
+    keys: Vec<String>,
+    opts: ChaosOptions,
+    shared: Arc<Shared>,
+) {
     let mut seqs = vec![0u64; keys.len()];
     let pad = opts.size;
     let mut i = 0usize;
@@ -629,7 +639,10 @@ const TOPIC: &str = "ChaosTopic";
 const GROUP: &str = "chaos_consumer";
 
 /// Runs the whole experiment; `on_fault` sees each fault as it is recorded.
-pub async fn run(opts: ChaosOptions, mut on_fault: impl FnMut(&FaultRecord)) -> Result<ChaosReport> {
+pub async fn run(
+    opts: ChaosOptions,
+    mut on_fault: impl FnMut(&FaultRecord),
+) -> Result<ChaosReport> {
     let started = Instant::now();
     std::fs::create_dir_all(&opts.dir).map_err(|e| io_err("cannot create the run directory", e))?;
     let mut cluster = Cluster::start(&opts).await?;
@@ -869,7 +882,10 @@ async fn inject(
             }
             let restarted = now_ms() as u64;
             cluster.master.spawn()?;
-            cluster.master.wait_listening(Duration::from_secs(60)).await?;
+            cluster
+                .master
+                .wait_listening(Duration::from_secs(60))
+                .await?;
             record.recovery_ms = first_ack_after(shared, restarted, RECOVERY_BOUND)
                 .await
                 .map(|t| t - t0);
@@ -963,7 +979,11 @@ async fn read_all(
 
 /// A client like `client` (same name servers and timeout) with its own connections.
 fn clone_client(client: &MqClient) -> MqClient {
-    MqClient::new(client.namesrv_addrs(), client.timeout(), SerializeType::Json)
+    MqClient::new(
+        client.namesrv_addrs(),
+        client.timeout(),
+        SerializeType::Json,
+    )
 }
 
 #[cfg(test)]
