@@ -447,6 +447,8 @@ struct Cluster {
     namesrv: Node,
     master: Node,
     slave: Option<Node>,
+    /// What was read of the slave so far (after the first master kill).
+    slave_view: Option<SlaveView>,
 }
 
 impl Cluster {
@@ -504,6 +506,7 @@ impl Cluster {
             namesrv,
             master,
             slave,
+            slave_view: None,
         })
     }
 }
@@ -572,8 +575,11 @@ async fn produce(
                 i += 1;
             }
             Ok(_) => {
-                // Stored, not as durable as asked: resend the same seq (a duplicate at worst).
+                // Stored, not as durable as asked: resend the same seq (a duplicate at worst),
+                // after a pause: SLAVE_NOT_AVAILABLE comes back at once until the slave is
+                // back, and every such send is stored.
                 shared.not_durable.fetch_add(1, Ordering::Relaxed);
+                tokio::time::sleep(Duration::from_millis(50)).await;
             }
             Err(e) => {
                 shared.send_errors.fetch_add(1, Ordering::Relaxed);
@@ -873,12 +879,14 @@ async fn inject(
         FaultKind::Kill => {
             cluster.master.kill();
             if let Some(slave) = &cluster.slave {
+                let view = cluster
+                    .slave_view
+                    .get_or_insert_with(|| SlaveView::new(client, slave.addr(), opts.queues));
                 let acked: Vec<(String, u64)> = lock(&shared.acked).clone();
-                let (on_slave, error) = read_all(client, &slave.addr(), opts.queues, &acked).await;
+                let (missing, error) = view.missing(&acked).await;
                 record.slave_read_error = error;
-                let missing = acked.iter().filter(|a| !on_slave.contains(*a)).count();
                 record.acked_before = Some(acked.len() as u64);
-                record.missing_on_slave = Some(missing as u64);
+                record.missing_on_slave = Some(missing);
             }
             let restarted = now_ms() as u64;
             cluster.master.spawn()?;
@@ -914,67 +922,77 @@ async fn inject(
     Ok(record)
 }
 
-/// Every (key, seq) the broker at `addr` holds for the test topic, read until `want` are all
-/// there or the queues stop growing (a slave's queues trail its CommitLog by a moment).
-async fn read_all(
-    client: &MqClient,
-    addr: &str,
-    queues: i32,
-    want: &[(String, u64)],
-) -> (HashSet<(String, u64)>, Option<String>) {
-    let consumer = PullConsumer::new(Arc::new(clone_client(client)), TOPIC, TOOLS_GROUP);
-    let mut found = HashSet::new();
-    let mut offsets = vec![0i64; queues as usize];
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let mut idle_rounds = 0;
-    let mut error = None;
-    loop {
-        let mut progressed = false;
-        for (queue_id, offset) in offsets.iter_mut().enumerate() {
-            let q = QueueAddr {
-                broker_name: "chaos-a".into(),
-                broker_addr: addr.to_string(),
-                queue_id: queue_id as i32,
-            };
-            loop {
-                match consumer.pull(&q, *offset, 32, None).await {
-                    Ok(out) if out.code == ResponseCode::SUCCESS => {
-                        for r in decode_records(&out.body).flatten() {
-                            if let Some(k) = parse_body(r.body) {
-                                found.insert(k);
+/// What the slave holds of the test topic, read incrementally: each check after a master
+/// kill reads only what arrived since the last one.
+struct SlaveView {
+    consumer: PullConsumer,
+    addr: String,
+    offsets: Vec<i64>,
+    found: HashSet<(String, u64)>,
+}
+
+impl SlaveView {
+    fn new(client: &MqClient, addr: String, queues: i32) -> SlaveView {
+        SlaveView {
+            consumer: PullConsumer::new(Arc::new(clone_client(client)), TOPIC, TOOLS_GROUP),
+            addr,
+            offsets: vec![0; queues as usize],
+            found: HashSet::new(),
+        }
+    }
+
+    /// Reads on until every one of `want` is there or the queues stop growing (a slave's
+    /// queues trail its CommitLog by a moment), at most 10 s; how many of `want` are missing,
+    /// and why the queues could not be read to the end, when they could not.
+    async fn missing(&mut self, want: &[(String, u64)]) -> (u64, Option<String>) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut idle_rounds = 0;
+        let mut error = None;
+        loop {
+            let mut progressed = false;
+            for (queue_id, offset) in self.offsets.iter_mut().enumerate() {
+                let q = QueueAddr {
+                    broker_name: "chaos-a".into(),
+                    broker_addr: self.addr.clone(),
+                    queue_id: queue_id as i32,
+                };
+                loop {
+                    match self.consumer.pull(&q, *offset, 32, None).await {
+                        Ok(out) if out.code == ResponseCode::SUCCESS => {
+                            for r in decode_records(&out.body).flatten() {
+                                if let Some(k) = parse_body(r.body) {
+                                    self.found.insert(k);
+                                }
                             }
+                            progressed |= out.next_begin_offset > *offset;
+                            *offset = out.next_begin_offset;
                         }
-                        progressed |= out.next_begin_offset > *offset;
-                        *offset = out.next_begin_offset;
-                    }
-                    Ok(out) if out.code == ResponseCode::PULL_NOT_FOUND => break,
-                    Ok(out) => {
-                        error = Some(format!(
-                            "queue {queue_id} at {offset}: {:?} (next {})",
-                            out.code, out.next_begin_offset
-                        ));
-                        break;
-                    }
-                    Err(e) => {
-                        error = Some(format!("queue {queue_id}: {}", e.chain()));
-                        break;
+                        Ok(out) if out.code == ResponseCode::PULL_NOT_FOUND => break,
+                        Ok(out) => {
+                            error = Some(format!(
+                                "queue {queue_id} at {offset}: {:?} (next {})",
+                                out.code, out.next_begin_offset
+                            ));
+                            break;
+                        }
+                        Err(e) => {
+                            error = Some(format!("queue {queue_id}: {}", e.chain()));
+                            break;
+                        }
                     }
                 }
             }
+            let missing = want.iter().filter(|w| !self.found.contains(*w)).count() as u64;
+            if missing == 0 {
+                return (0, None);
+            }
+            idle_rounds = if progressed { 0 } else { idle_rounds + 1 };
+            if Instant::now() >= deadline || idle_rounds >= 20 {
+                return (missing, error);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        if want.iter().all(|w| found.contains(w)) {
-            return (found, None);
-        }
-        if Instant::now() >= deadline {
-            break;
-        }
-        idle_rounds = if progressed { 0 } else { idle_rounds + 1 };
-        if idle_rounds >= 20 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    (found, error)
 }
 
 /// A client like `client` (same name servers and timeout) with its own connections.
