@@ -3,6 +3,7 @@
 
 mod backlog;
 mod broker;
+mod chaos;
 mod cluster;
 pub mod common;
 mod config;
@@ -82,6 +83,8 @@ pub enum Command {
     /// Measure throughput and latency against a cluster.
     #[command(subcommand)]
     Perf(perf::PerfCommand),
+    /// Fault injection on local rmq processes with a check that nothing acknowledged is lost.
+    Chaos(chaos::ChaosArgs),
     /// Check and show configuration files.
     #[command(subcommand)]
     Config(config::ConfigCommand),
@@ -142,6 +145,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Man(args) => docs::man(args),
         Command::Perf(cmd) => perf::run(cmd),
         Command::Console(args) => console::run(args),
+        Command::Chaos(args) => chaos::run(args),
         Command::Backlog(cmd) => backlog::run(cmd),
         Command::Config(cmd) => config::run(cmd),
         Command::Namesrv(cmd) => namesrv::run(cmd),

@@ -25,11 +25,15 @@
 //!   `rmq failover execute`.
 //! - `backlog/`: `rmq backlog`: forwarding a group's backlog into a topic with more queues
 //!   (plan, migrate with a resumable state file, verify).
+//! - `chaos.rs`: `rmq chaos`: local rmq processes under kills, pauses and name server
+//!   restarts, producers and consumers that log what was acknowledged and delivered, and the
+//!   checker comparing them.
 //! - `perf.rs`: `rmq perf`'s load loops and latency histogram, on [`Producer`] and
 //!   [`PullConsumer`].
 
 mod admin;
 pub mod backlog;
+pub mod chaos;
 mod consumer;
 mod dlq;
 mod failover;

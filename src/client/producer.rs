@@ -263,13 +263,18 @@ impl Producer {
         &self.client
     }
 
-    /// Where `topic` can be written: the cached route, read again when it expired or a send
-    /// failed since (keeping the cached one when the name server cannot be reached).
+    /// Where `topic` can be written: the cached route, read again when it expired, has no
+    /// writable queue or a send failed since (keeping the cached one when the name server cannot be reached).
     pub async fn route(&self, topic: &str) -> Result<Arc<PublishRoute>> {
         let cached = {
             let routes = self.routes.lock().unwrap_or_else(|p| p.into_inner());
             routes.get(topic).map(|c| {
-                let fresh = !c.stale && c.route.fetched.elapsed() < self.options.route_ttl;
+                // A route without a writable queue (the master is down, only its slave is
+                // registered) is read again at once, as Java's `!topicPublishInfo.ok()`:
+                // kept for the whole TTL it would stop sends long after the master is back.
+                let fresh = !c.stale
+                    && !c.route.queues.is_empty()
+                    && c.route.fetched.elapsed() < self.options.route_ttl;
                 (c.route.clone(), fresh)
             })
         };

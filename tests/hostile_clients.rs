@@ -1,0 +1,277 @@
+//! Hostile clients beside a well-behaved one: raw sockets with random bytes, a 2^31 length
+//! prefix, a header length past its frame, a valid frame in one-byte writes, a client that
+//! sends and never reads its responses, and as many idle connections as the fd limit allows
+//! (up to 10,000). The broker and name server stay up, their memory stays bounded, and the
+//! well-behaved client's send p99 stays within 2x of a quiet run (plus 5 ms for a machine
+//! shared with builds).
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpStream};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use common::Cluster;
+use rmq::client::{Message, MqClient, Producer, ProducerOptions, QueueSelect};
+use rmq::protocol::{ExtFields, RemotingCommand, RequestCode, SerializeType};
+
+/// Sends per latency measurement.
+const SENDS: usize = 400;
+
+/// Raises this process's soft fd limit to its hard limit (daemons started later inherit it);
+/// the limit now in force.
+fn raise_fd_limit() -> u64 {
+    let mut rl = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit/setrlimit write/read only the struct passed.
+    unsafe {
+        libc::getrlimit(libc::RLIMIT_NOFILE, &mut rl);
+        rl.rlim_cur = rl.rlim_max.min(65_536);
+        libc::setrlimit(libc::RLIMIT_NOFILE, &rl);
+        libc::getrlimit(libc::RLIMIT_NOFILE, &mut rl);
+    }
+    rl.rlim_cur
+}
+
+/// RssAnon of `pid` in KiB (the mapped store's page cache excluded).
+fn rss_anon_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("RssAnon:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+fn alive(pid: u32) -> bool {
+    // SAFETY: signal 0 only checks that the process exists.
+    let exists = unsafe { libc::kill(pid as i32, 0) == 0 };
+    exists
+        && !std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .unwrap_or_default()
+            .contains(") Z ")
+}
+
+/// p99 and max of `SENDS` sync sends of 1 KiB, in µs.
+fn send_latency(rt: &tokio::runtime::Runtime, producer: &Producer) -> (u64, u64) {
+    rt.block_on(async {
+        let msg = Message::new("HostileTopic", vec![b'x'; 1024]);
+        let mut lat = Vec::with_capacity(SENDS);
+        for _ in 0..SENDS {
+            let t = Instant::now();
+            producer
+                .send(&msg, QueueSelect::RoundRobin)
+                .await
+                .result
+                .expect("a well-behaved send fails beside hostile clients");
+            lat.push(t.elapsed().as_micros() as u64);
+        }
+        lat.sort_unstable();
+        (lat[lat.len() * 99 / 100], lat[lat.len() - 1])
+    })
+}
+
+fn frame(code: RequestCode) -> Vec<u8> {
+    RemotingCommand::request(code, ExtFields::new())
+        .to_bytes()
+        .to_vec()
+}
+
+/// Connections that write garbage and leave (each a new connection).
+fn garbage_clients(addr: &str, rounds: usize) {
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    for round in 0..rounds {
+        let Ok(mut s) = TcpStream::connect(addr) else {
+            continue;
+        };
+        s.set_write_timeout(Some(Duration::from_secs(2))).unwrap();
+        let bytes: Vec<u8> = match round % 4 {
+            // Random bytes.
+            0 => (0..4096).map(|_| next() as u8).collect(),
+            // A length prefix of 2^31 (negative as i32) and of 2^31 - 1.
+            1 => [0x80, 0, 0, 0, 0, 0, 0, 8]
+                .into_iter()
+                .chain([0x7f, 0xff, 0xff, 0xff])
+                .collect(),
+            // A header length past the frame.
+            2 => vec![0, 0, 0, 8, 0, 0xff, 0xff, 0xff, b'{', b'}', 0, 0],
+            // A valid frame, then random bytes.
+            _ => frame(RequestCode::GET_BROKER_CLUSTER_INFO)
+                .into_iter()
+                .chain((0..512).map(|_| next() as u8))
+                .collect(),
+        };
+        let _ = s.write_all(&bytes);
+        let _ = s.shutdown(Shutdown::Write);
+        let mut sink = [0u8; 1024];
+        s.set_read_timeout(Some(Duration::from_millis(200)))
+            .unwrap();
+        while let Ok(n) = s.read(&mut sink) {
+            if n == 0 {
+                break;
+            }
+        }
+    }
+}
+
+/// A valid request written one byte at a time is still answered.
+fn one_byte_writes(addr: &str) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_nodelay(true).unwrap();
+    for b in frame(RequestCode::GET_BROKER_CLUSTER_INFO) {
+        s.write_all(&[b]).unwrap();
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut len = [0u8; 4];
+    s.read_exact(&mut len)
+        .expect("no answer to a frame written one byte at a time");
+    assert!(u32::from_be_bytes(len) > 4);
+}
+
+/// Sends requests and never reads: returns once the socket stops taking them (the server
+/// stopped reading it or closed it) or after `limit`; the bytes written.
+fn never_reads(addr: &str, limit: Duration) -> (TcpStream, u64) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_write_timeout(Some(Duration::from_millis(500)))
+        .unwrap();
+    let req = frame(RequestCode::GET_BROKER_CLUSTER_INFO);
+    let mut batch = Vec::new();
+    for _ in 0..256 {
+        batch.extend_from_slice(&req);
+    }
+    let deadline = Instant::now() + limit;
+    let mut written = 0u64;
+    while Instant::now() < deadline {
+        match s.write(&batch) {
+            Ok(n) => written += n as u64,
+            Err(_) => break,
+        }
+    }
+    (s, written)
+}
+
+// Ignored until the servers bound per-connection memory: measured 2026-12-05, 7,500 idle
+// connections took the broker to ~540 MB RssAnon (~72 KB each; the name server ~75 KB each for
+// 2,500), and a client that sends and never reads its answers (44 MB of requests) plus the
+// garbage clients took it to ~1.5 GB. Run with `cargo test --test hostile_clients -- --ignored`.
+#[test]
+#[ignore = "servers do not bound per-connection memory yet (~1.5 GB broker RssAnon); see above"]
+fn hostile_clients_leave_servers_up_bounded_and_a_normal_client_unhurt() {
+    let fd_limit = raise_fd_limit();
+    let cluster = Cluster::builder("hostile").wait_registered().start();
+    let ns = cluster.ns();
+    let broker = cluster.broker().addr.clone();
+    let (ns_pid, broker_pid) = (cluster.namesrv().pid(), cluster.broker().pid());
+    cluster.json(&[
+        "topic",
+        "create",
+        "-t",
+        "HostileTopic",
+        "-c",
+        "DefaultCluster",
+        "-o",
+        "json",
+    ]);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let client = Arc::new(MqClient::new(
+        std::slice::from_ref(&ns),
+        Duration::from_secs(5),
+        SerializeType::Json,
+    ));
+    let producer = Producer::new(client, ProducerOptions::default());
+    send_latency(&rt, &producer); // warm-up: connections, routes, page cache
+    let (quiet_p99, quiet_max) = send_latency(&rt, &producer);
+
+    // Idle connections: what the fd limit leaves (this process and the daemons share it),
+    // split between broker and name server, at most 10,000.
+    let idle_target = (fd_limit.saturating_sub(200) as usize).min(10_000);
+    let mut idle = Vec::with_capacity(idle_target);
+    for i in 0..idle_target {
+        let to = if i % 4 == 0 { &ns } else { &broker };
+        match TcpStream::connect(to) {
+            Ok(s) => idle.push(s),
+            Err(e) => {
+                eprintln!("idle connection {i}: {e}; going on with {}", idle.len());
+                break;
+            }
+        }
+    }
+
+    let (broker_rss_idle, ns_rss_idle) = (rss_anon_kib(broker_pid), rss_anon_kib(ns_pid));
+    let (idle_p99, _) = send_latency(&rt, &producer);
+    eprintln!(
+        "hostile clients: {} idle connections: RssAnon broker {broker_rss_idle} KiB, name \
+         server {ns_rss_idle} KiB; send p99 {idle_p99} us",
+        idle.len()
+    );
+
+    // Hostile clients run while the well-behaved client measures again.
+    let stop_hostile = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut threads = Vec::new();
+    for addr in [broker.clone(), ns.clone()] {
+        let stop = stop_hostile.clone();
+        threads.push(std::thread::spawn(move || {
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                garbage_clients(&addr, 40);
+                one_byte_writes(&addr);
+            }
+        }));
+    }
+    let (stuck, stuck_written) = never_reads(&broker, Duration::from_secs(5));
+    let (stuck_ns, stuck_ns_written) = never_reads(&ns, Duration::from_secs(2));
+    let (busy_p99, busy_max) = send_latency(&rt, &producer);
+    stop_hostile.store(true, std::sync::atomic::Ordering::Relaxed);
+    for t in threads {
+        t.join().expect("a hostile client thread panicked");
+    }
+    let broker_rss = rss_anon_kib(broker_pid);
+    let ns_rss = rss_anon_kib(ns_pid);
+    eprintln!(
+        "hostile clients: {} idle connections (fd limit {fd_limit}); a never-reading client \
+         wrote {stuck_written} B to the broker, {stuck_ns_written} B to the name server before \
+         they stopped taking more; send p99/max quiet {quiet_p99}/{quiet_max} us, beside the \
+         hostile clients {busy_p99}/{busy_max} us; RssAnon broker {broker_rss} KiB, name \
+         server {ns_rss} KiB",
+        idle.len()
+    );
+    assert!(alive(broker_pid), "the broker died");
+    assert!(alive(ns_pid), "the name server died");
+    assert!(
+        busy_p99 <= 2 * quiet_p99 + 5_000,
+        "p99 {busy_p99} us beside hostile clients, {quiet_p99} us quiet"
+    );
+    // Bounded: the never-reading client's answers and the idle connections do not pile up.
+    assert!(broker_rss < 256 * 1024, "broker RssAnon {broker_rss} KiB");
+    assert!(ns_rss < 256 * 1024, "name server RssAnon {ns_rss} KiB");
+    assert!(
+        stuck_written < 512 * 1024 * 1024,
+        "the broker kept reading {stuck_written} B from a client that never reads"
+    );
+    drop(stuck);
+    drop(stuck_ns);
+    drop(idle);
+    // Still serving after everything closed.
+    let (after_p99, _) = send_latency(&rt, &producer);
+    assert!(
+        after_p99 <= 2 * quiet_p99 + 5_000,
+        "p99 after: {after_p99} us"
+    );
+    assert!(cluster
+        .rmq(&["cluster", "list", "-o", "json"])
+        .stdout
+        .contains("broker-a"));
+}
