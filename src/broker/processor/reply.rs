@@ -15,14 +15,13 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use super::send::{check_send, put_failure, random_index, stored_status};
+use super::send::{check_send, put_failure, random_index, send_header, stored_status};
 use crate::broker::controller::Broker;
 use crate::common::clock::now_ms;
 use crate::common::message::{self, property, MessageToStore};
 use crate::net::{Connection, Outcome};
 use crate::protocol::header::{
-    ReplyMessageRequestHeader, SendMessageRequestHeader, SendMessageRequestHeaderV2,
-    SendMessageResponseHeader,
+    ReplyMessageRequestHeader, SendMessageRequestHeader, SendMessageResponseHeader,
 };
 use crate::protocol::{CommandHeader, RemotingCommand, RequestCode, ResponseCode};
 
@@ -40,10 +39,7 @@ pub(super) async fn send_reply_message(
     conn: &Connection,
     req: &RemotingCommand,
 ) -> Outcome {
-    let header = match req.request_code() {
-        RequestCode::SEND_REPLY_MESSAGE => SendMessageRequestHeader::from_command(req),
-        _ => SendMessageRequestHeaderV2::from_command(req).map(SendMessageRequestHeader::from),
-    }?;
+    let header = send_header(req)?;
     let topic = check_send(broker, conn, &header)?;
     let queue_id = if header.queue_id < 0 {
         random_index(topic.write_queue_nums)

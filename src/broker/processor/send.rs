@@ -79,16 +79,26 @@ mod rand_like {
     }
 }
 
+/// A send's header: the full names of SEND_MESSAGE (10) and SEND_REPLY_MESSAGE (324), or the
+/// one-letter names of the V2 codes (310, 320, 325).
+pub(super) fn send_header(
+    req: &RemotingCommand,
+) -> Result<SendMessageRequestHeader, crate::protocol::ProtocolError> {
+    match req.request_code() {
+        RequestCode::SEND_MESSAGE | RequestCode::SEND_REPLY_MESSAGE => {
+            SendMessageRequestHeader::from_command(req)
+        }
+        _ => SendMessageRequestHeaderV2::from_command(req).map(SendMessageRequestHeader::from),
+    }
+}
+
 /// The SEND_MESSAGE family: one message, or a batch (SEND_BATCH_MESSAGE or `batch=true`).
 pub(super) async fn send_message(
     broker: &Broker,
     conn: &Connection,
     req: &RemotingCommand,
 ) -> Outcome {
-    let header = match req.request_code() {
-        RequestCode::SEND_MESSAGE => SendMessageRequestHeader::from_command(req),
-        _ => SendMessageRequestHeaderV2::from_command(req).map(SendMessageRequestHeader::from),
-    }?;
+    let header = send_header(req)?;
     let topic_config = check_send(broker, conn, &header)?;
     let mut queue_id = header.queue_id;
     if queue_id < 0 {
