@@ -807,7 +807,16 @@ fn the_java_broker_shows_the_same_topics_groups_and_lag() {
             .unwrap_or_else(|e| panic!("{path}: {e}: {}", String::from_utf8_lossy(&out.stdout)))
     };
 
-    let overview = get("/api/overview");
+    // A Java broker answers GET_BROKER_RUNTIME_INFO with a NoSuchElementException until its
+    // first stats sample (LinkedList.getLast in its TPS figures): wait for a full answer.
+    let deadline = Instant::now() + Duration::from_secs(40);
+    let overview = loop {
+        let overview = get("/api/overview");
+        if !overview["brokers"][0]["version"].is_null() || Instant::now() > deadline {
+            break overview;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    };
     let b0 = &overview["brokers"][0];
     assert_eq!(b0["brokerName"], "broker-a", "{overview}");
     assert_eq!(b0["version"], "V4_9_7", "{overview}");
