@@ -551,6 +551,8 @@ fn every_page_in_headless_chromium_against_rmq_dev() {
         "--force",
         "true",
         "--yes",
+        "--rollback-file",
+        &temp.path().join("rollback.json").display().to_string(),
     ])
     .namesrv(ns)
     .ok();
@@ -793,6 +795,8 @@ fn the_java_broker_shows_the_same_topics_groups_and_lag() {
         "--force",
         "true",
         "--yes",
+        "--rollback-file",
+        &dir.path().join("rollback.json").display().to_string(),
     ])
     .namesrv(ns)
     .ok();
