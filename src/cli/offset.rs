@@ -9,10 +9,9 @@
 //! This file also holds the point-in-time parsing (`--to`, `--from`) and the local time
 //! formatting shared by the other client commands.
 
-use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{bail, Context as _};
 use clap::{ArgAction, Args, Subcommand};
@@ -20,10 +19,9 @@ use serde_json::{json, Value};
 
 use super::common::{block_on, confirm, ClientArgs};
 use super::output::{print_json, table, OutputFormat};
-use rmq::client::{subscribe_queues, MqClient, QueueAddr};
+use rmq::client::{MqClient, QueueReset};
 pub use rmq::common::clock::now_ms;
 use rmq::common::clock::{self, CivilTime};
-use rmq::protocol::body::MessageQueue;
 
 #[derive(Debug, Subcommand)]
 pub enum OffsetCommand {
@@ -106,22 +104,14 @@ pub fn run_alias(alias: OffsetAlias) -> anyhow::Result<()> {
 // ---------------------------------------------------------------------------------------------
 // Points in time
 
-/// A position in a queue as `--to` / `--from` name it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Point {
-    Earliest,
-    Latest,
-    /// Epoch milliseconds: the first message stored at or after it.
-    Time(i64),
-}
+/// Where `--to` / `--from` point: the library's reset point.
+pub use rmq::client::ResetPoint as Point;
 
-impl Point {
-    fn describe(self) -> String {
-        match self {
-            Point::Earliest => "earliest".into(),
-            Point::Latest => "latest".into(),
-            Point::Time(ms) => format!("{} ({ms})", fmt_time(ms)),
-        }
+fn describe(point: Point) -> String {
+    match point {
+        Point::Earliest => "earliest".into(),
+        Point::Latest => "latest".into(),
+        Point::Time(ms) => format!("{} ({ms})", fmt_time(ms)),
     }
 }
 
@@ -286,121 +276,18 @@ fn parse_datetime(s: &str) -> Option<i64> {
 // ---------------------------------------------------------------------------------------------
 // The plan: what each queue's offset is and where it goes
 
-/// One queue of the reset.
-#[derive(Clone, Debug)]
-struct QueuePlan {
-    queue: QueueAddr,
-    min: i64,
-    max: i64,
-    /// The committed offset; `None` when the broker has none for the group.
-    current: Option<i64>,
-    /// Where the offset goes; `None` (restores only) when the saved offset was unknown.
-    target: Option<i64>,
-    /// How the offset was changed: `online` (pushed to consumers) or `offline` (written).
-    mode: Option<&'static str>,
-    /// The offset read back after the change.
-    read_back: Option<i64>,
-}
+/// One queue of the reset (the library's plan).
+type QueuePlan = QueueReset;
 
-impl QueuePlan {
-    /// Messages consumed again (target before current) and messages skipped (target after).
-    fn replay_skip(&self) -> (i64, i64) {
-        match (self.current, self.target) {
-            (Some(c), Some(t)) if t < c => (c - t, 0),
-            (Some(c), Some(t)) => (0, t - c),
-            _ => (0, 0),
-        }
+/// The change a queue's plan makes, in words.
+fn change_text(p: &QueuePlan) -> String {
+    match (p.current, p.target) {
+        (_, None) => "kept (no saved offset)".into(),
+        (None, Some(_)) => "set (no committed offset)".into(),
+        (Some(c), Some(t)) if t < c => format!("replay {}", c - t),
+        (Some(c), Some(t)) if t > c => format!("skip {}", t - c),
+        _ => "unchanged".into(),
     }
-
-    fn change_text(&self) -> String {
-        match (self.current, self.target) {
-            (_, None) => "kept (no saved offset)".into(),
-            (None, Some(_)) => "set (no committed offset)".into(),
-            (Some(c), Some(t)) if t < c => format!("replay {}", c - t),
-            (Some(c), Some(t)) if t > c => format!("skip {}", t - c),
-            _ => "unchanged".into(),
-        }
-    }
-
-    fn verified(&self) -> Option<bool> {
-        self.mode?;
-        Some(self.read_back.is_some() && self.read_back == self.target)
-    }
-}
-
-/// The queues of `topic` (readable ones) with their current offsets and ranges.
-async fn current_state(
-    client: &MqClient,
-    group: &str,
-    topic: &str,
-) -> anyhow::Result<Vec<QueuePlan>> {
-    let route = client
-        .route(topic)
-        .await
-        .with_context(|| format!("cannot read the route of topic {topic}"))?;
-    let queues = subscribe_queues(&route);
-    if queues.is_empty() {
-        bail!("topic {topic} has no readable queue on a master broker");
-    }
-    let mut plans = Vec::with_capacity(queues.len());
-    for q in queues {
-        let (addr, id) = (q.broker_addr.as_str(), q.queue_id);
-        let what = || format!("queue {id} of {topic} on {} ({addr})", q.broker_name);
-        let min = client
-            .min_offset(addr, topic, id)
-            .await
-            .with_context(|| format!("cannot read the min offset of {}", what()))?;
-        let max = client
-            .max_offset(addr, topic, id)
-            .await
-            .with_context(|| format!("cannot read the max offset of {}", what()))?;
-        let current = client
-            .query_consumer_offset(addr, group, topic, id)
-            .await
-            .with_context(|| format!("cannot read the offset of group {group} on {}", what()))?;
-        plans.push(QueuePlan {
-            queue: q,
-            min,
-            max,
-            current,
-            target: None,
-            mode: None,
-            read_back: None,
-        });
-    }
-    Ok(plans)
-}
-
-/// Fills each queue's target for `point` (mqadmin's rule: with `force` every queue moves,
-/// without it only those whose target is before the committed offset).
-async fn fill_targets(
-    client: &MqClient,
-    topic: &str,
-    point: Point,
-    force: bool,
-    plans: &mut [QueuePlan],
-) -> anyhow::Result<()> {
-    for p in plans.iter_mut() {
-        let target = match point {
-            Point::Earliest => p.min,
-            Point::Latest => p.max,
-            Point::Time(ts) => client
-                .search_offset(&p.queue.broker_addr, topic, p.queue.queue_id, ts)
-                .await
-                .with_context(|| {
-                    format!(
-                        "cannot search queue {} of {topic} on {} by time",
-                        p.queue.queue_id, p.queue.broker_name
-                    )
-                })?
-                .clamp(p.min, p.max),
-        };
-        p.target = Some(match p.current {
-            Some(c) if !force && target >= c => c,
-            _ => target,
-        });
-    }
-    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -539,12 +426,14 @@ async fn reset_to(client: &MqClient, args: &ResetArgs) -> anyhow::Result<()> {
     else {
         bail!("pass -g GROUP -t TOPIC --to WHEN, or --from-file FILE");
     };
-    let mut plans = current_state(client, group, topic).await?;
-    fill_targets(client, topic, point, args.force, &mut plans).await?;
+    let mut plans = client.reset_state(group, topic).await?;
+    client
+        .reset_targets(topic, point, args.force, &mut plans)
+        .await?;
     let report = Report {
         group,
         topic,
-        to: point.describe(),
+        to: describe(point),
         timestamp: match point {
             Point::Time(ms) => Some(ms),
             _ => None,
@@ -580,80 +469,22 @@ async fn reset_to(client: &MqClient, args: &ResetArgs) -> anyhow::Result<()> {
         ..report
     };
 
-    // One broker at a time: ask it to push the reset to online consumers; write offsets
+    // One broker at a time: it pushes the reset to online consumers; offsets are written
     // directly where none is online.
-    let timestamp = match point {
-        Point::Earliest => 0,
-        Point::Latest => -1,
-        Point::Time(ms) => ms,
-    };
-    let mut by_broker: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    for (i, p) in plans.iter().enumerate() {
-        by_broker
-            .entry(p.queue.broker_addr.clone())
-            .or_default()
-            .push(i);
-    }
-    for (addr, idxs) in &by_broker {
-        let name = plans[idxs[0]].queue.broker_name.clone();
-        let online = match client
-            .reset_offset_by_time(addr, topic, group, timestamp, args.force)
-            .await
-        {
-            Ok(Some(body)) => Some(body),
-            Ok(None) => None,
-            Err(e) => match client.consumer_connection(addr, group).await {
-                // Nobody online: the broker's refusal does not matter for a direct write.
-                Ok(None) => {
-                    report
-                        .notes
-                        .push(format!("{name}: broker refused the online reset ({e}); no consumer is online, offsets written directly"));
-                    None
-                }
-                _ => {
-                    return Err(anyhow::Error::new(e).context(format!(
-                    "broker {name} ({addr}) refused to reset the offsets of online group {group}"
-                )))
-                }
-            },
-        };
-        match online {
-            Some(body) => {
-                for &i in idxs {
-                    let p = &mut plans[i];
-                    let mq = MessageQueue::new(topic, &p.queue.broker_name, p.queue.queue_id);
-                    if let Some(&offset) = body.offset_table.get(&mq) {
-                        p.target = Some(offset);
-                    }
-                    p.mode = Some("online");
-                }
-            }
-            None => {
-                for &i in idxs {
-                    let p = &mut plans[i];
-                    let Some(target) = p.target else { continue };
-                    client
-                        .update_consumer_offset(addr, group, topic, p.queue.queue_id, target)
-                        .await
-                        .with_context(|| {
-                            format!(
-                                "cannot write the offset of queue {} on {name} ({addr}); \
-                                 earlier queues were changed: undo with --from-file",
-                                p.queue.queue_id
-                            )
-                        })?;
-                    p.mode = Some("offline");
-                }
-            }
-        }
-    }
-    verify(client, group, topic, &mut plans).await;
+    let notes = client
+        .apply_reset(group, topic, point, args.force, &mut plans)
+        .await
+        .context("the reset stopped part way: undo what changed with --from-file")?;
+    report.notes.extend(notes);
+    client
+        .read_back_reset(group, topic, &mut plans, READ_BACK_WAIT)
+        .await;
     finish(report, &plans, args.output)
 }
 
 async fn restore(client: &MqClient, args: &ResetArgs, file: &Path) -> anyhow::Result<()> {
     let (group, topic, saved) = read_rollback(file)?;
-    let mut plans = current_state(client, &group, &topic).await?;
+    let mut plans = client.reset_state(&group, &topic).await?;
     for s in &saved {
         match plans
             .iter_mut()
@@ -748,33 +579,14 @@ async fn restore(client: &MqClient, args: &ResetArgs, file: &Path) -> anyhow::Re
             })?;
         p.mode = Some("offline");
     }
-    verify(client, &group, &topic, &mut plans).await;
+    client
+        .read_back_reset(&group, &topic, &mut plans, READ_BACK_WAIT)
+        .await;
     finish(report, &plans, args.output)
 }
 
-/// Reads the offsets back. Online consumers commit a pushed reset on their own schedule, so
-/// those queues are polled for a few seconds.
-async fn verify(client: &MqClient, group: &str, topic: &str, plans: &mut [QueuePlan]) {
-    let deadline = Instant::now() + Duration::from_secs(6);
-    loop {
-        let mut pending = false;
-        for p in plans.iter_mut().filter(|p| p.mode.is_some()) {
-            if p.read_back.is_some() && p.read_back == p.target {
-                continue;
-            }
-            p.read_back = client
-                .query_consumer_offset(&p.queue.broker_addr, group, topic, p.queue.queue_id)
-                .await
-                .ok()
-                .flatten();
-            pending |= p.mode == Some("online") && p.read_back != p.target;
-        }
-        if !pending || Instant::now() >= deadline {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
-}
+/// How long online consumers get to commit a pushed reset before it is read back.
+const READ_BACK_WAIT: Duration = Duration::from_secs(6);
 
 /// Prints the result; an offset that did not read back as written is an error.
 fn finish(mut report: Report<'_>, plans: &[QueuePlan], output: OutputFormat) -> anyhow::Result<()> {
@@ -891,7 +703,7 @@ impl Report<'_> {
                         p.min.to_string(),
                         p.max.to_string(),
                         format!("{} → {}", opt(p.current), opt(p.target)),
-                        p.change_text(),
+                        change_text(p),
                     ];
                     if done {
                         row.push(p.mode.unwrap_or("-").to_string());

@@ -28,6 +28,8 @@
 //! - `chaos.rs`: `rmq chaos`: local rmq processes under kills, pauses and name server
 //!   restarts, producers and consumers that log what was acknowledged and delivered, and the
 //!   checker comparing them.
+//! - `offset_reset.rs`: resetting a group's offsets on a topic ([`QueueReset`]): plan, targets,
+//!   the reset (online through the broker or written directly), read back.
 //! - `perf.rs`: `rmq perf`'s load loops and latency histogram, on [`Producer`] and
 //!   [`PullConsumer`].
 
@@ -41,6 +43,7 @@ mod ha;
 mod lookup;
 mod message_id;
 mod messaging;
+mod offset_reset;
 pub mod perf;
 mod producer;
 
@@ -60,6 +63,7 @@ pub use message_id::{
 pub use messaging::{
     publish_queues, select_queues, subscribe_queues, PullOutcome, QueueAddr, SendOutcome,
 };
+pub use offset_reset::{QueueReset, ResetPoint};
 pub use producer::{
     is_system_property, Message, Producer, ProducerOptions, PublishRoute, QueueSelect, SendMode,
     Sent, DEFAULT_TOPIC_QUEUE_NUMS,

@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -14,8 +15,8 @@ use serde_json::{json, Map, Value};
 
 use super::Console;
 use crate::client::{
-    inflate, subscribe_queues, ClientError, Found, HaInfo, KeyQuery, Message, QueueAddr,
-    QueueSelect,
+    inflate, subscribe_queues, ClientError, Found, HaInfo, KeyQuery, Message, QueueSelect,
+    ResetPoint,
 };
 use crate::common::message::{self, decode_records, property, RecordView};
 use crate::common::names;
@@ -537,23 +538,6 @@ pub struct ResetRequest {
     pub dry_run: bool,
 }
 
-/// Where a reset goes.
-#[derive(Clone, Copy, Debug)]
-enum Point {
-    Earliest,
-    Latest,
-    Time(i64),
-}
-
-/// One queue of a reset: `rmq offset reset -o json`'s per-queue names.
-struct QueuePlan {
-    queue: QueueAddr,
-    min: i64,
-    max: i64,
-    current: Option<i64>,
-    target: i64,
-}
-
 /// `POST /api/groups/{group}/reset`: with `dryRun` the preview of old → new offsets per
 /// queue, else the reset itself (online consumers are told by their broker; offsets of an
 /// offline group are written directly) and the offsets read back. `{"group", "topic", "to",
@@ -565,10 +549,10 @@ pub async fn reset_offsets(
     Json(req): Json<ResetRequest>,
 ) -> ApiResult {
     let point = match &req.to {
-        Value::String(s) if s.eq_ignore_ascii_case("earliest") => Point::Earliest,
-        Value::String(s) if s.eq_ignore_ascii_case("latest") => Point::Latest,
-        Value::Number(n) if n.as_i64().is_some() => Point::Time(n.as_i64().unwrap_or(0)),
-        Value::String(s) if s.parse::<i64>().is_ok() => Point::Time(s.parse().unwrap_or(0)),
+        Value::String(s) if s.eq_ignore_ascii_case("earliest") => ResetPoint::Earliest,
+        Value::String(s) if s.eq_ignore_ascii_case("latest") => ResetPoint::Latest,
+        Value::Number(n) if n.as_i64().is_some() => ResetPoint::Time(n.as_i64().unwrap_or(0)),
+        Value::String(s) if s.parse::<i64>().is_ok() => ResetPoint::Time(s.parse().unwrap_or(0)),
         other => {
             return Err(ApiError::bad_request(format!(
                 "to must be \"earliest\", \"latest\" or a time in ms since the epoch, not {other}"
@@ -580,96 +564,22 @@ pub async fn reset_offsets(
     }
     let client = &console.client;
     let topic = req.topic.as_str();
-    let route = client.route(topic).await?;
-    let mut plans = Vec::new();
-    for q in subscribe_queues(&route) {
-        let (addr, id) = (q.broker_addr.as_str(), q.queue_id);
-        let min = client.min_offset(addr, topic, id).await?;
-        let max = client.max_offset(addr, topic, id).await?;
-        let current = client
-            .query_consumer_offset(addr, &group, topic, id)
-            .await?;
-        let target = match point {
-            Point::Earliest => min,
-            Point::Latest => max,
-            Point::Time(ts) => client
-                .search_offset(addr, topic, id, ts)
-                .await?
-                .clamp(min, max),
-        };
-        let target = match current {
-            Some(c) if !req.force && target >= c => c,
-            _ => target,
-        };
-        plans.push(QueuePlan {
-            queue: q,
-            min,
-            max,
-            current,
-            target,
-        });
-    }
-    if plans.is_empty() {
-        return Err(ApiError::bad_request(format!(
-            "topic {topic} has no readable queue on a master broker"
-        )));
-    }
-    let mut modes: Vec<Option<&str>> = vec![None; plans.len()];
-    let mut read_back: Vec<Option<i64>> = vec![None; plans.len()];
+    let mut plans = client.reset_state(&group, topic).await?;
+    client
+        .reset_targets(topic, point, req.force, &mut plans)
+        .await?;
+    let mut notes = Vec::new();
     if !req.dry_run {
-        let timestamp = match point {
-            Point::Earliest => 0,
-            Point::Latest => -1,
-            Point::Time(ms) => ms,
-        };
-        let mut by_broker: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-        for (i, p) in plans.iter().enumerate() {
-            by_broker
-                .entry(p.queue.broker_addr.clone())
-                .or_default()
-                .push(i);
-        }
-        for (addr, idxs) in &by_broker {
-            let addr = addr.as_str();
-            let online = client.consumer_connection(addr, &group).await?.is_some();
-            if online {
-                let body = client
-                    .reset_offset_by_time(addr, topic, &group, timestamp, req.force)
-                    .await?;
-                for &i in idxs {
-                    modes[i] = Some("online");
-                    if let Some(body) = &body {
-                        let p = &plans[i];
-                        let found = body.offset_table.iter().find(|(mq, _)| {
-                            mq.broker_name == p.queue.broker_name && mq.queue_id == p.queue.queue_id
-                        });
-                        if let Some((_, &offset)) = found {
-                            plans[i].target = offset;
-                        }
-                    }
-                }
-            } else {
-                for &i in idxs {
-                    let p = &plans[i];
-                    client
-                        .update_consumer_offset(addr, &group, topic, p.queue.queue_id, p.target)
-                        .await?;
-                    modes[i] = Some("offline");
-                }
-            }
-        }
-        for (i, p) in plans.iter().enumerate() {
-            read_back[i] = client
-                .query_consumer_offset(&p.queue.broker_addr, &group, topic, p.queue.queue_id)
-                .await
-                .ok()
-                .flatten();
-        }
+        notes = client
+            .apply_reset(&group, topic, point, req.force, &mut plans)
+            .await?;
+        client
+            .read_back_reset(&group, topic, &mut plans, Duration::from_secs(6))
+            .await;
     }
     let queues: Vec<Value> = plans
         .iter()
-        .enumerate()
-        .map(|(i, p)| {
+        .map(|p| {
             json!({
                 "brokerName": p.queue.broker_name,
                 "queueId": p.queue.queue_id,
@@ -677,8 +587,8 @@ pub async fn reset_offsets(
                 "maxOffset": p.max,
                 "currentOffset": p.current,
                 "targetOffset": p.target,
-                "mode": modes[i],
-                "readBack": read_back[i],
+                "mode": p.mode,
+                "readBack": p.read_back,
             })
         })
         .collect();
@@ -688,6 +598,7 @@ pub async fn reset_offsets(
         "to": req.to,
         "dryRun": req.dry_run,
         "queues": queues,
+        "notes": notes,
     })))
 }
 
