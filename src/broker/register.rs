@@ -1,6 +1,7 @@
 //! Registration with the name servers: REGISTER_BROKER to every address in `namesrvAddr` at
-//! start, 10 s later, then every `registerNameServerPeriod` (30 s), and right away (oneway)
-//! when a topic is created; UNREGISTER_BROKER at shutdown.
+//! start, 10 s later, then every `registerNameServerPeriod` (30 s), before answering an admin
+//! topic create/update (as Java does), right away (oneway) when a send auto-creates a topic;
+//! UNREGISTER_BROKER at shutdown.
 
 use std::sync::Arc;
 use std::time::Duration;

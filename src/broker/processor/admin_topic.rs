@@ -47,7 +47,7 @@ struct QueryConsumeQueueResponseBody {
     min_queue_index: i64,
 }
 
-pub(super) fn update_and_create_topic(
+pub(super) async fn update_and_create_topic(
     broker: &Broker,
     conn: &Connection,
     req: &RemotingCommand,
@@ -76,11 +76,10 @@ pub(super) fn update_and_create_topic(
         order,
         ..TopicConfig::new(h.topic)
     };
-    if broker.metadata.topics.create_or_update(config) {
-        // Java registers the changed topic with the name servers before answering; ours
-        // goes out right after, from the registration loop.
-        broker.register_now.notify_one();
-    }
+    broker.metadata.topics.create_or_update(config);
+    // Like Java, the name servers learn the topic before the answer goes out, so a script's
+    // `updateTopic` followed at once by a send finds the route.
+    broker.register_all(false).await;
     Ok(success(req))
 }
 

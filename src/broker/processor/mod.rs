@@ -176,7 +176,9 @@ async fn process(b: &Broker, conn: &Connection, req: &RemotingCommand) -> Outcom
         RequestCode::LOCK_BATCH_MQ => lock::lock_batch_mq(b, req),
         RequestCode::UNLOCK_BATCH_MQ => lock::unlock_batch_mq(b, req),
         // Admin: topics.
-        RequestCode::UPDATE_AND_CREATE_TOPIC => admin_topic::update_and_create_topic(b, conn, req),
+        RequestCode::UPDATE_AND_CREATE_TOPIC => {
+            admin_topic::update_and_create_topic(b, conn, req).await
+        }
         RequestCode::DELETE_TOPIC_IN_BROKER => admin_topic::delete_topic(b, conn, req).await,
         RequestCode::GET_ALL_TOPIC_CONFIG => admin_topic::get_all_topic_config(b, req),
         RequestCode::GET_TOPIC_STATS_INFO => admin_topic::get_topic_stats_info(b, req),
