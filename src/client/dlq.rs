@@ -13,7 +13,6 @@
 //! producer gives it a new client id (UNIQ_KEY). A compressed stored body is inflated: the
 //! producer's sends carry no compression flag.
 
-use std::io::Read as _;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -25,10 +24,6 @@ use super::producer::Message;
 use super::{ClientError, MqClient, Result};
 use crate::common::message::{self, decode_records, property, sys_flag, RecordView};
 use crate::common::names::{dlq_topic, RETRY_GROUP_TOPIC_PREFIX};
-
-/// The largest body a resend inflates (the broker's default maxMessageSize is 4 MiB; a
-/// compressed body inflates to more, but not without bound).
-const MAX_INFLATED_BODY: usize = 64 << 20;
 
 /// Properties a message picks up on its way to the DLQ (retry copies, the schedule topic) or
 /// that only the broker or the consuming client set: a resend leaves them out.
@@ -162,24 +157,10 @@ impl DeadLetter {
 
 /// The stored body, inflated when it is zlib-compressed.
 pub fn inflate(r: &RecordView<'_>) -> std::result::Result<Bytes, String> {
-    if r.sys_flag & sys_flag::COMPRESSED == 0 {
-        return Ok(Bytes::copy_from_slice(r.body));
-    }
-    match r.sys_flag & sys_flag::COMPRESSION_TYPE_MASK {
-        0 | 0x300 => {}
-        0x100 => return Err("is LZ4-compressed, which rmq cannot inflate".into()),
-        0x200 => return Err("is ZSTD-compressed, which rmq cannot inflate".into()),
-        t => return Err(format!("has unknown compression type {t:#x}")),
-    }
-    let mut out = Vec::new();
-    flate2::read::ZlibDecoder::new(r.body)
-        .take(MAX_INFLATED_BODY as u64 + 1)
-        .read_to_end(&mut out)
-        .map_err(|e| format!("cannot be inflated: {e}"))?;
-    if out.len() > MAX_INFLATED_BODY {
-        return Err(format!("inflates to more than {MAX_INFLATED_BODY} bytes"));
-    }
-    Ok(Bytes::from(out))
+    let mut scratch = Vec::new();
+    message::plain_body(r.body, r.sys_flag, &mut scratch)
+        .map(Bytes::copy_from_slice)
+        .map_err(|e| e.to_string())
 }
 
 /// What a DLQ topic holds.

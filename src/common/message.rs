@@ -799,6 +799,52 @@ pub fn encode_batch<'a>(items: impl IntoIterator<Item = BatchItem<'a>>) -> Vec<u
     out
 }
 
+/// The largest body a stored zlib body is inflated to: bodies are at most 4 MiB as sent, so
+/// anything past this is a damaged or hostile record, not a message.
+pub const MAX_INFLATED_BODY: usize = 64 << 20;
+
+/// Why a stored body could not be turned back into the body its producer sent.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum InflateError {
+    /// LZ4, ZSTD or an unknown compression type: 4.9.x producers only write zlib.
+    #[error("is compressed with {0}, which rmq cannot inflate")]
+    Unsupported(&'static str),
+    #[error("cannot be inflated: {0}")]
+    Corrupt(String),
+    #[error("inflates to more than {MAX_INFLATED_BODY} bytes")]
+    TooLarge,
+}
+
+/// The body as its producer sent it: `body` itself unless `sys_flag` marks it compressed, else
+/// inflated into `scratch` (compression type zlib, 0 or 0x300, as 4.9.x producers write it).
+/// `scratch` is reused by callers that scan many records, so a scan does not allocate per
+/// message.
+pub fn plain_body<'a>(
+    body: &'a [u8],
+    sys_flag: i32,
+    scratch: &'a mut Vec<u8>,
+) -> Result<&'a [u8], InflateError> {
+    use std::io::Read;
+    if sys_flag & sys_flag::COMPRESSED == 0 {
+        return Ok(body);
+    }
+    match sys_flag & sys_flag::COMPRESSION_TYPE_MASK {
+        0 | 0x300 => {}
+        0x100 => return Err(InflateError::Unsupported("LZ4")),
+        0x200 => return Err(InflateError::Unsupported("ZSTD")),
+        _ => return Err(InflateError::Unsupported("an unknown compression type")),
+    }
+    scratch.clear();
+    flate2::read::ZlibDecoder::new(body)
+        .take(MAX_INFLATED_BODY as u64 + 1)
+        .read_to_end(scratch)
+        .map_err(|e| InflateError::Corrupt(e.to_string()))?;
+    if scratch.len() > MAX_INFLATED_BODY {
+        return Err(InflateError::TooLarge);
+    }
+    Ok(scratch.as_slice())
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
 
@@ -1057,5 +1103,27 @@ pub(crate) mod tests {
         let back: Vec<_> = decode_batch(&body).collect::<Result<_, _>>().unwrap();
         assert_eq!(back, items);
         assert!(decode_batch(&body[..body.len() - 1]).any(|r| r.is_err()));
+    }
+    #[test]
+    fn plain_body_inflates_zlib_and_refuses_what_it_cannot() {
+        use std::io::Write as _;
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::new(5));
+        z.write_all(b"hello hello hello").unwrap();
+        let packed = z.finish().unwrap();
+        let mut scratch = Vec::new();
+        assert_eq!(plain_body(b"as sent", 0, &mut scratch).unwrap(), b"as sent");
+        let flag = sys_flag::COMPRESSED | 0x300;
+        assert_eq!(
+            plain_body(&packed, flag, &mut scratch).unwrap(),
+            b"hello hello hello"
+        );
+        assert_eq!(
+            plain_body(&packed, sys_flag::COMPRESSED | 0x100, &mut scratch),
+            Err(InflateError::Unsupported("LZ4"))
+        );
+        assert!(matches!(
+            plain_body(b"not zlib", flag, &mut scratch),
+            Err(InflateError::Corrupt(_))
+        ));
     }
 }

@@ -5,12 +5,11 @@
 //! message key (or the source queue for messages without one); and the checksum `verify`
 //! compares.
 
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 
 use crate::common::message::{
-    java_string_hash, property, NAME_VALUE_SEPARATOR, PROPERTY_SEPARATOR,
+    self, java_string_hash, property, RecordView, NAME_VALUE_SEPARATOR, PROPERTY_SEPARATOR,
 };
-use crate::common::message::{sys_flag, RecordView};
 
 /// The source topic of a forwarded message.
 pub const ORIGIN_TOPIC: &str = "RMQ_BACKLOG_ORIGIN_TOPIC";
@@ -100,12 +99,8 @@ pub fn target_index(
 /// The body as producers sent it: compressed bodies (sys flag COMPRESSED, zlib) inflated, since
 /// a batch item carries no sys flag.
 pub fn plain_body<'a>(r: &RecordView<'a>, scratch: &'a mut Vec<u8>) -> io::Result<&'a [u8]> {
-    if r.sys_flag & sys_flag::COMPRESSED == 0 {
-        return Ok(r.body);
-    }
-    scratch.clear();
-    flate2::read::ZlibDecoder::new(r.body).read_to_end(scratch)?;
-    Ok(scratch)
+    message::plain_body(r.body, r.sys_flag, scratch)
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("the body {e}")))
 }
 
 /// Where a forwarded message came from.

@@ -2,16 +2,15 @@
 //! offset message id, a `MessageExt`-shaped JSON view, and key matching.
 
 use std::fmt::{self, Write as _};
-use std::io::Read as _;
 use std::net::{IpAddr, SocketAddr};
 
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 
-use crate::common::message::{self, property, sys_flag, RecordView};
+use crate::common::message::{self, property, sys_flag, InflateError, RecordView};
 
 /// Largest body inflated for display; a bigger (or bomb-like) body is shown as stored.
-pub const MAX_INFLATED_BODY: usize = 64 << 20;
+pub use crate::common::message::MAX_INFLATED_BODY;
 
 /// How a body is written out.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -65,23 +64,9 @@ pub fn decode_body<'s>(
     if flag & sys_flag::COMPRESSED == 0 {
         return (body, BodyState::Plain);
     }
-    match flag & sys_flag::COMPRESSION_TYPE_MASK {
-        0 | 0x300 => {}
-        0x100 => return (body, BodyState::LeftCompressed("LZ4")),
-        0x200 => return (body, BodyState::LeftCompressed("ZSTD")),
-        _ => return (body, BodyState::LeftCompressed("unknown compression type")),
-    }
-    scratch.clear();
-    let decoder = flate2::read::ZlibDecoder::new(body);
-    match decoder
-        .take(MAX_INFLATED_BODY as u64 + 1)
-        .read_to_end(scratch)
-    {
-        Ok(n) if n > MAX_INFLATED_BODY => (
-            body,
-            BodyState::InflateFailed(format!("larger than {MAX_INFLATED_BODY} bytes")),
-        ),
-        Ok(_) => (scratch.as_slice(), BodyState::Inflated),
+    match message::plain_body(body, flag, scratch) {
+        Ok(plain) => (plain, BodyState::Inflated),
+        Err(InflateError::Unsupported(kind)) => (body, BodyState::LeftCompressed(kind)),
         Err(e) => (body, BodyState::InflateFailed(e.to_string())),
     }
 }
