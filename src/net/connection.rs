@@ -35,6 +35,9 @@ const WRITE_QUEUE: usize = 4096;
 const COPY_BODY_BELOW: usize = 16 * 1024;
 /// Upper bound of bytes gathered into one write.
 const WRITE_BATCH: usize = 512 * 1024;
+/// Buffers per `writev`: a batch of pull responses is a header plus one buffer per record,
+/// and Linux takes up to 1024 (IOV_MAX) in one call.
+const MAX_IOVECS: usize = 512;
 const READ_CHUNK: usize = 64 * 1024;
 
 /// Handles requests arriving on a connection. The returned command (if any) is sent back with
@@ -399,13 +402,17 @@ struct Batch {
 impl Batch {
     fn push(&mut self, cmd: &RemotingCommand) {
         let before = self.head.len();
-        if cmd.body.len() < COPY_BODY_BELOW {
+        let body_len = cmd.body_len();
+        if body_len < COPY_BODY_BELOW {
             cmd.encode(&mut self.head);
         } else {
-            cmd.encode_header(cmd.body.len(), &mut self.head);
+            cmd.encode_header(body_len, &mut self.head);
             self.segments.push(self.head.split().freeze());
-            self.segments.push(cmd.body.clone());
-            self.bytes += cmd.body.len();
+            if !cmd.body.is_empty() {
+                self.segments.push(cmd.body.clone());
+            }
+            self.segments.extend(cmd.body_segments.iter().cloned());
+            self.bytes += body_len;
         }
         self.bytes += self.head.len().saturating_sub(before);
     }
@@ -427,7 +434,7 @@ impl Batch {
         while first < segments.len() {
             let slices: Vec<IoSlice<'_>> = segments[first..]
                 .iter()
-                .take(64)
+                .take(MAX_IOVECS)
                 .map(|s| IoSlice::new(s))
                 .collect();
             let mut written = writer.write_vectored(&slices).await?;

@@ -121,8 +121,13 @@ pub struct RemotingCommand {
     pub ext_fields: Option<ExtFields>,
     /// How this command's header is (or will be) serialized.
     pub serialize_type: SerializeType,
-    /// Empty when the frame has no body.
+    /// Empty when the frame has no body (or when it is in `body_segments`).
     pub body: Bytes,
+    /// A body made of several buffers, written one after the other without being copied into
+    /// one (a pull response's records, straight from the mapped CommitLog). Only outgoing
+    /// commands use it, and only with `body` empty; a decoded frame always has its body in
+    /// `body`.
+    pub body_segments: Vec<Bytes>,
 }
 
 impl RemotingCommand {
@@ -138,6 +143,7 @@ impl RemotingCommand {
             ext_fields: Some(ext_fields),
             serialize_type: SerializeType::Json,
             body: Bytes::new(),
+            body_segments: Vec::new(),
         }
     }
 
@@ -154,6 +160,7 @@ impl RemotingCommand {
             ext_fields: Some(ExtFields::new()),
             serialize_type: request.serialize_type,
             body: Bytes::new(),
+            body_segments: Vec::new(),
         }
     }
 
@@ -164,7 +171,20 @@ impl RemotingCommand {
 
     pub fn with_body(mut self, body: impl Into<Bytes>) -> Self {
         self.body = body.into();
+        self.body_segments.clear();
         self
+    }
+
+    /// The body as `segments` in order, each written as it is (see `body_segments`).
+    pub fn with_body_segments(mut self, segments: Vec<Bytes>) -> Self {
+        self.body = Bytes::new();
+        self.body_segments = segments;
+        self
+    }
+
+    /// Length of the body, wherever it is held.
+    pub fn body_len(&self) -> usize {
+        self.body.len() + self.body_segments.iter().map(Bytes::len).sum::<usize>()
     }
 
     pub fn with_ext_fields(mut self, ext_fields: ExtFields) -> Self {
@@ -231,8 +251,11 @@ impl RemotingCommand {
 
     /// Appends the whole frame (length prefix, header, body) to `out`.
     pub fn encode(&self, out: &mut BytesMut) {
-        self.encode_header(self.body.len(), out);
+        self.encode_header(self.body_len(), out);
         out.extend_from_slice(&self.body);
+        for segment in &self.body_segments {
+            out.extend_from_slice(segment);
+        }
     }
 
     /// Appends the length prefix and header for a body of `body_len` bytes that the caller writes
@@ -256,7 +279,7 @@ impl RemotingCommand {
 
     /// The encoded frame as one buffer.
     pub fn to_bytes(&self) -> Bytes {
-        let mut out = BytesMut::with_capacity(64 + self.body.len());
+        let mut out = BytesMut::with_capacity(64 + self.body_len());
         self.encode(&mut out);
         out.freeze()
     }
@@ -416,6 +439,7 @@ fn decode_json_header(header: &Bytes) -> Result<RemotingCommand, ProtocolError> 
             ext_fields: h.ext_fields,
             serialize_type: SerializeType::Json,
             body: Bytes::new(),
+            body_segments: Vec::new(),
         }),
         None => decode_json_header_general(header),
     }
@@ -455,6 +479,7 @@ fn decode_json_header_general(header: &Bytes) -> Result<RemotingCommand, Protoco
         ext_fields,
         serialize_type: SerializeType::Json,
         body: Bytes::new(),
+        body_segments: Vec::new(),
     })
 }
 
@@ -637,6 +662,7 @@ fn decode_binary_header(header: &Bytes) -> Result<RemotingCommand, ProtocolError
         ext_fields,
         serialize_type: SerializeType::RocketMq,
         body: Bytes::new(),
+        body_segments: Vec::new(),
     })
 }
 
@@ -684,6 +710,19 @@ mod tests {
             ..RemotingCommand::request(RequestCode::SEND_MESSAGE_V2, ext)
         }
         .with_body(&b"body-bytes"[..])
+    }
+
+    #[test]
+    fn a_segmented_body_encodes_like_one_body() {
+        for st in [SerializeType::Json, SerializeType::RocketMq] {
+            let whole = sample(st);
+            let parts = sample(st).with_body_segments(vec![
+                Bytes::from_static(b"body-"),
+                Bytes::from_static(b"bytes"),
+            ]);
+            assert_eq!(parts.body_len(), whole.body_len());
+            assert_eq!(parts.to_bytes(), whole.to_bytes());
+        }
     }
 
     #[test]

@@ -4,8 +4,6 @@
 
 use std::time::{Duration, Instant};
 
-use bytes::BytesMut;
-
 use crate::broker::controller::Broker;
 use crate::broker::metadata::perm;
 use crate::filter::{build_subscription, is_tag_type, TagFilter};
@@ -157,16 +155,9 @@ fn pull_response(
                 total as i64,
             )
         });
-        response.body = match result.messages.len() {
-            1 => result.messages[0].clone(),
-            _ => {
-                let mut body = BytesMut::with_capacity(total);
-                for m in &result.messages {
-                    body.extend_from_slice(m);
-                }
-                body.freeze()
-            }
-        };
+        // The records go out as they are in the mapped CommitLog: `net` writes them with the
+        // header in one vectored write, no copy into a response buffer.
+        response = response.with_body_segments(result.messages);
     }
     response
 }
