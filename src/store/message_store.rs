@@ -149,12 +149,24 @@ impl PutState {
     }
 }
 
+/// What writers have asked of the SYNC_FLUSH group commit since its current group started.
+#[derive(Default)]
+struct FlushRequests {
+    /// The highest CommitLog end offset a writer waits to see durable.
+    offset: i64,
+    /// Writers that asked since the current group started collecting.
+    writers: usize,
+    /// The flush thread sleeps until `writers` reaches this; 0 when it does not sleep (a
+    /// writer then does not pay for a wake-up).
+    wake_at: usize,
+}
+
 /// Group commit for SYNC_FLUSH: writers ask for an offset to be durable, the flush thread
 /// flushes everything written so far in one msync, publishes the flushed offset and wakes the
 /// writers it covers. Waiting is a plain [`Future`] woken from the flush thread, so the store
 /// needs no async runtime; the caller's runtime supplies the timeout.
 struct FlushControl {
-    requested: Mutex<i64>,
+    requested: Mutex<FlushRequests>,
     wake: Condvar,
     /// CommitLog offset known to be durable, and the writers waiting for it.
     flushed: OffsetWatch,
@@ -320,7 +332,7 @@ impl MessageStore {
                 last_store_timestamp: 0,
             }),
             flush: FlushControl {
-                requested: Mutex::new(0),
+                requested: Mutex::new(FlushRequests::default()),
                 wake: Condvar::new(),
                 flushed: OffsetWatch::new(0),
                 flushes: AtomicU64::new(0),
@@ -518,11 +530,11 @@ impl MessageStore {
         self.replica_dispatched
             .store(self.commitlog.max_offset(), Ordering::Release);
         self.flush.flushed.publish(self.commitlog.max_offset());
-        *self
-            .flush
+        self.flush
             .requested
             .lock()
-            .unwrap_or_else(|p| p.into_inner()) = self.commitlog.max_offset();
+            .unwrap_or_else(|p| p.into_inner())
+            .offset = self.commitlog.max_offset();
         Ok(())
     }
 
@@ -732,17 +744,19 @@ impl MessageStore {
     /// `syncFlushTimeout` (FLUSH_DISK_TIMEOUT: stored, not yet known to be on disk) wraps it
     /// in its runtime's timer.
     pub fn wait_flushed(&self, end_offset: i64) -> OffsetWait<'_> {
-        {
+        let wake = {
             let mut requested = self
                 .flush
                 .requested
                 .lock()
                 .unwrap_or_else(|p| p.into_inner());
-            if *requested < end_offset {
-                *requested = end_offset;
-            }
+            requested.offset = requested.offset.max(end_offset);
+            requested.writers += 1;
+            requested.wake_at != 0 && requested.writers >= requested.wake_at
+        };
+        if wake {
+            self.flush.wake.notify_one();
         }
-        self.flush.wake.notify_one();
         self.flush.flushed.wait(end_offset)
     }
 
@@ -1330,11 +1344,12 @@ fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> JoinHandle<()> {
         .expect("spawning a store thread")
 }
 
-/// SYNC_FLUSH: flush as soon as someone waits, batching every waiter since the last flush.
-/// ASYNC_FLUSH: flush every `flushIntervalCommitLog` ms. ConsumeQueues and the checkpoint are
-/// flushed every `flushIntervalConsumeQueue` ms in both modes.
+/// SYNC_FLUSH: group commit (see [`sync_flush_group`]). ASYNC_FLUSH: flush every
+/// `flushIntervalCommitLog` ms. ConsumeQueues and the checkpoint are flushed every
+/// `flushIntervalConsumeQueue` ms in both modes.
 fn flush_loop(store: std::sync::Weak<MessageStore>) {
     let mut last_cq_flush = Instant::now();
+    let mut group = GroupPacing::default();
     loop {
         let Some(s) = store.upgrade() else { return };
         if s.shutting_down.load(Ordering::Acquire) {
@@ -1342,14 +1357,7 @@ fn flush_loop(store: std::sync::Weak<MessageStore>) {
         }
         let interval = Duration::from_millis(s.cfg.flush_interval_commit_log.max(1) as u64);
         if s.is_sync_flush() {
-            let requested = s.flush.requested.lock().unwrap_or_else(|p| p.into_inner());
-            let flushed = s.flushed_offset();
-            if *requested <= flushed {
-                let _ = s
-                    .flush
-                    .wake
-                    .wait_timeout(requested, Duration::from_millis(10));
-            }
+            sync_flush_group(&s, &mut group);
         } else {
             let guard = s.flush.requested.lock().unwrap_or_else(|p| p.into_inner());
             let _ = s.flush.wake.wait_timeout(guard, interval);
@@ -1357,9 +1365,11 @@ fn flush_loop(store: std::sync::Weak<MessageStore>) {
         if s.shutting_down.load(Ordering::Acquire) {
             return;
         }
+        let started = Instant::now();
         if let Err(e) = s.flush_commitlog() {
             tracing::error!("CommitLog flush failed: {e}");
         }
+        group.flushed(&s, started.elapsed());
         let cq_interval = Duration::from_millis(s.cfg.flush_interval_consume_queue.max(1) as u64);
         if last_cq_flush.elapsed() >= cq_interval {
             last_cq_flush = Instant::now();
@@ -1368,6 +1378,74 @@ fn flush_loop(store: std::sync::Weak<MessageStore>) {
             }
         }
     }
+}
+
+/// What the SYNC_FLUSH flush thread remembers between groups.
+#[derive(Default)]
+struct GroupPacing {
+    /// Writers the flush that just finished made durable (answered together).
+    answered: usize,
+    /// Writers that asked while that flush ran.
+    arrived_during: usize,
+    /// How long that flush took.
+    last_flush: Duration,
+}
+
+impl GroupPacing {
+    fn flushed(&mut self, s: &MessageStore, took: Duration) {
+        self.arrived_during = s
+            .flush
+            .requested
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .writers;
+        self.last_flush = took;
+    }
+}
+
+/// Longest a group waits to fill, as a fraction of the last flush's duration: waiting costs each
+/// writer of the group at most this much latency.
+const GROUP_FILL_WAIT_DIVISOR: u32 = 2;
+
+/// Waits until a SYNC_FLUSH group is worth flushing, then starts a new one.
+///
+/// Flushing as soon as anyone waits splits the writers in two groups that take turns: a send
+/// that arrives while an msync runs waits for it and then for its own, so each msync carries
+/// about half of what is in flight (measured: 30 of 64). Instead, after a flush, wait (briefly)
+/// for the writers it answered to come back: they send again within a round trip, and the next
+/// msync carries them together with those that arrived during the last one. A writer that does
+/// not come back costs the group at most `last flush / GROUP_FILL_WAIT_DIVISOR`.
+fn sync_flush_group(s: &MessageStore, pacing: &mut GroupPacing) {
+    let mut requested = s.flush.requested.lock().unwrap_or_else(|p| p.into_inner());
+    if requested.offset <= s.flushed_offset() {
+        // Nothing to flush: sleep until the first writer asks (or 10 ms, to notice shutdown).
+        requested.wake_at = 1;
+        requested = s
+            .flush
+            .wake
+            .wait_timeout(requested, Duration::from_millis(10))
+            .unwrap_or_else(|p| p.into_inner())
+            .0;
+    }
+    let target = pacing.answered + pacing.arrived_during;
+    if requested.writers > 0 && requested.writers < target {
+        let deadline = Instant::now() + pacing.last_flush / GROUP_FILL_WAIT_DIVISOR;
+        requested.wake_at = target;
+        while requested.writers < target {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() || s.shutting_down.load(Ordering::Acquire) {
+                break;
+            }
+            requested = s
+                .flush
+                .wake
+                .wait_timeout(requested, left)
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
+        }
+    }
+    requested.wake_at = 0;
+    pacing.answered = std::mem::take(&mut requested.writers);
 }
 
 fn dispatch_loop(store: std::sync::Weak<MessageStore>) {
