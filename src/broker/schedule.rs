@@ -90,7 +90,7 @@ impl Broker {
         // level only from the property map, after it has taken the properties string).
         let mut pairs: Vec<(&str, &str)> = message::properties(&props).collect();
         message::java_hashmap_order(&mut pairs);
-        let properties = message::format_properties(pairs.iter().copied());
+        let properties = message::format_property_slice(&pairs);
         let msg = MessageToStore {
             topic: real_topic,
             queue_id: real_qid,

@@ -184,7 +184,7 @@ impl Broker {
         let body = queue_offset.to_string();
         let mut pairs = [(property::TAGS, REMOVE_TAG), (property::WAIT, "true")];
         message::java_hashmap_order(&mut pairs);
-        let properties = message::format_properties(pairs.iter().copied());
+        let properties = message::format_property_slice(&pairs);
         let msg = MessageToStore {
             topic: OP_TOPIC,
             queue_id,
@@ -538,7 +538,7 @@ fn with_property(props: &str, name: &str, value: &str) -> String {
         .collect();
     pairs.push((name, value));
     message::java_hashmap_order(&mut pairs);
-    message::format_properties(pairs.iter().copied())
+    message::format_property_slice(&pairs)
 }
 
 #[cfg(test)]
@@ -572,7 +572,7 @@ mod tests {
             (property::REAL_QID, "2"),
         ];
         message::java_hashmap_order(&mut pairs);
-        let props = message::format_properties(pairs.iter().copied());
+        let props = message::format_property_slice(&pairs);
         let body = b"transactional body";
         let msg = MessageToStore {
             topic: HALF_TOPIC,

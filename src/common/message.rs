@@ -180,6 +180,17 @@ pub fn format_properties<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>
     out
 }
 
+/// [`format_properties`] of a slice, in one allocation of the final size (the broker does this
+/// for every stored message).
+pub fn format_property_slice(pairs: &[(&str, &str)]) -> String {
+    let len = pairs.iter().map(|(k, v)| k.len() + v.len() + 2).sum();
+    let mut out = String::with_capacity(len);
+    for (k, v) in pairs {
+        push_property(&mut out, k, v);
+    }
+    out
+}
+
 /// Properties in the order a Java `HashMap` (default capacity) iterates them: by bucket
 /// `(h ^ h >>> 16) & (capacity - 1)` of the key's `String.hashCode`, then by insertion order
 /// within a bucket. The broker stores properties re-serialised from such a map, so producing

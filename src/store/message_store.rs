@@ -1405,7 +1405,7 @@ impl GroupPacing {
 
 /// Longest a group waits to fill, as a fraction of the last flush's duration: waiting costs each
 /// writer of the group at most this much latency.
-const GROUP_FILL_WAIT_DIVISOR: u32 = 2;
+const GROUP_FILL_WAIT_DIVISOR: u32 = 1;
 
 /// Waits until a SYNC_FLUSH group is worth flushing, then starts a new one.
 ///

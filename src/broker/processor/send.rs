@@ -274,11 +274,14 @@ fn send_response(
     queue_id: i32,
     code: ResponseCode,
 ) -> RemotingCommand {
-    let msg_id = oks
-        .iter()
-        .map(|ok| message::offset_msg_id(broker.store_host, ok.phys_offset))
-        .collect::<Vec<_>>()
-        .join(",");
+    let msg_id = match oks {
+        [one] => message::offset_msg_id(broker.store_host, one.phys_offset),
+        _ => oks
+            .iter()
+            .map(|ok| message::offset_msg_id(broker.store_host, ok.phys_offset))
+            .collect::<Vec<_>>()
+            .join(","),
+    };
     let header = SendMessageResponseHeader {
         msg_id,
         queue_id,
@@ -307,7 +310,7 @@ fn stored_properties(broker: &Broker, props: &str) -> String {
             .collect();
         pairs.push((property::CLUSTER, &cfg.broker_cluster_name));
         message::java_hashmap_order(&mut pairs);
-        message::format_properties(pairs.iter().copied())
+        message::format_property_slice(&pairs)
     })
 }
 
@@ -470,7 +473,7 @@ fn apply_delay_level(broker: &Broker, out: &mut Outgoing, wait: Option<&str>) {
         }
     }
     message::java_hashmap_order(&mut pairs);
-    out.properties = message::format_properties(pairs.iter().copied());
+    out.properties = message::format_property_slice(&pairs);
 }
 
 /// A transactional half message waits in `RMQ_SYS_TRANS_HALF_TOPIC` for its commit. Unlike a
@@ -492,7 +495,7 @@ fn to_half_message(out: &mut Outgoing, wait: Option<&str>) {
         pairs.push((property::WAIT, wait));
     }
     message::java_hashmap_order(&mut pairs);
-    out.properties = message::format_properties(pairs.iter().copied());
+    out.properties = message::format_property_slice(&pairs);
 }
 
 /// CONSUMER_SEND_MSG_BACK: a consumer could not process a message; it goes to the group's

@@ -36,7 +36,9 @@ pub trait CommandHeader: Sized {
     fn encode_into(&self, ext: &mut ExtFields);
 
     fn to_ext_fields(&self) -> ExtFields {
-        let mut ext = ExtFields::new();
+        // Room for a response header's fields and the few a handler adds (one allocation, no
+        // regrowth on the send path).
+        let mut ext = ExtFields::with_capacity(8);
         self.encode_into(&mut ext);
         ext
     }
