@@ -21,7 +21,9 @@ seconds=60
 targets=()
 
 all_targets() {
-  sed -n 's/^name = "\(.*\)"$/\1/p' fuzz/Cargo.toml | grep -v '^rmq-fuzz$'
+  # The [[bin]] names of fuzz/Cargo.toml.
+  awk '/^\[/ { bin = ($0 == "[[bin]]") } bin && /^name = / { gsub(/"/, "", $3); print $3 }' \
+    fuzz/Cargo.toml
 }
 
 summary() {
@@ -95,15 +97,19 @@ for t in "${targets[@]}"; do
   fi
 done
 
+# Debug assertions (overflow checks included) on, so arithmetic a damaged input can overflow
+# is found as in a debug build; `fuzz run` must get the same flags or it rebuilds.
+build_flags=(--debug-assertions)
+
 lock=()
 if command -v flock >/dev/null; then lock=(flock /tmp/rmq-cargo.lock); fi
 
 echo "== building fuzz targets (cargo +nightly fuzz build)"
 # `cargo fuzz build` takes one target or none (all); build all at once when all are asked for.
 if [ ${#targets[@]} -eq "$(all_targets | wc -l)" ]; then
-  "${lock[@]}" cargo +nightly fuzz build
+  "${lock[@]}" cargo +nightly fuzz build "${build_flags[@]}"
 else
-  for t in "${targets[@]}"; do "${lock[@]}" cargo +nightly fuzz build "$t"; done
+  for t in "${targets[@]}"; do "${lock[@]}" cargo +nightly fuzz build "${build_flags[@]}" "$t"; done
 fi
 
 [ -s "$hours_file" ] || printf 'date\ttarget\tseconds\texecutions\tresult\tcommit\n' >"$hours_file"
@@ -126,7 +132,7 @@ for t in "${targets[@]}"; do
   # Not under the cargo lock: the targets are built (cargo only checks that), and a run holds no
   # build state. One in-process libFuzzer job (not -jobs=1, which would fork a worker that logs
   # to a fuzz-0.log of its own), so the final stats and any crash path are in $log.
-  cargo +nightly fuzz run "$t" "$corpus" -- \
+  cargo +nightly fuzz run "${build_flags[@]}" "$t" "$corpus" -- \
     -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
     >"$log" 2>&1
   rc=$?
@@ -153,7 +159,7 @@ for t in "${targets[@]}"; do
     grep -E 'ERROR: libFuzzer|panicked at|SUMMARY|Test unit written to|ALARM' "$log" | head -n 20 >&2 || true
     artifact=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | tail -n 1)
     echo "CRASH in fuzz target $t: input ${artifact:-(see $log)}" >&2
-    echo "   reproduce: cargo +nightly fuzz run $t ${artifact:-<input>}" >&2
+    echo "   reproduce: cargo +nightly fuzz run --debug-assertions $t ${artifact:-<input>}" >&2
   fi
 done
 exit $status
