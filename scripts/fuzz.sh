@@ -31,22 +31,19 @@ summary() {
     echo "no runs recorded in $hours_file"
     return 0
   fi
+  # Plain POSIX awk (Debian's mawk has no asorti): per-target sums, sorted by name, then total.
+  printf '%-18s %6s %10s %16s %8s\n' target runs hours executions crashes
   awk -F'\t' '
     NR == 1 && $1 == "date" { next }
     {
       secs[$2] += $3; execs[$2] += $4; runs[$2]++
       if ($5 != "ok") bad[$2]++
-      total_s += $3; total_e += $4
     }
     END {
-      printf "%-18s %6s %10s %16s %8s\n", "target", "runs", "hours", "executions", "crashes"
-      n = asorti(secs, names)
-      for (i = 1; i <= n; i++) {
-        t = names[i]
-        printf "%-18s %6d %10.3f %16d %8d\n", t, runs[t], secs[t] / 3600, execs[t], bad[t] + 0
-      }
-      printf "%-18s %6s %10.3f %16d\n", "total", "", total_s / 3600, total_e
-    }' "$hours_file"
+      for (t in secs) printf "%-18s %6d %10.3f %16d %8d\n", t, runs[t], secs[t] / 3600, execs[t], bad[t] + 0
+    }' "$hours_file" | sort
+  awk -F'\t' 'NR > 1 || $1 != "date" { s += $3; e += $4 }
+    END { printf "%-18s %6s %10.3f %16d\n", "total", "", s / 3600, e }' "$hours_file"
 }
 
 while [ $# -gt 0 ]; do
@@ -112,6 +109,8 @@ else
   for t in "${targets[@]}"; do "${lock[@]}" cargo +nightly fuzz build "${build_flags[@]}" "$t"; done
 fi
 
+bin_dir="fuzz/target/$(rustc +nightly -vV | sed -n 's/^host: //p')/release"
+
 [ -s "$hours_file" ] || printf 'date\ttarget\tseconds\texecutions\tresult\tcommit\n' >"$hours_file"
 commit=$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 if [ -n "$(git status --porcelain -- src fuzz/src fuzz/fuzz_targets 2>/dev/null)" ]; then
@@ -129,12 +128,11 @@ for t in "${targets[@]}"; do
   echo "== fuzzing $t for ${seconds}s (log: $log)"
   started=$(date +%s)
   set +e
-  # Not under the cargo lock: the targets are built (cargo only checks that), and a run holds no
-  # build state. One in-process libFuzzer job (not -jobs=1, which would fork a worker that logs
-  # to a fuzz-0.log of its own), so the final stats and any crash path are in $log.
-  cargo +nightly fuzz run "${build_flags[@]}" "$t" "$corpus" -- \
-    -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-    >"$log" 2>&1
+  # The binary cargo-fuzz built, run directly (no cargo, so nothing to lock while it runs). One
+  # in-process libFuzzer job (not -jobs=1, which would fork a worker that logs to a fuzz-0.log
+  # of its own), so the final stats and any crash path are in $log.
+  "$bin_dir/$t" -artifact_prefix="fuzz/artifacts/$t/" -max_total_time="$seconds" -timeout=10 \
+    -rss_limit_mb=2048 -print_final_stats=1 "$corpus" >"$log" 2>&1
   rc=$?
   set -e
   elapsed=$(($(date +%s) - started))

@@ -33,7 +33,10 @@ fn run_target(name: &str) {
         .find(|(n, _)| *n == name)
         .expect("a known target");
     let inputs = inputs(name);
-    assert!(!inputs.is_empty(), "no committed inputs for fuzz target {name}");
+    assert!(
+        !inputs.is_empty(),
+        "no committed inputs for fuzz target {name}"
+    );
     let mut failed = Vec::new();
     for path in &inputs {
         let data = std::fs::read(path).expect("read a fuzz input");
@@ -79,7 +82,9 @@ fn every_target_is_covered() {
     let this = std::fs::read_to_string(file!()).unwrap_or_default();
     for (name, _) in targets::TARGETS {
         assert!(
-            fuzz.join("fuzz_targets").join(format!("{name}.rs")).is_file(),
+            fuzz.join("fuzz_targets")
+                .join(format!("{name}.rs"))
+                .is_file(),
             "fuzz/fuzz_targets/{name}.rs is missing"
         );
         assert!(

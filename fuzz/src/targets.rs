@@ -21,12 +21,15 @@ use rmq::protocol::{decode_frame, fastjson, LanguageCode, RemotingCommand, Seria
 use rmq::store::index::{IndexEntry, IndexHeader, INDEX_HEADER_SIZE};
 use rmq::store::inspect::{
     body_to_show, find_key, index_entries, index_files_in, open_index_file, record_has_key,
-    used_slots, BodyEncoding, CommitLogReader, CommitLogScanner, ConsumeQueueFiles,
-    IndexGeometry, MessageExtJson, ScanItem,
+    used_slots, BodyEncoding, CommitLogReader, CommitLogScanner, ConsumeQueueFiles, IndexGeometry,
+    MessageExtJson, ScanItem,
 };
 
+/// A target's body: one input, a panic on a finding.
+pub type Target = fn(&[u8]);
+
 /// Every target, by name (the names of the `fuzz_targets/*.rs` binaries).
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("frame", frame),
     ("header_json", header_json),
     ("header_binary", header_binary),
@@ -401,7 +404,10 @@ pub fn properties(data: &[u8]) {
         panic!("written properties do not parse: {e}\n{written}");
     });
     let again_pairs: Vec<(&str, &str)> = again.iter().collect();
-    assert_eq!(again_pairs, pairs, "properties change when written and re-read");
+    assert_eq!(
+        again_pairs, pairs,
+        "properties change when written and re-read"
+    );
 }
 
 /// The SQL92 selector compiler and evaluator: the text up to the first NUL is the selector,
