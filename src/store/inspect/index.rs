@@ -142,13 +142,21 @@ pub struct IndexEntryAt {
     pub store_timestamp: i64,
 }
 
-/// The entries in use of an index file (numbers `1..indexCount`), in number order.
+/// The entries in use of an index file (numbers `1..indexCount`), in number order. A damaged
+/// header's `indexCount` past the file's capacity stops at the last entry the file holds.
 pub fn index_entries(file: &IndexFile) -> impl Iterator<Item = IndexEntryAt> + '_ {
     let h = file.header();
-    (1..h.index_count.unsigned_abs()).filter_map(move |number| {
+    // Without the cap a corrupt count near 2^31 spins through two billion missing entries.
+    let end = h
+        .index_count
+        .unsigned_abs()
+        .min(file.index_num().unsigned_abs());
+    (1..end).filter_map(move |number| {
         let entry = file.entry(number)?;
         let store_timestamp = if h.begin_timestamp > 0 {
-            h.begin_timestamp + i64::from(entry.time_diff) * 1000
+            // Wrapping, as the broker's lookups read it: a damaged header must not panic.
+            h.begin_timestamp
+                .wrapping_add(i64::from(entry.time_diff) * 1000)
         } else {
             0
         };
