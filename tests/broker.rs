@@ -565,7 +565,7 @@ async fn end_transaction_checks_commit_and_rollback() {
     }
     let end = |(queue_offset, phys): (i64, i64), group: &str, state: i32| {
         let header = EndTransactionRequestHeader {
-            producer_group: group.into(),
+            producer_group: rmq::protocol::Text::copy_from(group),
             tran_state_table_offset: queue_offset,
             commit_log_offset: phys,
             commit_or_rollback: state,

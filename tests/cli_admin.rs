@@ -81,12 +81,12 @@ impl Setup {
                 let q = &queues[i % queues.len()];
                 let header = SendMessageRequestHeaderV2 {
                     producer_group: "cli_admin_producer".into(),
-                    topic: topic.into(),
+                    topic: rmq::protocol::Text::copy_from(topic),
                     default_topic: "TBW102".into(),
                     default_topic_queue_nums: 4,
                     queue_id: q.queue_id,
                     born_timestamp: 1,
-                    properties: Some(message::format_properties([("WAIT", "true")])),
+                    properties: Some(message::format_properties([("WAIT", "true")]).into()),
                     ..Default::default()
                 };
                 client

@@ -54,6 +54,11 @@ impl ExtFields {
 
     /// The value of `key`; with duplicate keys the last one wins, as in a Java `HashMap` fill.
     pub fn get(&self, key: &str) -> Option<&str> {
+        self.get_text(key).map(Text::as_str)
+    }
+
+    /// [`Self::get`] as the [`Text`] held: cloning it shares the frame's buffer.
+    pub fn get_text(&self, key: &str) -> Option<&Text> {
         // Keys are short (one letter in SEND_MESSAGE_V2): compare the first byte before calling
         // into a full comparison.
         let first = key.as_bytes().first().copied();
@@ -61,7 +66,7 @@ impl ExtFields {
             .iter()
             .rev()
             .find(|(k, _)| k.as_bytes().first().copied() == first && k.as_str() == key)
-            .map(|(_, v)| v.as_str())
+            .map(|(_, v)| v)
     }
 
     /// Sets `key`, replacing an existing value in place.

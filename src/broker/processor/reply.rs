@@ -158,7 +158,7 @@ async fn push_reply(
         sys_flag: header.sys_flag,
         born_timestamp: header.born_timestamp,
         flag: header.flag,
-        properties: Some(message::format_property_slice(&pairs)),
+        properties: Some(message::format_property_slice(&pairs).into()),
         reconsume_times: header.reconsume_times,
         unit_mode: header.unit_mode.unwrap_or(false),
         born_host: java_host(conn.peer_addr()),

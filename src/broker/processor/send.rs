@@ -116,7 +116,7 @@ pub(super) async fn send_message(
     }
     let reconsume_times = header.reconsume_times.unwrap_or(0);
     let mut out = Outgoing {
-        topic: header.topic.clone(),
+        topic: header.topic.to_string(),
         queue_id,
         sys_flag,
         properties: stored_properties(broker, props_in),

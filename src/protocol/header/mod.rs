@@ -57,9 +57,38 @@ pub trait HeaderField: Sized {
     fn read(
         header: &'static str,
         field: &'static str,
-        raw: Option<&str>,
+        raw: Option<&Text>,
     ) -> Result<Self, ProtocolError>;
     fn write(&self) -> Option<Text>;
+}
+
+/// A [`Text`] field keeps the received value without copying it (topic, group and properties
+/// of a send: read for every message).
+impl HeaderField for Text {
+    fn read(
+        header: &'static str,
+        field: &'static str,
+        raw: Option<&Text>,
+    ) -> Result<Self, ProtocolError> {
+        raw.cloned()
+            .ok_or(ProtocolError::MissingField { header, field })
+    }
+    fn write(&self) -> Option<Text> {
+        Some(self.clone())
+    }
+}
+
+impl HeaderField for Option<Text> {
+    fn read(
+        _header: &'static str,
+        _field: &'static str,
+        raw: Option<&Text>,
+    ) -> Result<Self, ProtocolError> {
+        Ok(raw.cloned())
+    }
+    fn write(&self) -> Option<Text> {
+        self.clone()
+    }
 }
 
 /// The scalar types Java headers use, parsed the way Java parses them.
@@ -137,7 +166,7 @@ fn parse_scalar<T: Scalar>(
 macro_rules! impl_header_field {
     ($($t:ty),*) => {$(
         impl HeaderField for $t {
-            fn read(header: &'static str, field: &'static str, raw: Option<&str>) -> Result<Self, ProtocolError> {
+            fn read(header: &'static str, field: &'static str, raw: Option<&Text>) -> Result<Self, ProtocolError> {
                 match raw {
                     Some(raw) => parse_scalar(header, field, raw),
                     None => Err(ProtocolError::MissingField { header, field }),
@@ -149,7 +178,7 @@ macro_rules! impl_header_field {
         }
 
         impl HeaderField for Option<$t> {
-            fn read(header: &'static str, field: &'static str, raw: Option<&str>) -> Result<Self, ProtocolError> {
+            fn read(header: &'static str, field: &'static str, raw: Option<&Text>) -> Result<Self, ProtocolError> {
                 raw.map(|raw| parse_scalar(header, field, raw)).transpose()
             }
             fn write(&self) -> Option<Text> {
@@ -190,7 +219,7 @@ macro_rules! command_header {
             #[allow(unused_variables)]
             fn decode(ext: &$crate::protocol::ExtFields) -> Result<Self, $crate::protocol::ProtocolError> {
                 Ok(Self {
-                    $($field: <$ty as $crate::protocol::header::HeaderField>::read($java, $key, ext.get($key))?,)*
+                    $($field: <$ty as $crate::protocol::header::HeaderField>::read($java, $key, ext.get_text($key))?,)*
                 })
             }
 

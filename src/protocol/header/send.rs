@@ -2,45 +2,46 @@
 //! response, and PUSH_REPLY_MESSAGE_TO_CLIENT (326), the reply the broker pushes to a requester.
 
 use crate::command_header;
+use crate::protocol::Text;
 
 command_header! {
     /// SEND_MESSAGE (10) request, and the form V2 requests are converted into.
     pub struct SendMessageRequestHeader("SendMessageRequestHeader") {
-        producer_group: String => "producerGroup",
-        topic: String => "topic",
-        default_topic: String => "defaultTopic",
+        producer_group: Text => "producerGroup",
+        topic: Text => "topic",
+        default_topic: Text => "defaultTopic",
         default_topic_queue_nums: i32 => "defaultTopicQueueNums",
         /// Negative: the broker picks a queue.
         queue_id: i32 => "queueId",
         sys_flag: i32 => "sysFlag",
         born_timestamp: i64 => "bornTimestamp",
         flag: i32 => "flag",
-        properties: Option<String> => "properties",
+        properties: Option<Text> => "properties",
         reconsume_times: Option<i32> => "reconsumeTimes",
         unit_mode: Option<bool> => "unitMode",
         batch: Option<bool> => "batch",
         max_reconsume_times: Option<i32> => "maxReconsumeTimes",
-        broker_name: Option<String> => "bname",
+        broker_name: Option<Text> => "bname",
     }
 }
 
 command_header! {
     /// SEND_MESSAGE_V2 / SEND_BATCH_MESSAGE / SEND_REPLY_MESSAGE_V2 request: one-letter keys.
     pub struct SendMessageRequestHeaderV2("SendMessageRequestHeaderV2") {
-        producer_group: String => "a",
-        topic: String => "b",
-        default_topic: String => "c",
+        producer_group: Text => "a",
+        topic: Text => "b",
+        default_topic: Text => "c",
         default_topic_queue_nums: i32 => "d",
         queue_id: i32 => "e",
         sys_flag: i32 => "f",
         born_timestamp: i64 => "g",
         flag: i32 => "h",
-        properties: Option<String> => "i",
+        properties: Option<Text> => "i",
         reconsume_times: Option<i32> => "j",
         unit_mode: Option<bool> => "k",
         max_reconsume_times: Option<i32> => "l",
         batch: Option<bool> => "m",
-        broker_name: Option<String> => "n",
+        broker_name: Option<Text> => "n",
     }
 }
 
@@ -110,14 +111,14 @@ command_header! {
         origin_topic: Option<String> => "originTopic",
         unit_mode: Option<bool> => "unitMode",
         max_reconsume_times: Option<i32> => "maxReconsumeTimes",
-        broker_name: Option<String> => "bname",
+        broker_name: Option<Text> => "bname",
     }
 }
 
 command_header! {
     /// END_TRANSACTION (37) request (sent oneway).
     pub struct EndTransactionRequestHeader("EndTransactionRequestHeader") {
-        producer_group: String => "producerGroup",
+        producer_group: Text => "producerGroup",
         tran_state_table_offset: i64 => "tranStateTableOffset",
         commit_log_offset: i64 => "commitLogOffset",
         /// 0 unknown, 8 commit, 12 rollback.
@@ -125,7 +126,7 @@ command_header! {
         from_transaction_check: Option<bool> => "fromTransactionCheck",
         msg_id: String => "msgId",
         transaction_id: Option<String> => "transactionId",
-        broker_name: Option<String> => "bname",
+        broker_name: Option<Text> => "bname",
     }
 }
 
@@ -137,7 +138,7 @@ command_header! {
         msg_id: Option<String> => "msgId",
         transaction_id: Option<String> => "transactionId",
         offset_msg_id: Option<String> => "offsetMsgId",
-        broker_name: Option<String> => "bname",
+        broker_name: Option<Text> => "bname",
     }
 }
 
@@ -145,15 +146,15 @@ command_header! {
     /// PUSH_REPLY_MESSAGE_TO_CLIENT (326), broker to the requesting producer: the reply
     /// message's send header, with where and when the broker received it.
     pub struct ReplyMessageRequestHeader("ReplyMessageRequestHeader") {
-        producer_group: String => "producerGroup",
-        topic: String => "topic",
-        default_topic: String => "defaultTopic",
+        producer_group: Text => "producerGroup",
+        topic: Text => "topic",
+        default_topic: Text => "defaultTopic",
         default_topic_queue_nums: i32 => "defaultTopicQueueNums",
         queue_id: i32 => "queueId",
         sys_flag: i32 => "sysFlag",
         born_timestamp: i64 => "bornTimestamp",
         flag: i32 => "flag",
-        properties: Option<String> => "properties",
+        properties: Option<Text> => "properties",
         reconsume_times: Option<i32> => "reconsumeTimes",
         /// A primitive `boolean` in Java: always sent.
         unit_mode: bool => "unitMode",
