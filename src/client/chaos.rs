@@ -8,8 +8,11 @@
 //! offset msg id) to `acked.log`; consumers pull every queue from offset 0 and log every
 //! delivery to `delivered.log`. Between load periods it injects faults: SIGKILL of the
 //! broker (the master of a pair) and a restart on the same store and port, SIGSTOP/SIGCONT
-//! pauses longer than the client timeout, and a restart of the name server. After a master
-//! kill of a pair, every message acknowledged so far is looked for on the slave. At the end
+//! pauses longer than the client timeout, a restart of the name server, and network
+//! partitions (master from slave, broker from clients) in network namespaces the run creates
+//! (`Network`; root only, else skipped). After a master kill of a pair, and after a
+//! master/slave partition heals, every message acknowledged so far is looked for on the
+//! slave; during a partition no send may be acknowledged. At the end
 //! the consumers drain and [`check`] compares: acked, lost (acked, never delivered),
 //! duplicated deliveries, out of order per key; each fault has its recovery time (fault start
 //! to the first acknowledgement after it, or to the route served again for a name server).
@@ -82,7 +85,7 @@ impl FaultKind {
         }
     }
 
-    /// Needs the network namespaces of a [`Network`].
+    /// Needs the network namespaces the run creates (root).
     pub fn is_partition(self) -> bool {
         matches!(
             self,
@@ -957,15 +960,25 @@ fn remove_stale_namespaces() {
 /// from the pid (parallel runs start apart).
 fn pick_subnet(pid: u32) -> std::result::Result<[u8; 3], String> {
     let used = ip_output(&["-4", "-o", "addr", "show"])? + &ip_output(&["-4", "route", "show"])?;
+    let subnet = pick_subnet_from(pid, &used);
+    if used.contains(&format!("10.{}.{}.", subnet[1], subnet[2])) {
+        return Err("no free 10.x.y.0/24 for the run's network".into());
+    }
+    Ok(subnet)
+}
+
+/// The first candidate /24 for `pid` that `used` (`ip` output) does not mention; the last
+/// candidate when all are.
+fn pick_subnet_from(pid: u32, used: &str) -> [u8; 3] {
+    let mut subnet = [10, 200, 0];
     for i in 0..256u32 {
         let n = pid.wrapping_add(i.wrapping_mul(7919));
-        let subnet = [10, 200 + (n % 50) as u8, (n / 50 % 256) as u8];
-        let text = format!("10.{}.{}.", subnet[1], subnet[2]);
-        if !used.contains(&text) {
-            return Ok(subnet);
+        subnet = [10, 200 + (n % 50) as u8, (n / 50 % 256) as u8];
+        if !used.contains(&format!("10.{}.{}.", subnet[1], subnet[2])) {
+            break;
         }
     }
-    Err("no free 10.x.y.0/24 for the run's network".into())
+    subnet
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1719,6 +1732,30 @@ mod tests {
         let acked = pairs(&[("a", 0), ("a", 1)]);
         let v = check(&acked, &acked);
         assert_eq!((v.lost, v.duplicated, v.out_of_order), (0, 0, 0));
+    }
+
+    #[test]
+    fn fault_names_are_the_json_names() {
+        for f in [
+            FaultKind::Kill,
+            FaultKind::Pause,
+            FaultKind::NamesrvRestart,
+            FaultKind::PartitionMasterSlave,
+            FaultKind::PartitionClientBroker,
+        ] {
+            assert_eq!(serde_json::to_value(f).unwrap(), f.name());
+        }
+    }
+
+    #[test]
+    fn a_subnet_in_use_is_not_picked() {
+        // 10.x.y.0/24 from the pid, moving on while the candidate shows in `ip` output.
+        let first = pick_subnet_from(1234, "");
+        let used = format!("inet 10.{}.{}.1/24 scope global", first[1], first[2]);
+        let second = pick_subnet_from(1234, &used);
+        assert_ne!(first, second);
+        assert_eq!(second[0], 10);
+        assert!((200..250).contains(&second[1]));
     }
 
     #[test]
