@@ -255,11 +255,12 @@ impl ChaosReport {
                     ", slave behind at heal max {behind} bytes, caught up max {}",
                     match partitions
                         .iter()
+                        .filter(|p| p.slave_behind_bytes.is_some())
                         .map(|p| p.catch_up_ms)
                         .collect::<Option<Vec<_>>>()
                     {
                         Some(all) => format!("{} ms", all.into_iter().max().unwrap_or(0)),
-                        None => "never (within 60s) once".to_string(),
+                        None => "never (within 60s) at least once".to_string(),
                     }
                 ));
             }
@@ -1756,6 +1757,59 @@ mod tests {
         assert_ne!(first, second);
         assert_eq!(second[0], 10);
         assert!((200..250).contains(&second[1]));
+    }
+
+    #[test]
+    fn the_summary_gives_the_partition_figures() {
+        let partition = |fault, behind, catch_up| FaultRecord {
+            cycle: 0,
+            fault,
+            at_ms: 0,
+            recovery_ms: Some(9000),
+            acked_before: None,
+            missing_on_slave: None,
+            slave_read_error: None,
+            partition: Some(PartitionFigures {
+                duration_ms: 8000,
+                send_errors_during: 5,
+                not_durable_during: 150,
+                slave_behind_bytes: behind,
+                catch_up_ms: catch_up,
+                ..PartitionFigures::default()
+            }),
+        };
+        let report = ChaosReport {
+            mode: ChaosMode::SyncMaster,
+            cycles: 2,
+            duration_ms: 30_000,
+            verdict: Verdict::default(),
+            send_errors: 10,
+            last_send_error: None,
+            not_durable: 150,
+            consumer_rewinds: 0,
+            drained: true,
+            faults: vec![
+                partition(FaultKind::PartitionMasterSlave, Some(46_000), Some(1006)),
+                partition(FaultKind::PartitionClientBroker, None, None),
+            ],
+            max_recovery_ms: Some(9000),
+            skipped_faults: Vec::new(),
+            skip_reason: None,
+            dir: "/tmp/x".into(),
+        };
+        let line = report.summary();
+        assert!(
+            line.contains("partitions 2: acked during 0, failed/refused during 310, slave behind at heal max 46000 bytes, caught up max 1006 ms"),
+            "{line}"
+        );
+        assert!(report.ok());
+        let mut acked_across = report.clone();
+        acked_across.faults[1]
+            .partition
+            .as_mut()
+            .unwrap()
+            .acked_during = 1;
+        assert!(!acked_across.ok());
     }
 
     #[test]
