@@ -123,7 +123,8 @@ fn sync_master_partitions_acknowledge_nothing_across_the_cut_and_lose_nothing() 
         "sync-master",
         "partition-master-slave,partition-client-broker",
         2,
-        &["--partition", "5s"],
+        // Longer than the 4 s the master waits before it drops a silent slave.
+        &["--partition", "6s"],
     ) else {
         return;
     };
@@ -131,7 +132,7 @@ fn sync_master_partitions_acknowledge_nothing_across_the_cut_and_lose_nothing() 
     for f in faults {
         let p = &f["partition"];
         assert_eq!(p["ackedDuring"], 0, "acknowledged across the cut: {f}");
-        assert!(p["durationMs"].as_u64().unwrap() >= 5000, "{f}");
+        assert!(p["durationMs"].as_u64().unwrap() >= 6000, "{f}");
         let failed =
             p["sendErrorsDuring"].as_u64().unwrap() + p["notDurableDuring"].as_u64().unwrap();
         assert!(failed > 0, "no send failed during the partition: {f}");
@@ -150,6 +151,11 @@ fn sync_master_partitions_acknowledge_nothing_across_the_cut_and_lose_nothing() 
     assert!(
         p["catchUpMs"].is_u64(),
         "the slave did not catch up: {report}"
+    );
+    // The master noticed the slave gone and refused to promise what it could not.
+    assert!(
+        p["slaveNotAvailableDuring"].as_u64().unwrap() > 0,
+        "no SLAVE_NOT_AVAILABLE during the partition: {report}"
     );
     assert_eq!(master_slave["missingOnSlave"], 0, "{report}");
     assert!(

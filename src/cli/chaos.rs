@@ -68,8 +68,9 @@ pub enum Fault {
 /// "duplicated", "outOfOrder", "deliveredUnacked", "lostSample", "sendErrors", "notDurable",
 /// "consumerRewinds", "drained", "faults": [{"cycle", "fault", "atMs", "recoveryMs",
 /// "ackedBefore", "missingOnSlave", "partition": {"durationMs", "ackedDuring",
-/// "notDurableDuring", "sendErrorsDuring", "healToAckMs", "slaveBehindBytes", "catchUpMs"}}],
-/// "maxRecoveryMs", "skippedFaults", "skipReason", "dir"}.
+/// "notDurableDuring", "slaveNotAvailableDuring", "flushSlaveTimeoutDuring",
+/// "sendErrorsDuring", "healToAckMs", "slaveBehindBytes", "catchUpMs"}}], "maxRecoveryMs",
+/// "skippedFaults", "skipReason", "dir"}.
 #[derive(Debug, Args)]
 pub struct ChaosArgs {
     /// Durability setup under test.
@@ -231,11 +232,14 @@ fn fault_line(f: &FaultRecord) -> String {
     );
     if let Some(p) = &f.partition {
         line.push_str(&format!(
-            " ({} ms cut: acked during {}, failed {}, refused {}; first ack {} after the heal",
+            " ({} ms cut: acked during {}, failed {}, not durable {} (SLAVE_NOT_AVAILABLE {}, \
+             FLUSH_SLAVE_TIMEOUT {}); first ack {} after the heal",
             p.duration_ms,
             p.acked_during,
             p.send_errors_during,
             p.not_durable_during,
+            p.slave_not_available_during,
+            p.flush_slave_timeout_during,
             p.heal_to_ack_ms
                 .map_or("none".to_string(), |ms| format!("{ms} ms")),
         ));

@@ -164,6 +164,11 @@ pub struct PartitionFigures {
     /// Sends answered "stored, not as durable as asked" (FLUSH_SLAVE_TIMEOUT,
     /// SLAVE_NOT_AVAILABLE) during the partition.
     pub not_durable_during: u64,
+    /// Of those: SLAVE_NOT_AVAILABLE (the master dropped the silent slave) and
+    /// FLUSH_SLAVE_TIMEOUT (the slave did not confirm within `syncFlushTimeout`; a client
+    /// timeout shorter than that gives up first and counts as a send error).
+    pub slave_not_available_during: u64,
+    pub flush_slave_timeout_during: u64,
     /// Sends that failed (timeouts, refused or unreachable) during the partition.
     pub send_errors_during: u64,
     /// Heal to the first acknowledged send after it.
@@ -1005,6 +1010,9 @@ struct Shared {
     partition_since_ms: AtomicU64,
     /// SUCCESS answers to sends started while a partition was in place.
     acked_in_partition: AtomicU64,
+    /// Of `not_durable`: SLAVE_NOT_AVAILABLE and FLUSH_SLAVE_TIMEOUT answers.
+    slave_not_available: AtomicU64,
+    flush_slave_timeouts: AtomicU64,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -1054,11 +1062,20 @@ async fn produce(
                 seqs[k] += 1;
                 i += 1;
             }
-            Ok(_) => {
+            Ok(answer) => {
                 // Stored, not as durable as asked: resend the same seq (a duplicate at worst),
                 // after a pause: SLAVE_NOT_AVAILABLE comes back at once until the slave is
                 // back, and every such send is stored.
                 shared.not_durable.fetch_add(1, Ordering::Relaxed);
+                match answer.as_ref().map(|out| out.status) {
+                    Some(ResponseCode::SLAVE_NOT_AVAILABLE) => {
+                        shared.slave_not_available.fetch_add(1, Ordering::Relaxed);
+                    }
+                    Some(ResponseCode::FLUSH_SLAVE_TIMEOUT) => {
+                        shared.flush_slave_timeouts.fetch_add(1, Ordering::Relaxed);
+                    }
+                    _ => {}
+                }
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
             Err(e) => {
@@ -1250,6 +1267,8 @@ async fn run_until_done(
         consumed_to: Mutex::new(HashMap::new()),
         partition_since_ms: AtomicU64::new(0),
         acked_in_partition: AtomicU64::new(0),
+        slave_not_available: AtomicU64::new(0),
+        flush_slave_timeouts: AtomicU64::new(0),
     });
 
     let producer = Arc::new(Producer::new(
@@ -1471,6 +1490,8 @@ async fn inject(
 struct SendCounts {
     acked_in_partition: u64,
     not_durable: u64,
+    slave_not_available: u64,
+    flush_slave_timeouts: u64,
     send_errors: u64,
 }
 
@@ -1479,6 +1500,8 @@ impl SendCounts {
         SendCounts {
             acked_in_partition: shared.acked_in_partition.load(Ordering::SeqCst),
             not_durable: shared.not_durable.load(Ordering::SeqCst),
+            slave_not_available: shared.slave_not_available.load(Ordering::SeqCst),
+            flush_slave_timeouts: shared.flush_slave_timeouts.load(Ordering::SeqCst),
             send_errors: shared.send_errors.load(Ordering::SeqCst),
         }
     }
@@ -1547,6 +1570,8 @@ async fn partition(
     figures.duration_ms = healed - cut_at;
     figures.acked_during = after.acked_in_partition - before.acked_in_partition;
     figures.not_durable_during = after.not_durable - before.not_durable;
+    figures.slave_not_available_during = after.slave_not_available - before.slave_not_available;
+    figures.flush_slave_timeout_during = after.flush_slave_timeouts - before.flush_slave_timeouts;
     figures.send_errors_during = after.send_errors - before.send_errors;
 
     // The first acknowledgement after the heal, and (master/slave) the slave reaching the
