@@ -165,8 +165,8 @@ pub struct PartitionFigures {
     /// SLAVE_NOT_AVAILABLE) during the partition.
     pub not_durable_during: u64,
     /// Of those: SLAVE_NOT_AVAILABLE (the master dropped the silent slave) and
-    /// FLUSH_SLAVE_TIMEOUT (the slave did not confirm within `syncFlushTimeout`; a client
-    /// timeout shorter than that gives up first and counts as a send error).
+    /// FLUSH_SLAVE_TIMEOUT (the slave did not confirm within the broker's `slaveTimeout`; a
+    /// client that gives up first counts a send error instead).
     pub slave_not_available_during: u64,
     pub flush_slave_timeout_during: u64,
     /// Sends that failed (timeouts, refused or unreachable) during the partition.
