@@ -2048,7 +2048,7 @@ _rmq() {
             return 0
             ;;
         rmq__subcmd__chaos)
-            opts="-o -v -h -V --mode --faults --cycles --interval --pause --timeout --producers --keys --queues --size --max-duration --drain --dir --bin --output --verbose --help --version"
+            opts="-o -v -h -V --mode --faults --cycles --interval --pause --partition --timeout --producers --keys --queues --size --max-duration --drain --dir --bin --output --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2059,7 +2059,7 @@ _rmq() {
                     return 0
                     ;;
                 --faults)
-                    COMPREPLY=($(compgen -W "kill pause namesrv-restart" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "kill pause namesrv-restart partition-master-slave partition-client-broker" -- "${cur}"))
                     return 0
                     ;;
                 --cycles)
@@ -2071,6 +2071,10 @@ _rmq() {
                     return 0
                     ;;
                 --pause)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --partition)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -759,10 +759,13 @@ async-flush\t'One broker with flushDiskType=ASYNC_FLUSH'
 sync-master\t'A SYNC_MASTER master and its slave; kills hit the master and every message acknowledged so far is looked for on the slave'"
 complete -c rmq -n "__fish_rmq_using_subcommand chaos" -l faults -d 'Faults to inject, in turn (comma-separated)' -r -f -a "kill\t'SIGKILL of the broker (the master of a pair), restarted on the same store and port'
 pause\t'SIGSTOP of the broker for --pause, then SIGCONT'
-namesrv-restart\t'SIGKILL of the name server, restarted on the same port'"
+namesrv-restart\t'SIGKILL of the name server, restarted on the same port'
+partition-master-slave\t'The slave cut off from the master for --partition, then healed (sync-master only)'
+partition-client-broker\t'The broker (the master) cut off from the producers and consumers for --partition, then healed'"
 complete -c rmq -n "__fish_rmq_using_subcommand chaos" -l cycles -d 'Fault cycles' -r
 complete -c rmq -n "__fish_rmq_using_subcommand chaos" -l interval -d 'Load time before each fault' -r
 complete -c rmq -n "__fish_rmq_using_subcommand chaos" -l pause -d 'How long a paused broker stays stopped (longer than --timeout)' -r
+complete -c rmq -n "__fish_rmq_using_subcommand chaos" -l partition -d 'How long a partition lasts (longer than --timeout and the 4 s HA idle limit)' -r
 complete -c rmq -n "__fish_rmq_using_subcommand chaos" -l timeout -d 'Client request timeout' -r
 complete -c rmq -n "__fish_rmq_using_subcommand chaos" -l producers -d 'Concurrent producers' -r
 complete -c rmq -n "__fish_rmq_using_subcommand chaos" -l keys -d 'Keys per producer' -r

@@ -1,5 +1,5 @@
-//! `rmq chaos`: kills, pauses and name server restarts against `rmq` processes this command
-//! starts on loopback, with a checker of what was acknowledged against what was consumed
+//! `rmq chaos`: kills, pauses, name server restarts and network partitions against `rmq`
+//! processes this command starts (on loopback, or in network namespaces it creates), with a checker of what was acknowledged against what was consumed
 //! (the library side is `rmq::client::chaos`).
 
 use std::path::PathBuf;
@@ -10,7 +10,7 @@ use clap::{Args, ValueEnum};
 
 use super::common::block_on;
 use super::output::{print_document, OutputFormat};
-use rmq::client::chaos::{self, ChaosMode, ChaosOptions, FaultKind};
+use rmq::client::chaos::{self, ChaosEvent, ChaosMode, ChaosOptions, FaultKind, FaultRecord};
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum Mode {
@@ -31,6 +31,11 @@ pub enum Fault {
     Pause,
     /// SIGKILL of the name server, restarted on the same port.
     NamesrvRestart,
+    /// The slave cut off from the master for --partition, then healed (sync-master only).
+    PartitionMasterSlave,
+    /// The broker (the master) cut off from the producers and consumers for --partition,
+    /// then healed.
+    PartitionClientBroker,
 }
 
 /// Start a name server and broker(s), load them, inject faults, check nothing acknowledged
@@ -45,13 +50,27 @@ pub enum Fault {
 /// time of each fault (fault start to the first acknowledgement after it; for the name
 /// server, to the topic's route served again). Only SUCCESS counts as acknowledged.
 ///
-/// Network partitions are not injected. Exit 0 when nothing acknowledged was lost or
-/// reordered (and, for sync-master, nothing was missing on the slave), 1 otherwise.
+/// Partitions (partition-master-slave, partition-client-broker) need root and `ip`: the run
+/// then puts the name server, master and slave each in a network namespace it creates
+/// (rmqchaos-PID-*, joined by a bridge, addresses from a free private /24), and a partition
+/// drops every packet between the two parties for --partition (the brokers'
+/// haHousekeepingInterval is 4 s in such runs, so the HA connection times out during it).
+/// During a partition no send may be acknowledged; after the heal the slave must catch up
+/// and hold every acknowledged message. Namespaces and daemons are removed at the end, on
+/// errors, SIGINT and SIGTERM. Without root or `ip` the partitions are skipped with a
+/// message and the other faults run.
+///
+/// Exit 0 when nothing acknowledged was lost or reordered (for sync-master: nothing missing
+/// on the slave; for partitions: nothing acknowledged during one), 1 otherwise; skipped
+/// partitions do not change the exit code (see "skippedFaults" in JSON).
 ///
 /// JSON (-o json): {"mode", "cycles", "durationMs", "acked", "delivered", "lost",
 /// "duplicated", "outOfOrder", "deliveredUnacked", "lostSample", "sendErrors", "notDurable",
 /// "consumerRewinds", "drained", "faults": [{"cycle", "fault", "atMs", "recoveryMs",
-/// "ackedBefore", "missingOnSlave"}], "maxRecoveryMs", "dir"}.
+/// "ackedBefore", "missingOnSlave", "partition": {"durationMs", "ackedDuring",
+/// "notDurableDuring", "slaveNotAvailableDuring", "flushSlaveTimeoutDuring",
+/// "sendErrorsDuring", "healToAckMs", "slaveBehindBytes", "catchUpMs"}}], "maxRecoveryMs",
+/// "skippedFaults", "skipReason", "dir"}.
 #[derive(Debug, Args)]
 pub struct ChaosArgs {
     /// Durability setup under test.
@@ -69,6 +88,9 @@ pub struct ChaosArgs {
     /// How long a paused broker stays stopped (longer than --timeout).
     #[arg(long, default_value = "5s", value_parser = humantime::parse_duration)]
     pub pause: Duration,
+    /// How long a partition lasts (longer than --timeout and the 4 s HA idle limit).
+    #[arg(long, default_value = "8s", value_parser = humantime::parse_duration)]
+    pub partition: Duration,
     /// Client request timeout.
     #[arg(long, default_value = "3s", value_parser = humantime::parse_duration)]
     pub timeout: Duration,
@@ -117,6 +139,18 @@ pub fn run(args: ChaosArgs) -> anyhow::Result<()> {
     if args.producers == 0 || args.keys == 0 || args.queues <= 0 {
         bail!("--producers, --keys and --queues must be positive");
     }
+    if args
+        .faults
+        .iter()
+        .any(|f| matches!(f, Fault::PartitionMasterSlave))
+        && !matches!(args.mode, Mode::SyncMaster)
+    {
+        clap::Error::raw(
+            clap::error::ErrorKind::ArgumentConflict,
+            "--faults partition-master-slave needs --mode sync-master (a slave)\n",
+        )
+        .exit();
+    }
     let opts = ChaosOptions {
         bin,
         dir,
@@ -132,11 +166,14 @@ pub fn run(args: ChaosArgs) -> anyhow::Result<()> {
                 Fault::Kill => FaultKind::Kill,
                 Fault::Pause => FaultKind::Pause,
                 Fault::NamesrvRestart => FaultKind::NamesrvRestart,
+                Fault::PartitionMasterSlave => FaultKind::PartitionMasterSlave,
+                Fault::PartitionClientBroker => FaultKind::PartitionClientBroker,
             })
             .collect(),
         cycles: args.cycles,
         interval: args.interval,
         pause: args.pause,
+        partition: args.partition,
         timeout: args.timeout,
         producers: args.producers,
         keys: args.keys,
@@ -146,21 +183,17 @@ pub fn run(args: ChaosArgs) -> anyhow::Result<()> {
         drain: args.drain,
     };
     let json = args.output == OutputFormat::Json;
-    let report = block_on(chaos::run(opts, |f| {
-        if !json {
+    let report = block_on(chaos::run(opts, |event| match event {
+        // Printed in either format: the run goes on without these faults.
+        ChaosEvent::Skipped { faults, reason } => {
+            let names: Vec<&str> = faults.iter().map(|f| f.name()).collect();
             eprintln!(
-                "cycle {} {:?} at {:.1}s: recovery {}{}",
-                f.cycle,
-                f.fault,
-                f.at_ms as f64 / 1000.0,
-                f.recovery_ms
-                    .map_or("none within 60s".to_string(), |ms| format!("{ms} ms")),
-                match (f.acked_before, f.missing_on_slave) {
-                    (Some(a), Some(m)) => format!(", {m} of {a} acked missing on the slave"),
-                    _ => String::new(),
-                }
+                "rmq chaos: skipping {} ({reason}); the other faults run",
+                names.join(", ")
             );
         }
+        ChaosEvent::Fault(f) if !json => eprintln!("{}", fault_line(f)),
+        ChaosEvent::Fault(_) => {}
     }))??;
     if json {
         print_document(&report, false)?;
@@ -169,8 +202,15 @@ pub fn run(args: ChaosArgs) -> anyhow::Result<()> {
         eprintln!("logs: {}", report.dir);
     }
     if !report.ok() {
+        let acked_in_partitions: u64 = report
+            .faults
+            .iter()
+            .filter_map(|f| f.partition.as_ref())
+            .map(|p| p.acked_during)
+            .sum();
         bail!(
-            "acknowledged messages lost or reordered (lost {}, out of order {}, drained {}); see {}",
+            "acknowledged messages lost or reordered (lost {}, out of order {}, drained {}, \
+             acknowledged during partitions {acked_in_partitions}); see {}",
             report.verdict.lost,
             report.verdict.out_of_order,
             report.drained,
@@ -178,4 +218,45 @@ pub fn run(args: ChaosArgs) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// One line per injected fault, as it happens.
+fn fault_line(f: &FaultRecord) -> String {
+    let mut line = format!(
+        "cycle {} {} at {:.1}s: recovery {}",
+        f.cycle,
+        f.fault.name(),
+        f.at_ms as f64 / 1000.0,
+        f.recovery_ms
+            .map_or("none within 60s".to_string(), |ms| format!("{ms} ms")),
+    );
+    if let Some(p) = &f.partition {
+        line.push_str(&format!(
+            " ({} ms cut: acked during {}, failed {}, not durable {} (SLAVE_NOT_AVAILABLE {}, \
+             FLUSH_SLAVE_TIMEOUT {}); first ack {} after the heal",
+            p.duration_ms,
+            p.acked_during,
+            p.send_errors_during,
+            p.not_durable_during,
+            p.slave_not_available_during,
+            p.flush_slave_timeout_during,
+            p.heal_to_ack_ms
+                .map_or("none".to_string(), |ms| format!("{ms} ms")),
+        ));
+        if let Some(behind) = p.slave_behind_bytes {
+            line.push_str(&format!(
+                "; slave {behind} bytes behind at the heal, caught up {}",
+                p.catch_up_ms
+                    .map_or("never".to_string(), |ms| format!("{ms} ms after"))
+            ));
+        }
+        line.push(')');
+        if let Some(e) = &p.error {
+            line.push_str(&format!(" [{e}]"));
+        }
+    }
+    if let (Some(a), Some(m)) = (f.acked_before, f.missing_on_slave) {
+        line.push_str(&format!(", {m} of {a} acked missing on the slave"));
+    }
+    line
 }

@@ -8,8 +8,11 @@
 //! offset msg id) to `acked.log`; consumers pull every queue from offset 0 and log every
 //! delivery to `delivered.log`. Between load periods it injects faults: SIGKILL of the
 //! broker (the master of a pair) and a restart on the same store and port, SIGSTOP/SIGCONT
-//! pauses longer than the client timeout, and a restart of the name server. After a master
-//! kill of a pair, every message acknowledged so far is looked for on the slave. At the end
+//! pauses longer than the client timeout, a restart of the name server, and network
+//! partitions (master from slave, broker from clients) in network namespaces the run creates
+//! (`Network`; root only, else skipped). After a master kill of a pair, and after a
+//! master/slave partition heals, every message acknowledged so far is looked for on the
+//! slave; during a partition no send may be acknowledged. At the end
 //! the consumers drain and [`check`] compares: acked, lost (acked, never delivered),
 //! duplicated deliveries, out of order per key; each fault has its recovery time (fault start
 //! to the first acknowledgement after it, or to the route served again for a name server).
@@ -22,7 +25,7 @@
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::{BufWriter, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -62,6 +65,33 @@ pub enum FaultKind {
     Pause,
     /// SIGKILL of the name server, then a restart on the same port.
     NamesrvRestart,
+    /// The slave's network namespace cut off from the master's for
+    /// [`ChaosOptions::partition`], then healed (SYNC_MASTER only).
+    PartitionMasterSlave,
+    /// The broker (the master of a pair) cut off from the producers and consumers for
+    /// [`ChaosOptions::partition`], then healed; it still reaches the name server and slave.
+    PartitionClientBroker,
+}
+
+impl FaultKind {
+    /// The name on the command line and in JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            FaultKind::Kill => "kill",
+            FaultKind::Pause => "pause",
+            FaultKind::NamesrvRestart => "namesrv-restart",
+            FaultKind::PartitionMasterSlave => "partition-master-slave",
+            FaultKind::PartitionClientBroker => "partition-client-broker",
+        }
+    }
+
+    /// Needs the network namespaces the run creates (root).
+    pub fn is_partition(self) -> bool {
+        matches!(
+            self,
+            FaultKind::PartitionMasterSlave | FaultKind::PartitionClientBroker
+        )
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -79,6 +109,8 @@ pub struct ChaosOptions {
     pub interval: Duration,
     /// How long a broker stays stopped (longer than `timeout` to make clients give up).
     pub pause: Duration,
+    /// How long a partition lasts (longer than `timeout` and than [`PARTITION_HA_IDLE`]).
+    pub partition: Duration,
     /// Client request timeout.
     pub timeout: Duration,
     /// Concurrent producers (each sends its keys in turn, one send at a time).
@@ -114,6 +146,42 @@ pub struct FaultRecord {
     /// Why the slave's queues could not be read to the end, when they could not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub slave_read_error: Option<String>,
+    /// Partitions: how long the cut lasted, and what the producers saw during it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub partition: Option<PartitionFigures>,
+}
+
+/// What a partition did: sends during it and, for master/slave, how far the slave fell
+/// behind and how it caught up after the heal.
+#[derive(Clone, Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PartitionFigures {
+    /// From the cut in place to the heal.
+    pub duration_ms: u64,
+    /// SUCCESS answers to sends started after the cut was in place: a SYNC_MASTER master
+    /// cut from its slave, or a broker cut from its clients, must give none.
+    pub acked_during: u64,
+    /// Sends answered "stored, not as durable as asked" (FLUSH_SLAVE_TIMEOUT,
+    /// SLAVE_NOT_AVAILABLE) during the partition.
+    pub not_durable_during: u64,
+    /// Of those: SLAVE_NOT_AVAILABLE (the master dropped the silent slave) and
+    /// FLUSH_SLAVE_TIMEOUT (the slave did not confirm within the broker's `slaveTimeout`; a
+    /// client that gives up first counts a send error instead).
+    pub slave_not_available_during: u64,
+    pub flush_slave_timeout_during: u64,
+    /// Sends that failed (timeouts, refused or unreachable) during the partition.
+    pub send_errors_during: u64,
+    /// Heal to the first acknowledged send after it.
+    pub heal_to_ack_ms: Option<u64>,
+    /// Master/slave: the master's CommitLog end minus the slave's just before the heal.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub slave_behind_bytes: Option<i64>,
+    /// Master/slave: heal to the slave's CommitLog reaching the master's end at the heal.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub catch_up_ms: Option<u64>,
+    /// Why a figure is missing (a broker did not answer in time).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 /// What the checker found.
@@ -157,6 +225,12 @@ pub struct ChaosReport {
     pub drained: bool,
     pub faults: Vec<FaultRecord>,
     pub max_recovery_ms: Option<u64>,
+    /// Faults asked for but not injected (partitions where no network namespace could be
+    /// made), and why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skipped_faults: Vec<FaultKind>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skip_reason: Option<String>,
     /// Where the logs are.
     pub dir: String,
 }
@@ -165,9 +239,48 @@ impl ChaosReport {
     /// The one-line summary.
     pub fn summary(&self) -> String {
         let v = &self.verdict;
+        let partitions: Vec<&PartitionFigures> = self
+            .faults
+            .iter()
+            .filter_map(|f| f.partition.as_ref())
+            .collect();
+        let mut partition_text = String::new();
+        if !partitions.is_empty() {
+            partition_text = format!(
+                "; partitions {}: acked during {}, failed/refused during {}",
+                partitions.len(),
+                partitions.iter().map(|p| p.acked_during).sum::<u64>(),
+                partitions
+                    .iter()
+                    .map(|p| p.send_errors_during + p.not_durable_during)
+                    .sum::<u64>(),
+            );
+            if let Some(behind) = partitions.iter().filter_map(|p| p.slave_behind_bytes).max() {
+                partition_text.push_str(&format!(
+                    ", slave behind at heal max {behind} bytes, caught up max {}",
+                    match partitions
+                        .iter()
+                        .filter(|p| p.slave_behind_bytes.is_some())
+                        .map(|p| p.catch_up_ms)
+                        .collect::<Option<Vec<_>>>()
+                    {
+                        Some(all) => format!("{} ms", all.into_iter().max().unwrap_or(0)),
+                        None => "never (within 60s) at least once".to_string(),
+                    }
+                ));
+            }
+        }
+        if !self.skipped_faults.is_empty() {
+            let names: Vec<String> = self
+                .skipped_faults
+                .iter()
+                .map(|f| f.name().to_string())
+                .collect();
+            partition_text.push_str(&format!("; skipped {}", names.join(",")));
+        }
         format!(
             "chaos {:?}: {} faults in {:.1}s: acked {} lost {} duplicated {} out-of-order {} \
-             (delivered {}, unacked delivered {}, send errors {}, not durable {}){}; max recovery {}",
+             (delivered {}, unacked delivered {}, send errors {}, not durable {}){}{}; max recovery {}",
             self.mode,
             self.faults.len(),
             self.duration_ms as f64 / 1000.0,
@@ -186,23 +299,24 @@ impl ChaosReport {
                 .sum::<u64>()
             {
                 0 if self.mode != ChaosMode::SyncMaster => String::new(),
-                n => format!(", missing on slave after master kills {n}"),
+                n => format!(", missing on slave {n}"),
             },
+            partition_text,
             self.max_recovery_ms
                 .map_or("n/a".to_string(), |ms| format!("{ms} ms")),
         )
     }
 
-    /// Nothing acknowledged was lost (nor missing on a slave), the order held and the
-    /// consumers read everything.
+    /// Nothing acknowledged was lost (nor missing on a slave), the order held, the
+    /// consumers read everything and no send was acknowledged across a partition.
     pub fn ok(&self) -> bool {
         self.verdict.lost == 0
             && self.verdict.out_of_order == 0
             && self.drained
-            && self
-                .faults
-                .iter()
-                .all(|f| f.missing_on_slave.unwrap_or(0) == 0)
+            && self.faults.iter().all(|f| {
+                f.missing_on_slave.unwrap_or(0) == 0
+                    && f.partition.as_ref().is_none_or(|p| p.acked_during == 0)
+            })
     }
 }
 
@@ -278,8 +392,27 @@ struct Node {
     bin: PathBuf,
     args: Vec<String>,
     log: PathBuf,
+    place: Place,
     port: u16,
     child: Option<Child>,
+}
+
+/// Where a daemon runs: on loopback in the harness's own network namespace, or at its
+/// address in a namespace of a [`Network`].
+#[derive(Clone, Debug)]
+struct Place {
+    ip: Ipv4Addr,
+    /// `/var/run/netns/NAME` of the namespace the daemon joins before it starts.
+    netns: Option<PathBuf>,
+}
+
+impl Place {
+    fn loopback() -> Place {
+        Place {
+            ip: Ipv4Addr::LOCALHOST,
+            netns: None,
+        }
+    }
 }
 
 impl Node {
@@ -288,6 +421,7 @@ impl Node {
         bin: &Path,
         args: Vec<String>,
         log: PathBuf,
+        place: Place,
         port: u16,
     ) -> Result<Node> {
         let mut node = Node {
@@ -295,6 +429,7 @@ impl Node {
             bin: bin.to_path_buf(),
             args,
             log,
+            place,
             port,
             child: None,
         };
@@ -311,14 +446,32 @@ impl Node {
         let err = log
             .try_clone()
             .map_err(|e| io_err("cannot share a log file", e))?;
+        // Opened here, joined in the child: the parent stays where it is.
+        let netns = match &self.place.netns {
+            Some(path) => Some(
+                File::open(path)
+                    .map_err(|e| io_err(&format!("cannot open {}", path.display()), e))?,
+            ),
+            None => None,
+        };
+        let netns_fd = netns.as_ref().map(|f| {
+            use std::os::fd::AsRawFd;
+            f.as_raw_fd()
+        });
         let mut cmd = Command::new(&self.bin);
         // SAFETY: between fork and exec the hook makes only async-signal-safe system calls
-        // and touches no memory of the parent.
+        // (prctl, setns) on a descriptor the parent keeps open until spawn returns, and
+        // touches no other memory of the parent.
         unsafe {
             use std::os::unix::process::CommandExt;
-            cmd.pre_exec(|| {
+            cmd.pre_exec(move || {
                 // A harness that dies (killed at a time limit) leaves no daemon behind.
                 libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                if let Some(fd) = netns_fd {
+                    if libc::setns(fd, libc::CLONE_NEWNET) != 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                }
                 Ok(())
             });
         }
@@ -331,6 +484,7 @@ impl Node {
             .stderr(err)
             .spawn()
             .map_err(|e| io_err(&format!("cannot start {}", self.bin.display()), e))?;
+        drop(netns);
         self.child = Some(child);
         Ok(())
     }
@@ -357,13 +511,13 @@ impl Node {
     }
 
     fn addr(&self) -> String {
-        format!("127.0.0.1:{}", self.port)
+        format!("{}:{}", self.place.ip, self.port)
     }
 
     /// Waits (bounded) until the port accepts connections; fails when the process exited.
     async fn wait_listening(&mut self, limit: Duration) -> Result<()> {
         let deadline = Instant::now() + limit;
-        let addr: SocketAddr = ([127, 0, 0, 1], self.port).into();
+        let addr = SocketAddr::from((self.place.ip, self.port));
         loop {
             if let Some(c) = self.child.as_mut() {
                 if let Ok(Some(status)) = c.try_wait() {
@@ -398,18 +552,25 @@ impl Drop for Node {
     }
 }
 
+/// A partitioned master and slave drop their HA connection after this much silence
+/// (`haHousekeepingInterval`; Java's default is 20 s), so a partition of a few seconds shows
+/// both the "slave connected but silent" and the "no slave" answers of a SYNC_MASTER.
+pub const PARTITION_HA_IDLE: Duration = Duration::from_secs(4);
+
 fn broker_properties(
     dir: &Path,
     id: u32,
     role: &str,
     flush: &str,
+    ip: Ipv4Addr,
     ha_port: u16,
+    ha_idle: Option<Duration>,
 ) -> Result<PathBuf> {
     std::fs::create_dir_all(dir).map_err(|e| io_err("cannot create a broker directory", e))?;
     let conf = dir.join("broker.properties");
-    let text = format!(
+    let mut text = format!(
         "brokerClusterName=ChaosCluster\nbrokerName=chaos-a\nbrokerId={id}\n\
-         brokerIP1=127.0.0.1\nbrokerIP2=127.0.0.1\nbrokerRole={role}\nflushDiskType={flush}\n\
+         brokerIP1={ip}\nbrokerIP2={ip}\nbrokerRole={role}\nflushDiskType={flush}\n\
          haListenPort={ha_port}\nhaSendHeartbeatInterval=1000\n\
          storePathRootDir={}\nstorePathCommitLog={}\n\
          mappedFileSizeCommitLog=10485760\nmappedFileSizeConsumeQueue=60000\n\
@@ -417,6 +578,9 @@ fn broker_properties(
         dir.join("store").display(),
         dir.join("store").join("commitlog").display(),
     );
+    if let Some(idle) = ha_idle {
+        text.push_str(&format!("haHousekeepingInterval={}\n", idle.as_millis()));
+    }
     std::fs::write(&conf, text).map_err(|e| io_err("cannot write broker.properties", e))?;
     Ok(conf)
 }
@@ -427,6 +591,7 @@ fn broker_node(
     dir: &Path,
     conf: &Path,
     ns: &str,
+    place: Place,
     port: u16,
 ) -> Result<Node> {
     let args = vec![
@@ -439,7 +604,7 @@ fn broker_node(
         "-p".into(),
         port.to_string(),
     ];
-    Node::start(name, &opts.bin, args, dir.join("broker.log"), port)
+    Node::start(name, &opts.bin, args, dir.join("broker.log"), place, port)
 }
 
 /// The processes of one run.
@@ -449,10 +614,19 @@ struct Cluster {
     slave: Option<Node>,
     /// What was read of the slave so far (after the first master kill).
     slave_view: Option<SlaveView>,
+    /// The namespaces of a partition run; declared last, so dropped after the daemons in
+    /// them are killed.
+    net: Option<Network>,
 }
 
 impl Cluster {
-    async fn start(opts: &ChaosOptions) -> Result<Cluster> {
+    /// Starts the daemons: on loopback, or each in its namespace of `net`.
+    async fn start(opts: &ChaosOptions, net: Option<Network>) -> Result<Cluster> {
+        let place = |role: Role| match &net {
+            Some(n) => n.place(role),
+            None => Place::loopback(),
+        };
+        let ha_idle = net.as_ref().map(|_| PARTITION_HA_IDLE);
         let dir = &opts.dir;
         let ns_dir = dir.join("namesrv");
         std::fs::create_dir_all(&ns_dir)
@@ -480,6 +654,7 @@ impl Cluster {
                 ns_conf.display().to_string(),
             ],
             ns_dir.join("namesrv.log"),
+            place(Role::Namesrv),
             ns_port,
         )?;
         namesrv.wait_listening(Duration::from_secs(30)).await?;
@@ -490,13 +665,47 @@ impl Cluster {
             ChaosMode::SyncMaster => ("SYNC_MASTER", "ASYNC_FLUSH"),
         };
         let master_dir = dir.join("master");
-        let conf = broker_properties(&master_dir, 0, role, flush, free_port()?)?;
-        let mut master = broker_node("master", opts, &master_dir, &conf, &ns, free_port()?)?;
+        let master_place = place(Role::Master);
+        let conf = broker_properties(
+            &master_dir,
+            0,
+            role,
+            flush,
+            master_place.ip,
+            free_port()?,
+            ha_idle,
+        )?;
+        let mut master = broker_node(
+            "master",
+            opts,
+            &master_dir,
+            &conf,
+            &ns,
+            master_place,
+            free_port()?,
+        )?;
         master.wait_listening(Duration::from_secs(30)).await?;
         let slave = if opts.mode == ChaosMode::SyncMaster {
             let slave_dir = dir.join("slave");
-            let conf = broker_properties(&slave_dir, 1, "SLAVE", "ASYNC_FLUSH", free_port()?)?;
-            let mut slave = broker_node("slave", opts, &slave_dir, &conf, &ns, free_port()?)?;
+            let slave_place = place(Role::Slave);
+            let conf = broker_properties(
+                &slave_dir,
+                1,
+                "SLAVE",
+                "ASYNC_FLUSH",
+                slave_place.ip,
+                free_port()?,
+                ha_idle,
+            )?;
+            let mut slave = broker_node(
+                "slave",
+                opts,
+                &slave_dir,
+                &conf,
+                &ns,
+                slave_place,
+                free_port()?,
+            )?;
             slave.wait_listening(Duration::from_secs(30)).await?;
             Some(slave)
         } else {
@@ -507,8 +716,275 @@ impl Cluster {
             master,
             slave,
             slave_view: None,
+            net,
         })
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Network namespaces (partition faults)
+
+/// A party of a partition run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Role {
+    /// The harness itself (producers, consumers, checks), in its own namespace.
+    Clients,
+    Namesrv,
+    Master,
+    Slave,
+}
+
+impl Role {
+    /// Last octet of the role's address in the run's /24.
+    fn host(self) -> u8 {
+        match self {
+            Role::Clients => 1,
+            Role::Namesrv => 2,
+            Role::Master => 3,
+            Role::Slave => 4,
+        }
+    }
+
+    fn tag(self) -> &'static str {
+        match self {
+            Role::Clients => "c",
+            Role::Namesrv => "n",
+            Role::Master => "m",
+            Role::Slave => "s",
+        }
+    }
+}
+
+/// Prefix of every namespace a run creates: `rmqchaos-PID-RUN-ROLE`.
+const NETNS_PREFIX: &str = "rmqchaos-";
+
+/// The private network of a partition run: one namespace per daemon and one holding a
+/// bridge, each daemon namespace joined to the bridge by a veth pair, and the harness's own
+/// namespace joined the same way (its veth end is the only thing in it the run adds). All
+/// get addresses from one private /24 not in use here. A partition is a blackhole route in
+/// one party's namespace to the other's address, with strict reverse-path filtering there so
+/// the other's packets are dropped on the way in too: nothing passes either way, and nothing
+/// outside the run's namespaces changes.
+///
+/// Dropping it deletes the namespaces, and with them the bridge and every veth (the
+/// harness's end goes with its peer). Names carry the pid, so parallel runs do not clash;
+/// namespaces left by a run whose process is gone (SIGKILL) are deleted by the next run.
+struct Network {
+    /// Namespaces created, in creation order.
+    namespaces: Vec<String>,
+    /// `rmqchaos-PID-RUN-`.
+    prefix: String,
+    /// First three octets of the /24.
+    subnet: [u8; 3],
+}
+
+/// Runs `ip ARGS`; its stderr as the error.
+fn ip_command(args: &[&str]) -> std::result::Result<(), String> {
+    let out = Command::new("ip")
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot run ip: {e}"))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "ip {}: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ))
+    }
+}
+
+fn ip_output(args: &[&str]) -> std::result::Result<String, String> {
+    let out = Command::new("ip")
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot run ip: {e}"))?;
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+impl Network {
+    /// Creates the namespaces, bridge, veths and addresses (blocking: run it off the
+    /// reactor). Why not, when it cannot (not root, no `ip`, no namespace support).
+    fn create() -> std::result::Result<Network, String> {
+        // SAFETY: geteuid has no preconditions.
+        if unsafe { libc::geteuid() } != 0 {
+            return Err("network namespaces need root".into());
+        }
+        ip_output(&["-V"])?;
+        remove_stale_namespaces();
+        static RUNS: AtomicU64 = AtomicU64::new(0);
+        let run = RUNS.fetch_add(1, Ordering::Relaxed);
+        let pid = std::process::id();
+        let subnet = pick_subnet(pid)?;
+        let mut net = Network {
+            namespaces: Vec::new(),
+            prefix: format!("{NETNS_PREFIX}{pid}-{run}-"),
+            subnet,
+        };
+        // Interface names have at most 15 bytes: "rq" + pid + run + role + side.
+        let if_name = |role: Role, peer: bool| {
+            format!(
+                "rq{pid}{}{}{}",
+                run % 36,
+                role.tag(),
+                if peer { "p" } else { "" }
+            )
+        };
+        let switch = net.add_namespace("switch")?;
+        ip_command(&["-n", &switch, "link", "add", "br0", "type", "bridge"])?;
+        ip_command(&["-n", &switch, "link", "set", "br0", "up"])?;
+        for role in [Role::Clients, Role::Namesrv, Role::Master, Role::Slave] {
+            let end = if_name(role, false);
+            let peer = if_name(role, true);
+            // The peer is born in the switch namespace: deleting it deletes the pair.
+            ip_command(&[
+                "link", "add", &end, "type", "veth", "peer", "name", &peer, "netns", &switch,
+            ])?;
+            ip_command(&["-n", &switch, "link", "set", &peer, "master", "br0", "up"])?;
+            let addr = format!("{}/24", net.ip(role));
+            if role == Role::Clients {
+                ip_command(&["addr", "add", &addr, "dev", &end])?;
+                ip_command(&["link", "set", &end, "up"])?;
+                continue;
+            }
+            let ns = net.add_namespace(role.tag())?;
+            ip_command(&["link", "set", &end, "netns", &ns])?;
+            ip_command(&["-n", &ns, "addr", "add", &addr, "dev", &end])?;
+            ip_command(&["-n", &ns, "link", "set", &end, "up"])?;
+            ip_command(&["-n", &ns, "link", "set", "lo", "up"])?;
+            // Strict reverse-path filtering: a packet from an address this namespace has a
+            // blackhole route to is dropped on arrival (a cut stops both directions).
+            let out = Command::new("ip")
+                .args(["netns", "exec", &ns, "sh", "-c"])
+                .arg(
+                    "echo 1 >/proc/sys/net/ipv4/conf/all/rp_filter && \
+                     echo 1 >/proc/sys/net/ipv4/conf/default/rp_filter",
+                )
+                .stdin(Stdio::null())
+                .output()
+                .map_err(|e| format!("cannot run ip netns exec: {e}"))?;
+            if !out.status.success() {
+                return Err(format!(
+                    "cannot set rp_filter in {ns}: {}",
+                    String::from_utf8_lossy(&out.stderr).trim()
+                ));
+            }
+        }
+        Ok(net)
+    }
+
+    fn add_namespace(&mut self, tag: &str) -> std::result::Result<String, String> {
+        let name = format!("{}{tag}", self.prefix);
+        ip_command(&["netns", "add", &name])?;
+        self.namespaces.push(name.clone());
+        Ok(name)
+    }
+
+    fn namespace(&self, role: Role) -> Option<String> {
+        (role != Role::Clients).then(|| format!("{}{}", self.prefix, role.tag()))
+    }
+
+    fn ip(&self, role: Role) -> Ipv4Addr {
+        let [a, b, c] = self.subnet;
+        Ipv4Addr::new(a, b, c, role.host())
+    }
+
+    fn place(&self, role: Role) -> Place {
+        Place {
+            ip: self.ip(role),
+            netns: self
+                .namespace(role)
+                .map(|ns| Path::new("/var/run/netns").join(ns)),
+        }
+    }
+
+    /// Cuts `from` (a daemon) off from `to`: nothing passes between them either way.
+    fn cut(&self, from: Role, to: Role) -> std::result::Result<(), String> {
+        let ns = self
+            .namespace(from)
+            .ok_or("the clients' side cannot be cut")?;
+        ip_command(&[
+            "-n",
+            &ns,
+            "route",
+            "add",
+            "blackhole",
+            &format!("{}/32", self.ip(to)),
+        ])
+    }
+
+    /// Undoes [`Network::cut`].
+    fn heal(&self, from: Role, to: Role) -> std::result::Result<(), String> {
+        let ns = self
+            .namespace(from)
+            .ok_or("the clients' side cannot be cut")?;
+        ip_command(&[
+            "-n",
+            &ns,
+            "route",
+            "del",
+            "blackhole",
+            &format!("{}/32", self.ip(to)),
+        ])
+    }
+}
+
+impl Drop for Network {
+    fn drop(&mut self) {
+        for ns in self.namespaces.iter().rev() {
+            if let Err(e) = ip_command(&["netns", "del", ns]) {
+                eprintln!("rmq chaos: cannot remove network namespace {ns}: {e}");
+            }
+        }
+    }
+}
+
+/// Deletes the namespaces of earlier runs whose process is gone.
+fn remove_stale_namespaces() {
+    let Ok(entries) = std::fs::read_dir("/var/run/netns") else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name
+            .strip_prefix(NETNS_PREFIX)
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|pid| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = ip_command(&["netns", "del", &name]);
+        }
+    }
+}
+
+/// A 10.x.y.0/24 that no address or route of this namespace uses, starting from one derived
+/// from the pid (parallel runs start apart).
+fn pick_subnet(pid: u32) -> std::result::Result<[u8; 3], String> {
+    let used = ip_output(&["-4", "-o", "addr", "show"])? + &ip_output(&["-4", "route", "show"])?;
+    let subnet = pick_subnet_from(pid, &used);
+    if used.contains(&format!("10.{}.{}.", subnet[1], subnet[2])) {
+        return Err("no free 10.x.y.0/24 for the run's network".into());
+    }
+    Ok(subnet)
+}
+
+/// The first candidate /24 for `pid` that `used` (`ip` output) does not mention; the last
+/// candidate when all are.
+fn pick_subnet_from(pid: u32, used: &str) -> [u8; 3] {
+    let mut subnet = [10, 200, 0];
+    for i in 0..256u32 {
+        let n = pid.wrapping_add(i.wrapping_mul(7919));
+        subnet = [10, 200 + (n % 50) as u8, (n / 50 % 256) as u8];
+        if !used.contains(&format!("10.{}.{}.", subnet[1], subnet[2])) {
+            break;
+        }
+    }
+    subnet
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -530,6 +1006,13 @@ struct Shared {
     delivered_log: Mutex<BufWriter<File>>,
     /// Next offset of each consumed queue, by queue id.
     consumed_to: Mutex<HashMap<i32, i64>>,
+    /// Epoch ms since when a partition is in place (0: none).
+    partition_since_ms: AtomicU64,
+    /// SUCCESS answers to sends started while a partition was in place.
+    acked_in_partition: AtomicU64,
+    /// Of `not_durable`: SLAVE_NOT_AVAILABLE and FLUSH_SLAVE_TIMEOUT answers.
+    slave_not_available: AtomicU64,
+    flush_slave_timeouts: AtomicU64,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -556,9 +1039,14 @@ async fn produce(
             body.push_str(&"x".repeat(fill));
         }
         let msg = Message::new(&topic, body.into_bytes()).with_keys([key.as_str()]);
+        let sent_at = now_ms() as u64;
         let sent = producer.send(&msg, QueueSelect::by_key(key)).await;
         match &sent.result {
             Ok(Some(out)) if out.status == ResponseCode::SUCCESS => {
+                let since = shared.partition_since_ms.load(Ordering::SeqCst);
+                if since != 0 && sent_at >= since {
+                    shared.acked_in_partition.fetch_add(1, Ordering::Relaxed);
+                }
                 let now = now_ms();
                 shared.last_ack_ms.fetch_max(now as u64, Ordering::Relaxed);
                 let _ = writeln!(
@@ -574,11 +1062,20 @@ async fn produce(
                 seqs[k] += 1;
                 i += 1;
             }
-            Ok(_) => {
+            Ok(answer) => {
                 // Stored, not as durable as asked: resend the same seq (a duplicate at worst),
                 // after a pause: SLAVE_NOT_AVAILABLE comes back at once until the slave is
                 // back, and every such send is stored.
                 shared.not_durable.fetch_add(1, Ordering::Relaxed);
+                match answer.as_ref().map(|out| out.status) {
+                    Some(ResponseCode::SLAVE_NOT_AVAILABLE) => {
+                        shared.slave_not_available.fetch_add(1, Ordering::Relaxed);
+                    }
+                    Some(ResponseCode::FLUSH_SLAVE_TIMEOUT) => {
+                        shared.flush_slave_timeouts.fetch_add(1, Ordering::Relaxed);
+                    }
+                    _ => {}
+                }
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
             Err(e) => {
@@ -644,14 +1141,72 @@ async fn consume(consumer: PullConsumer, q: QueueAddr, shared: Arc<Shared>) {
 const TOPIC: &str = "ChaosTopic";
 const GROUP: &str = "chaos_consumer";
 
-/// Runs the whole experiment; `on_fault` sees each fault as it is recorded.
-pub async fn run(
+/// What [`run`] tells its caller as it goes.
+#[derive(Debug)]
+pub enum ChaosEvent<'a> {
+    /// Partition faults will not be injected (no network namespaces here), and why.
+    Skipped {
+        faults: &'a [FaultKind],
+        reason: &'a str,
+    },
+    /// A fault was injected and the cluster came back (or not).
+    Fault(&'a FaultRecord),
+}
+
+/// Runs the whole experiment; `on_event` sees skipped faults at the start and each fault as
+/// it is recorded. SIGINT and SIGTERM end the run with an error after the daemons are killed
+/// and the network namespaces removed, as any other error does.
+pub async fn run(opts: ChaosOptions, on_event: impl FnMut(&ChaosEvent)) -> Result<ChaosReport> {
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .map_err(|e| io_err("cannot handle SIGTERM", e))?;
+    tokio::select! {
+        report = run_until_done(opts, on_event) => report,
+        _ = tokio::signal::ctrl_c() => Err(ClientError::Other(
+            "interrupted (SIGINT): the daemons were killed and the namespaces removed".into(),
+        )),
+        _ = terminate.recv() => Err(ClientError::Other(
+            "terminated (SIGTERM): the daemons were killed and the namespaces removed".into(),
+        )),
+    }
+}
+
+async fn run_until_done(
     opts: ChaosOptions,
-    mut on_fault: impl FnMut(&FaultRecord),
+    mut on_event: impl FnMut(&ChaosEvent),
 ) -> Result<ChaosReport> {
     let started = Instant::now();
+    if opts.mode != ChaosMode::SyncMaster && opts.faults.contains(&FaultKind::PartitionMasterSlave)
+    {
+        return Err(ClientError::Other(
+            "partition-master-slave needs the sync-master mode (a slave)".into(),
+        ));
+    }
     std::fs::create_dir_all(&opts.dir).map_err(|e| io_err("cannot create the run directory", e))?;
-    let mut cluster = Cluster::start(&opts).await?;
+    let mut kinds = if opts.faults.is_empty() {
+        vec![FaultKind::Kill]
+    } else {
+        opts.faults.clone()
+    };
+    let mut skipped_faults = Vec::new();
+    let mut skip_reason = None;
+    let mut net = None;
+    if kinds.iter().any(|k| k.is_partition()) {
+        match tokio::task::spawn_blocking(Network::create).await {
+            Ok(Ok(n)) => net = Some(n),
+            Ok(Err(reason)) => skip_reason = Some(reason),
+            Err(e) => skip_reason = Some(format!("network setup failed: {e}")),
+        }
+        if let Some(reason) = &skip_reason {
+            skipped_faults = kinds.iter().copied().filter(|k| k.is_partition()).collect();
+            skipped_faults.dedup();
+            kinds.retain(|k| !k.is_partition());
+            on_event(&ChaosEvent::Skipped {
+                faults: &skipped_faults,
+                reason,
+            });
+        }
+    }
+    let mut cluster = Cluster::start(&opts, net).await?;
     let client = Arc::new(MqClient::new(
         &[cluster.namesrv.addr()],
         opts.timeout,
@@ -710,6 +1265,10 @@ pub async fn run(
         acked_log: Mutex::new(open("acked.log")?),
         delivered_log: Mutex::new(open("delivered.log")?),
         consumed_to: Mutex::new(HashMap::new()),
+        partition_since_ms: AtomicU64::new(0),
+        acked_in_partition: AtomicU64::new(0),
+        slave_not_available: AtomicU64::new(0),
+        flush_slave_timeouts: AtomicU64::new(0),
     });
 
     let producer = Arc::new(Producer::new(
@@ -745,19 +1304,17 @@ pub async fn run(
     }
 
     let mut faults = Vec::new();
-    let kinds = if opts.faults.is_empty() {
-        vec![FaultKind::Kill]
-    } else {
-        opts.faults.clone()
-    };
     for cycle in 0..opts.cycles {
         tokio::time::sleep(opts.interval).await;
         if started.elapsed() >= opts.max_duration {
             break;
         }
-        let fault = kinds[cycle as usize % kinds.len()];
+        // Every fault asked for was skipped: the cycles are load only.
+        let Some(&fault) = kinds.get(cycle as usize % kinds.len().max(1)) else {
+            continue;
+        };
         let record = inject(&opts, &mut cluster, &client, &shared, cycle, fault, started).await?;
-        on_fault(&record);
+        on_event(&ChaosEvent::Fault(&record));
         faults.push(record);
     }
     tokio::time::sleep(opts.interval).await;
@@ -790,6 +1347,8 @@ pub async fn run(
         drained,
         max_recovery_ms: faults.iter().filter_map(|f| f.recovery_ms).max(),
         faults,
+        skipped_faults,
+        skip_reason,
         dir: opts.dir.display().to_string(),
     })
 }
@@ -874,6 +1433,7 @@ async fn inject(
         acked_before: None,
         missing_on_slave: None,
         slave_read_error: None,
+        partition: None,
     };
     match fault {
         FaultKind::Kill => {
@@ -918,8 +1478,175 @@ async fn inject(
                 record.recovery_ms = Some(now_ms() as u64 - t0);
             }
         }
+        FaultKind::PartitionMasterSlave | FaultKind::PartitionClientBroker => {
+            partition(opts, cluster, client, shared, fault, t0, &mut record).await?;
+        }
     }
     Ok(record)
+}
+
+/// Send outcomes so far, to tell what happened during a partition.
+#[derive(Clone, Copy)]
+struct SendCounts {
+    acked_in_partition: u64,
+    not_durable: u64,
+    slave_not_available: u64,
+    flush_slave_timeouts: u64,
+    send_errors: u64,
+}
+
+impl SendCounts {
+    fn now(shared: &Shared) -> SendCounts {
+        SendCounts {
+            acked_in_partition: shared.acked_in_partition.load(Ordering::SeqCst),
+            not_durable: shared.not_durable.load(Ordering::SeqCst),
+            slave_not_available: shared.slave_not_available.load(Ordering::SeqCst),
+            flush_slave_timeouts: shared.flush_slave_timeouts.load(Ordering::SeqCst),
+            send_errors: shared.send_errors.load(Ordering::SeqCst),
+        }
+    }
+}
+
+/// Runs `ip` off the reactor.
+async fn network_change(
+    net: &Network,
+    change: fn(&Network, Role, Role) -> std::result::Result<(), String>,
+    from: Role,
+    to: Role,
+) -> Result<()> {
+    // The commands take milliseconds; block_in_place keeps the borrow of `net`.
+    tokio::task::block_in_place(|| change(net, from, to)).map_err(ClientError::Other)
+}
+
+/// A partition: cut, hold for `opts.partition`, measure, heal, measure the way back.
+async fn partition(
+    opts: &ChaosOptions,
+    cluster: &mut Cluster,
+    client: &MqClient,
+    shared: &Shared,
+    fault: FaultKind,
+    t0: u64,
+    record: &mut FaultRecord,
+) -> Result<()> {
+    let (from, to) = match fault {
+        FaultKind::PartitionMasterSlave => (Role::Slave, Role::Master),
+        _ => (Role::Master, Role::Clients),
+    };
+    let Some(net) = cluster.net.as_ref() else {
+        return Err(ClientError::Other(format!(
+            "{} needs the run's network namespaces",
+            fault.name()
+        )));
+    };
+    let master_addr = cluster.master.addr();
+    let slave_addr = cluster.slave.as_ref().map(|s| s.addr());
+    let mut figures = PartitionFigures::default();
+    let mut errors = Vec::new();
+
+    network_change(net, Network::cut, from, to).await?;
+    let cut_at = now_ms() as u64;
+    shared.partition_since_ms.store(cut_at, Ordering::SeqCst);
+    let before = SendCounts::now(shared);
+    tokio::time::sleep(opts.partition).await;
+
+    // How far the slave is behind, read from the harness (it reaches both) before the heal.
+    let mut master_end_at_heal = None;
+    if fault == FaultKind::PartitionMasterSlave {
+        if let Some(slave) = &slave_addr {
+            match commit_log_ends(client, &master_addr, slave).await {
+                Ok((master_end, slave_end)) => {
+                    master_end_at_heal = Some(master_end);
+                    figures.slave_behind_bytes = Some(master_end - slave_end);
+                }
+                Err(e) => errors.push(format!("before the heal: {}", e.chain())),
+            }
+        }
+    }
+    // Stop counting before the heal: a SUCCESS counted was answered across the cut.
+    shared.partition_since_ms.store(0, Ordering::SeqCst);
+    let after = SendCounts::now(shared);
+    network_change(net, Network::heal, from, to).await?;
+    let healed = now_ms() as u64;
+    figures.duration_ms = healed - cut_at;
+    figures.acked_during = after.acked_in_partition - before.acked_in_partition;
+    figures.not_durable_during = after.not_durable - before.not_durable;
+    figures.slave_not_available_during = after.slave_not_available - before.slave_not_available;
+    figures.flush_slave_timeout_during = after.flush_slave_timeouts - before.flush_slave_timeouts;
+    figures.send_errors_during = after.send_errors - before.send_errors;
+
+    // The first acknowledgement after the heal, and (master/slave) the slave reaching the
+    // master's end at the heal, watched together.
+    let catch_up = async {
+        match (&slave_addr, master_end_at_heal) {
+            (Some(slave), Some(target)) => {
+                slave_reaches(client, slave, target, RECOVERY_BOUND).await
+            }
+            _ => Ok(None),
+        }
+    };
+    let (first_ack, caught_up) =
+        tokio::join!(first_ack_after(shared, healed, RECOVERY_BOUND), catch_up);
+    figures.heal_to_ack_ms = first_ack.map(|t| t.saturating_sub(healed));
+    record.recovery_ms = first_ack.map(|t| t - t0);
+    match caught_up {
+        Ok(Some(at)) => figures.catch_up_ms = Some(at.saturating_sub(healed)),
+        Ok(None) => {}
+        Err(e) => errors.push(format!("after the heal: {e}")),
+    }
+
+    // Everything acknowledged so far (before, and after the heal) is on the slave.
+    if let (FaultKind::PartitionMasterSlave, Some(slave)) = (fault, &slave_addr) {
+        let view = cluster
+            .slave_view
+            .get_or_insert_with(|| SlaveView::new(client, slave.clone(), opts.queues));
+        let acked: Vec<(String, u64)> = lock(&shared.acked).clone();
+        let (missing, error) = view.missing(&acked).await;
+        record.slave_read_error = error;
+        record.acked_before = Some(acked.len() as u64);
+        record.missing_on_slave = Some(missing);
+    }
+    if !errors.is_empty() {
+        figures.error = Some(errors.join("; "));
+    }
+    record.partition = Some(figures);
+    Ok(())
+}
+
+/// The CommitLog ends (max physical offsets) of the master and the slave.
+async fn commit_log_ends(client: &MqClient, master: &str, slave: &str) -> Result<(i64, i64)> {
+    let end = |info: super::ha::HaInfo, who: &str| {
+        info.max_offset
+            .ok_or_else(|| ClientError::Other(format!("the {who} states no CommitLog end")))
+    };
+    let master_end = end(client.broker_ha_info(master).await?, "master")?;
+    let slave_end = end(client.broker_ha_info(slave).await?, "slave")?;
+    Ok((master_end, slave_end))
+}
+
+/// Polls the slave until its CommitLog reaches `target`; when it did (epoch ms), `None`
+/// when not within `limit`.
+async fn slave_reaches(
+    client: &MqClient,
+    slave: &str,
+    target: i64,
+    limit: Duration,
+) -> std::result::Result<Option<u64>, String> {
+    let deadline = Instant::now() + limit;
+    let mut last_error = None;
+    while Instant::now() < deadline {
+        match client.broker_ha_info(slave).await {
+            Ok(info) if info.max_offset.is_some_and(|end| end >= target) => {
+                return Ok(Some(now_ms() as u64))
+            }
+            Ok(_) => {}
+            Err(e) => last_error = Some(e.chain()),
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    match last_error {
+        Some(e) => Err(format!("slave not caught up within {limit:?}: {e}")),
+        None => Ok(None),
+    }
 }
 
 /// What the slave holds of the test topic, read incrementally: each check after a master
@@ -1031,6 +1758,83 @@ mod tests {
         let acked = pairs(&[("a", 0), ("a", 1)]);
         let v = check(&acked, &acked);
         assert_eq!((v.lost, v.duplicated, v.out_of_order), (0, 0, 0));
+    }
+
+    #[test]
+    fn fault_names_are_the_json_names() {
+        for f in [
+            FaultKind::Kill,
+            FaultKind::Pause,
+            FaultKind::NamesrvRestart,
+            FaultKind::PartitionMasterSlave,
+            FaultKind::PartitionClientBroker,
+        ] {
+            assert_eq!(serde_json::to_value(f).unwrap(), f.name());
+        }
+    }
+
+    #[test]
+    fn a_subnet_in_use_is_not_picked() {
+        // 10.x.y.0/24 from the pid, moving on while the candidate shows in `ip` output.
+        let first = pick_subnet_from(1234, "");
+        let used = format!("inet 10.{}.{}.1/24 scope global", first[1], first[2]);
+        let second = pick_subnet_from(1234, &used);
+        assert_ne!(first, second);
+        assert_eq!(second[0], 10);
+        assert!((200..250).contains(&second[1]));
+    }
+
+    #[test]
+    fn the_summary_gives_the_partition_figures() {
+        let partition = |fault, behind, catch_up| FaultRecord {
+            cycle: 0,
+            fault,
+            at_ms: 0,
+            recovery_ms: Some(9000),
+            acked_before: None,
+            missing_on_slave: None,
+            slave_read_error: None,
+            partition: Some(PartitionFigures {
+                duration_ms: 8000,
+                send_errors_during: 5,
+                not_durable_during: 150,
+                slave_behind_bytes: behind,
+                catch_up_ms: catch_up,
+                ..PartitionFigures::default()
+            }),
+        };
+        let report = ChaosReport {
+            mode: ChaosMode::SyncMaster,
+            cycles: 2,
+            duration_ms: 30_000,
+            verdict: Verdict::default(),
+            send_errors: 10,
+            last_send_error: None,
+            not_durable: 150,
+            consumer_rewinds: 0,
+            drained: true,
+            faults: vec![
+                partition(FaultKind::PartitionMasterSlave, Some(46_000), Some(1006)),
+                partition(FaultKind::PartitionClientBroker, None, None),
+            ],
+            max_recovery_ms: Some(9000),
+            skipped_faults: Vec::new(),
+            skip_reason: None,
+            dir: "/tmp/x".into(),
+        };
+        let line = report.summary();
+        assert!(
+            line.contains("partitions 2: acked during 0, failed/refused during 310, slave behind at heal max 46000 bytes, caught up max 1006 ms"),
+            "{line}"
+        );
+        assert!(report.ok());
+        let mut acked_across = report.clone();
+        acked_across.faults[1]
+            .partition
+            .as_mut()
+            .unwrap()
+            .acked_during = 1;
+        assert!(!acked_across.ok());
     }
 
     #[test]
