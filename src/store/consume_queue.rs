@@ -145,10 +145,43 @@ impl ConsumeQueue {
     /// Writes the entry for logical offset `offset`. Single writer (the store's put lock or
     /// recovery). An offset already written is skipped (recovery re-dispatches records).
     pub fn put(&self, offset: i64, entry: CqEntry) -> Result<(), StoreError> {
+        let Some(file) = self.file_for_new_entry(offset)? else {
+            return Ok(());
+        };
+        let at = file.write_pos();
+        // SAFETY: single writer; `at` is the published end, so the slot is unpublished.
+        unsafe { file.write_slot(at, CQ_UNIT) }.copy_from_slice(&entry.encode());
+        file.set_write_pos(at + CQ_UNIT);
+        self.max_phys_end
+            .fetch_max(entry.phys_offset + i64::from(entry.size), Ordering::AcqRel);
+        Ok(())
+    }
+
+    /// Creates (allocates) every file the entries `offset..offset + count` will go to, so
+    /// that [`Self::put`] of them cannot fail for want of space. The store calls it before the
+    /// CommitLog append: a full disk then refuses the message before anything is written,
+    /// instead of leaving a stored message without its queue entry. Same writer as `put`.
+    pub fn prepare(&self, offset: i64, count: usize) -> Result<(), StoreError> {
+        let Some(file) = self.file_for_new_entry(offset)? else {
+            return Ok(());
+        };
+        let batch_end = (offset + count as i64) * CQ_UNIT as i64;
+        if batch_end > file.from_offset() + file.size() as i64 {
+            self.files.reserve_next()?;
+        }
+        Ok(())
+    }
+
+    /// The file the entry for `offset` goes to (created if needed), or `None` when the entry
+    /// is already written.
+    fn file_for_new_entry(
+        &self,
+        offset: i64,
+    ) -> Result<Option<Arc<super::mapped_file::MappedFile>>, StoreError> {
         let pos = offset * CQ_UNIT as i64;
         let mut end = self.files.max_offset();
         if pos < end {
-            return Ok(());
+            return Ok(None);
         }
         if self.files.is_empty() && pos > 0 {
             // The queue starts mid-way (its earlier files were deleted, or a new store reuses
@@ -176,14 +209,12 @@ impl ConsumeQueue {
                 ),
             });
         }
-        let file = self.files.last_or_create(pos)?;
-        let at = file.write_pos();
-        // SAFETY: single writer; `at` is the published end, so the slot is unpublished.
-        unsafe { file.write_slot(at, CQ_UNIT) }.copy_from_slice(&entry.encode());
-        file.set_write_pos(at + CQ_UNIT);
-        self.max_phys_end
-            .fetch_max(entry.phys_offset + i64::from(entry.size), Ordering::AcqRel);
-        Ok(())
+        Ok(Some(self.files.last_or_create(pos)?))
+    }
+
+    /// Removes a file reserved by [`Self::prepare`] but not used (at shutdown).
+    pub fn discard_reserved(&self) -> Result<(), StoreError> {
+        self.files.discard_prepared()
     }
 
     /// The entry at logical `offset`, if written and not expired.

@@ -37,18 +37,46 @@ pub struct MappedFile {
 }
 
 impl MappedFile {
-    /// Creates (or reuses) the file at `path` with exactly `size` bytes and maps it.
+    /// Creates (or reuses) the file at `path` with exactly `size` bytes, all of them allocated
+    /// on disk, and maps it.
+    ///
+    /// Allocating up front is what makes a full disk safe: a store into a mapped page the file
+    /// system cannot back raises SIGBUS (on tmpfs, or ext4 once it is full), whereas a failed
+    /// allocation is an ordinary error here, before anything is written. A file this call
+    /// created is removed again when it fails.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Allocate`] (see [`StoreError::is_disk_full`]).
     pub fn create(path: &Path, from_offset: i64, size: usize) -> Result<MappedFile, StoreError> {
-        let io_err = |e| StoreError::io(path, e);
-        let file = OpenOptions::new()
+        let fail = |source| StoreError::Allocate {
+            path: path.to_path_buf(),
+            size,
+            source,
+        };
+        let (file, created) = match OpenOptions::new()
             .read(true)
             .write(true)
-            .create(true)
-            .truncate(false)
+            .create_new(true)
             .open(path)
-            .map_err(io_err)?;
-        if file.metadata().map_err(io_err)?.len() != size as u64 {
-            file.set_len(size as u64).map_err(io_err)?;
+        {
+            Ok(file) => (file, true),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                let file = OpenOptions::new()
+                    .read(true)
+                    .write(true)
+                    .open(path)
+                    .map_err(fail)?;
+                (file, false)
+            }
+            Err(e) => return Err(fail(e)),
+        };
+        if let Err(e) = allocate(&file, size as u64) {
+            drop(file);
+            if created {
+                let _ = std::fs::remove_file(path);
+            }
+            return Err(fail(e));
         }
         Self::map(path.to_path_buf(), file, from_offset, size, true)
     }
@@ -235,6 +263,39 @@ impl MappedFile {
             let _ = self.map.advise_range(memmap2::Advice::WillNeed, start, len);
         }
     }
+}
+
+/// Makes `file` exactly `len` bytes long with every block allocated (`fallocate`), so writes
+/// through a mapping never need space the file system does not have. Where the file system
+/// cannot preallocate, the file is only sized (sparse), as before.
+pub fn allocate(file: &File, len: u64) -> io::Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::io::AsRawFd;
+        let current = file.metadata()?.len();
+        if current > len {
+            file.set_len(len)?;
+        }
+        let Ok(signed) = libc::off_t::try_from(len) else {
+            return Err(io::Error::from(io::ErrorKind::InvalidInput));
+        };
+        loop {
+            // SAFETY: a plain syscall on a descriptor we own.
+            if unsafe { libc::fallocate(file.as_raw_fd(), 0, 0, signed) } == 0 {
+                return Ok(());
+            }
+            let err = io::Error::last_os_error();
+            match err.raw_os_error() {
+                Some(libc::EINTR) => continue,
+                Some(libc::EOPNOTSUPP) | Some(libc::ENOSYS) => break,
+                _ => return Err(err),
+            }
+        }
+    }
+    if file.metadata()?.len() != len {
+        file.set_len(len)?;
+    }
+    Ok(())
 }
 
 fn zero_torn_tail(file: &MappedFile, pos: usize) {
@@ -426,6 +487,29 @@ impl MappedFileQueue {
             .push(file.clone());
         self.prepare_next(from + self.file_size as i64);
         Ok(file)
+    }
+
+    /// Creates the file after the last one now (unless it is already prepared), for
+    /// [`Self::last_or_create`] to take without allocating: a writer that must not fail
+    /// half-way (a batch spanning two files) reserves the space first.
+    pub fn reserve_next(&self) -> Result<(), StoreError> {
+        let Some(last) = self.last() else {
+            return Ok(());
+        };
+        let from = last.from_offset() + self.file_size as i64;
+        self.wait_prepared();
+        let mut slot = self.prepared.lock().unwrap_or_else(|p| p.into_inner());
+        if slot.as_ref().is_some_and(|f| f.from_offset() == from) {
+            return Ok(());
+        }
+        if let Some(stale) = slot.take() {
+            let path = stale.path().to_path_buf();
+            drop(stale);
+            std::fs::remove_file(&path).map_err(|e| StoreError::io(&path, e))?;
+        }
+        let file = MappedFile::create(&self.dir.join(file_name(from)), from, self.file_size)?;
+        *slot = Some(file);
+        Ok(())
     }
 
     /// Waits for a background preparation still running (it may be creating this very file).
