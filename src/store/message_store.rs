@@ -999,6 +999,10 @@ impl MessageStore {
             self.replica_dispatched.store(offset, Ordering::Release);
             self.index_dispatched.store(offset, Ordering::Release);
         }
+        // A file loaded at start-up may be sparse: never store into pages without blocks.
+        self.commitlog
+            .files()
+            .ensure_allocated(&file, pos + data.len())?;
         // SAFETY: the put lock is held (single writer) and `pos` is the published end of the
         // file; the bytes are published by `set_write_pos` after the copy.
         let slot = unsafe { file.write_slot(pos, data.len()) };
