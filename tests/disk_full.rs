@@ -234,6 +234,46 @@ async fn sends_resume(producer: &Producer) -> Vec<u64> {
     more
 }
 
+/// A Java 4.9.8 producer sending one message to the full broker: after its retries the send
+/// fails with the broker's code 14 and remark (ClientProbe then stays up with the producer's
+/// threads, so it is killed once the exception shows).
+fn java_send_is_refused(lib: &Path, ns: &str, dir: &Path) {
+    struct Kill(std::process::Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let (out, err) = (dir.join("java-probe.out"), dir.join("java-probe.err"));
+    let mut probe = Kill(
+        common::java_program(lib, "ClientProbe")
+            .args(["produce", ns, TOPIC, "1", "TagA"])
+            .stdout(fs::File::create(&out).unwrap())
+            .stderr(fs::File::create(&err).unwrap())
+            .spawn()
+            .expect("java runs"),
+    );
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let read = |p: &Path| fs::read_to_string(p).unwrap_or_default();
+    loop {
+        let exited = probe.0.try_wait().unwrap().is_some();
+        if read(&err).contains("MQBrokerException") || exited || Instant::now() > deadline {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    drop(probe);
+    let (stdout, stderr) = (read(&out), read(&err));
+    assert!(
+        !stdout.contains("SEND_OK")
+            && stderr.contains("MQBrokerException: CODE: 14  DESC: service not available now")
+            && stderr.contains("the broker's disk is full"),
+        "Java producer on a full broker:\n{stdout}\n{stderr}"
+    );
+}
+
 /// Stops the broker (a clean exit), shows its disk-related log lines and runs
 /// `rmq store verify`, which must find nothing wrong.
 fn stop_and_verify(broker: &mut Daemon, store: &Path) {
@@ -310,7 +350,7 @@ fn disk_full_refuses_keeps_data_and_resumes() {
     assert_eq!(fill(&filler, FILLER_MB), FILLER_MB << 20);
 
     let (namesrv, mut broker, c, rt) = start(work.path(), &mnt, 4 << 20);
-    let addr = broker.addr.clone();
+    let (ns, addr) = (namesrv.addr.clone(), broker.addr.clone());
     rt.block_on(async {
         c.update_consumer_offset(&addr, GROUP, TOPIC, 0, 5)
             .await
@@ -331,6 +371,11 @@ fn disk_full_refuses_keeps_data_and_resumes() {
     assert!(acked.len() > 1000, "only {} acknowledged", acked.len());
     let log = broker.stderr();
     assert!(log.contains("refusing writes"), "{log}");
+
+    // A Java producer is refused too: it retries, then fails the send with the broker's code.
+    if let Some(lib) = common::java_lib() {
+        java_send_is_refused(&lib, &ns, work.path());
+    }
 
     // 2. Nothing acknowledged is lost, and the broker still serves.
     let consumer = PullConsumer::new(c.clone(), TOPIC, GROUP);
