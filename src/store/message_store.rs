@@ -727,7 +727,7 @@ impl MessageStore {
 
     /// Samples the store disks: trips the guard above [`DISK_FULL_RATIO`] (or while a failed
     /// allocation's size is not available), clears it below [`DISK_OK_RATIO`]. Returns the
-    /// CommitLog disk's used share, for retention.
+    /// larger used share of the CommitLog and ConsumeQueue disks, for retention.
     fn sample_disks(&self) -> Option<f64> {
         let dirs = [
             self.cfg.commit_log_dir(),
@@ -735,7 +735,6 @@ impl MessageStore {
             self.cfg.index_dir(),
         ];
         let mut worst: Option<f64> = None;
-        let mut commitlog = None;
         let mut available = u64::MAX;
         for (i, dir) in dirs.iter().enumerate() {
             let cap = fs_capacity(dir);
@@ -749,9 +748,6 @@ impl MessageStore {
                 if let Some(c) = cap {
                     available = available.min(c.available);
                 }
-            }
-            if i == 0 {
-                commitlog = ratio;
             }
         }
         let worst = worst?;
@@ -778,7 +774,7 @@ impl MessageStore {
                 );
             }
         }
-        commitlog
+        Some(worst)
     }
 
     fn validate(&self, msg: &MessageToStore<'_>) -> Result<(), PutError> {
@@ -1592,7 +1588,10 @@ fn clean_loop(store: std::sync::Weak<MessageStore>) {
         let hour = local_hour_now();
         let time_to_delete = s.cfg.delete_when.iter().any(|&h| i64::from(h) == hour);
         if time_to_delete || over {
-            if let Err(e) = s.clean_expired(over && s.cfg.clean_file_forcibly_enable) {
+            // Java deletes files still within fileReservedTime only above its
+            // diskSpaceCleanForciblyRatio (`cleanImmediately`), not at diskMaxUsedSpaceRatio.
+            let force = s.cfg.clean_file_forcibly_enable && usage > DISK_OK_RATIO;
+            if let Err(e) = s.clean_expired(force) {
                 tracing::error!("retention failed: {e}");
             }
         }
