@@ -687,11 +687,6 @@ impl MessageStore {
         Ok(())
     }
 
-    /// Whether the disk guard refuses writes now.
-    pub fn is_disk_full(&self) -> bool {
-        self.disk.full.load(Ordering::Acquire)
-    }
-
     /// The store disks' usage as last sampled by the disk guard.
     pub fn disk_usage(&self) -> DiskUsage {
         let get = |i: usize| f64::from_bits(self.disk.usage[i].load(Ordering::Relaxed));
