@@ -146,7 +146,10 @@ fn read_text(path: &Path) -> String {
 
 /// Sends 2 KiB messages from 16 tasks until each has been refused 3 times; the keys of the
 /// acknowledged messages and the refusals. Any other failure fails the test.
-async fn load_until_refused(producer: &Arc<Producer>) -> (Vec<u64>, Vec<(ResponseCode, String)>) {
+async fn load_until_refused(
+    producer: &Arc<Producer>,
+    broker: &Daemon,
+) -> (Vec<u64>, Vec<(ResponseCode, String)>) {
     let started = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
     for sender in 0..16u64 {
@@ -164,7 +167,9 @@ async fn load_until_refused(producer: &Arc<Producer>) -> (Vec<u64>, Vec<(Respons
                     }
                     Ok(None) => unreachable!("not oneway"),
                     Err(e) => {
-                        let r = refusal(&e).unwrap_or_else(|| panic!("send failed: {e}"));
+                        let Some(r) = refusal(&e) else {
+                            return Err(format!("send failed: {e}"));
+                        };
                         refusals.push(r);
                         if refusals.len() >= 3 {
                             break;
@@ -177,13 +182,20 @@ async fn load_until_refused(producer: &Arc<Producer>) -> (Vec<u64>, Vec<(Respons
                     acked.len()
                 );
             }
-            (acked, refusals)
+            Ok((acked, refusals))
         });
     }
     let mut acked = Vec::new();
     let mut refusals = Vec::new();
     while let Some(r) = tasks.join_next().await {
-        let (a, f) = r.unwrap();
+        let (a, f) = r.unwrap().unwrap_or_else(|e| {
+            panic!(
+                "{e} (after {} s); broker {}; its log:\n{}",
+                started.elapsed().as_secs(),
+                process_state(broker.pid()),
+                common::tail_file(&broker.stderr_log, 40)
+            )
+        });
         acked.extend(a);
         refusals.extend(f);
     }
@@ -204,6 +216,22 @@ async fn load_until_refused(producer: &Arc<Producer>) -> (Vec<u64>, Vec<(Respons
         );
     }
     (acked, refusals)
+}
+
+/// How a child process is doing (reaps it if it died: diagnostics for a failing test only).
+fn process_state(pid: u32) -> String {
+    let mut status = 0;
+    // SAFETY: waitpid on our own child with a valid out pointer.
+    let r = unsafe { libc::waitpid(pid as libc::pid_t, &mut status, libc::WNOHANG) };
+    if r == 0 {
+        "still running".into()
+    } else if r < 0 {
+        "state unknown".into()
+    } else if libc::WIFSIGNALED(status) {
+        format!("killed by signal {}", libc::WTERMSIG(status))
+    } else {
+        format!("exited with {}", libc::WEXITSTATUS(status))
+    }
 }
 
 /// Once space is back: sends succeed again (within 15 s) without a restart; 20 more keys.
@@ -279,7 +307,14 @@ fn java_send_is_refused(lib: &Path, ns: &str, dir: &Path) {
 fn stop_and_verify(broker: &mut Daemon, store: &Path) {
     assert!(broker.stop().success());
     for line in broker.stderr().lines() {
-        if line.contains("disk") || line.contains("persist") || line.contains("cannot create") {
+        let shown = [
+            "refusing writes",
+            "accepting writes",
+            "cannot create",
+            "could not prepare",
+            "persist",
+        ];
+        if shown.iter().any(|s| line.contains(s)) {
             eprintln!("broker: {line}");
         }
     }
@@ -367,7 +402,7 @@ fn disk_full_refuses_keeps_data_and_resumes() {
 
     // 1. Load until refused.
     let producer = producer(&c);
-    let (acked, _) = rt.block_on(load_until_refused(&producer));
+    let (acked, _) = rt.block_on(load_until_refused(&producer, &broker));
     assert!(acked.len() > 1000, "only {} acknowledged", acked.len());
     let log = broker.stderr();
     assert!(log.contains("refusing writes"), "{log}");
@@ -465,12 +500,13 @@ fn unallocatable_file_refuses_instead_of_crashing() {
     let (namesrv, mut broker, c, rt) = start(work.path(), &mnt, 16 << 20);
 
     let producer = producer(&c);
-    let (acked, _) = rt.block_on(load_until_refused(&producer));
+    let (acked, _) = rt.block_on(load_until_refused(&producer, &broker));
     assert!(acked.len() > 1000, "only {} acknowledged", acked.len());
     let log = broker.stderr();
     assert!(
         log.contains("disk full: cannot create")
-            && log.contains("No space left on device (os error 28); refusing writes"),
+            && log.contains("No space left on device")
+            && log.contains("refusing writes until space is freed"),
         "{log}"
     );
     // Several samples later the guard still refuses: the file still does not fit.

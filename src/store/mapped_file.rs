@@ -80,6 +80,9 @@ impl MappedFile {
             Err(e) => return Err(fail(e)),
         };
         let sized = || -> io::Result<()> {
+            if allocate_all {
+                check_room(path, size as u64)?;
+            }
             if file.metadata()?.len() != size as u64 {
                 file.set_len(size as u64)?;
             }
@@ -319,6 +322,27 @@ impl MappedFile {
             let _ = self.map.advise_range(memmap2::Advice::WillNeed, start, len);
         }
     }
+}
+
+/// Refuses (as `StorageFull`) a whole-file allocation that would leave less than 1 % of the
+/// file system free, without trying it: a failing `fallocate` holds every free block until it
+/// gives up, and in that moment a store into any sparse mapped page (an index file's) would
+/// raise SIGBUS. The margin also leaves room for the index and config files.
+fn check_room(path: &Path, size: u64) -> io::Result<()> {
+    let Some(cap) = crate::common::host::fs_capacity(path) else {
+        return Ok(());
+    };
+    let margin = cap.total / 100;
+    if cap.available < size.saturating_add(margin) {
+        return Err(io::Error::new(
+            io::ErrorKind::StorageFull,
+            format!(
+                "No space left on device: {} bytes available, {size} needed (and 1 % kept free)",
+                cap.available
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Allocates disk blocks for `[offset, offset + len)` of `file` (`fallocate`), so writes
