@@ -4,11 +4,14 @@
 //! It follows the protocol Java's `MixAll.string2File` uses, so either implementation finds the
 //! side files the other left:
 //! 1. the new text goes to `<f>.tmp`, which is fsynced;
-//! 2. optionally, the previous `<f>` is copied to `<f>.bak`;
+//! 2. optionally, the previous `<f>` becomes `<f>.bak` (copied to `<f>.bak.tmp`, renamed over
+//!    `<f>.bak`);
 //! 3. `<f>.tmp` is renamed over `<f>` and the directory is fsynced.
 //!
 //! Java deletes `<f>` before the rename, so a crash between the two loses the file; a rename
-//! over the old file is atomic, so `<f>` is always either the old or the new text.
+//! over the old file is atomic, so `<f>` is always either the old or the new text. On a full
+//! disk (`ENOSPC` writing or syncing the temp file) the write fails, the temp file is removed
+//! and `<f>` and `<f>.bak` are untouched; the caller keeps its change pending and retries.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
@@ -105,9 +108,7 @@ pub fn write_atomically(
 
     if backup == Backup::Keep && previous.as_ref().is_some_and(|m| m.len() > 0) {
         let bak = backup_path(path);
-        // Not fsynced: the backup only matters if the main file is later damaged, and the
-        // main file is made durable below.
-        if let Err(e) = fs::copy(path, &bak) {
+        if let Err(e) = replace_backup(path, &bak) {
             let _ = fs::remove_file(&tmp);
             return Err(FileWriteError::new("backing up to", &bak, e));
         }
@@ -121,6 +122,19 @@ pub fn write_atomically(
         sync_dir(dir).map_err(|e| FileWriteError::new("syncing directory", dir, e))?;
     }
     Ok(())
+}
+
+/// Makes `bak` hold what `path` holds now, never leaving `bak` empty or half-written (a full
+/// disk must not cost the backup too): the content is copied to `<bak>.tmp`, which is renamed
+/// over `bak`. Not fsynced: the backup only matters if the main file is later damaged, and the
+/// caller makes the main file durable.
+fn replace_backup(path: &Path, bak: &Path) -> io::Result<()> {
+    let staged = temp_path(bak);
+    fs::copy(path, &staged)
+        .and_then(|_| fs::rename(&staged, bak))
+        .inspect_err(|_| {
+            let _ = fs::remove_file(&staged);
+        })
 }
 
 /// Makes a rename in `dir` durable.

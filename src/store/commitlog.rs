@@ -74,6 +74,11 @@ impl CommitLog {
         loop {
             let file = self.files.last_or_create(0)?;
             let pos = file.write_pos();
+            // New files are allocated whole when created; a file loaded at start-up may be
+            // sparse (written by Java, or an older rmq), so it is allocated before the first
+            // store into it: a full disk then fails here instead of raising SIGBUS.
+            self.files
+                .ensure_allocated(&file, pos + total + END_FILE_MIN_BLANK_LENGTH)?;
             let remaining = file.size() - pos;
             if total + END_FILE_MIN_BLANK_LENGTH > remaining {
                 close_with_blank(&file, pos);

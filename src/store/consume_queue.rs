@@ -13,6 +13,10 @@ use super::mapped_file::MappedFileQueue;
 /// Bytes per entry (`CQ_STORE_UNIT_SIZE`).
 pub const CQ_UNIT: usize = 20;
 
+/// Disk blocks are allocated this far ahead of a queue's writer (a syscall per ~3,300
+/// entries), not for whole files: most queues never fill their 6 MB files.
+const ALLOCATION_CHUNK: usize = 64 * 1024;
+
 /// One ConsumeQueue entry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CqEntry {
@@ -75,7 +79,8 @@ impl ConsumeQueue {
         file_size: usize,
         writable: bool,
     ) -> Result<Self, StoreError> {
-        let files = MappedFileQueue::load(dir, file_size, writable)?;
+        let files = MappedFileQueue::load(dir, file_size, writable)?
+            .with_allocation_chunk(ALLOCATION_CHUNK);
         let min = files.min_offset();
         Ok(ConsumeQueue {
             topic: topic.to_string(),
@@ -145,10 +150,45 @@ impl ConsumeQueue {
     /// Writes the entry for logical offset `offset`. Single writer (the store's put lock or
     /// recovery). An offset already written is skipped (recovery re-dispatches records).
     pub fn put(&self, offset: i64, entry: CqEntry) -> Result<(), StoreError> {
+        let Some(file) = self.file_for_new_entry(offset)? else {
+            return Ok(());
+        };
+        let at = file.write_pos();
+        self.files.ensure_allocated(&file, at + CQ_UNIT)?;
+        // SAFETY: single writer; `at` is the published end, so the slot is unpublished.
+        unsafe { file.write_slot(at, CQ_UNIT) }.copy_from_slice(&entry.encode());
+        file.set_write_pos(at + CQ_UNIT);
+        self.max_phys_end
+            .fetch_max(entry.phys_offset + i64::from(entry.size), Ordering::AcqRel);
+        Ok(())
+    }
+
+    /// Creates (allocates) every file the entries `offset..offset + count` will go to, so
+    /// that [`Self::put`] of them cannot fail for want of space. The store calls it before the
+    /// CommitLog append: a full disk then refuses the message before anything is written,
+    /// instead of leaving a stored message without its queue entry. Same writer as `put`.
+    pub fn prepare(&self, offset: i64, count: usize) -> Result<(), StoreError> {
+        let Some(file) = self.file_for_new_entry(offset)? else {
+            return Ok(());
+        };
+        let batch_end = ((offset + count as i64) * CQ_UNIT as i64 - file.from_offset()) as usize;
+        self.files.ensure_allocated(&file, batch_end)?;
+        if batch_end > file.size() {
+            self.files.reserve_next(batch_end - file.size())?;
+        }
+        Ok(())
+    }
+
+    /// The file the entry for `offset` goes to (created if needed), or `None` when the entry
+    /// is already written.
+    fn file_for_new_entry(
+        &self,
+        offset: i64,
+    ) -> Result<Option<Arc<super::mapped_file::MappedFile>>, StoreError> {
         let pos = offset * CQ_UNIT as i64;
         let mut end = self.files.max_offset();
         if pos < end {
-            return Ok(());
+            return Ok(None);
         }
         if self.files.is_empty() && pos > 0 {
             // The queue starts mid-way (its earlier files were deleted, or a new store reuses
@@ -156,6 +196,7 @@ impl ConsumeQueue {
             let file = self.files.last_or_create(pos)?;
             let fill = (pos - file.from_offset()) as usize;
             if fill > 0 {
+                self.files.ensure_allocated(&file, fill)?;
                 let unit = CqEntry::PRE_FILL.encode();
                 // SAFETY: single writer; the range is beyond the published position (0).
                 let slot = unsafe { file.write_slot(0, fill) };
@@ -176,14 +217,12 @@ impl ConsumeQueue {
                 ),
             });
         }
-        let file = self.files.last_or_create(pos)?;
-        let at = file.write_pos();
-        // SAFETY: single writer; `at` is the published end, so the slot is unpublished.
-        unsafe { file.write_slot(at, CQ_UNIT) }.copy_from_slice(&entry.encode());
-        file.set_write_pos(at + CQ_UNIT);
-        self.max_phys_end
-            .fetch_max(entry.phys_offset + i64::from(entry.size), Ordering::AcqRel);
-        Ok(())
+        Ok(Some(self.files.last_or_create(pos)?))
+    }
+
+    /// Removes a file reserved by [`Self::prepare`] but not used (at shutdown).
+    pub fn discard_reserved(&self) -> Result<(), StoreError> {
+        self.files.discard_prepared()
     }
 
     /// The entry at logical `offset`, if written and not expired.
@@ -540,6 +579,34 @@ mod tests {
         assert_eq!(cq.min_offset(), 6);
         assert_eq!(cq.files().files().len(), 1, "first file deleted");
         assert!(cq.get(5).is_none());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn prepare_creates_the_files_a_batch_needs() {
+        use super::super::mapped_file::file_name;
+        let dir = temp_dir("prepare");
+        let cq = ConsumeQueue::load(&dir, "T", 0, 5 * CQ_UNIT, true).unwrap();
+        let entry = |i: i64| CqEntry {
+            phys_offset: i * 100,
+            size: 100,
+            tags_code: 0,
+        };
+        cq.prepare(0, 1).unwrap();
+        assert!(dir.join(file_name(0)).exists());
+        for i in 0..3 {
+            cq.put(i, entry(i)).unwrap();
+        }
+        // Entries 3..7 span the first file's end: the second file exists before any is put.
+        cq.prepare(3, 4).unwrap();
+        assert!(dir.join(file_name(5 * CQ_UNIT as i64)).exists());
+        for i in 3..7 {
+            cq.put(i, entry(i)).unwrap();
+        }
+        assert_eq!(cq.max_offset(), 7);
+        assert_eq!(cq.get(6), Some(entry(6)));
+        // Already written: nothing to prepare.
+        cq.prepare(2, 1).unwrap();
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

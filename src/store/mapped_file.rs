@@ -33,24 +33,110 @@ pub struct MappedFile {
     flushed_pos: AtomicUsize,
     /// Store timestamp of the last message written (checkpoint bookkeeping).
     last_store_timestamp: AtomicI64,
-    _file: File,
+    /// Bytes from the start known to have disk blocks (see [`Self::ensure_allocated`]).
+    allocated: AtomicUsize,
+    file: File,
 }
 
 impl MappedFile {
-    /// Creates (or reuses) the file at `path` with exactly `size` bytes and maps it.
-    pub fn create(path: &Path, from_offset: i64, size: usize) -> Result<MappedFile, StoreError> {
-        let io_err = |e| StoreError::io(path, e);
-        let file = OpenOptions::new()
+    /// Creates (or reuses) the file at `path` with exactly `size` bytes and maps it. With
+    /// `allocate_all` every block is allocated now; otherwise the writer allocates ahead of
+    /// itself with [`Self::ensure_allocated`].
+    ///
+    /// Allocation is what makes a full disk safe: a store into a mapped page the file system
+    /// cannot back raises SIGBUS (on tmpfs, or ext4 once it is full), whereas a failed
+    /// allocation is an ordinary error, returned before anything is written. A file this call
+    /// created is removed again when it fails.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Allocate`] (see [`StoreError::is_disk_full`]).
+    pub fn create(
+        path: &Path,
+        from_offset: i64,
+        size: usize,
+        allocate_all: bool,
+    ) -> Result<MappedFile, StoreError> {
+        let fail = |source| StoreError::Allocate {
+            path: path.to_path_buf(),
+            size,
+            source,
+        };
+        let (file, created) = match OpenOptions::new()
             .read(true)
             .write(true)
-            .create(true)
-            .truncate(false)
+            .create_new(true)
             .open(path)
-            .map_err(io_err)?;
-        if file.metadata().map_err(io_err)?.len() != size as u64 {
-            file.set_len(size as u64).map_err(io_err)?;
+        {
+            Ok(file) => (file, true),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                let file = OpenOptions::new()
+                    .read(true)
+                    .write(true)
+                    .open(path)
+                    .map_err(fail)?;
+                (file, false)
+            }
+            Err(e) => return Err(fail(e)),
+        };
+        let sized = || -> io::Result<()> {
+            if allocate_all {
+                check_room(path, size as u64)?;
+            }
+            if file.metadata()?.len() != size as u64 {
+                file.set_len(size as u64)?;
+            }
+            if allocate_all {
+                allocate_range(&file, 0, size as u64)?;
+            }
+            Ok(())
+        };
+        if let Err(e) = sized() {
+            drop(file);
+            if created {
+                let _ = std::fs::remove_file(path);
+            }
+            return Err(fail(e));
         }
-        Self::map(path.to_path_buf(), file, from_offset, size, true)
+        let mapped = Self::map(path.to_path_buf(), file, from_offset, size, true)?;
+        if allocate_all {
+            mapped.allocated.store(size, Ordering::Release);
+        }
+        Ok(mapped)
+    }
+
+    /// Makes sure the bytes `[0, end)` have disk blocks before the writer stores into them
+    /// through the mapping, allocating up to `chunk` bytes beyond `end` (whole pages; 0: the
+    /// rest of the file) so that this is a syscall only once per chunk. Writer only; a
+    /// comparison when the range is already allocated.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Allocate`] when the file system has no room; nothing was written.
+    pub fn ensure_allocated(&self, end: usize, chunk: usize) -> Result<(), StoreError> {
+        const PAGE: usize = 4096;
+        let end = end.min(self.size);
+        let have = self.allocated.load(Ordering::Acquire);
+        if end <= have {
+            return Ok(());
+        }
+        let target = if chunk == 0 {
+            self.size
+        } else {
+            (end + chunk)
+                .div_ceil(PAGE)
+                .saturating_mul(PAGE)
+                .min(self.size)
+        };
+        allocate_range(&self.file, have as u64, (target - have) as u64).map_err(|source| {
+            StoreError::Allocate {
+                path: self.path.clone(),
+                size: target - have,
+                source,
+            }
+        })?;
+        self.allocated.fetch_max(target, Ordering::AcqRel);
+        Ok(())
     }
 
     /// Maps an existing file, writable or read-only (the offline tools never write).
@@ -92,7 +178,8 @@ impl MappedFile {
             write_pos: AtomicUsize::new(0),
             flushed_pos: AtomicUsize::new(0),
             last_store_timestamp: AtomicI64::new(0),
-            _file: file,
+            allocated: AtomicUsize::new(0),
+            file,
         })
     }
 
@@ -237,6 +324,61 @@ impl MappedFile {
     }
 }
 
+/// Refuses (as `StorageFull`) a whole-file allocation that would leave less than 1 % of the
+/// file system free, without trying it: a failing `fallocate` holds every free block until it
+/// gives up, and in that moment a store into any sparse mapped page (an index file's) would
+/// raise SIGBUS. The margin also leaves room for the index and config files.
+fn check_room(path: &Path, size: u64) -> io::Result<()> {
+    let Some(cap) = crate::common::host::fs_capacity(path) else {
+        return Ok(());
+    };
+    let margin = cap.total / 100;
+    if cap.available < size.saturating_add(margin) {
+        return Err(io::Error::new(
+            io::ErrorKind::StorageFull,
+            format!(
+                "No space left on device: {} bytes available, {size} needed (and 1 % kept free)",
+                cap.available
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Allocates disk blocks for `[offset, offset + len)` of `file` (`fallocate`), so writes
+/// through a mapping never need space the file system does not have. Where the file system
+/// cannot preallocate, nothing is done (the file stays sparse, as Java's files are).
+pub fn allocate_range(file: &File, offset: u64, len: u64) -> io::Result<()> {
+    if len == 0 {
+        return Ok(());
+    }
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::io::AsRawFd;
+        let (Ok(offset), Ok(len)) = (libc::off_t::try_from(offset), libc::off_t::try_from(len))
+        else {
+            return Err(io::Error::from(io::ErrorKind::InvalidInput));
+        };
+        loop {
+            // SAFETY: a plain syscall on a descriptor we own.
+            if unsafe { libc::fallocate(file.as_raw_fd(), 0, offset, len) } == 0 {
+                return Ok(());
+            }
+            let err = io::Error::last_os_error();
+            match err.raw_os_error() {
+                Some(libc::EINTR) => continue,
+                Some(libc::EOPNOTSUPP) | Some(libc::ENOSYS) => return Ok(()),
+                _ => return Err(err),
+            }
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = (file, offset, len);
+        Ok(())
+    }
+}
+
 fn zero_torn_tail(file: &MappedFile, pos: usize) {
     const PAGE: usize = 4096;
     let mut at = pos;
@@ -276,6 +418,9 @@ pub struct MappedFileQueue {
     /// Create the next file ahead of need (the CommitLog; small ConsumeQueue files are made
     /// on demand, as Java does).
     preallocate: bool,
+    /// How far ahead of the writer new files get disk blocks: 0 allocates a new file whole
+    /// when it is created; otherwise writers call [`Self::ensure_allocated`].
+    allocation_chunk: usize,
 }
 
 impl MappedFileQueue {
@@ -324,6 +469,7 @@ impl MappedFileQueue {
             preparing: Mutex::new(None),
             writable,
             preallocate: false,
+            allocation_chunk: 0,
         })
     }
 
@@ -412,7 +558,12 @@ impl MappedFileQueue {
         let (file, cold) = match self.take_prepared(from) {
             Some(f) => (f, false),
             None => (
-                MappedFile::create(&self.dir.join(file_name(from)), from, self.file_size)?,
+                MappedFile::create(
+                    &self.dir.join(file_name(from)),
+                    from,
+                    self.file_size,
+                    self.allocation_chunk == 0,
+                )?,
                 true,
             ),
         };
@@ -426,6 +577,35 @@ impl MappedFileQueue {
             .push(file.clone());
         self.prepare_next(from + self.file_size as i64);
         Ok(file)
+    }
+
+    /// Creates the file after the last one now (unless it is already prepared) with its
+    /// first `prefix` bytes allocated, for [`Self::last_or_create`] to take: a writer that must
+    /// not fail half-way (a batch spanning two files) reserves the space first.
+    pub fn reserve_next(&self, prefix: usize) -> Result<(), StoreError> {
+        let Some(last) = self.last() else {
+            return Ok(());
+        };
+        let from = last.from_offset() + self.file_size as i64;
+        self.wait_prepared();
+        let mut slot = self.prepared.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(f) = slot.as_ref().filter(|f| f.from_offset() == from) {
+            return self.ensure_allocated(f, prefix);
+        }
+        if let Some(stale) = slot.take() {
+            let path = stale.path().to_path_buf();
+            drop(stale);
+            std::fs::remove_file(&path).map_err(|e| StoreError::io(&path, e))?;
+        }
+        let file = MappedFile::create(
+            &self.dir.join(file_name(from)),
+            from,
+            self.file_size,
+            self.allocation_chunk == 0,
+        )?;
+        self.ensure_allocated(&file, prefix)?;
+        *slot = Some(file);
+        Ok(())
     }
 
     /// Waits for a background preparation still running (it may be creating this very file).
@@ -457,16 +637,19 @@ impl MappedFileQueue {
         }
         let path = self.dir.join(file_name(from));
         let size = self.file_size;
+        let allocate_all = self.allocation_chunk == 0;
         let slot = self.prepared.clone();
         let spawned = std::thread::Builder::new()
             .name("rmq-file-alloc".into())
-            .spawn(move || match MappedFile::create(&path, from, size) {
-                Ok(file) => {
-                    file.warm();
-                    *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(file);
-                }
-                Err(e) => tracing::warn!("could not prepare {}: {e}", path.display()),
-            });
+            .spawn(
+                move || match MappedFile::create(&path, from, size, allocate_all) {
+                    Ok(file) => {
+                        file.warm();
+                        *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(file);
+                    }
+                    Err(e) => tracing::warn!("could not prepare {}: {e}", path.display()),
+                },
+            );
         if let Ok(handle) = spawned {
             *self.preparing.lock().unwrap_or_else(|p| p.into_inner()) = Some(handle);
         }
@@ -543,6 +726,19 @@ impl MappedFileQueue {
                 self.warm_in_background(&last);
             }
         }
+    }
+
+    /// Allocates disk blocks for new files `chunk` bytes at a time as writers reach them
+    /// (ConsumeQueues: most queues never fill their files, so whole-file allocation would
+    /// take far more disk than Java's sparse files).
+    pub fn with_allocation_chunk(mut self, chunk: usize) -> Self {
+        self.allocation_chunk = chunk;
+        self
+    }
+
+    /// [`MappedFile::ensure_allocated`] with this queue's chunk.
+    pub fn ensure_allocated(&self, file: &MappedFile, end: usize) -> Result<(), StoreError> {
+        file.ensure_allocated(end, self.allocation_chunk)
     }
 
     /// Creates each next file ahead of need from now on (off the append path).
@@ -672,6 +868,53 @@ pub(crate) mod tests {
             err.to_string().contains("configured file size is 64"),
             "{err}"
         );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    fn allocated_bytes(path: &Path) -> u64 {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(path).unwrap().blocks() * 512
+    }
+
+    #[test]
+    fn files_are_allocated_whole_or_ahead_of_the_writer() {
+        let dir = temp_dir("mf-alloc");
+        let size = 1 << 20;
+        let whole = dir.join(file_name(0));
+        let f = MappedFile::create(&whole, 0, size, true).unwrap();
+        assert!(allocated_bytes(&whole) >= size as u64);
+        f.ensure_allocated(size, 0).unwrap();
+
+        let lazy = dir.join(file_name(size as i64));
+        let f = MappedFile::create(&lazy, size as i64, size, false).unwrap();
+        assert_eq!(std::fs::metadata(&lazy).unwrap().len(), size as u64);
+        assert_eq!(allocated_bytes(&lazy), 0, "created sparse");
+        f.ensure_allocated(100, 64 * 1024).unwrap();
+        let first = allocated_bytes(&lazy);
+        assert!((64 * 1024..size as u64).contains(&first), "{first}");
+        // Within the allocated range: nothing more.
+        f.ensure_allocated(60 * 1024, 64 * 1024).unwrap();
+        assert_eq!(allocated_bytes(&lazy), first);
+        f.ensure_allocated(size + 1, 64 * 1024).unwrap();
+        assert!(allocated_bytes(&lazy) >= size as u64);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn reserved_next_file_is_taken_without_creating_another() {
+        let dir = temp_dir("mfq-reserve");
+        let q = MappedFileQueue::load(&dir, 64, true)
+            .unwrap()
+            .with_allocation_chunk(4096);
+        append(&q, &[1; 48]);
+        q.reserve_next(16).unwrap();
+        let next = dir.join(file_name(64));
+        assert!(next.exists());
+        q.reserve_next(16).unwrap();
+        append(&q, &[2; 16]);
+        assert_eq!(append(&q, &[3; 16]), 64);
+        assert_eq!(q.files().len(), 2);
+        assert_eq!(q.files()[1].path(), next);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

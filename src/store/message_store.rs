@@ -24,7 +24,7 @@ use super::consume_queue::{ConsumeQueue, ConsumeQueueStore, CqEntry};
 use super::error::StoreError;
 use super::index::{IndexRequest, IndexService};
 use crate::common::clock::{local_hour_now, now_ms};
-use crate::common::host::{disk_usage, total_memory_bytes};
+use crate::common::host::{fs_capacity, total_memory_bytes};
 use crate::common::message::{self, property, sys_flag, MessageToStore, RecordView};
 use crate::common::names::RMQ_SYS_SCHEDULE_TOPIC as SCHEDULE_TOPIC;
 use crate::common::offset_watch::{OffsetWait, OffsetWatch};
@@ -37,10 +37,80 @@ pub enum PutError {
     MessageIllegal(String),
     #[error("properties of {0} bytes exceed 32767")]
     PropertiesSizeExceeded(usize),
+    /// SERVICE_NOT_AVAILABLE: the store takes no writes now; with the disks' usage as last
+    /// sampled (Java's remark shows it).
     #[error("service not available: {0}")]
-    ServiceNotAvailable(&'static str),
+    ServiceNotAvailable(Unavailable, DiskUsage),
+    /// CREATE_MAPEDFILE_FAILED: the next CommitLog or ConsumeQueue file could not be created
+    /// for a reason other than a full disk. Nothing was written.
+    #[error("create mapped file failed: {0}")]
+    CreateMappedFileFailed(StoreError),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// Why the store takes no writes (Java folds these into one SERVICE_NOT_AVAILABLE).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unavailable {
+    ShuttingDown,
+    Slave,
+    /// The disk guard tripped: usage passed [`DISK_FULL_RATIO`], or a new file could not be
+    /// allocated for want of space. Clears by itself once space returns.
+    DiskFull,
+}
+
+impl std::fmt::Display for Unavailable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Unavailable::ShuttingDown => "the message store is shutting down",
+            Unavailable::Slave => "this broker is a slave: messages are written to its master",
+            Unavailable::DiskFull => "the disk is full: writes are refused until space is freed",
+        })
+    }
+}
+
+/// Used share of a store disk above which writes are refused (Java's
+/// `rocketmq.broker.diskSpaceWarningLevelRatio`, 0.90).
+pub const DISK_FULL_RATIO: f64 = 0.90;
+/// Used share below which a refusing store accepts writes again (Java's
+/// `rocketmq.broker.diskSpaceCleanForciblyRatio`, 0.85: between the two the state holds).
+pub const DISK_OK_RATIO: f64 = 0.85;
+/// How often the disk guard samples the store disks (Java: every `cleanResourceInterval`,
+/// 10 s; a statvfs is cheap, and a small disk fills fast).
+const DISK_SAMPLE_INTERVAL: Duration = Duration::from_millis(200);
+
+/// Used share (0..=1) of the disks holding the CommitLog, the ConsumeQueues and the index, as
+/// last sampled (what Java's SERVICE_NOT_AVAILABLE remark shows); negative when unknown.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct DiskUsage {
+    pub commitlog: f64,
+    pub consume_queue: f64,
+    pub index: f64,
+}
+
+/// The disk guard's state, written by the clean thread and the put path, read on every put.
+struct DiskGuard {
+    full: AtomicBool,
+    /// Bytes a failed allocation needed (0: none failed): the store stays refusing until the
+    /// disk has that much available, whatever the usage ratio says.
+    needed: AtomicU64,
+    /// `f64` bits of [`DiskUsage`]'s three fields.
+    usage: [AtomicU64; 3],
+}
+
+impl DiskGuard {
+    fn new() -> DiskGuard {
+        let unknown = (-1.0f64).to_bits();
+        DiskGuard {
+            full: AtomicBool::new(false),
+            needed: AtomicU64::new(0),
+            usage: [
+                AtomicU64::new(unknown),
+                AtomicU64::new(unknown),
+                AtomicU64::new(unknown),
+            ],
+        }
+    }
 }
 
 /// A stored message.
@@ -275,7 +345,7 @@ pub struct MessageStore {
     /// Set once by the broker; read on every put without locking.
     arrival: std::sync::OnceLock<ArrivalListener>,
     shutting_down: AtomicBool,
-    disk_full: AtomicBool,
+    disk: DiskGuard,
     /// The broker role now (`brokerRole` at start; changed online by a promotion or demotion).
     role: AtomicU8,
     threads: Mutex<Vec<JoinHandle<()>>>,
@@ -343,7 +413,7 @@ impl MessageStore {
             new_data: DataSignal::default(),
             arrival: std::sync::OnceLock::new(),
             shutting_down: AtomicBool::new(false),
-            disk_full: AtomicBool::new(false),
+            disk: DiskGuard::new(),
             role: AtomicU8::new(role_code(cfg.broker_role)),
             threads: Mutex::new(Vec::new()),
             _lock: lock,
@@ -610,20 +680,108 @@ impl MessageStore {
     fn check_writable(&self) -> Result<(), PutError> {
         if self.shutting_down.load(Ordering::Acquire) {
             return Err(PutError::ServiceNotAvailable(
-                "the message store is shutting down",
+                Unavailable::ShuttingDown,
+                self.disk_usage(),
             ));
         }
         if self.role() == BrokerRole::Slave {
             return Err(PutError::ServiceNotAvailable(
-                "this broker is a slave: messages are written to its master",
+                Unavailable::Slave,
+                self.disk_usage(),
             ));
         }
-        if self.disk_full.load(Ordering::Acquire) {
+        if self.disk.full.load(Ordering::Acquire) {
             return Err(PutError::ServiceNotAvailable(
-                "the disk is full: writes are refused until space is freed",
+                Unavailable::DiskFull,
+                self.disk_usage(),
             ));
         }
         Ok(())
+    }
+
+    /// The store disks' usage as last sampled by the disk guard.
+    pub fn disk_usage(&self) -> DiskUsage {
+        let get = |i: usize| f64::from_bits(self.disk.usage[i].load(Ordering::Relaxed));
+        DiskUsage {
+            commitlog: get(0),
+            consume_queue: get(1),
+            index: get(2),
+        }
+    }
+
+    /// The refusal for a failed file allocation or write on the put path. A full disk trips
+    /// the disk guard at once (the periodic sample may not have seen it yet).
+    fn storage_failure(&self, e: StoreError) -> PutError {
+        if e.is_disk_full() {
+            let needed = match &e {
+                StoreError::Allocate { size, .. } => *size as u64,
+                _ => 1,
+            };
+            self.disk.needed.fetch_max(needed, Ordering::AcqRel);
+            if !self.disk.full.swap(true, Ordering::AcqRel) {
+                tracing::error!("disk full: {e}; refusing writes until space is freed");
+            }
+            return PutError::ServiceNotAvailable(Unavailable::DiskFull, self.disk_usage());
+        }
+        match e {
+            e @ StoreError::Allocate { .. } => {
+                tracing::error!("{e}");
+                PutError::CreateMappedFileFailed(e)
+            }
+            e => PutError::Store(e),
+        }
+    }
+
+    /// Samples the store disks: trips the guard above [`DISK_FULL_RATIO`] (or while a failed
+    /// allocation's size is not available), clears it below [`DISK_OK_RATIO`]. Returns the
+    /// larger used share of the CommitLog and ConsumeQueue disks, for retention.
+    fn sample_disks(&self) -> Option<f64> {
+        let dirs = [
+            self.cfg.commit_log_dir(),
+            self.cfg.consume_queue_dir(),
+            self.cfg.index_dir(),
+        ];
+        let mut worst: Option<f64> = None;
+        let mut available = u64::MAX;
+        for (i, dir) in dirs.iter().enumerate() {
+            let cap = fs_capacity(dir);
+            let ratio = cap.and_then(|c| c.used_ratio());
+            self.disk.usage[i].store(ratio.unwrap_or(-1.0).to_bits(), Ordering::Relaxed);
+            if i < 2 {
+                // Java guards the CommitLog and ConsumeQueue disks.
+                if let Some(r) = ratio {
+                    worst = Some(worst.map_or(r, |w: f64| w.max(r)));
+                }
+                if let Some(c) = cap {
+                    available = available.min(c.available);
+                }
+            }
+        }
+        let worst = worst?;
+        let needed = self.disk.needed.load(Ordering::Acquire);
+        let short = needed > 0 && available < needed;
+        if needed > 0 && !short {
+            self.disk.needed.store(0, Ordering::Release);
+        }
+        let was_full = self.disk.full.load(Ordering::Acquire);
+        let full = short || worst > DISK_FULL_RATIO || (was_full && worst >= DISK_OK_RATIO);
+        if full != was_full {
+            self.disk.full.store(full, Ordering::Release);
+            if full {
+                tracing::error!(
+                    "disk {:.1}% full (limit {:.0}%): refusing writes",
+                    worst * 100.0,
+                    DISK_FULL_RATIO * 100.0
+                );
+            } else {
+                tracing::info!(
+                    "disk usage back to {:.1}% ({} bytes available): accepting writes",
+                    worst * 100.0,
+                    available
+                );
+            }
+        }
+        Some(worst)
     }
 
     fn validate(&self, msg: &MessageToStore<'_>) -> Result<(), PutError> {
@@ -653,10 +811,26 @@ impl MessageStore {
         put.last_store_timestamp = store_ts;
         let next = put.next_offset(msg.topic, msg.queue_id);
         let queue_offset = if in_queue { *next } else { 0 };
-        let appended = self.commitlog.append(msg, queue_offset, store_ts)?;
-        if in_queue {
+        // The queue's file is allocated before the CommitLog append, so a full disk refuses
+        // the message before anything is written.
+        let cq = if in_queue {
+            let cq = self
+                .cqs
+                .get_or_create(msg.topic, msg.queue_id)
+                .map_err(|e| self.storage_failure(e))?;
+            cq.prepare(queue_offset, 1)
+                .map_err(|e| self.storage_failure(e))?;
+            Some(cq)
+        } else {
+            None
+        };
+        let appended = self
+            .commitlog
+            .append(msg, queue_offset, store_ts)
+            .map_err(|e| self.storage_failure(e))?;
+        if let Some(cq) = cq {
             let tags_code = self.tags_code_for(msg.topic, msg.properties, store_ts);
-            self.write_cq(msg.topic, msg.queue_id, queue_offset, appended, tags_code)?;
+            write_cq(&cq, queue_offset, appended, tags_code)?;
             *next += 1;
         }
         drop(put);
@@ -686,15 +860,22 @@ impl MessageStore {
         let store_ts = now_ms().max(put.last_store_timestamp);
         put.last_store_timestamp = store_ts;
         let base = *put.next_offset(first.topic, first.queue_id);
+        let cq = self
+            .cqs
+            .get_or_create(first.topic, first.queue_id)
+            .map_err(|e| self.storage_failure(e))?;
+        cq.prepare(base, msgs.len())
+            .map_err(|e| self.storage_failure(e))?;
         let appended = self
             .commitlog
             .append_with(&sizes, store_ts, |i, slot, phys| {
                 msgs[i].encode(slot, base + i as i64, phys, store_ts)
-            })?;
+            })
+            .map_err(|e| self.storage_failure(e))?;
         let mut out = Vec::with_capacity(msgs.len());
         for (i, (m, a)) in msgs.iter().zip(&appended).enumerate() {
             let tags_code = self.tags_code_for(m.topic, m.properties, store_ts);
-            self.write_cq(m.topic, m.queue_id, base + i as i64, *a, tags_code)?;
+            write_cq(&cq, base + i as i64, *a, tags_code)?;
             out.push(PutOk {
                 phys_offset: a.phys_offset,
                 size: a.size,
@@ -707,25 +888,6 @@ impl MessageStore {
         self.new_data.notify();
         self.notify_arrival(first.topic, first.queue_id, base + msgs.len() as i64);
         Ok(out)
-    }
-
-    fn write_cq(
-        &self,
-        topic: &str,
-        queue_id: i32,
-        offset: i64,
-        a: Appended,
-        tags_code: i64,
-    ) -> Result<(), StoreError> {
-        let cq = self.cqs.get_or_create(topic, queue_id)?;
-        cq.put(
-            offset,
-            CqEntry {
-                phys_offset: a.phys_offset,
-                size: a.size as i32,
-                tags_code,
-            },
-        )
     }
 
     fn notify_arrival(&self, topic: &str, queue_id: i32, next_offset: i64) {
@@ -842,6 +1004,10 @@ impl MessageStore {
             self.replica_dispatched.store(offset, Ordering::Release);
             self.index_dispatched.store(offset, Ordering::Release);
         }
+        // A file loaded at start-up may be sparse: never store into pages without blocks.
+        self.commitlog
+            .files()
+            .ensure_allocated(&file, pos + data.len())?;
         // SAFETY: the put lock is held (single writer) and `pos` is the published end of the
         // file; the bytes are published by `set_write_pos` after the copy.
         let slot = unsafe { file.write_slot(pos, data.len()) };
@@ -1294,10 +1460,6 @@ impl MessageStore {
         Ok(deleted)
     }
 
-    fn disk_usage_ratio(&self) -> Option<f64> {
-        disk_usage(&self.cfg.commit_log_dir())
-    }
-
     /// Stops the threads, flushes everything and removes the abort marker (a clean exit).
     pub fn shutdown(&self) -> Result<(), StoreError> {
         if self.shutting_down.swap(true, Ordering::AcqRel) {
@@ -1319,8 +1481,12 @@ impl MessageStore {
             index.flush()?;
         }
         self.flush_consume_queues()?;
-        // A next CommitLog file made ahead of need holds nothing: do not leave it behind.
+        // A next CommitLog or ConsumeQueue file made ahead of need holds nothing: do not
+        // leave it behind.
         self.commitlog.files().discard_prepared()?;
+        for cq in self.cqs.all() {
+            cq.discard_reserved()?;
+        }
         let abort = self.root.join("abort");
         if abort.exists() {
             std::fs::remove_file(&abort).map_err(|e| StoreError::io(&abort, e))?;
@@ -1335,6 +1501,18 @@ impl Drop for MessageStore {
         self.shutting_down.store(true, Ordering::Release);
         self.flush.wake.notify_all();
     }
+}
+
+/// Writes a put's ConsumeQueue entry (its file was allocated by `ConsumeQueue::prepare`).
+fn write_cq(cq: &ConsumeQueue, offset: i64, a: Appended, tags_code: i64) -> Result<(), StoreError> {
+    cq.put(
+        offset,
+        CqEntry {
+            phys_offset: a.phys_offset,
+            size: a.size as i32,
+            tags_code,
+        },
+    )
 }
 
 fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> JoinHandle<()> {
@@ -1462,35 +1640,31 @@ fn dispatch_loop(store: std::sync::Weak<MessageStore>) {
     }
 }
 
-/// Retention: at the hours of `deleteWhen`, or whenever the disk is above
-/// `diskMaxUsedSpaceRatio`; writes are refused above 95 % so nothing is corrupted by a full disk.
+/// The disk guard (sampled every [`DISK_SAMPLE_INTERVAL`]: writes are refused above
+/// [`DISK_FULL_RATIO`] and accepted again below [`DISK_OK_RATIO`]) and retention (at the hours
+/// of `deleteWhen`, or whenever the disk is above `diskMaxUsedSpaceRatio`).
 fn clean_loop(store: std::sync::Weak<MessageStore>) {
     let mut next = Instant::now();
     loop {
-        std::thread::sleep(Duration::from_millis(200));
+        std::thread::sleep(DISK_SAMPLE_INTERVAL);
         let Some(s) = store.upgrade() else { return };
         if s.shutting_down.load(Ordering::Acquire) {
             return;
         }
+        let usage = s.sample_disks().unwrap_or(0.0);
         if Instant::now() < next {
             continue;
         }
         next =
             Instant::now() + Duration::from_millis(s.cfg.clean_resource_interval.max(100) as u64);
-        let usage = s.disk_usage_ratio().unwrap_or(0.0);
-        let full = usage > 0.95;
-        if full != s.disk_full.swap(full, Ordering::AcqRel) {
-            if full {
-                tracing::error!("disk {:.0}% full: refusing writes", usage * 100.0);
-            } else {
-                tracing::info!("disk usage back to {:.0}%: accepting writes", usage * 100.0);
-            }
-        }
         let over = usage * 100.0 > f64::from(s.cfg.effective_disk_max_used_space_ratio());
         let hour = local_hour_now();
         let time_to_delete = s.cfg.delete_when.iter().any(|&h| i64::from(h) == hour);
         if time_to_delete || over {
-            if let Err(e) = s.clean_expired(over && s.cfg.clean_file_forcibly_enable) {
+            // Java deletes files still within fileReservedTime only above its
+            // diskSpaceCleanForciblyRatio (`cleanImmediately`), not at diskMaxUsedSpaceRatio.
+            let force = s.cfg.clean_file_forcibly_enable && usage > DISK_OK_RATIO;
+            if let Err(e) = s.clean_expired(force) {
                 tracing::error!("retention failed: {e}");
             }
         }

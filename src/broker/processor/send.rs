@@ -638,10 +638,19 @@ pub(super) fn put_failure(e: PutError) -> Failure {
             ResponseCode::MESSAGE_ILLEGAL,
             format!("the message is illegal, maybe msg properties length limit 32k: properties are {n} bytes"),
         ),
-        PutError::ServiceNotAvailable(why) => Failure::new(
+        // Java gives every cause this one remark; the cause rmq knows follows it.
+        PutError::ServiceNotAvailable(why, disk) => Failure::new(
             ResponseCode::SERVICE_NOT_AVAILABLE,
-            format!("service not available now: {why}"),
+            format!(
+                "service not available now. It may be caused by one of the following reasons: \
+                 the broker's disk is full [CL: {:5.2} CQ: {:5.2} INDEX: {:5.2}], messages are \
+                 put to the slave, message store has been shut down, etc. ({why})",
+                disk.commitlog, disk.consume_queue, disk.index
+            ),
         ),
+        PutError::CreateMappedFileFailed(e) => Failure::system(format!(
+            "create mapped file failed, server is busy or broken. ({e})"
+        )),
         PutError::Store(e) => Failure::system(format!("storing the message failed: {e}")),
     }
 }
