@@ -46,6 +46,11 @@ fn rss_anon_kib(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
+/// Open file descriptors of `pid` (its sockets among them).
+fn open_fds(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, |d| d.count())
+}
+
 fn alive(pid: u32) -> bool {
     // SAFETY: signal 0 only checks that the process exists.
     let exists = unsafe { libc::kill(pid as i32, 0) == 0 };
@@ -160,12 +165,10 @@ fn never_reads(addr: &str, limit: Duration) -> (TcpStream, u64) {
     (s, written)
 }
 
-// Ignored until the servers bound per-connection memory: measured 2026-12-05, 7,500 idle
-// connections took the broker to ~540 MB RssAnon (~72 KB each; the name server ~75 KB each for
-// 2,500), and a client that sends and never reads its answers (44 MB of requests) plus the
-// garbage clients took it to ~1.5 GB. Run with `cargo test --test hostile_clients -- --ignored`.
+// Before src/net bounded per-connection memory (2026-12-05), 7,500 idle connections took the
+// broker to ~540 MB RssAnon (~72 KB each: a 64 KiB read buffer per connection), and a client
+// that sends and never reads its answers (40 MB of requests taken in) took it to ~1.8 GB.
 #[test]
-#[ignore = "servers do not bound per-connection memory yet (~1.5 GB broker RssAnon); see above"]
 fn hostile_clients_leave_servers_up_bounded_and_a_normal_client_unhurt() {
     let fd_limit = raise_fd_limit();
     let cluster = Cluster::builder("hostile").wait_registered().start();
@@ -199,24 +202,52 @@ fn hostile_clients_leave_servers_up_bounded_and_a_normal_client_unhurt() {
     // Idle connections: what the fd limit leaves (this process and the daemons share it),
     // split between broker and name server, at most 10,000.
     let idle_target = (fd_limit.saturating_sub(200) as usize).min(10_000);
+    let (broker_fds, ns_fds) = (open_fds(broker_pid), open_fds(ns_pid));
+    let (broker_rss_before, ns_rss_before) = (rss_anon_kib(broker_pid), rss_anon_kib(ns_pid));
     let mut idle = Vec::with_capacity(idle_target);
+    let (mut to_broker, mut to_ns) = (0u64, 0u64);
     for i in 0..idle_target {
         let to = if i % 4 == 0 { &ns } else { &broker };
         match TcpStream::connect(to) {
-            Ok(s) => idle.push(s),
+            Ok(s) => {
+                idle.push(s);
+                if i % 4 == 0 {
+                    to_ns += 1;
+                } else {
+                    to_broker += 1;
+                }
+            }
             Err(e) => {
                 eprintln!("idle connection {i}: {e}; going on with {}", idle.len());
                 break;
             }
         }
     }
+    // Connected is not yet accepted: wait until the servers hold them all.
+    common::wait_until(
+        "the servers accept the idle connections",
+        Duration::from_secs(60),
+        || {
+            open_fds(broker_pid) >= broker_fds + to_broker as usize
+                && open_fds(ns_pid) >= ns_fds + to_ns as usize
+        },
+    );
 
     let (broker_rss_idle, ns_rss_idle) = (rss_anon_kib(broker_pid), rss_anon_kib(ns_pid));
+    let per_broker_conn =
+        (broker_rss_idle.saturating_sub(broker_rss_before)) * 1024 / to_broker.max(1);
+    let per_ns_conn = (ns_rss_idle.saturating_sub(ns_rss_before)) * 1024 / to_ns.max(1);
     let (idle_p99, _) = send_latency(&rt, &producer);
     eprintln!(
-        "hostile clients: {} idle connections: RssAnon broker {broker_rss_idle} KiB, name \
-         server {ns_rss_idle} KiB; send p99 {idle_p99} us",
-        idle.len()
+        "hostile clients: {to_broker} idle connections to the broker, {to_ns} to the name \
+         server: RssAnon broker {broker_rss_before} -> {broker_rss_idle} KiB ({per_broker_conn} \
+         B per connection), name server {ns_rss_before} -> {ns_rss_idle} KiB ({per_ns_conn} B \
+         per connection); send p99 {idle_p99} us"
+    );
+    // An idle connection holds no buffers: its tasks, socket registration and table entries.
+    assert!(
+        per_broker_conn < 16 * 1024 && per_ns_conn < 16 * 1024,
+        "idle connections cost {per_broker_conn} B (broker) and {per_ns_conn} B (name server) each"
     );
 
     // Hostile clients run while the well-behaved client measures again.
@@ -264,6 +295,12 @@ fn hostile_clients_leave_servers_up_bounded_and_a_normal_client_unhurt() {
     drop(stuck);
     drop(stuck_ns);
     drop(idle);
+    // Closing 10,000 connections at once is a burst of work; measure once it is done.
+    common::wait_until(
+        "the servers close the idle connections",
+        Duration::from_secs(60),
+        || open_fds(broker_pid) <= broker_fds + 16 && open_fds(ns_pid) <= ns_fds + 16,
+    );
     // Still serving after everything closed.
     let (after_p99, _) = send_latency(&rt, &producer);
     assert!(
