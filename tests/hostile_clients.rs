@@ -1,9 +1,10 @@
 //! Hostile clients beside a well-behaved one: raw sockets with random bytes, a 2^31 length
 //! prefix, a header length past its frame, a valid frame in one-byte writes, a client that
 //! sends and never reads its responses, and as many idle connections as the fd limit allows
-//! (up to 10,000). The broker and name server stay up, their memory stays bounded, and the
-//! well-behaved client's send p99 stays within 2x of a quiet run (plus 5 ms for a machine
-//! shared with builds).
+//! (up to 10,000). The broker and name server stay up, their memory stays bounded (an idle
+//! connection costs a few KiB, a never-reading client about a MiB), and the well-behaved
+//! client's send p99 stays within 2x of a quiet run (plus 5 ms, and best of three runs, for a
+//! machine shared with builds).
 
 mod common;
 
@@ -77,6 +78,13 @@ fn send_latency(rt: &tokio::runtime::Runtime, producer: &Producer) -> (u64, u64)
         lat.sort_unstable();
         (lat[lat.len() * 99 / 100], lat[lat.len() - 1])
     })
+}
+
+/// The lowest p99 (and that run's max) of three measurements. The machine is shared with
+/// builds and other tests: a pause of a few ms landing in one run of 400 sends is noise, while
+/// a slowdown caused by the hostile clients shows in every run.
+fn best_latency(rt: &tokio::runtime::Runtime, producer: &Producer) -> (u64, u64) {
+    (0..3).map(|_| send_latency(rt, producer)).min().unwrap()
 }
 
 fn frame(code: RequestCode) -> Vec<u8> {
@@ -197,7 +205,7 @@ fn hostile_clients_leave_servers_up_bounded_and_a_normal_client_unhurt() {
     ));
     let producer = Producer::new(client, ProducerOptions::default());
     send_latency(&rt, &producer); // warm-up: connections, routes, page cache
-    let (quiet_p99, quiet_max) = send_latency(&rt, &producer);
+    let (quiet_p99, quiet_max) = best_latency(&rt, &producer);
 
     // Idle connections: what the fd limit leaves (this process and the daemons share it),
     // split between broker and name server, at most 10,000.
@@ -246,7 +254,7 @@ fn hostile_clients_leave_servers_up_bounded_and_a_normal_client_unhurt() {
     );
     // An idle connection holds no buffers: its tasks, socket registration and table entries.
     assert!(
-        per_broker_conn < 16 * 1024 && per_ns_conn < 16 * 1024,
+        per_broker_conn < 20 * 1024 && per_ns_conn < 20 * 1024,
         "idle connections cost {per_broker_conn} B (broker) and {per_ns_conn} B (name server) each"
     );
 
@@ -264,7 +272,8 @@ fn hostile_clients_leave_servers_up_bounded_and_a_normal_client_unhurt() {
     }
     let (stuck, stuck_written) = never_reads(&broker, Duration::from_secs(5));
     let (stuck_ns, stuck_ns_written) = never_reads(&ns, Duration::from_secs(2));
-    let (busy_p99, busy_max) = send_latency(&rt, &producer);
+    let (broker_rss_stuck, ns_rss_stuck) = (rss_anon_kib(broker_pid), rss_anon_kib(ns_pid));
+    let (busy_p99, busy_max) = best_latency(&rt, &producer);
     stop_hostile.store(true, std::sync::atomic::Ordering::Relaxed);
     for t in threads {
         t.join().expect("a hostile client thread panicked");
@@ -275,8 +284,9 @@ fn hostile_clients_leave_servers_up_bounded_and_a_normal_client_unhurt() {
         "hostile clients: {} idle connections (fd limit {fd_limit}); a never-reading client \
          wrote {stuck_written} B to the broker, {stuck_ns_written} B to the name server before \
          they stopped taking more; send p99/max quiet {quiet_p99}/{quiet_max} us, beside the \
-         hostile clients {busy_p99}/{busy_max} us; RssAnon broker {broker_rss} KiB, name \
-         server {ns_rss} KiB",
+         hostile clients {busy_p99}/{busy_max} us; RssAnon broker {broker_rss_stuck} KiB \
+         with the never-reading client, {broker_rss} KiB after the garbage clients; name \
+         server {ns_rss_stuck} KiB, {ns_rss} KiB",
         idle.len()
     );
     assert!(alive(broker_pid), "the broker died");
@@ -286,11 +296,19 @@ fn hostile_clients_leave_servers_up_bounded_and_a_normal_client_unhurt() {
         "p99 {busy_p99} us beside hostile clients, {quiet_p99} us quiet"
     );
     // Bounded: the never-reading client's answers and the idle connections do not pile up.
-    assert!(broker_rss < 256 * 1024, "broker RssAnon {broker_rss} KiB");
-    assert!(ns_rss < 256 * 1024, "name server RssAnon {ns_rss} KiB");
+    for (what, kib) in [
+        ("broker", broker_rss_stuck),
+        ("broker", broker_rss),
+        ("name server", ns_rss_stuck),
+        ("name server", ns_rss),
+    ] {
+        assert!(kib < 256 * 1024, "{what} RssAnon {kib} KiB");
+    }
+    // What the kernel buffers hold (tens of MiB at most) plus about a MiB of answers.
     assert!(
-        stuck_written < 512 * 1024 * 1024,
-        "the broker kept reading {stuck_written} B from a client that never reads"
+        stuck_written < 64 * 1024 * 1024 && stuck_ns_written < 64 * 1024 * 1024,
+        "the servers kept reading {stuck_written} B / {stuck_ns_written} B from a client that \
+         never reads"
     );
     drop(stuck);
     drop(stuck_ns);
@@ -302,7 +320,7 @@ fn hostile_clients_leave_servers_up_bounded_and_a_normal_client_unhurt() {
         || open_fds(broker_pid) <= broker_fds + 16 && open_fds(ns_pid) <= ns_fds + 16,
     );
     // Still serving after everything closed.
-    let (after_p99, _) = send_latency(&rt, &producer);
+    let (after_p99, _) = best_latency(&rt, &producer);
     assert!(
         after_p99 <= 2 * quiet_p99 + 5_000,
         "p99 after: {after_p99} us"

@@ -23,7 +23,7 @@
 //!   peer stopped reading; after a close, a write that makes no progress for [`CLOSE_LINGER`]
 //!   is abandoned.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::io::IoSlice;
 use std::net::SocketAddr;
@@ -36,7 +36,7 @@ use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::net::tcp::OwnedReadHalf;
 use tokio::net::TcpStream;
-use tokio::sync::{mpsc, oneshot, Notify};
+use tokio::sync::{oneshot, Notify};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -47,8 +47,6 @@ use crate::protocol::{command, RemotingCommand};
 /// Closed after this long without reading or writing (Java's `*ChannelMaxIdleTimeSeconds`).
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(120);
 
-/// Outgoing frames queued per connection before senders wait (backpressure on slow peers).
-const WRITE_QUEUE: usize = 4096;
 /// Bodies at least this large are written from their own buffer instead of being copied.
 const COPY_BODY_BELOW: usize = 16 * 1024;
 /// Upper bound of bytes gathered into one write.
@@ -130,7 +128,12 @@ struct Inner {
     id: u64,
     peer: SocketAddr,
     local: SocketAddr,
-    tx: mpsc::Sender<RemotingCommand>,
+    /// Frames for the writer. A plain queue rather than a channel: it allocates nothing while
+    /// empty (a bounded tokio channel preallocates a block of 32 commands per connection), and
+    /// its bound is the byte accounting below, not a count of frames.
+    outbox: Mutex<VecDeque<RemotingCommand>>,
+    /// Wakes the writer when the outbox gets a frame.
+    wake_writer: Notify,
     pending: Mutex<HashMap<i32, oneshot::Sender<RemotingCommand>>>,
     next_opaque: AtomicI32,
     /// Counted size ([`frame_cost`]) of responses handed to the writer and not yet written.
@@ -240,10 +243,14 @@ impl Connection {
             &self.inner.queued_requests
         };
         counter.fetch_add(cost, Ordering::Relaxed);
-        self.inner.tx.send(command).await.map_err(|_| {
-            counter.fetch_sub(cost, Ordering::Relaxed);
-            NetError::Closed(self.inner.peer)
-        })
+        self.lock_outbox().push_back(command);
+        self.inner.wake_writer.notify_one();
+        Ok(())
+    }
+
+    fn lock_outbox(&self) -> std::sync::MutexGuard<'_, VecDeque<RemotingCommand>> {
+        // Pushing and swapping cannot leave the queue inconsistent: poison is ignored.
+        self.inner.outbox.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     fn queued_bytes(&self) -> usize {
@@ -387,13 +394,13 @@ pub(crate) fn spawn<H: RequestHandler>(
     stream.set_nodelay(true)?;
     let peer = stream.peer_addr()?;
     let local = stream.local_addr()?;
-    let (tx, rx) = mpsc::channel(WRITE_QUEUE);
     let conn = Connection {
         inner: Arc::new(Inner {
             id: NEXT_CONNECTION_ID.fetch_add(1, Ordering::Relaxed),
             peer,
             local,
-            tx,
+            outbox: Mutex::new(VecDeque::new()),
+            wake_writer: Notify::new(),
             pending: Mutex::new(HashMap::new()),
             next_opaque: AtomicI32::new(0),
             queued_responses: AtomicUsize::new(0),
@@ -408,7 +415,7 @@ pub(crate) fn spawn<H: RequestHandler>(
     };
     let (read_half, write_half) = stream.into_split();
     handler.on_connect(&conn);
-    let writer = tokio::spawn(write_loop(conn.clone(), write_half, rx));
+    let writer = tokio::spawn(write_loop(conn.clone(), write_half));
     let reader_conn = conn.clone();
     lifecycle.spawn(async move {
         let result = read_loop(
@@ -579,36 +586,48 @@ fn dispatch<H: RequestHandler>(
     }
 }
 
-async fn write_loop<W: AsyncWrite + Unpin>(
-    conn: Connection,
-    mut writer: W,
-    mut rx: mpsc::Receiver<RemotingCommand>,
-) {
+async fn write_loop<W: AsyncWrite + Unpin>(conn: Connection, mut writer: W) {
     let mut batch = Batch::default();
+    // Frames taken from the outbox in one swap; the two queues trade places, so both keep
+    // their capacity while traffic flows.
+    let mut taken: VecDeque<RemotingCommand> = VecDeque::new();
     loop {
-        let holding = batch.head.capacity() > 0;
-        let first = tokio::select! {
-            biased;
-            next = rx.recv() => next,
-            _ = conn.inner.closed.cancelled() => rx.try_recv().ok(),
-            // Nothing to write for a while: give the encoding buffer back.
-            _ = tokio::time::sleep(BUFFER_LINGER), if holding => {
-                batch.head = BytesMut::new();
+        if taken.is_empty() {
+            std::mem::swap(&mut *conn.lock_outbox(), &mut taken);
+            if taken.is_empty() {
+                if conn.is_closed() {
+                    break;
+                }
+                let holding = batch.head.capacity() > 0 || taken.capacity() > 0;
+                tokio::select! {
+                    biased;
+                    _ = conn.inner.wake_writer.notified() => {}
+                    // Closed: send what is queued, then end.
+                    _ = conn.inner.closed.cancelled() => {}
+                    // Nothing to write for a while: give the buffers back.
+                    _ = tokio::time::sleep(BUFFER_LINGER), if holding => {
+                        batch.head = BytesMut::new();
+                        taken = VecDeque::new();
+                        let mut outbox = conn.lock_outbox();
+                        if outbox.is_empty() {
+                            *outbox = VecDeque::new();
+                        }
+                    }
+                }
                 continue;
             }
-        };
-        let Some(first) = first else { break };
-        batch.push(&first);
-        // Responses of concurrent requests finish within microseconds of each other: give
-        // them one scheduler turn to queue up, so one write (one syscall, one loopback
-        // delivery) carries many of them.
-        if rx.is_empty() {
-            tokio::task::yield_now().await;
+            if taken.len() == 1 {
+                // Responses of concurrent requests finish within microseconds of each other:
+                // give them one scheduler turn to queue up, so one write (one syscall, one
+                // loopback delivery) carries many of them.
+                tokio::task::yield_now().await;
+                taken.extend(conn.lock_outbox().drain(..));
+            }
         }
         while batch.bytes < WRITE_BATCH {
-            match rx.try_recv() {
-                Ok(next) => batch.push(&next),
-                Err(_) => break,
+            match taken.pop_front() {
+                Some(next) => batch.push(&next),
+                None => break,
             }
         }
         let written = tokio::select! {
@@ -640,6 +659,8 @@ async fn write_loop<W: AsyncWrite + Unpin>(
         conn.notify_drained();
         conn.touch();
     }
+    // What was never written goes now, not when the last handle on the connection does.
+    drop(std::mem::take(&mut *conn.lock_outbox()));
     let _ = writer.shutdown().await;
 }
 
