@@ -241,7 +241,15 @@ fn hostile_clients_leave_servers_up_bounded_and_a_normal_client_unhurt() {
         },
     );
 
-    let (broker_rss_idle, ns_rss_idle) = (rss_anon_kib(broker_pid), rss_anon_kib(ns_pid));
+    // Steady state: what the idle connections keep, once the accept burst's transient
+    // allocations are freed (lowest of samples over 2 s; a per-connection buffer would show in
+    // every one).
+    let (mut broker_rss_idle, mut ns_rss_idle) = (u64::MAX, u64::MAX);
+    for _ in 0..8 {
+        std::thread::sleep(Duration::from_millis(250));
+        broker_rss_idle = broker_rss_idle.min(rss_anon_kib(broker_pid));
+        ns_rss_idle = ns_rss_idle.min(rss_anon_kib(ns_pid));
+    }
     let per_broker_conn =
         (broker_rss_idle.saturating_sub(broker_rss_before)) * 1024 / to_broker.max(1);
     let per_ns_conn = (ns_rss_idle.saturating_sub(ns_rss_before)) * 1024 / to_ns.max(1);
