@@ -1,6 +1,7 @@
 //! The transport over real loopback sockets: dispatch by code, opaque correlation under
 //! concurrency, oneway, server-to-client requests, timeouts, reconnect, idle close, graceful
-//! shutdown, and backpressure on a peer that does not read its answers.
+//! shutdown, backpressure on a peer that does not read its answers, and the close of one
+//! that never does.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -363,6 +364,66 @@ async fn a_peer_that_does_not_read_its_answers_is_paused_then_resumed() {
         assert_eq!(answer.body.len(), 50_000);
     }
     drop(writer.await.unwrap());
+    shutdown.cancel();
+    task.await.unwrap();
+}
+
+/// A peer that stops reading is closed after the idle timeout like any idle one (no reads,
+/// no writes getting through), and the write stuck behind it is abandoned: the connection is
+/// gone (its queued answers freed) while the peer, still connected, reads nothing.
+#[tokio::test]
+async fn a_peer_that_never_reads_is_closed_after_the_idle_timeout() {
+    use tokio::io::AsyncWriteExt;
+
+    let idle = Duration::from_millis(300);
+    let server = Server::bind("127.0.0.1:0", ConnectionOptions { idle_timeout: idle })
+        .await
+        .unwrap();
+    let addr = server.local_addr().unwrap().to_string();
+    let metrics = server.metrics();
+    let shutdown = CancellationToken::new();
+    let task = tokio::spawn({
+        let shutdown = shutdown.clone();
+        async move {
+            server
+                .serve(Arc::new(TestHandler::default()), shutdown)
+                .await
+                .unwrap()
+        }
+    });
+    let stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let (rd, mut wr) = stream.into_split();
+    let writer = tokio::spawn(async move {
+        for i in 0..2000 {
+            let mut cmd = RemotingCommand::request(RequestCode::PULL_MESSAGE, ExtFields::new())
+                .with_body(vec![7u8; 50_000]);
+            cmd.opaque = i;
+            // Fails once the server has closed the connection.
+            if wr.write_all(&cmd.to_bytes()).await.is_err() {
+                break;
+            }
+        }
+        wr
+    });
+    let open = || metrics.connections.load(Ordering::SeqCst);
+    tokio::time::timeout(T, async {
+        while open() == 0 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("the server accepted the connection");
+    // Idle timeout, then the close linger of the stuck write, and some slack.
+    let limit = idle + rmq::net::CLOSE_LINGER + Duration::from_secs(5);
+    tokio::time::timeout(limit, async {
+        while open() != 0 {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await
+    .expect("the server still holds a connection whose peer stopped reading");
+    drop(rd);
+    writer.abort();
     shutdown.cancel();
     task.await.unwrap();
 }
