@@ -260,9 +260,11 @@ fn hostile_clients_leave_servers_up_bounded_and_a_normal_client_unhurt() {
          B per connection), name server {ns_rss_before} -> {ns_rss_idle} KiB ({per_ns_conn} B \
          per connection); send p99 {idle_p99} us"
     );
-    // An idle connection holds no buffers: its tasks, socket registration and table entries.
+    // An idle connection holds no buffers: its two tasks, its socket registration and its
+    // state, 4-15 KB as measured (the allocator's page use varies from run to run). 32 KiB
+    // leaves room for that and still fails for a 64 KiB buffer per connection (72 KB before).
     assert!(
-        per_broker_conn < 20 * 1024 && per_ns_conn < 20 * 1024,
+        per_broker_conn < 32 * 1024 && per_ns_conn < 32 * 1024,
         "idle connections cost {per_broker_conn} B (broker) and {per_ns_conn} B (name server) each"
     );
 
