@@ -11,7 +11,10 @@
 //!   buffer only for bytes that arrived, and frees it once the connection has been quiet for
 //!   [`BUFFER_LINGER`] (a buffer that grew for a large frame is freed as soon as it is empty);
 //! - a frame's declared length is checked against `MAX_FRAME_LEN` before anything is reserved
-//!   for it, and the buffer grows with the bytes that actually arrive, not with the declaration;
+//!   for it, and past `TRUSTED_FRAME_LEN` (8 MiB) the buffer grows with the bytes that
+//!   actually arrive, not with the declaration;
+//! - the writer's queue and encoding buffer allocate nothing while empty, a burst's larger
+//!   encoding buffer is dropped after it, and both are given back after [`BUFFER_LINGER`];
 //! - a peer that sends requests but does not read the answers stops being read (Netty's
 //!   writability, with reading paused as `autoRead` off would): once more than
 //!   [`RESPONSE_HIGH_WATER`] bytes of responses wait for the socket, or [`MAX_IN_FLIGHT`]
