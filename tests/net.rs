@@ -1,6 +1,7 @@
 //! The transport over real loopback sockets: dispatch by code, opaque correlation under
-//! concurrency, oneway, server-to-client requests, timeouts, reconnect, idle close and graceful
-//! shutdown.
+//! concurrency, oneway, server-to-client requests, timeouts, reconnect, idle close, graceful
+//! shutdown, backpressure on a peer that does not read its answers, and the close of one
+//! that never does.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -288,4 +289,141 @@ async fn shutdown_finishes_in_flight_requests() {
         tokio::net::TcpStream::connect(&addr).await.is_err(),
         "no longer accepting"
     );
+}
+
+/// A peer that pipelines requests and does not read the answers stops being read once the
+/// answers pile up (the server holds a bounded amount, not everything the peer sends); when it
+/// reads again, reading resumes and every request is answered, none lost.
+#[tokio::test]
+async fn a_peer_that_does_not_read_its_answers_is_paused_then_resumed() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let (addr, _h, shutdown, task) = start(ConnectionOptions::default()).await;
+    // 2,000 requests of 50 KB, each echoed: 100 MB each way, far more than loopback buffers
+    // hold (they grow to tens of MB at most).
+    const REQUESTS: usize = 2000;
+    let frame = |i: usize| {
+        let mut ext = ExtFields::new();
+        ext.insert("n", i.to_string());
+        let mut cmd =
+            RemotingCommand::request(RequestCode::PULL_MESSAGE, ext).with_body(vec![7u8; 50_000]);
+        cmd.opaque = i as i32;
+        cmd.to_bytes()
+    };
+    let stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let (mut rd, mut wr) = stream.into_split();
+    let sent = Arc::new(AtomicUsize::new(0));
+    let writer = tokio::spawn({
+        let sent = sent.clone();
+        async move {
+            for i in 0..REQUESTS {
+                wr.write_all(&frame(i)).await.unwrap();
+                sent.fetch_add(1, Ordering::SeqCst);
+            }
+            wr
+        }
+    });
+    // Not reading: the writes stall once the server stops reading.
+    let mut last = usize::MAX;
+    loop {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let now = sent.load(Ordering::SeqCst);
+        if now == last {
+            break;
+        }
+        assert!(
+            now < REQUESTS,
+            "the server read all {REQUESTS} requests (100 MB) while none of the answers were read"
+        );
+        last = now;
+    }
+    assert!(
+        last < REQUESTS / 2,
+        "{last} requests of 50 KB taken in before the server paused"
+    );
+    // Reading again: every answer comes, once.
+    let mut body = vec![0u8; 64 * 1024];
+    let mut answered = vec![false; REQUESTS];
+    for i in 0..REQUESTS {
+        let mut len = [0u8; 4];
+        tokio::time::timeout(Duration::from_secs(30), rd.read_exact(&mut len))
+            .await
+            .unwrap_or_else(|_| panic!("answer {i} of {REQUESTS} never came"))
+            .unwrap();
+        let len = u32::from_be_bytes(len) as usize;
+        body.resize(len, 0);
+        rd.read_exact(&mut body[..len]).await.unwrap();
+        let mut frame = bytes::BytesMut::with_capacity(len + 4);
+        frame.extend_from_slice(&(len as u32).to_be_bytes());
+        frame.extend_from_slice(&body[..len]);
+        let answer = rmq::protocol::decode_frame(&mut frame).unwrap().unwrap();
+        let n = answer.opaque as usize;
+        assert_eq!(answer.ext("echo"), Some(n.to_string().as_str()));
+        assert!(!answered[n], "request {n} answered twice");
+        answered[n] = true;
+        assert_eq!(answer.body.len(), 50_000);
+    }
+    drop(writer.await.unwrap());
+    shutdown.cancel();
+    task.await.unwrap();
+}
+
+/// A peer that stops reading is closed after the idle timeout like any idle one (no reads,
+/// no writes getting through), and the write stuck behind it is abandoned: the connection is
+/// gone (its queued answers freed) while the peer, still connected, reads nothing.
+#[tokio::test]
+async fn a_peer_that_never_reads_is_closed_after_the_idle_timeout() {
+    use tokio::io::AsyncWriteExt;
+
+    let idle = Duration::from_millis(300);
+    let server = Server::bind("127.0.0.1:0", ConnectionOptions { idle_timeout: idle })
+        .await
+        .unwrap();
+    let addr = server.local_addr().unwrap().to_string();
+    let metrics = server.metrics();
+    let shutdown = CancellationToken::new();
+    let task = tokio::spawn({
+        let shutdown = shutdown.clone();
+        async move {
+            server
+                .serve(Arc::new(TestHandler::default()), shutdown)
+                .await
+                .unwrap()
+        }
+    });
+    let stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let (rd, mut wr) = stream.into_split();
+    let writer = tokio::spawn(async move {
+        for i in 0..2000 {
+            let mut cmd = RemotingCommand::request(RequestCode::PULL_MESSAGE, ExtFields::new())
+                .with_body(vec![7u8; 50_000]);
+            cmd.opaque = i;
+            // Fails once the server has closed the connection.
+            if wr.write_all(&cmd.to_bytes()).await.is_err() {
+                break;
+            }
+        }
+        wr
+    });
+    let open = || metrics.connections.load(Ordering::SeqCst);
+    tokio::time::timeout(T, async {
+        while open() == 0 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("the server accepted the connection");
+    // Idle timeout, then the close linger of the stuck write, and some slack.
+    let limit = idle + rmq::net::CLOSE_LINGER + Duration::from_secs(5);
+    tokio::time::timeout(limit, async {
+        while open() != 0 {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await
+    .expect("the server still holds a connection whose peer stopped reading");
+    drop(rd);
+    writer.abort();
+    shutdown.cancel();
+    task.await.unwrap();
 }

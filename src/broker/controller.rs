@@ -18,7 +18,7 @@ use super::processor::BrokerHandler;
 use super::queue_locks::QueueLocks;
 use super::stats::BrokerStats;
 use crate::common::clock::now_ms;
-use crate::config::{BrokerConfig, BrokerRole, MessageStoreConfig};
+use crate::config::{BrokerConfig, BrokerRole, MessageStoreConfig, NettyServerConfig};
 use crate::ha::HaService;
 use crate::net::{ClientOptions, Connection, ConnectionOptions, RemotingClient, Server};
 use crate::protocol::body::DataVersion;
@@ -388,7 +388,9 @@ impl Broker {
     }
 }
 
-/// Binds the broker's listener on all interfaces at `port`.
-pub async fn bind(port: u16) -> Result<Server, BrokerError> {
-    Ok(Server::bind(&format!("0.0.0.0:{port}"), ConnectionOptions::default()).await?)
+/// Binds the broker's listener on all interfaces at `port`; its connections close after
+/// `serverChannelMaxIdleTimeSeconds` without traffic, as Java's do.
+pub async fn bind(port: u16, server: &NettyServerConfig) -> Result<Server, BrokerError> {
+    let options = ConnectionOptions::with_idle_seconds(server.server_channel_max_idle_time_seconds);
+    Ok(Server::bind(&format!("0.0.0.0:{port}"), options).await?)
 }

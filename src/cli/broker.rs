@@ -454,7 +454,7 @@ pub(super) async fn open_broker(
     port: u16,
     config_file: Option<PathBuf>,
 ) -> anyhow::Result<(Arc<Broker>, Server)> {
-    let server = bind(port).await?;
+    let server = bind(port, &broker_cfg.server).await?;
     let bound = server.local_addr()?.port();
     let broker = tokio::task::spawn_blocking(move || {
         Broker::open(broker_cfg, store_cfg, bound, config_file)

@@ -120,15 +120,9 @@ impl NamesrvServer {
             .map_err(|_| NamesrvError::ListenPort(config.listen_port()))?;
         let kv = Arc::new(KvConfigManager::load(config.kv_config_path.clone())?);
         let routes = Arc::new(RouteInfoManager::new());
-        let idle = config.server.server_channel_max_idle_time_seconds;
-        let connection = ConnectionOptions {
-            // 0 or less would close every connection at once; Java treats it as "never".
-            idle_timeout: if idle > 0 {
-                Duration::from_secs(idle as u64)
-            } else {
-                Duration::from_secs(u32::MAX as u64)
-            },
-        };
+        let connection = ConnectionOptions::with_idle_seconds(
+            config.server.server_channel_max_idle_time_seconds,
+        );
         let server = Server::bind(&format!("{}:{port}", options.bind_host), connection).await?;
         let local_addr = server.local_addr()?;
         let server_metrics = server.metrics();

@@ -5,20 +5,41 @@
 //! Either side may send requests: a client calls the broker, and the broker calls the client
 //! back (NOTIFY_CONSUMER_IDS_CHANGED, CHECK_TRANSACTION_STATE). Both go through
 //! [`Connection::invoke`].
+//!
+//! Memory per connection is bounded whatever the peer does:
+//! - an idle connection holds no read buffer: the reader waits for readability first, takes a
+//!   buffer only for bytes that arrived, and frees it once the connection has been quiet for
+//!   [`BUFFER_LINGER`] (a buffer that grew for a large frame is freed as soon as it is empty);
+//! - a frame's declared length is checked against `MAX_FRAME_LEN` before anything is reserved
+//!   for it, and past `TRUSTED_FRAME_LEN` (8 MiB) the buffer grows with the bytes that
+//!   actually arrive, not with the declaration;
+//! - the writer's queue and encoding buffer allocate nothing while empty, a burst's larger
+//!   encoding buffer is dropped after it, and both are given back after [`BUFFER_LINGER`];
+//! - a peer that sends requests but does not read the answers stops being read (Netty's
+//!   writability, with reading paused as `autoRead` off would): once more than
+//!   [`RESPONSE_HIGH_WATER`] bytes of responses wait for the socket, or [`MAX_IN_FLIGHT`]
+//!   requests are being handled, the reader waits until the writer has drained them;
+//! - our own requests (a client's sends, the broker's pushes) wait for room under
+//!   [`WRITE_HIGH_WATER`] within their timeout instead of queueing without end;
+//! - a connection without reads or writes for the idle timeout is closed (Java's
+//!   `IdleStateHandler` with `serverChannelMaxIdleTimeSeconds`), also one stuck because its
+//!   peer stopped reading; after a close, a write that makes no progress for [`CLOSE_LINGER`]
+//!   is abandoned.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::io::IoSlice;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Waker};
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncWrite, AsyncWriteExt};
+use tokio::net::tcp::OwnedReadHalf;
 use tokio::net::TcpStream;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{oneshot, Notify};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -29,8 +50,6 @@ use crate::protocol::{command, RemotingCommand};
 /// Closed after this long without reading or writing (Java's `*ChannelMaxIdleTimeSeconds`).
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(120);
 
-/// Outgoing frames queued per connection before senders wait (backpressure on slow peers).
-const WRITE_QUEUE: usize = 4096;
 /// Bodies at least this large are written from their own buffer instead of being copied.
 const COPY_BODY_BELOW: usize = 16 * 1024;
 /// Upper bound of bytes gathered into one write.
@@ -38,7 +57,42 @@ const WRITE_BATCH: usize = 512 * 1024;
 /// Buffers per `writev`: a batch of pull responses is a header plus one buffer per record,
 /// and Linux takes up to 1024 (IOV_MAX) in one call.
 const MAX_IOVECS: usize = 512;
+/// The encoding buffer kept between writes; one grown larger by a burst is dropped after it.
+const KEEP_WRITE_BUFFER: usize = 64 * 1024;
+/// The read buffer a connection takes when bytes arrive, and the least it reads at a time.
 const READ_CHUNK: usize = 64 * 1024;
+/// Frame lengths up to this are reserved as soon as their prefix arrives; longer ones (up to
+/// `MAX_FRAME_LEN`) grow as their bytes come. Java's default `maxMessageSize` is 4 MiB, so an
+/// ordinary frame of any size is read into one allocation.
+const TRUSTED_FRAME_LEN: usize = 8 * 1024 * 1024;
+/// A connection quiet this long gives its read buffer back (a partial frame is kept, in a
+/// buffer of its exact size). Long enough that a client sending now and then keeps reusing its
+/// buffer; short enough that thousands of idle connections hold next to nothing.
+pub const BUFFER_LINGER: Duration = Duration::from_secs(1);
+/// Responses waiting for the socket beyond which the reader stops taking requests from the
+/// peer (Netty's `writeBufferHighWaterMark`, whose default is 64 KiB; Java's broker sets none
+/// and keeps writing into an unbounded outbound buffer). 1 MiB holds thousands of ordinary
+/// answers or a few pull responses, so a peer that reads keeps its pipeline full, and bounds
+/// what a peer that does not read can make us hold.
+pub const RESPONSE_HIGH_WATER: usize = 1024 * 1024;
+/// Reading resumes once the queued responses are down to this (Netty's low water mark).
+const RESPONSE_LOW_WATER: usize = RESPONSE_HIGH_WATER / 2;
+/// Frames of every kind waiting for the socket beyond which our own requests (a client's
+/// sends, the broker's pushes) wait for the writer, within their timeout.
+pub const WRITE_HIGH_WATER: usize = 4 * 1024 * 1024;
+/// What a queued frame is counted as beyond its body: its header, roughly (a send response's
+/// JSON header is about 250 bytes), and the command holding it.
+const FRAME_OVERHEAD: usize = 256;
+/// Requests of one connection being handled at once (waiting for a long poll, a SYNC_FLUSH, a
+/// call to another server) beyond which the reader stops taking more. A consumer holds one
+/// long-polling pull per queue it owns on the broker, so this is far above any real client's
+/// count, and bounds what a peer can park with requests that wait.
+pub const MAX_IN_FLIGHT: usize = 4096;
+/// Reading resumes once the requests being handled are down to this.
+const IN_FLIGHT_LOW: usize = MAX_IN_FLIGHT / 2;
+/// After the connection is closed, a write that makes no progress for this long (the peer
+/// stopped reading) is abandoned, so the connection's buffers are freed.
+pub const CLOSE_LINGER: Duration = Duration::from_secs(5);
 
 /// Handles requests arriving on a connection. The returned command (if any) is sent back with
 /// the request's opaque; oneway requests never get one.
@@ -80,9 +134,24 @@ struct Inner {
     id: u64,
     peer: SocketAddr,
     local: SocketAddr,
-    tx: mpsc::Sender<RemotingCommand>,
+    /// Frames for the writer. A plain queue rather than a channel: it allocates nothing while
+    /// empty (a bounded tokio channel preallocates a block of 32 commands per connection), and
+    /// its bound is the byte accounting below, not a count of frames.
+    outbox: Mutex<VecDeque<RemotingCommand>>,
+    /// Wakes the writer when the outbox gets a frame.
+    wake_writer: Notify,
     pending: Mutex<HashMap<i32, oneshot::Sender<RemotingCommand>>>,
     next_opaque: AtomicI32,
+    /// Counted size ([`frame_cost`]) of responses handed to the writer and not yet written.
+    queued_responses: AtomicUsize,
+    /// Counted size of requests (ours, to the peer) handed to the writer and not yet written.
+    queued_requests: AtomicUsize,
+    /// Requests of the peer handled by a spawned task that has not finished.
+    in_flight: AtomicUsize,
+    /// Tasks waiting on `drained` (the reader paused, requests waiting for room); the writer
+    /// and finishing requests notify only when someone waits.
+    waiters: AtomicUsize,
+    drained: Notify,
     /// Milliseconds since `epoch` of the last read or write, for the idle timeout.
     last_active_ms: AtomicU64,
     epoch: Instant,
@@ -162,15 +231,82 @@ impl Connection {
     }
 
     /// Queues a frame for the writer (responses, or requests whose opaque is already set).
+    /// A request first waits while more than [`WRITE_HIGH_WATER`] bytes wait for the socket
+    /// (callers bound the wait with their timeout); a response never does: the reader stops
+    /// taking requests instead, so responses are bounded by what is already in flight.
     pub async fn send(&self, command: RemotingCommand) -> Result<(), NetError> {
         if self.is_closed() {
             return Err(NetError::Closed(self.inner.peer));
         }
-        self.inner
-            .tx
-            .send(command)
-            .await
-            .map_err(|_| NetError::Closed(self.inner.peer))
+        let cost = frame_cost(&command);
+        let counter = if command.is_response() {
+            &self.inner.queued_responses
+        } else {
+            if self.queued_bytes() > WRITE_HIGH_WATER {
+                self.wait_drained(|c| c.queued_bytes() <= WRITE_HIGH_WATER)
+                    .await?;
+            }
+            &self.inner.queued_requests
+        };
+        counter.fetch_add(cost, Ordering::Relaxed);
+        self.lock_outbox().push_back(command);
+        self.inner.wake_writer.notify_one();
+        Ok(())
+    }
+
+    fn lock_outbox(&self) -> std::sync::MutexGuard<'_, VecDeque<RemotingCommand>> {
+        // Pushing and swapping cannot leave the queue inconsistent: poison is ignored.
+        self.inner.outbox.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn queued_bytes(&self) -> usize {
+        self.inner.queued_responses.load(Ordering::Relaxed)
+            + self.inner.queued_requests.load(Ordering::Relaxed)
+    }
+
+    /// The peer has more unread answers, or more requests being handled, than we hold for one
+    /// connection: stop reading its requests.
+    fn reading_paused(&self) -> bool {
+        self.inner.queued_responses.load(Ordering::Relaxed) > RESPONSE_HIGH_WATER
+            || self.inner.in_flight.load(Ordering::Relaxed) > MAX_IN_FLIGHT
+    }
+
+    /// Below both low water marks: reading may resume.
+    fn reading_may_resume(&self) -> bool {
+        self.inner.queued_responses.load(Ordering::Relaxed) <= RESPONSE_LOW_WATER
+            && self.inner.in_flight.load(Ordering::Relaxed) <= IN_FLIGHT_LOW
+    }
+
+    /// Waits until `ready` holds (rechecked whenever the writer drains or a request finishes),
+    /// or fails when the connection closes.
+    async fn wait_drained(&self, ready: impl Fn(&Connection) -> bool) -> Result<(), NetError> {
+        let inner = &self.inner;
+        let _waiting = Waiting::register(&inner.waiters);
+        loop {
+            let notified = inner.drained.notified();
+            tokio::pin!(notified);
+            // Registered before the recheck: a drain after the check wakes us, a drain before
+            // it is seen by the check (`waiters` was raised first, so the drainer notifies).
+            notified.as_mut().enable();
+            std::sync::atomic::fence(Ordering::SeqCst);
+            if ready(self) {
+                return Ok(());
+            }
+            tokio::select! {
+                _ = &mut notified => {}
+                _ = inner.closed.cancelled() => return Err(NetError::Closed(inner.peer)),
+            }
+        }
+    }
+
+    /// Wakes the waiters of [`Connection::wait_drained`], if any, to recheck.
+    fn notify_drained(&self) {
+        // Pairs with the fence in `wait_drained`: either the waiter sees the drained counter,
+        // or this sees the waiter.
+        std::sync::atomic::fence(Ordering::SeqCst);
+        if self.inner.waiters.load(Ordering::SeqCst) > 0 {
+            self.inner.drained.notify_waiters();
+        }
     }
 
     fn lock_pending(
@@ -191,6 +327,28 @@ impl Connection {
     }
 }
 
+/// Counts a task in `waiters` for as long as it waits.
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl<'a> Waiting<'a> {
+    fn register(waiters: &'a AtomicUsize) -> Waiting<'a> {
+        waiters.fetch_add(1, Ordering::SeqCst);
+        Waiting(waiters)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// What a queued frame counts for against the high water marks: its body (shared, not copied,
+/// but held until written) and an estimate of its header.
+fn frame_cost(command: &RemotingCommand) -> usize {
+    command.body.len() + FRAME_OVERHEAD
+}
+
 impl std::fmt::Debug for Connection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Connection#{}({})", self.inner.id, self.inner.peer)
@@ -201,6 +359,21 @@ impl std::fmt::Debug for Connection {
 #[derive(Clone, Debug)]
 pub struct ConnectionOptions {
     pub idle_timeout: Duration,
+}
+
+impl ConnectionOptions {
+    /// Options with the idle timeout of Java's `serverChannelMaxIdleTimeSeconds` /
+    /// `clientChannelMaxIdleTimeSeconds`: 0 or less means never (Java's IdleStateHandler
+    /// treats it so; closing every connection at once would be the literal reading).
+    pub fn with_idle_seconds(seconds: i32) -> ConnectionOptions {
+        ConnectionOptions {
+            idle_timeout: if seconds > 0 {
+                Duration::from_secs(seconds as u64)
+            } else {
+                Duration::from_secs(u32::MAX as u64)
+            },
+        }
+    }
 }
 
 impl Default for ConnectionOptions {
@@ -227,15 +400,20 @@ pub(crate) fn spawn<H: RequestHandler>(
     stream.set_nodelay(true)?;
     let peer = stream.peer_addr()?;
     let local = stream.local_addr()?;
-    let (tx, rx) = mpsc::channel(WRITE_QUEUE);
     let conn = Connection {
         inner: Arc::new(Inner {
             id: NEXT_CONNECTION_ID.fetch_add(1, Ordering::Relaxed),
             peer,
             local,
-            tx,
+            outbox: Mutex::new(VecDeque::new()),
+            wake_writer: Notify::new(),
             pending: Mutex::new(HashMap::new()),
             next_opaque: AtomicI32::new(0),
+            queued_responses: AtomicUsize::new(0),
+            queued_requests: AtomicUsize::new(0),
+            in_flight: AtomicUsize::new(0),
+            waiters: AtomicUsize::new(0),
+            drained: Notify::new(),
             last_active_ms: AtomicU64::new(0),
             epoch: Instant::now(),
             closed: CancellationToken::new(),
@@ -243,7 +421,7 @@ pub(crate) fn spawn<H: RequestHandler>(
     };
     let (read_half, write_half) = stream.into_split();
     handler.on_connect(&conn);
-    let writer = tokio::spawn(write_loop(conn.clone(), write_half, rx));
+    let writer = tokio::spawn(write_loop(conn.clone(), write_half));
     let reader_conn = conn.clone();
     lifecycle.spawn(async move {
         let result = read_loop(
@@ -272,42 +450,92 @@ pub(crate) fn spawn<H: RequestHandler>(
     Ok(conn)
 }
 
-async fn read_loop<H: RequestHandler, R: AsyncRead + Unpin>(
+async fn read_loop<H: RequestHandler>(
     conn: &Connection,
-    mut reader: R,
+    reader: OwnedReadHalf,
     handler: &Arc<H>,
     tracker: &TaskTracker,
     options: ConnectionOptions,
     stop_reading: &CancellationToken,
 ) -> Result<(), NetError> {
-    let mut buf = BytesMut::with_capacity(READ_CHUNK);
+    // No buffer until bytes arrive: an idle connection costs its task and little else.
+    let mut buf = BytesMut::new();
     loop {
-        while let Some(cmd) = command::decode_frame(&mut buf)? {
-            dispatch(conn, cmd, handler, tracker);
-        }
-        // Reserve only what the frame at the front needs (bounded by MAX_FRAME_LEN).
-        let want = command::frame_len(&buf)?
-            .unwrap_or(READ_CHUNK)
-            .max(READ_CHUNK);
-        buf.reserve(want.saturating_sub(buf.len()));
-        let idle_left = options.idle_timeout.saturating_sub(conn.idle_for());
-        tokio::select! {
-            read = reader.read_buf(&mut buf) => {
-                if read? == 0 {
-                    return Ok(());
-                }
-                conn.touch();
+        while !conn.reading_paused() {
+            match command::decode_frame(&mut buf)? {
+                Some(cmd) => dispatch(conn, cmd, handler, tracker),
+                None => break,
             }
-            _ = tokio::time::sleep(idle_left) => {
+        }
+        if conn.reading_paused() {
+            // The peer is not reading its answers (or has too many requests waiting): take
+            // nothing more from it until the writer has drained them. Idle timeout included:
+            // a peer that never reads is closed as an idle one is.
+            tracing::debug!(peer = %conn.peer_addr(), "reading paused: answers not read");
+            let idle_left = options.idle_timeout.saturating_sub(conn.idle_for());
+            tokio::select! {
+                drained = conn.wait_drained(Connection::reading_may_resume) => drained?,
+                _ = tokio::time::sleep(idle_left) => {
+                    if conn.idle_for() >= options.idle_timeout {
+                        tracing::info!(peer = %conn.peer_addr(), "closing idle connection (its answers are not read)");
+                        return Ok(());
+                    }
+                }
+                _ = stop_reading.cancelled() => return Ok(()),
+            }
+            continue;
+        }
+        if buf.is_empty() && buf.capacity() > READ_CHUNK {
+            // It grew for a large frame: give it back rather than keep it for small ones.
+            buf = BytesMut::new();
+        }
+        let idle_left = options.idle_timeout.saturating_sub(conn.idle_for());
+        let holding = buf.capacity() > buf.len();
+        tokio::select! {
+            ready = reader.readable() => ready?,
+            // One timer serves both: the idle timeout, and giving back the read buffer of a
+            // connection gone quiet.
+            _ = tokio::time::sleep(if holding { idle_left.min(BUFFER_LINGER) } else { idle_left }) => {
                 if conn.idle_for() >= options.idle_timeout {
                     tracing::info!(peer = %conn.peer_addr(), "closing idle connection");
                     return Ok(());
                 }
+                if holding && conn.idle_for() >= BUFFER_LINGER {
+                    buf = shrunk(&buf);
+                }
+                continue;
             }
             _ = conn.inner.closed.cancelled() => return Ok(()),
             _ = stop_reading.cancelled() => return Ok(()),
         }
+        // Room for the frame at the front (at least a chunk). A declared length up to
+        // TRUSTED_FRAME_LEN is reserved at once (every ordinary message fits: one allocation,
+        // no copies); beyond it the buffer grows with what arrives, doubling, so a peer that
+        // announces 16 MiB and sends a few bytes does not get 16 MiB.
+        let target = match command::frame_len(&buf)? {
+            Some(total) => total
+                .min((2 * buf.len()).max(TRUSTED_FRAME_LEN))
+                .max(READ_CHUNK),
+            None => READ_CHUNK,
+        };
+        buf.reserve(target.saturating_sub(buf.len()));
+        match reader.try_read_buf(&mut buf) {
+            Ok(0) => return Ok(()),
+            Ok(_) => conn.touch(),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
+            Err(e) => return Err(e.into()),
+        }
     }
+}
+
+/// `buf`'s bytes (a partial frame, or none) in a buffer of their exact size.
+fn shrunk(buf: &BytesMut) -> BytesMut {
+    if buf.is_empty() {
+        return BytesMut::new();
+    }
+    let mut exact = BytesMut::with_capacity(buf.len());
+    exact.extend_from_slice(buf);
+    exact
 }
 
 fn dispatch<H: RequestHandler>(
@@ -327,9 +555,10 @@ fn dispatch<H: RequestHandler>(
         }
         return;
     }
-    let conn = conn.clone();
+    let task_conn = conn.clone();
     let handler = handler.clone();
     let mut task = Box::pin(async move {
+        let conn = task_conn;
         let oneway = cmd.is_oneway();
         let opaque = cmd.opaque;
         let serialize_type = cmd.serialize_type;
@@ -341,6 +570,7 @@ fn dispatch<H: RequestHandler>(
                 let _ = conn.send(response).await;
             }
         }
+        conn
     });
     // Most requests (an ASYNC_FLUSH send, an offset query, a pull that finds messages) finish
     // without waiting: run them right here, on the reader, and spawn a task only for those that
@@ -350,43 +580,93 @@ fn dispatch<H: RequestHandler>(
     // again with its real waker before anything can be missed.
     let mut cx = Context::from_waker(Waker::noop());
     if task.as_mut().poll(&mut cx).is_pending() {
-        tracker.spawn(task);
+        // Counted while it waits, so a peer cannot park requests without end.
+        conn.inner.in_flight.fetch_add(1, Ordering::Relaxed);
+        tracker.spawn(async move {
+            let conn = task.await;
+            let before = conn.inner.in_flight.fetch_sub(1, Ordering::Relaxed);
+            if before == IN_FLIGHT_LOW + 1 {
+                conn.notify_drained();
+            }
+        });
     }
 }
 
-async fn write_loop<W: AsyncWrite + Unpin>(
-    conn: Connection,
-    mut writer: W,
-    mut rx: mpsc::Receiver<RemotingCommand>,
-) {
+async fn write_loop<W: AsyncWrite + Unpin>(conn: Connection, mut writer: W) {
     let mut batch = Batch::default();
+    // Frames taken from the outbox in one swap; the two queues trade places, so both keep
+    // their capacity while traffic flows.
+    let mut taken: VecDeque<RemotingCommand> = VecDeque::new();
     loop {
-        let first = tokio::select! {
-            biased;
-            next = rx.recv() => next,
-            _ = conn.inner.closed.cancelled() => rx.try_recv().ok(),
-        };
-        let Some(first) = first else { break };
-        batch.push(&first);
-        // Responses of concurrent requests finish within microseconds of each other: give
-        // them one scheduler turn to queue up, so one write (one syscall, one loopback
-        // delivery) carries many of them.
-        if rx.is_empty() {
-            tokio::task::yield_now().await;
-        }
-        while batch.bytes < WRITE_BATCH {
-            match rx.try_recv() {
-                Ok(next) => batch.push(&next),
-                Err(_) => break,
+        if taken.is_empty() {
+            std::mem::swap(&mut *conn.lock_outbox(), &mut taken);
+            if taken.is_empty() {
+                if conn.is_closed() {
+                    break;
+                }
+                let holding = batch.head.capacity() > 0 || taken.capacity() > 0;
+                tokio::select! {
+                    biased;
+                    _ = conn.inner.wake_writer.notified() => {}
+                    // Closed: send what is queued, then end.
+                    _ = conn.inner.closed.cancelled() => {}
+                    // Nothing to write for a while: give the buffers back.
+                    _ = tokio::time::sleep(BUFFER_LINGER), if holding => {
+                        batch.head = BytesMut::new();
+                        taken = VecDeque::new();
+                        let mut outbox = conn.lock_outbox();
+                        if outbox.is_empty() {
+                            *outbox = VecDeque::new();
+                        }
+                    }
+                }
+                continue;
+            }
+            if taken.len() == 1 {
+                // Responses of concurrent requests finish within microseconds of each other:
+                // give them one scheduler turn to queue up, so one write (one syscall, one
+                // loopback delivery) carries many of them.
+                tokio::task::yield_now().await;
+                taken.extend(conn.lock_outbox().drain(..));
             }
         }
-        if let Err(e) = batch.write_to(&mut writer).await {
+        while batch.bytes < WRITE_BATCH {
+            match taken.pop_front() {
+                Some(next) => batch.push(&next),
+                None => break,
+            }
+        }
+        let written = tokio::select! {
+            biased;
+            written = batch.write_to(&mut writer) => written,
+            // A closed connection still sends what was queued, unless the peer stopped
+            // reading: then the write (and the memory it holds) is abandoned.
+            _ = async {
+                conn.inner.closed.cancelled().await;
+                tokio::time::sleep(CLOSE_LINGER).await;
+            } => Err(std::io::ErrorKind::TimedOut.into()),
+        };
+        if let Err(e) = written {
             tracing::debug!(peer = %conn.peer_addr(), "write failed: {e}");
             conn.close();
             break;
         }
+        let (responses, requests) = batch.take_costs();
+        if responses > 0 {
+            conn.inner
+                .queued_responses
+                .fetch_sub(responses, Ordering::Relaxed);
+        }
+        if requests > 0 {
+            conn.inner
+                .queued_requests
+                .fetch_sub(requests, Ordering::Relaxed);
+        }
+        conn.notify_drained();
         conn.touch();
     }
+    // What was never written goes now, not when the last handle on the connection does.
+    drop(std::mem::take(&mut *conn.lock_outbox()));
     let _ = writer.shutdown().await;
 }
 
@@ -397,10 +677,18 @@ struct Batch {
     head: BytesMut,
     segments: Vec<Bytes>,
     bytes: usize,
+    /// [`frame_cost`] of the responses and of the requests in the batch.
+    response_costs: usize,
+    request_costs: usize,
 }
 
 impl Batch {
     fn push(&mut self, cmd: &RemotingCommand) {
+        if cmd.is_response() {
+            self.response_costs += frame_cost(cmd);
+        } else {
+            self.request_costs += frame_cost(cmd);
+        }
         let before = self.head.len();
         let body_len = cmd.body_len();
         if body_len < COPY_BODY_BELOW {
@@ -417,12 +705,25 @@ impl Batch {
         self.bytes += self.head.len().saturating_sub(before);
     }
 
+    /// The costs of the frames written since the last call, to take off the queued counts.
+    fn take_costs(&mut self) -> (usize, usize) {
+        (
+            std::mem::take(&mut self.response_costs),
+            std::mem::take(&mut self.request_costs),
+        )
+    }
+
     async fn write_to<W: AsyncWrite + Unpin>(&mut self, writer: &mut W) -> std::io::Result<()> {
         if self.segments.is_empty() {
             // The common case (small frames): one write, and the buffer is reused.
             writer.write_all(&self.head).await?;
             writer.flush().await?;
-            self.head.clear();
+            if self.head.capacity() > KEEP_WRITE_BUFFER {
+                // A burst grew it: do not keep the burst's size for ordinary traffic.
+                self.head = BytesMut::new();
+            } else {
+                self.head.clear();
+            }
             self.bytes = 0;
             return Ok(());
         }

@@ -1,7 +1,8 @@
 //! The tokio transport on top of [`crate::protocol`]: a [`Server`] that accepts connections and
 //! hands requests to a [`RequestHandler`], a [`RemotingClient`] with per-address connection
 //! reuse, and the [`Connection`] both are built on (opaque correlation, requests in both
-//! directions, idle close, batched writes); and the replies both daemons' processors build
+//! directions, idle close, batched writes, memory bounded per connection: see
+//! [`RESPONSE_HIGH_WATER`] and its neighbours); and the replies both daemons' processors build
 //! ([`Failure`], [`Outcome`], [`success`], [`not_supported`]); and [`metrics`]: the counters
 //! both daemons keep for Prometheus and the HTTP `/metrics` endpoint that exposes them.
 
@@ -13,7 +14,8 @@ mod server;
 
 pub use client::{ClientOptions, RemotingClient};
 pub use connection::{
-    Connection, ConnectionOptions, NoRequests, RequestHandler, DEFAULT_IDLE_TIMEOUT,
+    Connection, ConnectionOptions, NoRequests, RequestHandler, BUFFER_LINGER, CLOSE_LINGER,
+    DEFAULT_IDLE_TIMEOUT, MAX_IN_FLIGHT, RESPONSE_HIGH_WATER, WRITE_HIGH_WATER,
 };
 pub use reply::{not_supported, success, Failure, Outcome};
 pub use server::{shutdown_signal, Server};
