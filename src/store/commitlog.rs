@@ -35,7 +35,20 @@ pub struct CommitLog {
 }
 
 impl CommitLog {
+    /// Loads the CommitLog files of `dir`. When `writable`, a file cut short while holding
+    /// data (a lost tail) is first zero-filled back to `file_size`, so the records before the
+    /// cut are served and recovery cuts the log at the torn record.
     pub fn load(dir: &Path, file_size: usize, writable: bool) -> Result<CommitLog, StoreError> {
+        if writable {
+            for (path, len) in super::salvage::restore_cut_files(dir, file_size, 1)? {
+                tracing::error!(
+                    file = %path.display(),
+                    "CommitLog file {} was cut to {len} bytes (not {file_size}): the file is \
+                     zero-filled to its size; its records before byte {len} are kept",
+                    path.display()
+                );
+            }
+        }
         Ok(CommitLog {
             files: MappedFileQueue::load(dir, file_size, writable)?.with_preallocation(),
         })
@@ -146,6 +159,11 @@ impl CommitLog {
 
     /// Scans records from the start of file `from_file`, calling `visit` for each message,
     /// and returns where valid data ends. Used by recovery (which then truncates there).
+    ///
+    /// Valid data ends at the first record that is not a message or an end-of-file filler.
+    /// Zeros there are the normal end of the log, as long as only zeros follow; anything else
+    /// (a record whose sizes do not hold, a wrong physical offset, a body CRC mismatch, a
+    /// foreign magic, non-zero bytes after the end) is damage, reported in `stopped_by`.
     pub fn scan_from(
         &self,
         from_file: usize,
@@ -159,31 +177,32 @@ impl CommitLog {
                 stopped_by: None,
             };
         };
+        let damaged = |end: i64, reason: String| ScanEnd {
+            end,
+            stopped_by: Some(reason),
+        };
         let mut end = first.from_offset();
-        for file in &files[from_file..] {
+        for (i, file) in files.iter().enumerate().skip(from_file) {
             let data = file.whole();
             let mut pos = 0usize;
             loop {
+                let at = file.from_offset() + pos as i64;
                 match decode_record(&data[pos..]) {
                     Ok(Record::Message(view)) => {
-                        if view.physical_offset != file.from_offset() + pos as i64 {
-                            return ScanEnd {
+                        if view.physical_offset != at {
+                            return damaged(
                                 end,
-                                stopped_by: Some(format!(
-                                    "record at {} says it is at {}",
-                                    file.from_offset() + pos as i64,
+                                format!(
+                                    "the record at {at} says it is at {}",
                                     view.physical_offset
-                                )),
-                            };
+                                ),
+                            );
                         }
                         if check_crc && !view.crc_ok() {
-                            return ScanEnd {
+                            return damaged(
                                 end,
-                                stopped_by: Some(format!(
-                                    "body CRC mismatch at {}",
-                                    file.from_offset() + pos as i64
-                                )),
-                            };
+                                format!("body CRC mismatch in the record at {at}"),
+                            );
                         }
                         visit(&view);
                         pos += view.raw.len();
@@ -195,24 +214,38 @@ impl CommitLog {
                         break;
                     }
                     Ok(Record::End) => {
-                        if pos == 0 || file.from_offset() + pos as i64 == end {
-                            // Written data ends here. A later non-empty file would be a hole.
-                            return ScanEnd {
+                        if let Some(nz) = super::salvage::first_nonzero(&data[pos..]) {
+                            return damaged(
                                 end,
-                                stopped_by: None,
-                            };
+                                if nz < 8 {
+                                    format!("no valid record magic at {at}")
+                                } else {
+                                    format!(
+                                        "non-zero bytes at {} after the end of the data at {at}",
+                                        at + nz as i64
+                                    )
+                                },
+                            );
+                        }
+                        // Written data ends here; later files must hold nothing.
+                        for later in &files[i + 1..] {
+                            if let Some(nz) = super::salvage::first_nonzero(later.whole()) {
+                                return damaged(
+                                    end,
+                                    format!(
+                                        "the data ends at {at} but {} holds data from {}",
+                                        later.path().display(),
+                                        later.from_offset() + nz as i64
+                                    ),
+                                );
+                            }
                         }
                         return ScanEnd {
                             end,
                             stopped_by: None,
                         };
                     }
-                    Err(e) => {
-                        return ScanEnd {
-                            end,
-                            stopped_by: Some(describe(file.from_offset() + pos as i64, &e)),
-                        };
-                    }
+                    Err(e) => return damaged(end, describe(at, &e)),
                 }
                 if pos >= data.len() {
                     break;
@@ -223,6 +256,26 @@ impl CommitLog {
             end,
             stopped_by: None,
         }
+    }
+
+    /// The intact records after the damage at `damaged` (see [`super::salvage`]).
+    pub fn intact_records_after(&self, damaged: i64) -> Option<super::salvage::IntactRecords> {
+        let files = self.files.files();
+        super::salvage::intact_records_after(
+            files.iter().map(|f| (f.from_offset(), f.whole())),
+            damaged,
+        )
+    }
+
+    /// Copies the log from `from` to the end of its data into `dir` (see
+    /// [`super::salvage::save_tail`]).
+    pub fn save_tail(&self, from: i64, dir: &Path) -> Result<Vec<std::path::PathBuf>, StoreError> {
+        let files = self.files.files();
+        super::salvage::save_tail(
+            files.iter().map(|f| (f.path(), f.from_offset(), f.whole())),
+            from,
+            dir,
+        )
     }
 
     /// Index of the file recovery starts from for an abnormal exit: the newest file whose first
