@@ -14,6 +14,10 @@ use crate::common::message::{
     self, decode_record, DecodeError, MessageToStore, Record, RecordView, END_FILE_MIN_BLANK_LENGTH,
 };
 
+/// How many bytes after the end of the CommitLog data (and at the start of each later file)
+/// recovery checks for data that should not be there.
+const TAIL_CHECK: usize = 4 << 20;
+
 /// Where a record was written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Appended {
@@ -214,7 +218,11 @@ impl CommitLog {
                         break;
                     }
                     Ok(Record::End) => {
-                        if let Some(nz) = super::salvage::first_nonzero(&data[pos..]) {
+                        // Only the bytes just after the end, and the start of later files, are
+                        // looked at: reading the unwritten rest of 1 GiB files on every start
+                        // would cost more than it finds (damage there is a crash's torn write).
+                        let tail = &data[pos..data.len().min(pos + TAIL_CHECK)];
+                        if let Some(nz) = super::salvage::first_nonzero(tail) {
                             return damaged(
                                 end,
                                 if nz < 8 {
@@ -229,7 +237,8 @@ impl CommitLog {
                         }
                         // Written data ends here; later files must hold nothing.
                         for later in &files[i + 1..] {
-                            if let Some(nz) = super::salvage::first_nonzero(later.whole()) {
+                            let head = &later.whole()[..later.size().min(TAIL_CHECK)];
+                            if let Some(nz) = super::salvage::first_nonzero(head) {
                                 return damaged(
                                     end,
                                     format!(

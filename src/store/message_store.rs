@@ -428,16 +428,15 @@ impl MessageStore {
         }
         let check_crc = self.cfg.check_crc_on_recover;
         let files = self.commitlog.files().files().len();
+        // Where the CommitLog scan starts (the newest three files after a clean exit).
+        let mut scan_start = files.saturating_sub(3);
         let scan = if files == 0 {
             for cq in self.cqs.all() {
                 cq.destroy()?;
             }
             None
         } else if last_exit_ok {
-            Some(
-                self.commitlog
-                    .scan_from(files.saturating_sub(3), check_crc, |_| {}),
-            )
+            Some(self.commitlog.scan_from(scan_start, check_crc, |_| {}))
         } else {
             let min_ts = if self.cfg.message_index_enable && self.cfg.message_index_safe {
                 self.checkpoint.min_timestamp_index()
@@ -445,6 +444,7 @@ impl MessageStore {
                 self.checkpoint.min_timestamp()
             };
             let start = self.commitlog.abnormal_recovery_start(min_ts);
+            scan_start = start;
             tracing::warn!(
                 "abnormal shutdown detected: recovering the CommitLog from file #{start}"
             );
@@ -468,7 +468,13 @@ impl MessageStore {
                 cq.truncate_dirty(scan.end)?;
             }
         }
-        self.rebuild_damaged_consume_queues()?;
+        let checked_from = self
+            .commitlog
+            .files()
+            .files()
+            .get(scan_start)
+            .map_or(self.commitlog.min_offset(), |f| f.from_offset());
+        self.rebuild_damaged_consume_queues(checked_from)?;
         // Re-dispatch whatever the ConsumeQueues miss (entries lost with unflushed CQ pages).
         let cq_end = self
             .cqs
@@ -549,6 +555,10 @@ impl MessageStore {
             crate::common::clock::compact_local(now_ms())
         ));
         self.commitlog.save_tail(at, &dir)?;
+        // The dropped records were indexed: index them again from the CommitLog as it is now.
+        if let Some(index) = &self.index {
+            index.set_aside_past(at)?;
+        }
         tracing::error!(
             file = %file.display(),
             offset = at,
@@ -570,7 +580,11 @@ impl MessageStore {
     /// only checks that entries look written). A queue whose file was cut short, or whose
     /// entry does not match its record, is cut back to its last good entry and rebuilt from
     /// the CommitLog.
-    fn rebuild_damaged_consume_queues(&self) -> Result<(), StoreError> {
+    ///
+    /// Entries are compared with their records from CommitLog offset `check_from` on (the part
+    /// CommitLog recovery just read); entries before it are only checked to lie inside the
+    /// CommitLog, which keeps a start from reading the whole store.
+    fn rebuild_damaged_consume_queues(&self, check_from: i64) -> Result<(), StoreError> {
         let min = self.commitlog.min_offset();
         let max = self.commitlog.max_offset();
         let mut rebuild: HashMap<(String, i32), (Arc<ConsumeQueue>, i64)> = HashMap::new();
@@ -585,6 +599,9 @@ impl MessageStore {
                          CommitLog data ({max})",
                         entry.phys_offset, entry.size
                     ));
+                }
+                if entry.phys_offset < check_from {
+                    return Ok(());
                 }
                 let found = self.commitlog.with_record(entry.phys_offset, |r| {
                     if r.physical_offset != entry.phys_offset

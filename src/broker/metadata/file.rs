@@ -273,7 +273,9 @@ impl ConfigFile {
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         let changes = self.changes.load(Ordering::Acquire);
-        if !force && changes == *persisted {
+        // A damaged `<f>` is rewritten at the first persist even when the table (loaded from
+        // the backup, or started empty) did not change.
+        if !force && changes == *persisted && !self.main_damaged.load(Ordering::Relaxed) {
             return Ok(false);
         }
         let text = encode();
@@ -405,8 +407,7 @@ pub(crate) mod tests {
         let loaded = cf.load::<serde_json::Value>().unwrap().unwrap();
         assert!(loaded.from_backup && loaded.main_damaged);
         cf.mark_clean();
-        assert!(!cf.persist_with(false, || b"{}".to_vec()).unwrap());
-        cf.mark_changed();
+        // The damaged main file is rewritten at once, though nothing changed.
         assert!(cf.persist_with(false, || br#"{"a":2}"#.to_vec()).unwrap());
         // The damaged main file was not copied over the good backup.
         assert_eq!(fs::read(backup_path(&f)).unwrap(), br#"{"a":1}"#);

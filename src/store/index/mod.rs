@@ -181,7 +181,7 @@ impl IndexService {
             };
             if let Some((position, what)) = damage {
                 drop(file);
-                set_aside_damaged(dir, &paths[i..], &path, position, &what)?;
+                set_aside_damaged(dir, &paths[i..], &path, Some(position), &what)?;
                 break;
             }
             let file = file.expect("opened when not damaged");
@@ -347,6 +347,33 @@ impl IndexService {
     /// # Errors
     /// [`IndexError::ReadOnly`], or [`IndexError::Io`] if a file cannot be deleted; files before
     /// it are gone, it and later ones are kept.
+    /// Recovery cut the CommitLog at `end`, dropping records that were indexed: the index
+    /// files holding entries at or past `end` are set aside (as damaged files are, see
+    /// [`IndexService::load`]) so their range is indexed again from the CommitLog. Returns how
+    /// many files were set aside.
+    pub fn set_aside_past(&self, end: i64) -> Result<usize, IndexError> {
+        if self.read_only {
+            return Err(IndexError::ReadOnly {
+                dir: self.dir.clone(),
+            });
+        }
+        let mut files = self.write();
+        let Some(first) = files.iter().position(|f| f.end_phy_offset() >= end) else {
+            return Ok(0);
+        };
+        let aside: Vec<IndexFile> = files.drain(first..).collect();
+        let paths: Vec<PathBuf> = aside.iter().map(|f| f.path().to_path_buf()).collect();
+        drop(aside);
+        set_aside_damaged(
+            &self.dir,
+            &paths,
+            &paths[0],
+            None,
+            &format!("it indexes CommitLog records at or past {end}, where recovery cut the log"),
+        )?;
+        Ok(paths.len())
+    }
+
     pub fn delete_expired(&self, min_phy_offset: i64) -> Result<usize, IndexError> {
         if self.read_only {
             return Err(IndexError::ReadOnly {
@@ -631,7 +658,7 @@ fn set_aside_damaged(
     dir: &Path,
     from_damaged: &[PathBuf],
     damaged: &Path,
-    position: u64,
+    position: Option<u64>,
     what: &str,
 ) -> Result<(), IndexError> {
     let root = dir.parent().unwrap_or(dir);
@@ -644,11 +671,14 @@ fn set_aside_damaged(
         let to = aside.join(path.file_name().unwrap_or_default());
         fs::rename(path, &to).map_err(|e| IndexError::io(path, e))?;
     }
+    let problem = match position {
+        Some(position) => format!("is damaged at byte {position}: {what}"),
+        None => format!("is set aside: {what}"),
+    };
     tracing::error!(
         file = %damaged.display(),
-        position,
-        "index file {} is damaged at byte {position}: {what}; it and {} newer index file(s) \
-         were moved to {} and their messages are indexed again from the CommitLog",
+        "index file {} {problem}; it and {} newer index file(s) were moved to {} and their \
+         messages are indexed again from the CommitLog",
         damaged.display(),
         from_damaged.len() - 1,
         aside.display()
