@@ -133,9 +133,7 @@ pub fn next_intact_record(data: &[u8], base: i64, from: usize) -> Option<usize> 
     let mut pos = from;
     while pos + 36 <= data.len() {
         let rest = &data[pos + 4..];
-        let Some(skip) = rest.iter().position(|&b| b == first_magic_byte) else {
-            return None;
-        };
+        let skip = rest.iter().position(|&b| b == first_magic_byte)?;
         pos += skip;
         if intact_record_at(data, base, pos).is_some() {
             return Some(pos);
