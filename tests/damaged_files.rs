@@ -298,6 +298,8 @@ fn commitlog_damage() {
         ("cl-body", rec(5).offset + BODY_POS + 3, 0x20u8),
         // A flipped byte in a record's size (its header): the log cannot be followed past it.
         ("cl-header", rec(5).offset + 2, 0x40),
+        // A flipped byte in a record's magic: it reads like the end of the data.
+        ("cl-magic", rec(5).offset + 5, 0x01),
     ] {
         let case = t.damaged(name, |s| flip(&s.join(CL_FILE), pos, mask));
         let problems = case.verify_names(CL_FILE, "commitLogOffset", rec(5).offset);

@@ -451,13 +451,25 @@ fn verify_commitlog(
                     if let Some(nz) = map.nonzero_after(f.base_offset, pos) {
                         s.trailing_nonzero_bytes += nz.count;
                         s.recovery_stops_at.get_or_insert(offset);
-                        problems.add(CL, &f.path, OFF, nz.first, || {
-                            format!(
-                                "{} non-zero bytes after the last valid record (which ends at \
-                                 {offset}); first at {}",
-                                nz.count, nz.first
-                            )
-                        });
+                        if nz.first - offset < 8 {
+                            // Data right where the next record starts: a record whose magic
+                            // is damaged (recovery takes it for the end of the data).
+                            problems.add(CL, &f.path, OFF, offset, || {
+                                format!(
+                                    "the record at {offset} has no valid magic; recovery stops \
+                                     here ({} non-zero bytes follow)",
+                                    nz.count
+                                )
+                            });
+                        } else {
+                            problems.add(CL, &f.path, OFF, nz.first, || {
+                                format!(
+                                    "{} non-zero bytes after the last valid record (which ends \
+                                     at {offset}); first at {}",
+                                    nz.count, nz.first
+                                )
+                            });
+                        }
                     }
                 }
                 ScanItem::Corrupt { offset, error } => {
