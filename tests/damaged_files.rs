@@ -158,6 +158,21 @@ impl Case {
         problems
     }
 
+    /// `rmq store verify` passes (after a broker repaired the store and stopped).
+    fn verify_clean(&self) {
+        let out = rmq(&["store", "verify", "--store"])
+            .arg(&self.store)
+            .arg("-c")
+            .arg(&self.conf)
+            .run();
+        assert!(
+            out.success(),
+            "the repaired store does not verify:\n{}\n{}",
+            out.stdout,
+            out.stderr
+        );
+    }
+
     /// Starts a broker on the damaged store; it must boot.
     fn start(&self) -> Daemon {
         Daemon::broker(&self.dir, &self.ns, BROKER_PROPS)
@@ -326,7 +341,7 @@ fn commitlog_damage() {
         ));
         assert_eq!(from_verify, (6..MESSAGES).collect::<Vec<_>>(), "{name}");
 
-        let broker = case.start();
+        let mut broker = case.start();
         let line = logged(
             &broker,
             &[
@@ -345,7 +360,8 @@ fn commitlog_damage() {
             (6..MESSAGES).collect::<Vec<_>>(),
             "{name}"
         );
-        drop(broker);
+        assert!(broker.stop().success(), "{}", broker.stderr());
+        case.verify_clean();
     }
 
     // A lost tail, cut inside the body of record 15.
@@ -635,17 +651,7 @@ fn a_repaired_store_verifies_and_java_reads_it() {
     );
     assert!(broker.stop().success(), "{}", broker.stderr());
     drop(broker);
-    let out = rmq(&["store", "verify", "--store"])
-        .arg(&case.store)
-        .arg("-c")
-        .arg(&case.conf)
-        .run();
-    assert!(
-        out.success(),
-        "the repaired store does not verify:\n{}\n{}",
-        out.stdout,
-        out.stderr
-    );
+    case.verify_clean();
 
     let Some(lib) = common::java_broker_lib() else {
         return;

@@ -276,6 +276,17 @@ impl CommitLog {
         )
     }
 
+    /// Zeroes the file holding `from` from there to the end of its data (see
+    /// [`super::salvage::zero_after`]); recovery then cuts the log at `from`.
+    pub fn zero_from(&self, from: i64) -> Result<(), StoreError> {
+        match self.files.find(from) {
+            Some(f) => {
+                super::salvage::zero_after(f.path(), f.whole(), (from - f.from_offset()) as usize)
+            }
+            None => Ok(()),
+        }
+    }
+
     /// Copies the log from `from` to the end of its data into `dir` (see
     /// [`super::salvage::save_tail`]).
     pub fn save_tail(&self, from: i64, dir: &Path) -> Result<Vec<std::path::PathBuf>, StoreError> {

@@ -555,6 +555,7 @@ impl MessageStore {
             crate::common::clock::compact_local(now_ms())
         ));
         self.commitlog.save_tail(at, &dir)?;
+        self.commitlog.zero_from(at)?;
         // The dropped records were indexed: index them again from the CommitLog as it is now.
         if let Some(index) = &self.index {
             index.set_aside_past(at)?;

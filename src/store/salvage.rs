@@ -223,6 +223,32 @@ pub fn save_tail<'a>(
     Ok(written)
 }
 
+/// Zeroes `path` from byte `from` to the last non-zero byte of `data` (the file's mapped
+/// bytes), so that nothing of the dropped data is left after the new end of the log (recovery
+/// zeroes a torn tail only up to the first zero page; damaged data may go further).
+pub fn zero_after(path: &Path, data: &[u8], from: usize) -> Result<(), StoreError> {
+    let Some(last) = data
+        .get(from..)
+        .and_then(|rest| rest.iter().rposition(|&b| b != 0))
+    else {
+        return Ok(());
+    };
+    let file = OpenOptions::new()
+        .write(true)
+        .open(path)
+        .map_err(|e| StoreError::io(path, e))?;
+    let zeros = vec![0u8; 1 << 16];
+    let end = from + last + 1;
+    let mut at = from;
+    while at < end {
+        let n = (end - at).min(zeros.len());
+        file.write_all_at(&zeros[..n], at as u64)
+            .map_err(|e| StoreError::io(path, e))?;
+        at += n;
+    }
+    Ok(())
+}
+
 /// The command that prints the saved records (one JSON object per line, bodies in base64).
 pub fn dump_command(dir: &Path, first: i64) -> String {
     format!(
