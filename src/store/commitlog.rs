@@ -36,6 +36,9 @@ pub struct ScanEnd {
 
 pub struct CommitLog {
     files: MappedFileQueue,
+    /// Offsets where a file restored at load had been cut (its data after is lost): a record
+    /// across one is damaged even if it decodes.
+    cuts: Vec<i64>,
 }
 
 impl CommitLog {
@@ -43,8 +46,16 @@ impl CommitLog {
     /// data (a lost tail) is first zero-filled back to `file_size`, so the records before the
     /// cut are served and recovery cuts the log at the torn record.
     pub fn load(dir: &Path, file_size: usize, writable: bool) -> Result<CommitLog, StoreError> {
+        let mut cuts = Vec::new();
         if writable {
             for (path, len) in super::salvage::restore_cut_files(dir, file_size, 1)? {
+                if let Some(base) = path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .and_then(|n| n.parse::<i64>().ok())
+                {
+                    cuts.push(base + len as i64);
+                }
                 tracing::error!(
                     file = %path.display(),
                     "CommitLog file {} was cut to {len} bytes (not {file_size}): the file is \
@@ -55,6 +66,7 @@ impl CommitLog {
         }
         Ok(CommitLog {
             files: MappedFileQueue::load(dir, file_size, writable)?.with_preallocation(),
+            cuts,
         })
     }
 
@@ -206,6 +218,13 @@ impl CommitLog {
                             return damaged(
                                 end,
                                 format!("body CRC mismatch in the record at {at}"),
+                            );
+                        }
+                        let record_end = at + view.raw.len() as i64;
+                        if let Some(cut) = self.cuts.iter().find(|&&c| at < c && c < record_end) {
+                            return damaged(
+                                end,
+                                format!("the record at {at} is cut at {cut}, where its file lost its tail"),
                             );
                         }
                         visit(&view);

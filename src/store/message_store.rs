@@ -556,10 +556,6 @@ impl MessageStore {
         ));
         self.commitlog.save_tail(at, &dir)?;
         self.commitlog.zero_from(at)?;
-        // The dropped records were indexed: index them again from the CommitLog as it is now.
-        if let Some(index) = &self.index {
-            index.set_aside_past(at)?;
-        }
         tracing::error!(
             file = %file.display(),
             offset = at,
@@ -574,6 +570,10 @@ impl MessageStore {
             dir.display(),
             super::salvage::dump_command(&dir, intact.first)
         );
+        // The dropped records were indexed: index them again from the CommitLog as it is now.
+        if let Some(index) = &self.index {
+            index.set_aside_past(at)?;
+        }
         Ok(())
     }
 
