@@ -978,19 +978,38 @@ fn verify_index(
         }
     };
     s.files = paths.len();
-    for path in &paths {
+    if s.geometry.is_none() {
+        // Any file of a size some geometry gives tells it (a damaged one may not).
+        let lens: Vec<u64> = paths
+            .iter()
+            .map(|p| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0))
+            .collect();
+        s.geometry = lens.iter().find_map(|&len| IndexGeometry::infer(len));
         if s.geometry.is_none() {
-            let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-            s.geometry = IndexGeometry::infer(len);
-            if s.geometry.is_none() {
-                s.skipped = Some(format!(
-                    "cannot tell maxHashSlotNum/maxIndexNum of {}-byte index files; give the \
-                     broker config with -c",
-                    len
-                ));
-                return s;
+            s.skipped = Some(format!(
+                "cannot tell maxHashSlotNum/maxIndexNum of index files of {lens:?} bytes; give \
+                 the broker config with -c"
+            ));
+            // A file of no geometry's size where Java's default geometry is expected: cut.
+            let default = IndexGeometry {
+                hash_slot_num: crate::store::index::DEFAULT_HASH_SLOT_NUM,
+                index_num: crate::store::index::DEFAULT_INDEX_NUM,
+            };
+            for (path, &len) in paths.iter().zip(&lens) {
+                if default.file_size().is_some_and(|size| len < size) {
+                    problems.add(IX, path, Unit::FilePosition, len as i64, || {
+                        format!(
+                            "index file of {len} bytes: no geometry gives this size (the \
+                             default's files are {} bytes); its tail is lost, or give -c",
+                            default.file_size().unwrap_or(0)
+                        )
+                    });
+                }
             }
+            return s;
         }
+    }
+    for path in &paths {
         let Some(g) = s.geometry else { return s };
         let file = match IndexFile::open_read_only(path, g.hash_slot_num, g.index_num) {
             Ok(file) => file,
