@@ -35,6 +35,7 @@ use rmq::store::inspect::{
     ConfigShape, ConsumeQueueFiles, IndexEntryAt, IndexGeometry, MessageExtJson, OffsetMsgId,
     ScanItem, StoreFileKind, StoreLayout, MAX_REPORTED_PROBLEMS,
 };
+use rmq::store::inspect::{Area, Problem, Unit, VerifyReport};
 
 /// `-o` of the store tools.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -440,7 +441,17 @@ fn dump_commitlog(ctx: &Ctx, path: &Path, o: &DumpOpts) -> anyhow::Result<()> {
             break;
         }
         let base = file.info().base_offset;
-        for item in file.records() {
+        // Start at --from-offset itself when it lies in this file: records before it are not
+        // shown, and a damaged record before it must not hide the intact ones after it.
+        let records = if from > base
+            && from < file.info().end_offset()
+            && rmq::store::salvage::claims_record_at(file.bytes(), base, (from - base) as usize)
+        {
+            file.records_from((from - base) as usize)
+        } else {
+            file.records()
+        };
+        for item in records {
             seen += 1;
             if seen.is_multiple_of(16384) {
                 if let (Some(bar), ScanItem::Message { offset, .. }) = (&bar, &item) {
@@ -1190,8 +1201,52 @@ fn dump_config(ctx: &Ctx, path: &Path) -> anyhow::Result<()> {
 // ---------------------------------------------------------------------------------------------
 // verify and stats
 
+/// The broker's config files (and their `.bak` copies) must parse as what they are: a broker
+/// falls back to the `.bak` of a damaged file, and starts without the table when both are.
+fn verify_config_files(dir: &Path, report: &mut VerifyReport) {
+    const FILES: [&str; 4] = [
+        "topics.json",
+        "subscriptionGroup.json",
+        "consumerOffset.json",
+        "delayOffset.json",
+    ];
+    for name in FILES {
+        for path in [dir.join(name), dir.join(format!("{name}.bak"))] {
+            let Ok(bytes) = std::fs::read(&path) else {
+                continue;
+            };
+            if bytes.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            let problem = match fastjson::parse(&bytes) {
+                Ok(doc) if config_shape(&doc, &path) != ConfigShape::Unknown => continue,
+                Ok(_) => (0, format!("not a {name} document (none of its tables)")),
+                Err(e) => {
+                    let what = e.to_string();
+                    // The parser names the byte it stopped at: "... at offset N".
+                    let at = what
+                        .rsplit_once("at offset ")
+                        .and_then(|(_, n)| {
+                            n.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()
+                        })
+                        .unwrap_or(0);
+                    (at, format!("not valid JSON: {what}"))
+                }
+            };
+            report.add_problem(Problem {
+                area: Area::Config,
+                file: path.clone(),
+                unit: Unit::FilePosition,
+                offset: problem.0,
+                what: problem.1,
+            });
+        }
+    }
+}
+
 fn verify(ctx: &Ctx, args: &VerifyArgs) -> anyhow::Result<()> {
-    let report = with_scan_progress(|progress| verify_store(&ctx.layout, progress))?;
+    let mut report = with_scan_progress(|progress| verify_store(&ctx.layout, progress))?;
+    verify_config_files(&ctx.layout.config_dir, &mut report);
     match ctx.output {
         StoreOutput::Json | StoreOutput::Ndjson => ctx.print_document(&report)?,
         StoreOutput::Table => {

@@ -101,6 +101,38 @@ impl CheckpointData {
         out
     }
 
+    /// The first field that cannot be right (byte position and what is wrong): the file has
+    /// no checksum, so this catches values no broker writes, a negative time or one more than
+    /// a day after `now_ms`, as a flipped high byte gives.
+    pub fn damage(&self, now_ms: i64) -> Option<(usize, String)> {
+        let latest = now_ms.saturating_add(24 * 3600 * 1000);
+        [
+            (
+                PHYSIC_MSG_TIMESTAMP_POS,
+                "physicMsgTimestamp",
+                self.physic_msg_timestamp,
+            ),
+            (
+                LOGICS_MSG_TIMESTAMP_POS,
+                "logicsMsgTimestamp",
+                self.logics_msg_timestamp,
+            ),
+            (
+                INDEX_MSG_TIMESTAMP_POS,
+                "indexMsgTimestamp",
+                self.index_msg_timestamp,
+            ),
+        ]
+        .into_iter()
+        .find(|&(_, _, value)| value < 0 || value > latest)
+        .map(|(pos, name, value)| {
+            (
+                pos,
+                format!("{name} {value} is not a store time (negative or in the future)"),
+            )
+        })
+    }
+
     /// Java's `getMinTimestamp`: `min(physic, logics) - 3000`, floored at 0. Abnormal recovery
     /// starts from the newest commitlog file whose first message is not newer than this.
     pub fn min_timestamp(&self) -> i64 {
@@ -160,6 +192,15 @@ impl StoreCheckpoint {
             .map_err(io)?;
         let len = file.metadata().map_err(io)?.len();
         if len < CHECKPOINT_FILE_SIZE as u64 {
+            if len > 0 {
+                tracing::error!(
+                    path = %path.display(),
+                    "checkpoint {} was cut to {len} bytes (not {CHECKPOINT_FILE_SIZE}): the \
+                     fields past byte {len} read as 0, so an abnormal-exit recovery starts from \
+                     the first CommitLog file",
+                    path.display()
+                );
+            }
             file.set_len(CHECKPOINT_FILE_SIZE as u64).map_err(io)?;
         }
         // SAFETY: the map stays valid only while nobody truncates the file. The checkpoint
@@ -167,12 +208,26 @@ impl StoreCheckpoint {
         // sized to at least CHECKPOINT_FILE_SIZE just above.
         let map =
             unsafe { MmapOptions::new().len(CHECKPOINT_FILE_SIZE).map_mut(&file) }.map_err(io)?;
-        let data = CheckpointData::parse(&map).map_err(|_| {
+        let mut data = CheckpointData::parse(&map).map_err(|_| {
             io(io::Error::new(
                 io::ErrorKind::UnexpectedEof,
                 "mapped checkpoint shorter than 24 bytes",
             ))
         })?;
+        if let Some((position, what)) = data.damage(crate::common::clock::now_ms()) {
+            // 0 is the safe value: recovery after an abnormal exit then starts from the first
+            // CommitLog file and rebuilds the index. The next flush writes good values.
+            tracing::error!(
+                path = %path.display(),
+                position,
+                "checkpoint {} is damaged at byte {position}: {what}; its timestamps are \
+                 reset to 0 (an abnormal-exit recovery starts from the first CommitLog file)",
+                path.display()
+            );
+            data.physic_msg_timestamp = 0;
+            data.logics_msg_timestamp = 0;
+            data.index_msg_timestamp = 0;
+        }
         tracing::info!(
             path = %path.display(),
             physic_msg_timestamp = data.physic_msg_timestamp,

@@ -14,6 +14,10 @@ use crate::common::message::{
     self, decode_record, DecodeError, MessageToStore, Record, RecordView, END_FILE_MIN_BLANK_LENGTH,
 };
 
+/// How many bytes after the end of the CommitLog data (and at the start of each later file)
+/// recovery checks for data that should not be there.
+const TAIL_CHECK: usize = 4 << 20;
+
 /// Where a record was written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Appended {
@@ -32,12 +36,37 @@ pub struct ScanEnd {
 
 pub struct CommitLog {
     files: MappedFileQueue,
+    /// Offsets where a file restored at load had been cut (its data after is lost): a record
+    /// across one is damaged even if it decodes.
+    cuts: Vec<i64>,
 }
 
 impl CommitLog {
+    /// Loads the CommitLog files of `dir`. When `writable`, a file cut short while holding
+    /// data (a lost tail) is first zero-filled back to `file_size`, so the records before the
+    /// cut are served and recovery cuts the log at the torn record.
     pub fn load(dir: &Path, file_size: usize, writable: bool) -> Result<CommitLog, StoreError> {
+        let mut cuts = Vec::new();
+        if writable {
+            for (path, len) in super::salvage::restore_cut_files(dir, file_size, 1)? {
+                if let Some(base) = path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .and_then(|n| n.parse::<i64>().ok())
+                {
+                    cuts.push(base + len as i64);
+                }
+                tracing::error!(
+                    file = %path.display(),
+                    "CommitLog file {} was cut to {len} bytes (not {file_size}): the file is \
+                     zero-filled to its size; its records before byte {len} are kept",
+                    path.display()
+                );
+            }
+        }
         Ok(CommitLog {
             files: MappedFileQueue::load(dir, file_size, writable)?.with_preallocation(),
+            cuts,
         })
     }
 
@@ -151,6 +180,11 @@ impl CommitLog {
 
     /// Scans records from the start of file `from_file`, calling `visit` for each message,
     /// and returns where valid data ends. Used by recovery (which then truncates there).
+    ///
+    /// Valid data ends at the first record that is not a message or an end-of-file filler.
+    /// Zeros there are the normal end of the log, as long as only zeros follow; anything else
+    /// (a record whose sizes do not hold, a wrong physical offset, a body CRC mismatch, a
+    /// foreign magic, non-zero bytes after the end) is damage, reported in `stopped_by`.
     pub fn scan_from(
         &self,
         from_file: usize,
@@ -164,31 +198,39 @@ impl CommitLog {
                 stopped_by: None,
             };
         };
+        let damaged = |end: i64, reason: String| ScanEnd {
+            end,
+            stopped_by: Some(reason),
+        };
         let mut end = first.from_offset();
-        for file in &files[from_file..] {
+        for (i, file) in files.iter().enumerate().skip(from_file) {
             let data = file.whole();
             let mut pos = 0usize;
             loop {
+                let at = file.from_offset() + pos as i64;
                 match decode_record(&data[pos..]) {
                     Ok(Record::Message(view)) => {
-                        if view.physical_offset != file.from_offset() + pos as i64 {
-                            return ScanEnd {
+                        if view.physical_offset != at {
+                            return damaged(
                                 end,
-                                stopped_by: Some(format!(
-                                    "record at {} says it is at {}",
-                                    file.from_offset() + pos as i64,
+                                format!(
+                                    "the record at {at} says it is at {}",
                                     view.physical_offset
-                                )),
-                            };
+                                ),
+                            );
                         }
                         if check_crc && !view.crc_ok() {
-                            return ScanEnd {
+                            return damaged(
                                 end,
-                                stopped_by: Some(format!(
-                                    "body CRC mismatch at {}",
-                                    file.from_offset() + pos as i64
-                                )),
-                            };
+                                format!("body CRC mismatch in the record at {at}"),
+                            );
+                        }
+                        let record_end = at + view.raw.len() as i64;
+                        if let Some(cut) = self.cuts.iter().find(|&&c| at < c && c < record_end) {
+                            return damaged(
+                                end,
+                                format!("the record at {at} is cut at {cut}, where its file lost its tail"),
+                            );
                         }
                         visit(&view);
                         pos += view.raw.len();
@@ -200,24 +242,43 @@ impl CommitLog {
                         break;
                     }
                     Ok(Record::End) => {
-                        if pos == 0 || file.from_offset() + pos as i64 == end {
-                            // Written data ends here. A later non-empty file would be a hole.
-                            return ScanEnd {
+                        // Only the bytes just after the end, and the start of later files, are
+                        // looked at: reading the unwritten rest of 1 GiB files on every start
+                        // would cost more than it finds (damage there is a crash's torn write).
+                        let tail = &data[pos..data.len().min(pos + TAIL_CHECK)];
+                        if let Some(nz) = super::salvage::first_nonzero(tail) {
+                            return damaged(
                                 end,
-                                stopped_by: None,
-                            };
+                                if nz < 8 {
+                                    format!("no valid record magic at {at}")
+                                } else {
+                                    format!(
+                                        "non-zero bytes at {} after the end of the data at {at}",
+                                        at + nz as i64
+                                    )
+                                },
+                            );
+                        }
+                        // Written data ends here; later files must hold nothing.
+                        for later in &files[i + 1..] {
+                            let head = &later.whole()[..later.size().min(TAIL_CHECK)];
+                            if let Some(nz) = super::salvage::first_nonzero(head) {
+                                return damaged(
+                                    end,
+                                    format!(
+                                        "the data ends at {at} but {} holds data from {}",
+                                        later.path().display(),
+                                        later.from_offset() + nz as i64
+                                    ),
+                                );
+                            }
                         }
                         return ScanEnd {
                             end,
                             stopped_by: None,
                         };
                     }
-                    Err(e) => {
-                        return ScanEnd {
-                            end,
-                            stopped_by: Some(describe(file.from_offset() + pos as i64, &e)),
-                        };
-                    }
+                    Err(e) => return damaged(end, describe(at, &e)),
                 }
                 if pos >= data.len() {
                     break;
@@ -228,6 +289,37 @@ impl CommitLog {
             end,
             stopped_by: None,
         }
+    }
+
+    /// The intact records after the damage at `damaged` (see [`super::salvage`]).
+    pub fn intact_records_after(&self, damaged: i64) -> Option<super::salvage::IntactRecords> {
+        let files = self.files.files();
+        super::salvage::intact_records_after(
+            files.iter().map(|f| (f.from_offset(), f.whole())),
+            damaged,
+        )
+    }
+
+    /// Zeroes the file holding `from` from there to the end of its data (see
+    /// [`super::salvage::zero_after`]); recovery then cuts the log at `from`.
+    pub fn zero_from(&self, from: i64) -> Result<(), StoreError> {
+        match self.files.find(from) {
+            Some(f) => {
+                super::salvage::zero_after(f.path(), f.whole(), (from - f.from_offset()) as usize)
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// Copies the log from `from` to the end of its data into `dir` (see
+    /// [`super::salvage::save_tail`]).
+    pub fn save_tail(&self, from: i64, dir: &Path) -> Result<Vec<std::path::PathBuf>, StoreError> {
+        let files = self.files.files();
+        super::salvage::save_tail(
+            files.iter().map(|f| (f.path(), f.from_offset(), f.whole())),
+            from,
+            dir,
+        )
     }
 
     /// Index of the file recovery starts from for an abnormal exit: the newest file whose first

@@ -69,6 +69,19 @@ pub struct ConsumeQueue {
     min_logic_offset: AtomicI64,
     /// CommitLog offset one past the last message this queue references.
     max_phys_end: AtomicI64,
+    /// Loading restored a file that was cut short.
+    restored: bool,
+}
+
+/// A ConsumeQueue entry that does not match the CommitLog, found by
+/// [`ConsumeQueue::cut_at_first_bad_entry`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CqDamage {
+    pub file: PathBuf,
+    pub queue_offset: i64,
+    /// Byte position of the entry in `file`.
+    pub file_position: i64,
+    pub reason: String,
 }
 
 impl ConsumeQueue {
@@ -79,6 +92,24 @@ impl ConsumeQueue {
         file_size: usize,
         writable: bool,
     ) -> Result<Self, StoreError> {
+        let mut restored = false;
+        if writable {
+            for (path, len) in super::salvage::restore_cut_files(dir, file_size, CQ_UNIT)? {
+                tracing::error!(
+                    file = %path.display(),
+                    "ConsumeQueue file {} of {topic}/{queue_id} was cut to {len} bytes (not \
+                     {file_size}): its whole entries (up to queue offset {}) are kept, the file \
+                     is zero-filled to its size and the rest of the queue is rebuilt from the \
+                     CommitLog",
+                    path.display(),
+                    super::mapped_file::list_log_files(dir)?
+                        .iter()
+                        .find(|(_, p)| *p == path)
+                        .map_or(0, |(offset, _)| (offset + len as i64) / CQ_UNIT as i64),
+                );
+                restored = true;
+            }
+        }
         let files = MappedFileQueue::load(dir, file_size, writable)?
             .with_allocation_chunk(ALLOCATION_CHUNK);
         let min = files.min_offset();
@@ -88,7 +119,60 @@ impl ConsumeQueue {
             files,
             min_logic_offset: AtomicI64::new(min),
             max_phys_end: AtomicI64::new(0),
+            restored,
         })
+    }
+
+    /// Whether loading restored a file of this queue that was cut short (its tail must be
+    /// rebuilt from the CommitLog).
+    pub fn was_restored(&self) -> bool {
+        self.restored
+    }
+
+    /// Checks the entries of the last three files (what Java's recovery reads) with
+    /// `check(queue offset, entry)`, which compares an entry with its CommitLog record. At the
+    /// first entry that fails, the queue is cut back to the entry before it, and the damage is
+    /// returned (the caller rebuilds the rest from the CommitLog).
+    pub fn cut_at_first_bad_entry(
+        &self,
+        mut check: impl FnMut(i64, &CqEntry) -> Result<(), String>,
+    ) -> Result<Option<CqDamage>, StoreError> {
+        let files = self.files.files();
+        let start = files.len().saturating_sub(3);
+        let min = self.min_offset();
+        let max = self.max_offset();
+        let mut offset = files
+            .get(start)
+            .map_or(max, |f| f.from_offset() / CQ_UNIT as i64)
+            .max(min);
+        while offset < max {
+            let Some(entry) = self.get(offset) else { break };
+            if entry != CqEntry::PRE_FILL {
+                if let Err(reason) = check(offset, &entry) {
+                    let pos = offset * CQ_UNIT as i64;
+                    let file = self.files.find(pos).map_or_else(
+                        || self.files.dir().to_path_buf(),
+                        |f| f.path().to_path_buf(),
+                    );
+                    let file_position = self.files.find(pos).map_or(0, |f| pos - f.from_offset());
+                    self.files.truncate(pos)?;
+                    let before = (offset > min)
+                        .then(|| self.get(offset - 1))
+                        .flatten()
+                        .filter(|e| *e != CqEntry::PRE_FILL)
+                        .map_or(0, |e| e.phys_offset + i64::from(e.size));
+                    self.max_phys_end.store(before, Ordering::Release);
+                    return Ok(Some(CqDamage {
+                        file,
+                        queue_offset: offset,
+                        file_position,
+                        reason,
+                    }));
+                }
+            }
+            offset += 1;
+        }
+        Ok(None)
     }
 
     pub fn topic(&self) -> &str {

@@ -510,16 +510,15 @@ impl MessageStore {
         }
         let check_crc = self.cfg.check_crc_on_recover;
         let files = self.commitlog.files().files().len();
+        // Where the CommitLog scan starts (the newest three files after a clean exit).
+        let mut scan_start = files.saturating_sub(3);
         let scan = if files == 0 {
             for cq in self.cqs.all() {
                 cq.destroy()?;
             }
             None
         } else if last_exit_ok {
-            Some(
-                self.commitlog
-                    .scan_from(files.saturating_sub(3), check_crc, |_| {}),
-            )
+            Some(self.commitlog.scan_from(scan_start, check_crc, |_| {}))
         } else {
             let min_ts = if self.cfg.message_index_enable && self.cfg.message_index_safe {
                 self.checkpoint.min_timestamp_index()
@@ -527,6 +526,7 @@ impl MessageStore {
                 self.checkpoint.min_timestamp()
             };
             let start = self.commitlog.abnormal_recovery_start(min_ts);
+            scan_start = start;
             tracing::warn!(
                 "abnormal shutdown detected: recovering the CommitLog from file #{start}"
             );
@@ -543,16 +543,20 @@ impl MessageStore {
         };
         if let Some(scan) = scan {
             if let Some(reason) = &scan.stopped_by {
-                tracing::warn!(
-                    "CommitLog recovery stopped at offset {}: {reason}; later bytes are discarded",
-                    scan.end
-                );
+                self.report_commitlog_damage(scan.end, reason)?;
             }
             self.commitlog.truncate(scan.end)?;
             for cq in self.cqs.all() {
                 cq.truncate_dirty(scan.end)?;
             }
         }
+        let checked_from = self
+            .commitlog
+            .files()
+            .files()
+            .get(scan_start)
+            .map_or(self.commitlog.min_offset(), |f| f.from_offset());
+        self.rebuild_damaged_consume_queues(checked_from)?;
         // Re-dispatch whatever the ConsumeQueues miss (entries lost with unflushed CQ pages).
         let cq_end = self
             .cqs
@@ -605,6 +609,160 @@ impl MessageStore {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .offset = self.commitlog.max_offset();
+        Ok(())
+    }
+
+    /// Logs CommitLog damage found by recovery at `at` (where the valid data ends; recovery
+    /// cuts the log there, as Java's does). Intact records after the damage are copied to
+    /// `<storeRoot>/damaged/commitlog-<offset>-<time>/` first, and the log line says how to
+    /// read them back.
+    fn report_commitlog_damage(&self, at: i64, reason: &str) -> Result<(), StoreError> {
+        let file = self
+            .commitlog
+            .files()
+            .find(at)
+            .map_or_else(|| self.cfg.commit_log_dir(), |f| f.path().to_path_buf());
+        let Some(intact) = self.commitlog.intact_records_after(at) else {
+            tracing::warn!(
+                file = %file.display(),
+                offset = at,
+                "CommitLog damaged in {} at offset {at}: {reason}; serving the data before it \
+                 and cutting the log there (no intact record follows)",
+                file.display()
+            );
+            return Ok(());
+        };
+        let dir = self.root.join("damaged").join(format!(
+            "commitlog-{at}-{}",
+            crate::common::clock::compact_local(now_ms())
+        ));
+        self.commitlog.save_tail(at, &dir)?;
+        self.commitlog.zero_from(at)?;
+        tracing::error!(
+            file = %file.display(),
+            offset = at,
+            saved = %dir.display(),
+            "CommitLog damaged in {} at offset {at}: {reason}; serving the data before it and \
+             cutting the log there. {} intact records after the damage (offsets {} to {}) were \
+             saved to {}; copy them out with: {}",
+            file.display(),
+            intact.count,
+            intact.first,
+            intact.end,
+            dir.display(),
+            super::salvage::dump_command(&dir, intact.first)
+        );
+        // The dropped records were indexed: index them again from the CommitLog as it is now.
+        if let Some(index) = &self.index {
+            index.set_aside_past(at)?;
+        }
+        Ok(())
+    }
+
+    /// Checks the recent ConsumeQueue entries against their CommitLog records (Java's recovery
+    /// only checks that entries look written). A queue whose file was cut short, or whose
+    /// entry does not match its record, is cut back to its last good entry and rebuilt from
+    /// the CommitLog.
+    ///
+    /// Entries are compared with their records from CommitLog offset `check_from` on (the part
+    /// CommitLog recovery just read); entries before it are only checked to lie inside the
+    /// CommitLog, which keeps a start from reading the whole store.
+    fn rebuild_damaged_consume_queues(&self, check_from: i64) -> Result<(), StoreError> {
+        let min = self.commitlog.min_offset();
+        let max = self.commitlog.max_offset();
+        let mut rebuild: HashMap<(String, i32), (Arc<ConsumeQueue>, i64)> = HashMap::new();
+        for cq in self.cqs.all() {
+            let damage = cq.cut_at_first_bad_entry(|queue_offset, entry| {
+                if entry.phys_offset < min {
+                    return Ok(()); // expired by retention
+                }
+                if entry.size <= 0 || entry.phys_offset + i64::from(entry.size) > max {
+                    return Err(format!(
+                        "points at commitlog offset {} ({} bytes), past the end of the \
+                         CommitLog data ({max})",
+                        entry.phys_offset, entry.size
+                    ));
+                }
+                if entry.phys_offset < check_from {
+                    return Ok(());
+                }
+                let found = self.commitlog.with_record(entry.phys_offset, |r| {
+                    if r.physical_offset != entry.phys_offset
+                        || r.total_size != entry.size
+                        || r.queue_id != cq.queue_id()
+                        || r.queue_offset != queue_offset
+                        || r.topic_bytes != cq.topic().as_bytes()
+                    {
+                        return Err(format!(
+                            "points at commitlog offset {} ({} bytes), where the record is \
+                             {}/{} queue offset {} ({} bytes)",
+                            entry.phys_offset,
+                            entry.size,
+                            r.topic(),
+                            r.queue_id,
+                            r.queue_offset,
+                            r.total_size
+                        ));
+                    }
+                    // The delay topic's "tags code" is a delivery time that depends on the
+                    // delay levels configured when it was written: not checked.
+                    if cq.topic() == SCHEDULE_TOPIC {
+                        return Ok(());
+                    }
+                    let tags = self.tags_code_for(cq.topic(), &r.properties(), r.store_timestamp);
+                    if tags != entry.tags_code {
+                        return Err(format!(
+                            "tags code {} but the record's is {tags}",
+                            entry.tags_code
+                        ));
+                    }
+                    Ok(())
+                });
+                found.unwrap_or_else(|| {
+                    Err(format!(
+                        "points at commitlog offset {}, where no record starts",
+                        entry.phys_offset
+                    ))
+                })
+            })?;
+            if let Some(d) = damage {
+                tracing::error!(
+                    file = %d.file.display(),
+                    queue_offset = d.queue_offset,
+                    "ConsumeQueue of {}/{} damaged in {} at queue offset {} (byte {}): {}; \
+                     rebuilding the queue from there from the CommitLog",
+                    cq.topic(),
+                    cq.queue_id(),
+                    d.file.display(),
+                    d.queue_offset,
+                    d.file_position,
+                    d.reason
+                );
+            } else if !cq.was_restored() {
+                continue;
+            }
+            let from = cq.max_phys_end().max(min);
+            rebuild.insert((cq.topic().to_string(), cq.queue_id()), (cq, from));
+        }
+        let Some(from) = rebuild.values().map(|(_, from)| *from).min() else {
+            return Ok(());
+        };
+        let mut failed = None;
+        self.scan_range(from, |record| {
+            let Some((cq, start)) = rebuild.get(&(record.topic().into_owned(), record.queue_id))
+            else {
+                return;
+            };
+            if record.physical_offset < *start {
+                return;
+            }
+            if let Err(e) = self.dispatch_to_consume_queue(record) {
+                failed.get_or_insert((cq.topic().to_string(), cq.queue_id(), e));
+            }
+        });
+        if let Some((topic, queue_id, e)) = failed {
+            tracing::error!("rebuilding the ConsumeQueue of {topic}/{queue_id} stopped: {e}");
+        }
         Ok(())
     }
 

@@ -5,10 +5,11 @@
 //! the protocol Java uses too, so either broker finds the backup the other wrote.
 //!
 //! Loading tries `<f>` and falls back to `<f>.bak` when `<f>` is missing, empty, unreadable or
-//! unparsable, as Java's `ConfigManager.load` does. One difference on purpose: when `<f>` is
-//! unparsable and no usable backup exists, Java starts with an empty table (and its next write
-//! buries the damaged file); we return [`MetadataError::Parse`] instead, because silently
-//! forgetting every consumer offset or topic is worse than refusing to start.
+//! unparsable, as Java's `ConfigManager.load` does. When `<f>` is unparsable and no usable
+//! backup exists, Java starts with an empty table (and its next write buries the damaged file);
+//! we start empty too, but first keep every damaged file as `<f>.damaged-<time>` and log an
+//! error naming it and what is lost, so the table can be restored by hand. A file that cannot
+//! be read at all (permissions, I/O) is still an error: that is for the operator to fix.
 
 use std::fs;
 use std::io;
@@ -149,14 +150,49 @@ pub fn load_with_backup<T>(
             }))
         }
         Err(Attempt::Absent) => match main_error {
-            Some(e) => Err(e),
+            Some(e) => start_empty(what, vec![e]),
             None => Ok(None),
         },
         Err(Attempt::Failed(bak_error)) => {
             tracing::error!(error = %bak_error, "cannot load the {what} backup either");
-            Err(main_error.unwrap_or(bak_error))
+            start_empty(what, main_error.into_iter().chain([bak_error]).collect())
         }
     }
+}
+
+/// No usable copy of a config file: Java starts with an empty table. Unparsable files are kept
+/// as `<f>.damaged-<time>` (the next write replaces `<f>`) and the loss is logged; an I/O
+/// error is returned instead.
+fn start_empty<T>(
+    what: &'static str,
+    mut errors: Vec<MetadataError>,
+) -> Result<Option<Loaded<T>>, MetadataError> {
+    if let Some(i) = errors
+        .iter()
+        .position(|e| matches!(e, MetadataError::Io { .. }))
+    {
+        return Err(errors.swap_remove(i));
+    }
+    let stamp = crate::common::clock::compact_local(crate::common::clock::now_ms());
+    for e in &errors {
+        let path = e.path();
+        let kept = crate::common::fs::with_suffix(path, &format!(".damaged-{stamp}"));
+        if let Err(copy_error) = fs::copy(path, &kept) {
+            // Without a copy the next write would bury the only trace: refuse to start.
+            return Err(MetadataError::io("keeping a copy of", path, copy_error));
+        }
+        tracing::error!(
+            file = %path.display(),
+            kept = %kept.display(),
+            "{what} {} is damaged ({e}) and no usable copy exists: starting WITHOUT its \
+             entries, as Java does (lost from this start: every entry of {what}, e.g. consumer \
+             offsets, topics or groups). The damaged text is kept as {}; repair it and restore \
+             the entries by hand",
+            path.display(),
+            kept.display()
+        );
+    }
+    Ok(None)
 }
 
 /// One config file and its change tracking, shared by the managers: a change counter bumped by
@@ -197,9 +233,13 @@ impl ConfigFile {
         let loaded = load_with_backup(&self.path, what, |bytes| {
             crate::protocol::fastjson::from_slice::<T>(what, bytes).map_err(|e| e.to_string())
         })?;
-        if let Some(l) = &loaded {
-            self.main_damaged.store(l.main_damaged, Ordering::Relaxed);
-        }
+        // Without a loaded value, a main file still present is damaged (kept aside by the
+        // load): the next write must not copy it over the backup.
+        let main_damaged = match &loaded {
+            Some(l) => l.main_damaged,
+            None => self.path.exists(),
+        };
+        self.main_damaged.store(main_damaged, Ordering::Relaxed);
         Ok(loaded)
     }
 
@@ -233,7 +273,9 @@ impl ConfigFile {
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         let changes = self.changes.load(Ordering::Acquire);
-        if !force && changes == *persisted {
+        // A damaged `<f>` is rewritten at the first persist even when the table (loaded from
+        // the backup, or started empty) did not change.
+        if !force && changes == *persisted && !self.main_damaged.load(Ordering::Relaxed) {
             return Ok(false);
         }
         let text = encode();
@@ -321,19 +363,38 @@ pub(crate) mod tests {
         assert_eq!((l.value, l.from_backup), (9, false));
     }
 
+    /// The `<f>.damaged-<time>` copies in `dir`.
+    fn damaged_copies(dir: &TempDir, of: &str) -> Vec<Vec<u8>> {
+        let mut out: Vec<_> = fs::read_dir(&dir.0)
+            .unwrap()
+            .flatten()
+            .filter(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .starts_with(&format!("{of}.damaged-"))
+            })
+            .map(|e| fs::read(e.path()).unwrap())
+            .collect();
+        out.sort();
+        out
+    }
+
     #[test]
-    fn damaged_file_without_backup_is_an_error_naming_it() {
+    fn damaged_file_without_backup_starts_empty_and_keeps_a_copy() {
         let dir = TempDir::new("damaged");
         let f = dir.file("x.json");
         fs::write(&f, b"garbage").unwrap();
-        let err = load_with_backup(&f, "x", parse_num).unwrap_err();
-        assert_eq!(err.path(), f);
-        assert!(err.to_string().contains("x.json"), "{err}");
-        // A damaged backup with an absent main file reports the backup.
-        fs::remove_file(&f).unwrap();
-        fs::write(backup_path(&f), b"garbage").unwrap();
-        let err = load_with_backup(&f, "x", parse_num).unwrap_err();
-        assert_eq!(err.path(), backup_path(&f));
+        assert!(load_with_backup(&f, "x", parse_num).unwrap().is_none());
+        assert_eq!(damaged_copies(&dir, "x.json"), vec![b"garbage".to_vec()]);
+        // Both damaged: both kept.
+        fs::write(backup_path(&f), b"junk").unwrap();
+        let dir2 = TempDir::new("damaged2");
+        let g = dir2.file("x.json");
+        fs::write(&g, b"garbage").unwrap();
+        fs::write(backup_path(&g), b"junk").unwrap();
+        assert!(load_with_backup(&g, "x", parse_num).unwrap().is_none());
+        assert_eq!(damaged_copies(&dir2, "x.json"), vec![b"garbage".to_vec()]);
+        assert_eq!(damaged_copies(&dir2, "x.json.bak"), vec![b"junk".to_vec()]);
     }
 
     #[test]
@@ -346,8 +407,7 @@ pub(crate) mod tests {
         let loaded = cf.load::<serde_json::Value>().unwrap().unwrap();
         assert!(loaded.from_backup && loaded.main_damaged);
         cf.mark_clean();
-        assert!(!cf.persist_with(false, || b"{}".to_vec()).unwrap());
-        cf.mark_changed();
+        // The damaged main file is rewritten at once, though nothing changed.
         assert!(cf.persist_with(false, || br#"{"a":2}"#.to_vec()).unwrap());
         // The damaged main file was not copied over the good backup.
         assert_eq!(fs::read(backup_path(&f)).unwrap(), br#"{"a":1}"#);

@@ -152,11 +152,20 @@ mod tests {
     }
 
     #[test]
-    fn damaged_file_without_backup_fails_load() {
+    fn damaged_file_without_backup_starts_empty_and_keeps_it() {
         let dir = TempDir::new("bundle-bad");
         fs::write(dir.file(CONSUMER_OFFSET_FILE), b"{\"offsetTable\":").unwrap();
-        let err = BrokerMetadata::load(&dir.0, &BrokerConfig::default()).unwrap_err();
-        assert!(matches!(err, MetadataError::Parse { .. }));
-        assert_eq!(err.path(), dir.file(CONSUMER_OFFSET_FILE));
+        // As Java: the broker starts without the table (file.rs logs it and keeps a copy).
+        BrokerMetadata::load(&dir.0, &BrokerConfig::default()).unwrap();
+        let kept = fs::read_dir(&dir.0)
+            .unwrap()
+            .flatten()
+            .filter(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .starts_with(&format!("{CONSUMER_OFFSET_FILE}.damaged-"))
+            })
+            .count();
+        assert_eq!(kept, 1);
     }
 }

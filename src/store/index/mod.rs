@@ -143,8 +143,48 @@ impl IndexService {
         check_geometry(hash_slot_num, index_num)?;
         fs::create_dir_all(dir).map_err(|e| IndexError::io(dir, e))?;
         let mut files = Vec::new();
-        for path in list_index_files(dir)? {
-            let file = IndexFile::open(&path, hash_slot_num, index_num)?;
+        let paths = list_index_files(dir)?;
+        let expected_len = file::checked_size(hash_slot_num, index_num)? as u64;
+        let lens: Vec<u64> = paths
+            .iter()
+            .map(|p| fs::metadata(p).map(|m| m.len()).unwrap_or(0))
+            .collect();
+        let newest = paths.len().saturating_sub(1);
+        for (i, path) in paths.iter().enumerate() {
+            let path = path.clone();
+            // A file shorter than the geometry's size, and the only one of its length, lost its
+            // tail. Longer files, or several of one other size, mean the geometry was changed:
+            // `open` refuses them.
+            let cut = lens[i] != 0
+                && lens[i] < expected_len
+                && lens.iter().filter(|&&l| l == lens[i]).count() == 1;
+            let damage = if cut {
+                Some((
+                    lens[i],
+                    format!(
+                        "the file is {} bytes, not {expected_len} (its tail is lost)",
+                        lens[i]
+                    ),
+                ))
+            } else {
+                None
+            };
+            let (file, damage) = match damage {
+                Some(d) => (None, Some(d)),
+                None => {
+                    let file = IndexFile::open(&path, hash_slot_num, index_num)?;
+                    // Every header is checked; the slots and entries of the newest file only
+                    // (older files were complete and flushed when the next one started).
+                    let damage = find_damage(&file, i == newest);
+                    (Some(file), damage)
+                }
+            };
+            if let Some((position, what)) = damage {
+                drop(file);
+                set_aside_damaged(dir, &paths[i..], &path, Some(position), &what)?;
+                break;
+            }
+            let file = file.expect("opened when not damaged");
             if !last_exit_ok && file.end_timestamp() > checkpoint_index_timestamp {
                 tracing::info!(
                     file = %path.display(),
@@ -307,6 +347,33 @@ impl IndexService {
     /// # Errors
     /// [`IndexError::ReadOnly`], or [`IndexError::Io`] if a file cannot be deleted; files before
     /// it are gone, it and later ones are kept.
+    /// Recovery cut the CommitLog at `end`, dropping records that were indexed: the index
+    /// files holding entries at or past `end` are set aside (as damaged files are, see
+    /// [`IndexService::load`]) so their range is indexed again from the CommitLog. Returns how
+    /// many files were set aside.
+    pub fn set_aside_past(&self, end: i64) -> Result<usize, IndexError> {
+        if self.read_only {
+            return Err(IndexError::ReadOnly {
+                dir: self.dir.clone(),
+            });
+        }
+        let mut files = self.write();
+        let Some(first) = files.iter().position(|f| f.end_phy_offset() >= end) else {
+            return Ok(0);
+        };
+        let aside: Vec<IndexFile> = files.drain(first..).collect();
+        let paths: Vec<PathBuf> = aside.iter().map(|f| f.path().to_path_buf()).collect();
+        drop(aside);
+        set_aside_damaged(
+            &self.dir,
+            &paths,
+            &paths[0],
+            None,
+            &format!("it indexes CommitLog records at or past {end}, where recovery cut the log"),
+        )?;
+        Ok(paths.len())
+    }
+
     pub fn delete_expired(&self, min_phy_offset: i64) -> Result<usize, IndexError> {
         if self.read_only {
             return Err(IndexError::ReadOnly {
@@ -517,6 +584,108 @@ fn check_geometry(hash_slot_num: i32, index_num: i32) -> Result<(), IndexError> 
 
 /// The index files in `dir`, sorted by name (= creation time). Entries that are not regular
 /// files named by 17 digits are skipped with a warning.
+/// The first damage found in an index file (byte position and what), checking the header and,
+/// when `deep`, every slot and entry in use. Key hashes are not checked: a wrong one only
+/// makes a lookup miss.
+fn find_damage(file: &IndexFile, deep: bool) -> Option<(u64, String)> {
+    let h = file.header();
+    let slots = file.hash_slot_num();
+    let count = h.index_count;
+    if count > file.index_num() {
+        return Some((
+            36,
+            format!("header indexCount {count} exceeds {}", file.index_num()),
+        ));
+    }
+    if !(0..=slots).contains(&h.hash_slot_count) {
+        return Some((
+            32,
+            format!(
+                "header hashSlotCount {} is outside 0..={slots}",
+                h.hash_slot_count
+            ),
+        ));
+    }
+    if count > 1 && (h.begin_phy_offset > h.end_phy_offset || h.begin_timestamp > h.end_timestamp) {
+        return Some((
+            0,
+            format!(
+                "header ranges are reversed: offsets {}..{}, timestamps {}..{}",
+                h.begin_phy_offset, h.end_phy_offset, h.begin_timestamp, h.end_timestamp
+            ),
+        ));
+    }
+    if !deep {
+        return None;
+    }
+    let slot_pos = |slot: u32| (INDEX_HEADER_SIZE + slot as usize * HASH_SLOT_SIZE) as u64;
+    for slot in 0..slots.unsigned_abs() {
+        let value = file.slot_value(slot).unwrap_or(0);
+        if value < 0 || value >= count {
+            return Some((
+                slot_pos(slot),
+                format!("hash slot {slot} names entry {value}, but entries in use are 1..{count}"),
+            ));
+        }
+    }
+    for n in 1..count.unsigned_abs() {
+        let Some(e) = file.entry(n) else { break };
+        let pos = slot_pos(slots.unsigned_abs()) + u64::from(n) * INDEX_ENTRY_SIZE as u64;
+        let what = if e.phy_offset < h.begin_phy_offset || e.phy_offset > h.end_phy_offset {
+            format!(
+                "entry {n} points at commitlog offset {}, outside the file's range {}..={}",
+                e.phy_offset, h.begin_phy_offset, h.end_phy_offset
+            )
+        } else if e.prev_index < 0 || e.prev_index.unsigned_abs() >= n {
+            format!(
+                "entry {n} links to entry {}, not an earlier one",
+                e.prev_index
+            )
+        } else if e.time_diff < 0 {
+            format!("entry {n} has a negative timeDiff {}", e.time_diff)
+        } else {
+            continue;
+        };
+        return Some((pos, what));
+    }
+    None
+}
+
+/// Moves the damaged index file `damaged` and every newer one (`from_damaged`, oldest first,
+/// starting with it) to `<storeRoot>/damaged/index-<time>/`, so that dispatch rebuilds their
+/// range from the CommitLog. Java would read any file left in `index/`, so nothing stays there.
+fn set_aside_damaged(
+    dir: &Path,
+    from_damaged: &[PathBuf],
+    damaged: &Path,
+    position: Option<u64>,
+    what: &str,
+) -> Result<(), IndexError> {
+    let root = dir.parent().unwrap_or(dir);
+    let aside = root.join("damaged").join(format!(
+        "index-{}",
+        crate::common::clock::compact_local(crate::common::clock::now_ms())
+    ));
+    fs::create_dir_all(&aside).map_err(|e| IndexError::io(&aside, e))?;
+    for path in from_damaged {
+        let to = aside.join(path.file_name().unwrap_or_default());
+        fs::rename(path, &to).map_err(|e| IndexError::io(path, e))?;
+    }
+    let problem = match position {
+        Some(position) => format!("is damaged at byte {position}: {what}"),
+        None => format!("is set aside: {what}"),
+    };
+    tracing::error!(
+        file = %damaged.display(),
+        "index file {} {problem}; it and {} newer index file(s) were moved to {} and their \
+         messages are indexed again from the CommitLog",
+        damaged.display(),
+        from_damaged.len() - 1,
+        aside.display()
+    );
+    Ok(())
+}
+
 fn list_index_files(dir: &Path) -> Result<Vec<PathBuf>, IndexError> {
     let mut paths = Vec::new();
     for entry in fs::read_dir(dir).map_err(|e| IndexError::io(dir, e))? {
@@ -837,7 +1006,7 @@ mod tests {
         svc.build_index(&req(Some("k"), None, 1, T0)).unwrap();
         drop(svc);
         assert!(matches!(
-            IndexService::load(&dir.0, SLOTS * 2, ENTRIES, true, 0),
+            IndexService::load(&dir.0, SLOTS, ENTRIES / 2, true, 0),
             Err(IndexError::SizeMismatch { .. })
         ));
         assert!(matches!(
@@ -845,6 +1014,35 @@ mod tests {
             Err(IndexError::InvalidConfig(_))
         ));
         assert!(dir.0.join("README").exists());
+    }
+
+    #[test]
+    fn damaged_files_are_set_aside() {
+        let dir = TempDir::new("svc-damaged");
+        let index_dir = dir.0.join("index");
+        let svc = load(&index_dir);
+        svc.build_index(&req(Some("k"), None, 1, T0)).unwrap();
+        drop(svc);
+        let file = list_index_files(&index_dir).unwrap().remove(0);
+        let mut bytes = fs::read(&file).unwrap();
+        bytes[32] ^= 0x40; // hashSlotCount
+        fs::write(&file, &bytes).unwrap();
+        let svc = load(&index_dir);
+        assert_eq!(svc.file_count(), 0);
+        let aside: Vec<_> = fs::read_dir(dir.0.join("damaged")).unwrap().collect();
+        assert_eq!(aside.len(), 1);
+        // A file that lost its tail goes aside too.
+        svc.build_index(&req(Some("k"), None, 1, T0)).unwrap();
+        drop(svc);
+        let file = list_index_files(&index_dir).unwrap().remove(0);
+        fs::OpenOptions::new()
+            .write(true)
+            .open(&file)
+            .unwrap()
+            .set_len(100)
+            .unwrap();
+        assert_eq!(load(&index_dir).file_count(), 0);
+        assert!(!file.exists());
     }
 
     #[test]

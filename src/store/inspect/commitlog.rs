@@ -155,6 +155,15 @@ impl ScanFile<'_> {
         Records::new(&self.map, self.info.base_offset)
     }
 
+    /// The records from file position `pos` (which should be where a record starts, e.g. the
+    /// first intact record after damage).
+    pub fn records_from(&self, pos: usize) -> Records<'_> {
+        let mut records = Records::new(&self.map, self.info.base_offset);
+        records.pos = pos;
+        records.released = pos;
+        records
+    }
+
     /// Non-zero bytes at or after file position `pos` (only zeros belong after the last record).
     pub fn nonzero_after(&self, pos: usize) -> Option<NonZeroBytes> {
         self.map.nonzero_after(self.info.base_offset, pos)

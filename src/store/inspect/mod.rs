@@ -71,8 +71,8 @@ pub use record::{
 };
 pub use stats::{store_stats, QueueStats, StatsReport};
 pub use verify::{
-    verify_store, Area, CommitLogSummary, ConsumeQueueSummary, IndexSummary, Problem, Unit,
-    VerifyReport, MAX_REPORTED_PROBLEMS,
+    verify_store, Area, CommitLogSummary, ConsumeQueueSummary, IndexSummary, IntactAfterDamage,
+    Problem, Unit, VerifyReport, MAX_REPORTED_PROBLEMS,
 };
 
 /// Why a store, file or directory cannot be inspected at all. Problems *inside* readable data

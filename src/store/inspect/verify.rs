@@ -29,6 +29,8 @@ pub enum Area {
     CommitLog,
     ConsumeQueue,
     Index,
+    Checkpoint,
+    Config,
 }
 
 /// What a problem's `offset` counts.
@@ -64,6 +66,8 @@ impl Area {
             Area::CommitLog => "commitlog",
             Area::ConsumeQueue => "consumequeue",
             Area::Index => "index",
+            Area::Checkpoint => "checkpoint",
+            Area::Config => "config",
         }
     }
 }
@@ -144,6 +148,24 @@ pub struct CommitLogSummary {
     pub recovery_stops_at: Option<i64>,
     /// Non-zero bytes where only zeros belong (after the last valid record).
     pub trailing_nonzero_bytes: u64,
+    /// Intact records after the point where recovery stops (which drops them).
+    pub intact_after_damage: Option<IntactAfterDamage>,
+}
+
+/// Intact CommitLog records after damage, and how to copy them out before a broker's recovery
+/// drops them.
+#[derive(Clone, Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IntactAfterDamage {
+    /// Where recovery stops (the damaged record).
+    pub damaged_at: i64,
+    /// The first intact record after it.
+    pub first: i64,
+    /// One past the last intact record.
+    pub end: i64,
+    pub records: u64,
+    /// A command that prints them (JSON lines, bodies in base64).
+    pub command: String,
 }
 
 /// The ConsumeQueue part of a [`VerifyReport`].
@@ -200,6 +222,63 @@ impl VerifyReport {
     pub fn is_clean(&self) -> bool {
         self.problem_count == 0
     }
+
+    /// Adds a problem found by a check outside the store module (the config files).
+    pub fn add_problem(&mut self, problem: Problem) {
+        self.problem_count += 1;
+        if self.problems.len() < MAX_REPORTED_PROBLEMS {
+            self.problems.push(problem);
+        }
+    }
+}
+
+/// Checks the checkpoint file: one 4 KiB page (Java maps one), timestamps that are store
+/// times, zeros after the fields.
+fn verify_checkpoint(path: &Path, problems: &mut Problems) {
+    use crate::store::checkpoint::{CheckpointData, CHECKPOINT_DATA_SIZE, CHECKPOINT_FILE_SIZE};
+    let add = |problems: &mut Problems, at: usize, what: String| {
+        problems.add(
+            Area::Checkpoint,
+            path,
+            Unit::FilePosition,
+            at as i64,
+            || what,
+        )
+    };
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return,
+        Err(e) => return add(problems, 0, e.to_string()),
+    };
+    if bytes.len() != CHECKPOINT_FILE_SIZE {
+        add(
+            problems,
+            bytes.len(),
+            format!(
+                "the checkpoint is {} bytes, not {CHECKPOINT_FILE_SIZE}",
+                bytes.len()
+            ),
+        );
+    }
+    match CheckpointData::parse(&bytes) {
+        Ok(data) => {
+            if let Some((at, what)) = data.damage(crate::common::clock::now_ms()) {
+                add(problems, at, what);
+            }
+        }
+        Err(e) => add(problems, 0, e.to_string()),
+    }
+    if let Some(nz) = bytes
+        .get(CHECKPOINT_DATA_SIZE..)
+        .and_then(|rest| rest.iter().position(|&b| b != 0))
+    {
+        let at = CHECKPOINT_DATA_SIZE + nz;
+        add(
+            problems,
+            at,
+            format!("non-zero byte at {at} in the unused part of the checkpoint"),
+        );
+    }
 }
 
 /// Checks a whole store:
@@ -240,7 +319,13 @@ pub fn verify_store(
         &mut problems,
         &mut progress,
     );
+    let mut commitlog = commitlog;
+    if let Some(at) = commitlog.recovery_stops_at {
+        commitlog.intact_after_damage =
+            intact_after(&cl_files, &layout.commitlog_dir, at, &mut problems);
+    }
     let consume_queues = matcher.finish(commitlog.valid_end, &mut problems);
+    verify_checkpoint(&layout.checkpoint_file, &mut problems);
     let index = verify_index(
         &layout.index_dir,
         layout.sizes.index_geometry,
@@ -366,19 +451,31 @@ fn verify_commitlog(
                     if let Some(nz) = map.nonzero_after(f.base_offset, pos) {
                         s.trailing_nonzero_bytes += nz.count;
                         s.recovery_stops_at.get_or_insert(offset);
-                        problems.add(CL, &f.path, OFF, nz.first, || {
-                            format!(
-                                "{} non-zero bytes after the last valid record (which ends at \
-                                 {offset}); first at {}",
-                                nz.count, nz.first
-                            )
-                        });
+                        if nz.first - offset < 8 {
+                            // Data right where the next record starts: a record whose magic
+                            // is damaged (recovery takes it for the end of the data).
+                            problems.add(CL, &f.path, OFF, offset, || {
+                                format!(
+                                    "the record at {offset} has no valid magic; recovery stops \
+                                     here ({} non-zero bytes follow)",
+                                    nz.count
+                                )
+                            });
+                        } else {
+                            problems.add(CL, &f.path, OFF, nz.first, || {
+                                format!(
+                                    "{} non-zero bytes after the last valid record (which ends \
+                                     at {offset}); first at {}",
+                                    nz.count, nz.first
+                                )
+                            });
+                        }
                     }
                 }
                 ScanItem::Corrupt { offset, error } => {
                     s.recovery_stops_at.get_or_insert(offset);
                     problems.add(CL, &f.path, OFF, offset, || {
-                        format!("invalid record: {error}; the rest of this file is unreadable")
+                        format!("invalid record: {error}; recovery stops here")
                     });
                 }
             }
@@ -386,6 +483,51 @@ fn verify_commitlog(
         progress.file_done(f.len);
     }
     s
+}
+
+/// Looks for intact records after the damage at `at` and reports them as a problem of their
+/// own (recovery drops them) with the command that copies them out.
+fn intact_after(
+    files: &[LogFile],
+    dir: &Path,
+    at: i64,
+    problems: &mut Problems,
+) -> Option<IntactAfterDamage> {
+    let maps: Vec<(&LogFile, FileMap)> = files
+        .iter()
+        .filter(|f| f.end_offset() > at)
+        .filter_map(|f| f.map().ok().map(|m| (f, m)))
+        .collect();
+    let found = crate::store::salvage::intact_records_after(
+        maps.iter().map(|(f, m)| (f.base_offset, m.bytes())),
+        at,
+    )?;
+    let command = crate::store::salvage::dump_command(dir, found.first);
+    let file = maps
+        .iter()
+        .find(|(f, _)| f.base_offset <= found.first && found.first < f.end_offset())
+        .map_or_else(|| dir.to_path_buf(), |(f, _)| f.path.clone());
+    problems.add(
+        Area::CommitLog,
+        &file,
+        Unit::CommitLogOffset,
+        found.first,
+        || {
+            format!(
+                "{} intact records (offsets {} to {}) follow the damage at {at}; a broker's \
+                 recovery cuts the log at {at} and saves them under <store>/damaged/; copy \
+                 them out now with: {command}",
+                found.count, found.first, found.end
+            )
+        },
+    );
+    Some(IntactAfterDamage {
+        damaged_at: at,
+        first: found.first,
+        end: found.end,
+        records: found.count,
+        command,
+    })
 }
 
 /// One ConsumeQueue directory found under `consumequeue/`.
@@ -461,9 +603,16 @@ impl QueueMatcher {
             for f in &q.files {
                 let first = f.base_offset / unit;
                 if !f.len.is_multiple_of(CQ_UNIT as u64) || f.base_offset % unit != 0 {
-                    problems.add(CQ, &f.path, Unit::QueueOffset, first, || {
+                    // The damage is at the partial entry (the file is cut inside it).
+                    let at = if f.base_offset % unit == 0 {
+                        first + (f.len / CQ_UNIT as u64) as i64
+                    } else {
+                        first
+                    };
+                    problems.add(CQ, &f.path, Unit::QueueOffset, at, || {
                         format!(
-                            "file of {} bytes named {}: not whole {CQ_UNIT}-byte entries",
+                            "file of {} bytes named {}: not whole {CQ_UNIT}-byte entries (cut \
+                             inside the entry of queue offset {at})",
                             f.len, f.base_offset
                         )
                     });
@@ -829,25 +978,51 @@ fn verify_index(
         }
     };
     s.files = paths.len();
-    for path in &paths {
+    if s.geometry.is_none() {
+        // Any file of a size some geometry gives tells it (a damaged one may not).
+        let lens: Vec<u64> = paths
+            .iter()
+            .map(|p| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0))
+            .collect();
+        s.geometry = lens.iter().find_map(|&len| IndexGeometry::infer(len));
         if s.geometry.is_none() {
-            let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-            s.geometry = IndexGeometry::infer(len);
-            if s.geometry.is_none() {
-                s.skipped = Some(format!(
-                    "cannot tell maxHashSlotNum/maxIndexNum of {}-byte index files; give the \
-                     broker config with -c",
-                    len
-                ));
-                return s;
+            s.skipped = Some(format!(
+                "cannot tell maxHashSlotNum/maxIndexNum of index files of {lens:?} bytes; give \
+                 the broker config with -c"
+            ));
+            // A file of no geometry's size where Java's default geometry is expected: cut.
+            let default = IndexGeometry {
+                hash_slot_num: crate::store::index::DEFAULT_HASH_SLOT_NUM,
+                index_num: crate::store::index::DEFAULT_INDEX_NUM,
+            };
+            for (path, &len) in paths.iter().zip(&lens) {
+                if default.file_size().is_some_and(|size| len < size) {
+                    problems.add(IX, path, Unit::FilePosition, len as i64, || {
+                        format!(
+                            "index file of {len} bytes: no geometry gives this size (the \
+                             default's files are {} bytes); its tail is lost, or give -c",
+                            default.file_size().unwrap_or(0)
+                        )
+                    });
+                }
             }
+            return s;
         }
+    }
+    for path in &paths {
         let Some(g) = s.geometry else { return s };
         let file = match IndexFile::open_read_only(path, g.hash_slot_num, g.index_num) {
             Ok(file) => file,
             Err(e) => {
                 s.bad_files += 1;
-                problems.add(IX, path, Unit::FilePosition, 0, || e.to_string());
+                // A file of the wrong size: where it ends is where it differs.
+                let at = match &e {
+                    crate::store::index::IndexError::SizeMismatch { actual, .. } => {
+                        i64::try_from(*actual).unwrap_or(0)
+                    }
+                    _ => 0,
+                };
+                problems.add(IX, path, Unit::FilePosition, at, || e.to_string());
                 continue;
             }
         };
