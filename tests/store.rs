@@ -62,6 +62,20 @@ fn open(root: &Path, flush: FlushDiskType) -> Arc<MessageStore> {
 
 /// Opens a store whose previous in-process owner was dropped without shutdown: its threads
 /// let go of it within a few milliseconds.
+/// Drops `store` as a crash would (no shutdown) and waits until its background threads have
+/// let go of it too, so the test may change its files without them touching the mappings.
+fn drop_and_wait(store: Arc<MessageStore>) {
+    let weak = Arc::downgrade(&store);
+    drop(store);
+    for _ in 0..500 {
+        if weak.strong_count() == 0 {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    panic!("the store's threads still hold it 5 s after the drop");
+}
+
 fn reopen_after_drop(root: &Path, flush: FlushDiskType) -> Arc<MessageStore> {
     for _ in 0..100 {
         match MessageStore::open(config(root, flush), HOST.parse().unwrap()) {
@@ -238,7 +252,7 @@ fn torn_tail_is_truncated_and_queues_rebuilt_after_a_crash() {
     }
     // Simulate a crash: no shutdown (abort stays), then tear the last record in half and wipe
     // the ConsumeQueue so recovery must rebuild it from the CommitLog.
-    drop(store);
+    drop_and_wait(store);
     assert!(root.join("abort").exists());
     let file = root.join("commitlog").join("00000000000000000000");
     let mut data = std::fs::read(&file).unwrap();
