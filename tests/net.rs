@@ -1,5 +1,6 @@
 //! The transport over real loopback sockets: dispatch by code, opaque correlation under
-//! concurrency, oneway, server-to-client requests, timeouts, reconnect, idle close, graceful
+//! concurrency, oneway, server-to-client requests, timeouts (closing the connection as Java's
+//! `invokeSync` does), reconnect, idle close, graceful
 //! shutdown, backpressure on a peer that does not read its answers, and the close of one
 //! that never does.
 
@@ -246,6 +247,40 @@ async fn timeouts_and_reconnects() {
         reply = client.invoke(&addr, pull(3, 0), T).await;
     }
     assert_eq!(reply.unwrap().ext("echo"), Some("3"));
+    shutdown.cancel();
+    task.await.unwrap();
+}
+
+#[tokio::test]
+async fn a_timed_out_request_closes_its_connection_as_java_invoke_sync_does() {
+    let (addr, _h, shutdown, task) = start(ConnectionOptions::default()).await;
+    for close_on_timeout in [true, false] {
+        let client = Arc::new(RemotingClient::new(ClientOptions {
+            close_on_timeout,
+            ..ClientOptions::default()
+        }));
+        // A slow request on the connection, then one that times out beside it.
+        let slow = tokio::spawn({
+            let (client, addr) = (client.clone(), addr.clone());
+            async move { client.invoke(&addr, pull(1, 400), T).await }
+        });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let err = client
+            .invoke(&addr, pull(2, 2_000), Duration::from_millis(50))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, NetError::Timeout { .. }), "{err}");
+        let slow = slow.await.unwrap();
+        if close_on_timeout {
+            assert!(matches!(slow, Err(NetError::Closed(_))), "{slow:?}");
+        } else {
+            assert_eq!(slow.unwrap().ext("echo"), Some("1"));
+        }
+        // Either way the next request is answered (on a new connection after a close).
+        let reply = client.invoke(&addr, pull(3, 0), T).await.unwrap();
+        assert_eq!(reply.ext("echo"), Some("3"));
+        client.shutdown().await;
+    }
     shutdown.cancel();
     task.await.unwrap();
 }

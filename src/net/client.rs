@@ -19,6 +19,12 @@ pub struct ClientOptions {
     /// Header serialization of the requests this client sends.
     pub serialize_type: SerializeType,
     pub connection: ConnectionOptions,
+    /// Close the connection when a request made with [`RemotingClient::invoke`] times out, as
+    /// Java's `invokeSync` does (`com.rocketmq.remoting.client.closeSocketIfTimeout`, true by
+    /// default): the next request reconnects at once instead of waiting behind a connection
+    /// that may be dead (a partition, a paused peer) until TCP gives up or retransmits, and
+    /// requests stuck in the old socket are not delivered late as duplicates.
+    pub close_on_timeout: bool,
 }
 
 impl Default for ClientOptions {
@@ -27,6 +33,7 @@ impl Default for ClientOptions {
             connect_timeout: Duration::from_secs(3),
             serialize_type: SerializeType::Json,
             connection: ConnectionOptions::default(),
+            close_on_timeout: true,
         }
     }
 }
@@ -104,14 +111,33 @@ impl<H: RequestHandler> RemotingClient<H> {
     pub async fn invoke(
         &self,
         addr: &str,
+        request: RemotingCommand,
+        timeout: Duration,
+    ) -> Result<RemotingCommand, NetError> {
+        self.invoke_closing(addr, request, timeout, self.options.close_on_timeout)
+            .await
+    }
+
+    async fn invoke_closing(
+        &self,
+        addr: &str,
         mut request: RemotingCommand,
         timeout: Duration,
+        close_on_timeout: bool,
     ) -> Result<RemotingCommand, NetError> {
         request.serialize_type = self.options.serialize_type;
         let conn = self.connection(addr).await?;
         let result = conn.invoke(request, timeout).await;
-        if matches!(result, Err(NetError::Closed(_))) {
-            conn.close();
+        match &result {
+            Err(NetError::Closed(_)) => conn.close(),
+            Err(NetError::Timeout { .. }) if close_on_timeout => {
+                tracing::warn!(
+                    "no response from {addr} within {} ms: closing the connection",
+                    timeout.as_millis()
+                );
+                conn.close();
+            }
+            _ => {}
         }
         result
     }
@@ -126,7 +152,8 @@ impl<H: RequestHandler> RemotingClient<H> {
         self.connection(addr).await?.invoke_oneway(request).await
     }
 
-    /// Sends `request` and calls `callback` with the outcome from a background task.
+    /// Sends `request` and calls `callback` with the outcome from a background task. A timeout
+    /// leaves the connection open, as Java's `invokeAsync` does.
     pub fn invoke_async<F>(
         self: &Arc<Self>,
         addr: &str,
@@ -138,7 +165,9 @@ impl<H: RequestHandler> RemotingClient<H> {
     {
         let client = self.clone();
         let addr = addr.to_string();
-        tokio::spawn(async move { callback(client.invoke(&addr, request, timeout).await) });
+        tokio::spawn(async move {
+            callback(client.invoke_closing(&addr, request, timeout, false).await)
+        });
     }
 
     /// Closes every connection and waits for their tasks.
