@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::{invalid, io_err, is_digits, name_of, InspectError};
 use crate::store::mapped_file::list_log_files;
+use crate::store::salvage::first_nonzero;
 
 /// Scans hand back the pages behind them in steps of this many bytes (see [`FileMap`]).
 pub(super) const RELEASE_STEP: usize = 32 << 20;
@@ -125,23 +126,6 @@ pub fn log_files_in(dir: &Path) -> Result<Vec<LogFile>, InspectError> {
 pub(super) fn name_offset(path: &Path) -> Option<i64> {
     let name = name_of(path);
     is_digits(name, 20).then(|| name.parse().ok()).flatten()
-}
-
-/// Offset of the first byte that is not zero (vectorisable: whole 64-byte blocks are OR-ed).
-fn first_nonzero(bytes: &[u8]) -> Option<usize> {
-    let mut chunks = bytes.chunks_exact(64);
-    let mut at = 0;
-    for chunk in &mut chunks {
-        if chunk.iter().fold(0u8, |acc, &b| acc | b) != 0 {
-            return chunk.iter().position(|&b| b != 0).map(|p| at + p);
-        }
-        at += 64;
-    }
-    chunks
-        .remainder()
-        .iter()
-        .position(|&b| b != 0)
-        .map(|p| at + p)
 }
 
 /// Non-zero bytes found where only zeros belong.
