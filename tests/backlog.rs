@@ -595,14 +595,17 @@ fn a_broker_restart_mid_way_is_ridden_out() {
     let range = count - 4 * CONSUMED as u64;
     let state = cluster.path().join("backlog-state.json");
     let rate = (range / 6).max(1000).to_string();
+    // Its log goes to a file so a failure below can show why.
+    let log = cluster.path().join("migrate.log");
     let mut child = Spawned::spawn(
-        &mut common::rmq(&[
+        common::rmq(&[
             "backlog", "migrate", "-t", SOURCE, "-g", GROUP, "--to", TARGET, "--create",
             "--queues", "16", "--yes", "--batch", "1000", "--rate", &rate, "--state",
         ])
         .arg(&state)
         .namesrv(&ns)
-        .command(),
+        .command()
+        .stderr(std::fs::File::create(&log).unwrap()),
     );
     common::wait_until(
         "a third of the backlog forwarded",
@@ -627,7 +630,12 @@ fn a_broker_restart_mid_way_is_ridden_out() {
     let status = child
         .wait_bounded(Duration::from_secs(120))
         .expect("migrate finishes after the restart");
-    assert!(status.success(), "migrate failed: {:?}", child.lines());
+    assert!(
+        status.success(),
+        "migrate failed ({status}): {:?}\n{}",
+        child.lines(),
+        std::fs::read_to_string(&log).unwrap_or_default()
+    );
     verify(&ns, &state);
     let (source, target) =
         rt.block_on(async { (read_all(&ns, SOURCE).await, read_all(&ns, TARGET).await) });
