@@ -489,3 +489,84 @@ fn expired_consume_queues_are_cleaned_after_retention() {
     let ok = store.put(&msg("OldTopic", 0, b"again", &props)).unwrap();
     assert_eq!(ok.queue_offset, 0);
 }
+
+/// Retention keeps a deleted CommitLog file (`commitLogReuseFiles`, 1 by default) and a later
+/// new file is made from it, zeroed: after a crash, recovery finds exactly the messages
+/// written to it and none of its old records, which are the same size as the new ones (so
+/// an old record would start exactly where the new ones end if the file were not zeroed).
+#[test]
+fn retired_commitlog_files_are_reused_zeroed() {
+    use std::os::unix::fs::MetadataExt;
+    let (_dir, root) = temp_store("reuse");
+    let cfg = MessageStoreConfig {
+        file_reserved_time: 0,
+        ..config(&root, FlushDiskType::SyncFlush)
+    };
+    let host: SocketAddr = HOST.parse().unwrap();
+    let store = MessageStore::open(cfg.clone(), host).unwrap();
+    let body = [b'o'; 1000];
+    for _ in 0..200 {
+        store.put(&msg("OldT", 0, &body, "")).unwrap();
+    }
+    let pool = root.join("commitlog-reuse");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while pool_files(&pool).is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no file was retired to {pool:?}"
+        );
+        store.clean_expired(false).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(
+        pool_files(&pool).len(),
+        1,
+        "commitLogReuseFiles=1 keeps one"
+    );
+    let inode = std::fs::metadata(&pool_files(&pool)[0]).unwrap().ino();
+
+    // The pooled file becomes the file after the one prepared already: write into it.
+    let new_body = [b'n'; 1000];
+    let reused = |store: &MessageStore| {
+        store
+            .commitlog()
+            .files()
+            .files()
+            .into_iter()
+            .find(|f| std::fs::metadata(f.path()).is_ok_and(|m| m.ino() == inode))
+    };
+    let mut written = 0;
+    while reused(&store).is_none_or(|f| f.write_pos() == 0) {
+        store.put(&msg("NewT", 0, &new_body, "")).unwrap();
+        written += 1;
+        assert!(written < 1000, "the pooled file was never used");
+    }
+    for _ in 0..3 {
+        store.put(&msg("NewT", 0, &new_body, "")).unwrap();
+        written += 1;
+    }
+    assert!(pool_files(&pool).is_empty(), "the pooled file was taken");
+    let file = reused(&store).unwrap();
+    let (path, pos) = (file.path().to_path_buf(), file.write_pos());
+    assert!(pos < file.size() / 2, "the reused file is mostly unwritten");
+    drop(file);
+    drop_and_wait(store);
+
+    // Past the last record the file reads as a fresh one: zeros to its end.
+    let bytes = std::fs::read(&path).unwrap();
+    assert!(
+        bytes[pos..].iter().all(|&b| b == 0),
+        "stale bytes after {pos}"
+    );
+    let store = reopen_after_drop(&root, FlushDiskType::SyncFlush);
+    assert_eq!(store.max_offset("NewT", 0), written);
+    let last = bodies(&store, "NewT", 0, written - 1, 1);
+    assert_eq!(last, vec![String::from_utf8(new_body.to_vec()).unwrap()]);
+    assert!(bodies(&store, "NewT", 0, written, 1).is_empty());
+}
+
+fn pool_files(dir: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir(dir)
+        .map(|d| d.filter_map(|e| e.ok()).map(|e| e.path()).collect())
+        .unwrap_or_default()
+}

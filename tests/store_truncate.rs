@@ -366,6 +366,11 @@ fn java_broker_reads_a_truncated_store() {
         .run()
         .ok();
 
+    // rmq keeps CommitLog files retention deleted beside the CommitLog directory for reuse
+    // (`commitLogReuseFiles`): the Java broker must not mind that directory.
+    let pool = store.join("commitlog-reuse");
+    std::fs::create_dir_all(&pool).unwrap();
+    std::fs::write(pool.join("00000000000000000000"), [7u8; 4096]).unwrap();
     let ns = common::Daemon::namesrv(&dir.path().join("ns-java"));
     let java = common::java_cluster::JavaBroker::start(
         &broker_lib,

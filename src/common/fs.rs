@@ -137,6 +137,24 @@ fn replace_backup(path: &Path, bak: &Path) -> io::Result<()> {
         })
 }
 
+/// Renames `from` to `to` and makes the rename durable (both directories are synced), so
+/// after a crash the file is under exactly one of the two names.
+pub fn rename_durably(from: &Path, to: &Path) -> io::Result<()> {
+    fs::rename(from, to)?;
+    let parent = |p: &Path| {
+        p.parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_path_buf()
+    };
+    let (old_dir, new_dir) = (parent(from), parent(to));
+    sync_dir(&new_dir)?;
+    if old_dir != new_dir {
+        sync_dir(&old_dir)?;
+    }
+    Ok(())
+}
+
 /// Makes a rename in `dir` durable.
 #[cfg(unix)]
 fn sync_dir(dir: &Path) -> io::Result<()> {

@@ -178,6 +178,11 @@ config_table! {
         disk_max_used_space_ratio: i32 = 75 => "diskMaxUsedSpaceRatio" check in_range(1, 100);
         /// Hours a CommitLog file is kept after its last write.
         file_reserved_time: i32 = 72 => "fileReservedTime" check non_negative;
+        /// rmq only: how many CommitLog files retention deletes are kept (beside the CommitLog
+        /// directory, in `<commitlog>-reuse`) to become new files, zeroed, instead of new files
+        /// being created; 0 deletes them. Not kept when the disk is above
+        /// `diskMaxUsedSpaceRatio`.
+        commit_log_reuse_files: i32 = 1 => "commitLogReuseFiles" check non_negative;
         put_msg_index_hight_water: i32 = 600_000 => "putMsgIndexHightWater";
         /// Largest accepted message (body + properties), 4 MiB.
         max_message_size: i32 = 4 * 1024 * 1024 => "maxMessageSize" check positive;

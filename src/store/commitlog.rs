@@ -10,6 +10,7 @@ use bytes::Bytes;
 
 use super::error::StoreError;
 use super::mapped_file::{MappedFile, MappedFileQueue};
+use super::reuse::ReusePool;
 use crate::common::message::{
     self, decode_record, DecodeError, MessageToStore, Record, RecordView, END_FILE_MIN_BLANK_LENGTH,
 };
@@ -68,6 +69,18 @@ impl CommitLog {
             files: MappedFileQueue::load(dir, file_size, writable)?.with_preallocation(),
             cuts,
         })
+    }
+
+    /// Keeps up to `keep` files retention deletes and makes new files from them (see
+    /// [`ReusePool`]); 0 deletes them (and any left in the pool).
+    pub fn with_reuse(mut self, keep: usize) -> Result<CommitLog, StoreError> {
+        let dir = self.files.dir().to_path_buf();
+        let pool = ReusePool::open(&dir, self.files.file_size(), keep)
+            .map_err(|e| StoreError::io(&dir, e))?;
+        if keep > 0 {
+            self.files = self.files.with_reuse(pool);
+        }
+        Ok(self)
     }
 
     pub fn files(&self) -> &MappedFileQueue {

@@ -17,6 +17,7 @@ use bytes::Bytes;
 use memmap2::{MmapOptions, MmapRaw};
 
 use super::error::StoreError;
+use super::reuse::ReusePool;
 
 /// The file name of a file starting at `offset`: 20 digits, zero-padded.
 pub fn file_name(offset: i64) -> String {
@@ -421,6 +422,8 @@ pub struct MappedFileQueue {
     /// How far ahead of the writer new files get disk blocks: 0 allocates a new file whole
     /// when it is created; otherwise writers call [`Self::ensure_allocated`].
     allocation_chunk: usize,
+    /// Where retired files wait to become new ones (the CommitLog; see [`ReusePool`]).
+    reuse: Option<Arc<ReusePool>>,
 }
 
 impl MappedFileQueue {
@@ -470,6 +473,7 @@ impl MappedFileQueue {
             writable,
             preallocate: false,
             allocation_chunk: 0,
+            reuse: None,
         })
     }
 
@@ -639,17 +643,28 @@ impl MappedFileQueue {
         let size = self.file_size;
         let allocate_all = self.allocation_chunk == 0;
         let slot = self.prepared.clone();
+        let reuse = self.reuse.clone();
         let spawned = std::thread::Builder::new()
             .name("rmq-file-alloc".into())
-            .spawn(
-                move || match MappedFile::create(&path, from, size, allocate_all) {
+            .spawn(move || {
+                if let Some(pool) = &reuse {
+                    match pool.take_as(&path) {
+                        Ok(true) => tracing::debug!("reusing a retired file as {}", path.display()),
+                        Ok(false) => {}
+                        Err(e) => tracing::warn!(
+                            "could not reuse a retired file as {} (creating it instead): {e}",
+                            path.display()
+                        ),
+                    }
+                }
+                match MappedFile::create(&path, from, size, allocate_all) {
                     Ok(file) => {
                         file.warm();
                         *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(file);
                     }
                     Err(e) => tracing::warn!("could not prepare {}: {e}", path.display()),
-                },
-            );
+                }
+            });
         if let Ok(handle) = spawned {
             *self.preparing.lock().unwrap_or_else(|p| p.into_inner()) = Some(handle);
         }
@@ -697,18 +712,45 @@ impl MappedFileQueue {
     /// Deletes whole files from the front while `expired(file)` holds, never the last file.
     pub fn delete_front_while(
         &self,
+        expired: impl FnMut(&MappedFile) -> bool,
+    ) -> Result<usize, StoreError> {
+        self.retire_front_while(false, expired)
+    }
+
+    /// [`Self::delete_front_while`], keeping the files for reuse when `reuse` and the queue
+    /// has a pool ([`Self::with_reuse`]); without `reuse` the pool is emptied as well.
+    pub fn retire_front_while(
+        &self,
+        reuse: bool,
         mut expired: impl FnMut(&MappedFile) -> bool,
     ) -> Result<usize, StoreError> {
+        if let (false, Some(pool)) = (reuse, &self.reuse) {
+            pool.clear().map_err(|e| StoreError::io(pool.dir(), e))?;
+        }
         let mut files = self.files.write().unwrap_or_else(|p| p.into_inner());
         let mut deleted = 0;
         while files.len() > 1 && expired(&files[0]) {
             let f = files.remove(0);
             let path = f.path().to_path_buf();
-            drop(f);
-            std::fs::remove_file(&path).map_err(|e| StoreError::io(&path, e))?;
+            // Only a file nobody else maps may be overwritten later: a pull answer or a
+            // replication batch still sending from it holds a reference (and out of the list,
+            // no new one can be taken). A shared file is unlinked, which keeps its bytes for
+            // those readers.
+            let sole = Arc::try_unwrap(f).is_ok();
+            self.retire(&path, reuse && sole)?;
             deleted += 1;
         }
         Ok(deleted)
+    }
+
+    /// Removes a file that left the queue (unmapped by us): into the reuse pool when `reuse`
+    /// and there is one, else deleted.
+    fn retire(&self, path: &Path, reuse: bool) -> Result<(), StoreError> {
+        match &self.reuse {
+            Some(pool) if reuse => pool.retire(path),
+            _ => std::fs::remove_file(path),
+        }
+        .map_err(|e| StoreError::io(path, e))
     }
 
     /// Pre-faults the unwritten part of `file` on a helper thread (appends may run meanwhile).
@@ -747,6 +789,13 @@ impl MappedFileQueue {
         self
     }
 
+    /// Keeps files retired by [`Self::retire_front_while`] in `pool` and makes later files
+    /// from them (see [`ReusePool`]); only with preallocation, whose thread does the zeroing.
+    pub fn with_reuse(mut self, pool: ReusePool) -> Self {
+        self.reuse = Some(Arc::new(pool));
+        self
+    }
+
     /// Removes a file prepared ahead (it would sit past the end of a truncated or deleted log,
     /// or be left behind at shutdown).
     pub fn discard_prepared(&self) -> Result<(), StoreError> {
@@ -759,7 +808,8 @@ impl MappedFileQueue {
         if let Some(f) = prepared {
             let path = f.path().to_path_buf();
             drop(f);
-            std::fs::remove_file(&path).map_err(|e| StoreError::io(&path, e))?;
+            // Nobody else maps a prepared file: it may go back to the pool.
+            self.retire(&path, true)?;
         }
         Ok(())
     }

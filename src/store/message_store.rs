@@ -372,7 +372,8 @@ impl MessageStore {
             &cfg.commit_log_dir(),
             cfg.mapped_file_size_commit_log as usize,
             true,
-        )?;
+        )?
+        .with_reuse(cfg.commit_log_reuse_files.max(0) as usize)?;
         let cqs = ConsumeQueueStore::load(
             &cfg.consume_queue_dir(),
             cfg.consume_queue_file_size() as usize,
@@ -1485,6 +1486,9 @@ impl MessageStore {
     // Background work
 
     fn start_threads(self: &Arc<Self>) {
+        // Disk usage is known from the start (the guard and retention read it), not only
+        // after the first sample of the clean thread.
+        self.sample_disks();
         let mut threads = self.threads.lock().unwrap_or_else(|p| p.into_inner());
         let me = Arc::downgrade(self);
         threads.push(spawn("rmq-flush", move || flush_loop(me)));
@@ -1594,7 +1598,13 @@ impl MessageStore {
         let reserved = Duration::from_secs(self.cfg.file_reserved_time.max(0) as u64 * 3600);
         let now = std::time::SystemTime::now();
         let dispatched = self.index_dispatched.load(Ordering::Acquire);
-        let deleted = self.commitlog.files().delete_front_while(|f| {
+        // Retired files are kept for reuse unless the disk is short of space (or its usage
+        // is unknown).
+        let usage = f64::from_bits(self.disk.usage[0].load(Ordering::Relaxed));
+        let reuse = !force
+            && (0.0..1.0).contains(&usage)
+            && usage * 100.0 < f64::from(self.cfg.effective_disk_max_used_space_ratio());
+        let deleted = self.commitlog.files().retire_front_while(reuse, |f| {
             // Never delete data not yet dispatched or flushed.
             let end = f.from_offset() + f.size() as i64;
             if end > dispatched || end > self.flushed_offset() {

@@ -10,6 +10,7 @@ pub mod index;
 pub mod inspect;
 pub mod mapped_file;
 pub mod message_store;
+pub mod reuse;
 pub mod salvage;
 pub mod truncate;
 
