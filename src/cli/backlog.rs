@@ -38,8 +38,9 @@ per-key order is kept for ordered consumers.
 Duplicates: batch k+1 of a source queue is sent only after batch k was acknowledged and
 recorded in the state file, so after Ctrl-C, SIGKILL or a broker restart a resume re-sends at
 most one batch (--batch messages, default 2048) per source queue; a send retried after a
-timeout may also be stored twice. Nothing is lost. Pulls and sends to a broker that is down
-are retried for 60 s (at its new address if it comes back on another one); past that migrate
+timeout may also be stored twice. Nothing is lost. Pulls, sends and the final offset commit
+to a broker that is down are retried for 60 s (at its new address if it comes back on another
+one); past that migrate
 stops, and running it again with --state continues. Stop the group's consumers first: at the
 end the group's source offsets are moved to the end of the migrated range, and a running
 Java consumer would write its own offsets over them.";

@@ -349,21 +349,43 @@ pub async fn migrate(
     }
     let mut state = shared.writer.snapshot();
     if !state.offsets_committed {
-        // Where the queues are now (a broker may have restarted elsewhere meanwhile).
-        let addrs = range_addrs(&client, &state).await?;
-        let group = PullConsumer::new(client.clone(), &state.source_topic, &state.group);
-        for (range, q) in state.queues.iter().zip(&addrs) {
-            // Never move the group back (its consumers may have gone further meanwhile).
-            if group.committed(q).await?.is_some_and(|c| c >= range.end) {
-                continue;
+        // A broker restarting now is ridden out as during the forwarding.
+        let mut failing_since: Option<Instant> = None;
+        while let Err(e) = commit_group_offsets(&client, &state).await {
+            let first = failing_since.is_none();
+            let since = *failing_since.get_or_insert_with(Instant::now);
+            if since.elapsed() > SEND_RETRY_FOR {
+                return Err(e);
             }
-            group.commit(q, range.end).await?;
+            if first {
+                tracing::warn!(
+                    "advancing {}'s offsets failed (retrying for up to {}s): {e}",
+                    state.group,
+                    SEND_RETRY_FOR.as_secs()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
         }
         state.offsets_committed = true;
         state.finished_ms = Some(now_ms());
         state.save_async(path).await?;
     }
     Ok(state)
+}
+
+/// Moves the group's committed offset of every source queue to the end of its range (never
+/// back: its consumers may have gone further meanwhile).
+async fn commit_group_offsets(client: &Arc<MqClient>, state: &MigrationState) -> Result<()> {
+    // Where the queues are now (a broker may have restarted elsewhere meanwhile).
+    let addrs = range_addrs(client, state).await?;
+    let group = PullConsumer::new(client.clone(), &state.source_topic, &state.group);
+    for (range, q) in state.queues.iter().zip(&addrs) {
+        if group.committed(q).await?.is_some_and(|c| c >= range.end) {
+            continue;
+        }
+        group.commit(q, range.end).await?;
+    }
+    Ok(())
 }
 
 /// The current address of each source range's queue.
