@@ -10,6 +10,13 @@
 #   1. rmq perf produce  --inflight $INFLIGHT --size $SIZE for $DURATION s  (rmq's client)
 #   2. BenchProducer.java: the Java 4.9.8 client, $INFLIGHT threads of sync sends, $DURATION s
 #   3. rmq perf consume and BenchConsumer.java (20 threads) each draining $BACKLOG messages
+#   4. with RMQ_BENCH_CLASSES (a directory of Apache's own benchmark classes, compiled from
+#      example/src/main/java/org/apache/rocketmq/example/benchmark of an apache/rocketmq 4.9.x
+#      checkout, e.g. `../shared/java-ref/rmq-ref.sh build-bench`, or javac against the broker
+#      jars tests/java/fetch.sh gets): its Producer (-w $INFLIGHT threads of sync sends,
+#      -q $APACHE_MESSAGES messages; its "[Complete]" line) and its Consumer (20 threads, a new
+#      group reading the topic from its first offset for $APACHE_CONSUME_SECS s; the best of
+#      its 10-second TPS lines after the first, which includes start-up)
 # Measured on the broker process: CPU time (utime+stime from /proc) per message sent, RssAnon
 # after the load (mapped store pages are page cache, not the broker's), and start-to-ready time
 # (process start until the name server lists the broker).
@@ -30,12 +37,19 @@ FLUSH=${FLUSH:-ASYNC_FLUSH}
 JAVA_LIB=${RMQ_JAVA_LIB:-$HOME/.cache/rmq/java-lib}
 BROKER_LIB=${RMQ_JAVA_BROKER_LIB:-$HOME/.cache/rmq/java-broker-lib}
 JAVA=${JAVA:-java}
+BENCH_CLASSES=${RMQ_BENCH_CLASSES:-}
+APACHE_MESSAGES=${APACHE_MESSAGES:-1000000}
+APACHE_CONSUME_SECS=${APACHE_CONSUME_SECS:-35}
 
 cd "$ROOT"
 cargo build --release --quiet
 RMQ=${CARGO_TARGET_DIR:-$ROOT/target}/release/rmq
 tests/java/fetch.sh >/dev/null
 [ -n "$(ls "$BROKER_LIB"/rocketmq-broker-*.jar 2>/dev/null)" ] || { echo "no Java broker jars in $BROKER_LIB (tests/java/fetch.sh)" >&2; exit 1; }
+if [ -n "$BENCH_CLASSES" ] && [ ! -f "$BENCH_CLASSES/org/apache/rocketmq/example/benchmark/Producer.class" ]; then
+  echo "RMQ_BENCH_CLASSES=$BENCH_CLASSES has no org/apache/rocketmq/example/benchmark/Producer.class" >&2
+  exit 2
+fi
 
 WORK=$(mktemp -d /tmp/rmq-compare.XXXXXX)
 PIDS=()
@@ -88,6 +102,37 @@ flush_stats() { # port
     echo '{}'
 }
 
+# Apache's benchmark tools run on the broker jars' classpath (they need rocketmq-srvutil and
+# commons-cli besides the client); their client is 4.9.7.
+apache_java() { "$JAVA" -Xms256m -Xmx1g -cp "$BENCH_CLASSES:$BROKER_LIB/*" -Drocketmq.client.logUseSlf4j=false "$@"; }
+
+apache_produce() { # ns -> one JSON line {sent, tps, avgRtMs, maxRtMs, failed}
+  apache_java org.apache.rocketmq.example.benchmark.Producer -n "$1" -t BenchTopic -w "$INFLIGHT" \
+    -s "$SIZE" -q "$APACHE_MESSAGES" 2>/dev/null | python3 -c '
+import json, re, sys
+done = [l for l in sys.stdin if l.startswith("[Complete]")]
+m = re.search(r"Send Total: (\d+) Send TPS: (\d+) Max RT\(ms\): (\d+) Average RT\(ms\):\s*([\d.]+) "
+              r"Send Failed: (\d+) Response Failed: (\d+)", done[-1] if done else "")
+if not m: sys.exit("no [Complete] line from the Apache benchmark Producer")
+t, tps, mx, avg, f1, f2 = m.groups()
+print(json.dumps({"sent": int(t), "tps": int(tps), "maxRtMs": int(mx), "avgRtMs": float(avg), "failed": int(f1) + int(f2)}))'
+}
+
+apache_consume() { # ns -> one JSON line {tps, lines}
+  local out=$WORK/apache-consumer.out
+  apache_java org.apache.rocketmq.example.benchmark.Consumer -n "$1" -t BenchTopic -g bench_apache_consumer >"$out" 2>&1 &
+  local pid=$!
+  sleep "$APACHE_CONSUME_SECS"
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  python3 - "$out" <<'EOF'
+import json, re, sys
+tps = [int(m.group(1)) for m in (re.search(r" TPS: (\d+) FAIL", l) for l in open(sys.argv[1])) if m]
+steady = tps[1:] or tps
+print(json.dumps({"tps": max(steady) if steady else 0, "lines": tps}))
+EOF
+}
+
 run_broker() { # kind (rmq|java) -> writes $WORK/<kind>.json
   local kind=$1 dir=$WORK/$1 port pid t0 ready c0 c1 c2 c3
   port=$(free_port)
@@ -111,23 +156,35 @@ run_broker() { # kind (rmq|java) -> writes $WORK/<kind>.json
   c2=$(cpu_ticks "$pid")
   "$RMQ" perf consume -n "$NS" -t BenchTopic -g bench_rmq_consumer --from-earliest --count "$BACKLOG" -o json >"$dir/rmq-consume.json"
   java_client "$ROOT/benches/java/BenchConsumer.java" "$NS" BenchTopic bench_java_consumer "$BACKLOG" 300 | grep "^{" | tail -1 >"$dir/java-consume.json"
-  c3=$(cpu_ticks "$pid")
+  local c4=0 c5=0
+  if [ -n "$BENCH_CLASSES" ]; then
+    c4=$(cpu_ticks "$pid")
+    apache_produce "$NS" >"$dir/apache-produce.json"
+    c5=$(cpu_ticks "$pid")
+    apache_consume "$NS" >"$dir/apache-consume.json"
+  fi
   kill "$pid"
   wait "$pid" 2>/dev/null || true
-  python3 - "$dir" "$kind" "$ready" "$rss" "$c0" "$c1" "$c2" <<'EOF' >"$WORK/$kind.json"
+  python3 - "$dir" "$kind" "$ready" "$rss" "$c0" "$c1" "$c2" "$c4" "$c5" <<'EOF' >"$WORK/$kind.json"
 import json, os, sys
-d, kind, ready, rss, c0, c1, c2 = sys.argv[1:]
+d, kind, ready, rss, c0, c1, c2, c4, c5 = sys.argv[1:]
 hz = os.sysconf("SC_CLK_TCK")
 rp = json.load(open(f"{d}/rmq-produce.json")); jp = json.loads(open(f"{d}/java-produce.json").read())
 rc = json.load(open(f"{d}/rmq-consume.json")); jc = json.loads(open(f"{d}/java-consume.json").read())
 cpu_rmq_load = (int(c1) - int(c0)) / hz / max(rp["sent"], 1) * 1e6
 cpu_java_load = (int(c2) - int(c1)) / hz / max(jp["sent"], 1) * 1e6
-print(json.dumps({"kind": kind, "ready_ms": int(ready), "rss_anon_mb": int(rss) / 1024,
+out = {"kind": kind, "ready_ms": int(ready), "rss_anon_mb": int(rss) / 1024,
   "send_tps_rmq_client": rp["msgsPerSec"], "p99_ms_rmq_client": rp["latencyUs"]["p99"] / 1000,
   "send_tps_java_client": jp["tps"], "p99_ms_java_client": jp["p99Us"] / 1000,
   "cpu_us_per_msg_rmq_client": cpu_rmq_load, "cpu_us_per_msg_java_client": cpu_java_load,
   "consume_tps_rmq_client": rc["msgsPerSec"], "consume_tps_java_client": jc["tps"],
-  "send_errors_rmq_client": rp["errors"], "send_errors_java_client": jp["errors"]}))
+  "send_errors_rmq_client": rp["errors"], "send_errors_java_client": jp["errors"]}
+if os.path.exists(f"{d}/apache-produce.json"):
+    ap = json.load(open(f"{d}/apache-produce.json")); ac = json.load(open(f"{d}/apache-consume.json"))
+    out.update({"send_tps_apache": ap["tps"], "avg_rt_ms_apache": ap["avgRtMs"],
+                "cpu_us_per_msg_apache": (int(c5) - int(c4)) / hz / max(ap["sent"], 1) * 1e6,
+                "consume_tps_apache": ac["tps"], "send_errors_apache": ap["failed"]})
+print(json.dumps(out))
 EOF
 }
 
@@ -148,6 +205,10 @@ rows = [
   ("consume TPS (Java 4.9.8 push consumer)", "consume_tps_java_client", "{:,.0f}"),
   ("broker CPU us/msg (rmq perf load)", "cpu_us_per_msg_rmq_client", "{:.1f}"),
   ("broker CPU us/msg (Java client load)", "cpu_us_per_msg_java_client", "{:.1f}"),
+  ("send TPS (Apache benchmark Producer)", "send_tps_apache", "{:,.0f}"),
+  ("send average RT ms (Apache benchmark Producer)", "avg_rt_ms_apache", "{:.2f}"),
+  ("consume TPS (Apache benchmark Consumer)", "consume_tps_apache", "{:,.0f}"),
+  ("broker CPU us/msg (Apache Producer load)", "cpu_us_per_msg_apache", "{:.1f}"),
   ("broker RssAnon MB after load", "rss_anon_mb", "{:.0f}"),
   ("start to ready ms", "ready_ms", "{:.0f}"),
 ]
@@ -158,9 +219,22 @@ for name, key, fmt in rows:
         print(f"| {name} | {r['send_errors_rmq_client']} / {r['send_errors_java_client']} | "
               f"{j['send_errors_rmq_client']} / {j['send_errors_java_client']} | |")
         continue
+    if key not in r or key not in j:
+        continue
     a, b = r[key], j[key]
     ratio = a / b if b else float("nan")
     print(f"| {name} | {fmt.format(a)} | {fmt.format(b)} | {ratio:.2f} |")
+EOF
+
+# What it ran on (recorded by rmq perf in its JSON summary).
+python3 - "$WORK" <<'EOF'
+import json, sys
+r = json.load(open(f"{sys.argv[1]}/rmq/rmq-produce.json")).get("environment", {})
+j = json.load(open(f"{sys.argv[1]}/java/rmq-produce.json")).get("environment", {})
+m = r.get("machine", {})
+versions = [b.get("version") for e in (r, j) for b in e.get("brokers", [])]
+print(f"\nmachine: {m.get('cpus')} CPUs ({m.get('cpuModel')}), {m.get('memoryBytes', 0) / 2**30:.1f} GiB, "
+      f"kernel {m.get('kernel')}; broker versions reported (rmq, Java): {', '.join(map(str, versions))}")
 EOF
 
 # The group commit of the rmq run: flushes during the rmq perf send run and their average time.

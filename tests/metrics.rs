@@ -218,6 +218,14 @@ fn broker_and_namesrv_metrics_count_what_was_sent_and_consumed() {
     assert!(during <= N as f64, "{during}");
     let status = perf.wait_bounded(Duration::from_secs(60));
     assert!(status.is_some_and(|s| s.success()), "{:?}", perf.lines());
+    // The summary records what it was measured on: the machine and the broker's version.
+    let summary: serde_json::Value = serde_json::from_str(&perf.lines().join("\n")).unwrap();
+    let env = &summary["environment"];
+    assert!(env["machine"]["cpus"].as_i64().unwrap() >= 1, "{env}");
+    assert!(env["machine"]["memoryBytes"].as_u64().unwrap() > 0, "{env}");
+    assert!(env["machine"]["kernel"].is_string(), "{env}");
+    assert_eq!(env["brokers"][0]["brokerName"], "broker-a", "{env}");
+    assert_eq!(env["brokers"][0]["version"], "V4_9_8", "{env}");
 
     let s = scrape(&broker_metrics);
     assert_eq!(sum(&s, "rmq_broker_messages_in_total", &topic), N as f64);

@@ -19,11 +19,12 @@ use rmq::client::perf::{
 pub enum PerfCommand {
     /// Send messages as fast as possible (or at --rate) and report msgs/s, MB/s and send
     /// latency percentiles every second. JSON summary fields: sent, errors, seconds, msgsPerSec,
-    /// mbPerSec, latencyUs {p50, p99, p999, max, mean}.
+    /// mbPerSec, latencyUs {p50, p99, p999, max, mean}, environment {machine {cpus, cpuModel,
+    /// kernel, memoryBytes}, brokers [{brokerName, addr, version}]}.
     Produce(ProduceArgs),
     /// Drain a topic and report msgs/s, MB/s, end-to-end latency (born → received and stored →
     /// received) and lag every second. JSON summary fields: received, seconds, msgsPerSec,
-    /// mbPerSec, bornLatencyUs, storeLatencyUs, lag.
+    /// mbPerSec, bornLatencyUs, storeLatencyUs, lag, environment (as for produce).
     Consume(ConsumeArgs),
 }
 
@@ -228,6 +229,7 @@ async fn produce(args: ProduceArgs) -> anyhow::Result<()> {
         "mbPerSec": mb(progress.bytes.load(Ordering::Relaxed), secs),
         "latencyUs": latency_json(&total),
         "lastError": *progress.last_error.lock().unwrap_or_else(|p| p.into_inner()),
+        "environment": perf::environment(&client, &args.topic).await,
     });
     match args.output {
         OutputFormat::Json => print_json(&summary)?,
@@ -329,6 +331,7 @@ async fn consume(args: ConsumeArgs) -> anyhow::Result<()> {
         "bornLatencyUs": latency_json(&born),
         "storeLatencyUs": latency_json(&stored),
         "lag": progress.lag.load(Ordering::Relaxed),
+        "environment": perf::environment(&client, &args.topic).await,
     });
     match args.output {
         OutputFormat::Json => print_json(&summary)?,

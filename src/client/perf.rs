@@ -15,7 +15,9 @@ pub use super::producer::SendMode;
 use super::producer::{Message, Producer, ProducerOptions, QueueSelect};
 use super::{ClientError, MqClient, Result};
 use crate::common::clock::now_ms;
+use crate::common::host;
 use crate::common::message::{self, property};
+use crate::protocol::body::MASTER_ID;
 use crate::protocol::{ResponseCode, Text};
 
 /// Sub-bucket resolution: values keep their top 8 bits, so a bucket is < 0.8 % wide.
@@ -165,6 +167,70 @@ impl Progress {
             .unwrap_or_else(|p| p.into_inner())
             .merge(&h);
         h
+    }
+}
+
+/// What a result was measured on, recorded beside it so results can be compared: this
+/// machine, and the master brokers serving the topic with the version each reports.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Environment {
+    pub machine: Machine,
+    pub brokers: Vec<BrokerVersion>,
+}
+
+/// The machine `rmq perf` runs on.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Machine {
+    pub cpus: i32,
+    pub cpu_model: Option<String>,
+    pub kernel: Option<String>,
+    pub memory_bytes: u64,
+}
+
+/// A master broker of the topic and its `brokerVersionDesc` (`None`: it did not answer).
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BrokerVersion {
+    pub broker_name: String,
+    pub addr: String,
+    pub version: Option<String>,
+}
+
+/// This machine's CPUs, kernel and memory.
+pub fn machine() -> Machine {
+    Machine {
+        cpus: host::available_processors(),
+        cpu_model: host::cpu_model(),
+        kernel: host::kernel_release(),
+        memory_bytes: host::total_memory_bytes(),
+    }
+}
+
+/// The machine and the topic's master brokers with their versions (an unreadable route or
+/// runtime info leaves the list short or the version empty: the measurement still stands).
+pub async fn environment(client: &MqClient, topic: &str) -> Environment {
+    let mut brokers = Vec::new();
+    if let Ok(route) = client.route(topic).await {
+        for b in &route.broker_datas {
+            let Some(addr) = b.broker_addrs.get(&MASTER_ID) else {
+                continue;
+            };
+            let version = match client.broker_runtime_info(addr).await {
+                Ok(kv) => kv.table.get("brokerVersionDesc").cloned(),
+                Err(_) => None,
+            };
+            brokers.push(BrokerVersion {
+                broker_name: b.broker_name.clone(),
+                addr: addr.clone(),
+                version,
+            });
+        }
+    }
+    Environment {
+        machine: machine(),
+        brokers,
     }
 }
 

@@ -1,7 +1,7 @@
 //! Facts about the machine the process runs on: the user's home directory (`user.home`), the
 //! host name (BrokerConfig.brokerName), a non-loopback IPv4 address (brokerIP1/brokerIP2,
-//! `RemotingUtil.getLocalAddress`), the CPU count (thread-pool sizes), physical memory and file
-//! system capacity.
+//! `RemotingUtil.getLocalAddress`), the CPU count (thread-pool sizes), physical memory, file
+//! system capacity, and the kernel release and CPU model (recorded with benchmark results).
 //!
 //! Host name, address and CPU count are looked up once per process and cached: they feed
 //! `Default` impls that run often, and they do not change under a running broker.
@@ -81,6 +81,22 @@ pub fn total_memory_bytes() -> u64 {
                 .ok()
         })
         .map_or(8 << 30, |kb| kb * 1024)
+}
+
+/// The kernel release (`/proc/sys/kernel/osrelease`, what `uname -r` prints), if readable.
+pub fn kernel_release() -> Option<String> {
+    std::fs::read_to_string("/proc/sys/kernel/osrelease")
+        .ok()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+}
+
+/// The CPU's model name (the first `model name` of `/proc/cpuinfo`), if readable.
+pub fn cpu_model() -> Option<String> {
+    let info = std::fs::read_to_string("/proc/cpuinfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("model name"))?;
+    let (_, name) = line.split_once(':')?;
+    Some(name.trim().to_string()).filter(|s| !s.is_empty())
 }
 
 /// Capacity of the file system holding a path, in bytes.
