@@ -316,6 +316,13 @@ fn prepare_source(rt: &tokio::runtime::Runtime, ns: &str, count: u64) {
         c.shutdown().await;
     });
     eprintln!("filled {count} messages in {:?}", started.elapsed());
+    // The queues count a message once the broker has dispatched it (asynchronously, behind
+    // the CommitLog: a loaded Java broker was seen a few hundred behind right after the sends).
+    common::wait_until(
+        "every sent message in the source's queues",
+        Duration::from_secs(30),
+        || offsets(rt, ns).iter().map(|(_, _, max)| max).sum::<i64>() == count as i64,
+    );
 }
 
 /// The group's committed offsets per queue id, and each queue's max offset.

@@ -860,7 +860,12 @@ async fn java_mqadmin_against_the_broker() {
         let out = cluster
             .cli(&["group", "describe", "-g", "AdminGroup", "-o", "json"])
             .run();
-        if out.success() && out.stdout.contains("AdminTopic") {
+        // A committed queue of the topic (its subscription alone also names it).
+        let committed = out.success()
+            && out.parse_json()["queues"]
+                .as_array()
+                .is_some_and(|queues| queues.iter().any(|q| q["topic"] == "AdminTopic"));
+        if committed {
             break;
         }
         tokio::time::sleep(Duration::from_millis(300)).await;

@@ -391,7 +391,16 @@ fn failover_script_under_java_load_then_rejoin_of_the_old_master() {
     // cannot confirm (SLAVE_NOT_AVAILABLE), then dies too; the slave comes back.
     let mut a1 = a1;
     a1.kill();
-    std::thread::sleep(Duration::from_millis(2000));
+    // Until the master has stored something its dead slave does not have (a fixed pause was
+    // not always enough on a loaded machine: the producer's one sync send in flight can wait
+    // for the slave's acknowledgement up to slaveTimeout).
+    let slave_end = data_end(&files(&a1.store().join("commitlog")));
+    wait_until(
+        "the master storing past its dead slave",
+        Duration::from_secs(30),
+        || data_end(&files(&a0.store().join("commitlog"))) > slave_end,
+    );
+    std::thread::sleep(Duration::from_millis(500));
     a0.kill();
     a1.restart();
     let old_end = data_end(&files(&a0.store().join("commitlog")));
