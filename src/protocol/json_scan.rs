@@ -164,6 +164,10 @@ impl<'a> Scanner<'a> {
 
     /// A string, an integer, a boolean or null, as text (`Some(None)` for null). The outer
     /// `None` is "not the common shape".
+    // Inlined, as `string`: a `Text` returned through a call is built on the stack and then
+    // copied with loads of other widths than its stores (a store-forwarding stall per value);
+    // inlined, it is built where it goes (a Java send header: ~1010 → ~905 ns).
+    #[inline(always)]
     fn scalar(&mut self) -> Option<Option<Text>> {
         match self.peek()? {
             b'"' => self.string().map(Some),
@@ -210,6 +214,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// A string literal: a slice of the frame when it has no escapes, else unescaped.
+    #[inline(always)]
     fn string(&mut self) -> Option<Text> {
         self.eat(b'"')?;
         let start = self.pos;

@@ -36,6 +36,8 @@ impl Text {
 
     /// `s`, which must lie inside `buf` (a string borrowed from a decoded frame), as a slice of
     /// `buf` without copying; short strings are copied inline instead (cheaper than sharing).
+    // Inlined into the header readers (see `json_scan::Scanner::scalar`).
+    #[inline(always)]
     pub fn slice_of(buf: &Bytes, s: &str) -> Text {
         let inside = buf.as_ptr_range();
         let range = s.as_bytes().as_ptr_range();
