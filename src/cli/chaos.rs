@@ -44,7 +44,8 @@ pub enum Fault {
 /// Producers send per-key sequences (each key on one queue, so in order) and log every
 /// acknowledged send to DIR/acked.log (key, seq, msg id, queue, queue offset, offset msg id,
 /// ack time); consumers pull every queue from its start and log every delivery to
-/// DIR/delivered.log. Faults are injected in turn, one per cycle, after --interval of load.
+/// DIR/delivered.log. Faults are injected in turn, one per cycle, after --interval of load
+/// (the first once a send has been acknowledged, so a slow start is not taken for load).
 /// At the end the consumers read to the end of every queue and the checker reports acked,
 /// lost (acknowledged, never delivered), duplicated, out of order per key and the recovery
 /// time of each fault (fault start to the first acknowledgement after it; for the name

@@ -105,7 +105,8 @@ pub struct ChaosOptions {
     pub faults: Vec<FaultKind>,
     /// Fault cycles (the run also ends at `max_duration`).
     pub cycles: u32,
-    /// Load time before each fault (and after the last one).
+    /// Load time before each fault (and after the last one); the first waits for a first
+    /// acknowledged send.
     pub interval: Duration,
     /// How long a broker stays stopped (longer than `timeout` to make clients give up).
     pub pause: Duration,
@@ -1303,6 +1304,12 @@ async fn run_until_done(
         consumers.push(tokio::spawn(consume(consumer.clone(), q, shared.clone())));
     }
 
+    // Faults hit a cluster under load: the first waits until a send was acknowledged (on a
+    // loaded machine the producers can take longer than one interval to get going).
+    let load_deadline = Instant::now() + opts.max_duration.min(Duration::from_secs(60));
+    while lock(&shared.acked).is_empty() && Instant::now() < load_deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     let mut faults = Vec::new();
     for cycle in 0..opts.cycles {
         tokio::time::sleep(opts.interval).await;
