@@ -145,12 +145,18 @@ fn zero_whole(path: &Path, size: u64) -> io::Result<()> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn retired_files_are_pooled_zeroed_and_renamed_into_place() {
+    /// A temp store root with an empty `commitlog` directory and its pool (4 KiB files).
+    fn log_and_pool(keep: usize) -> (tempfile::TempDir, PathBuf, ReusePool) {
         let root = tempfile::tempdir().unwrap();
         let log = root.path().join("commitlog");
         std::fs::create_dir_all(&log).unwrap();
-        let pool = ReusePool::open(&log, 4096, 1).unwrap();
+        let pool = ReusePool::open(&log, 4096, keep).unwrap();
+        (root, log, pool)
+    }
+
+    #[test]
+    fn retired_files_are_pooled_zeroed_and_renamed_into_place() {
+        let (root, log, pool) = log_and_pool(1);
         assert_eq!(pool.dir(), root.path().join("commitlog-reuse"));
         let old = log.join("00000000000000000000");
         std::fs::write(&old, vec![7u8; 4096]).unwrap();
@@ -174,10 +180,7 @@ mod tests {
 
     #[test]
     fn the_pool_is_emptied_on_demand_and_wrong_sizes_are_dropped() {
-        let root = tempfile::tempdir().unwrap();
-        let log = root.path().join("commitlog");
-        std::fs::create_dir_all(&log).unwrap();
-        let pool = ReusePool::open(&log, 4096, 2).unwrap();
+        let (_root, log, pool) = log_and_pool(2);
         let a = log.join("a");
         std::fs::write(&a, vec![1u8; 4096]).unwrap();
         pool.retire(&a).unwrap();
