@@ -13,6 +13,7 @@ pub mod message_store;
 pub mod reuse;
 pub mod salvage;
 pub mod truncate;
+pub mod warm;
 
 pub use error::StoreError;
 pub use message_store::{
