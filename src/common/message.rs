@@ -161,6 +161,20 @@ pub fn get_property<'a>(props: &'a str, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v)
 }
 
+/// The values of several properties in one pass over the string (each as [`get_property`]).
+pub fn get_properties<'a, const N: usize>(
+    props: &'a str,
+    names: [&str; N],
+) -> [Option<&'a str>; N] {
+    let mut found = [None; N];
+    for (k, v) in properties(props) {
+        if let Some(i) = names.iter().position(|n| *n == k) {
+            found[i] = Some(v);
+        }
+    }
+    found
+}
+
 /// Appends `name=value` to a properties string the way 4.9.8 joins them (no trailing separator).
 pub fn push_property(props: &mut String, name: &str, value: &str) {
     if !props.is_empty() && !props.ends_with(PROPERTY_SEPARATOR) {
@@ -483,13 +497,22 @@ pub struct RecordView<'a> {
     pub raw: &'a [u8],
 }
 
+/// `bytes` as text: borrowed when valid UTF-8 (the normal case, checked by the fast validator),
+/// else with replacement characters.
+fn utf8_or_lossy(bytes: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
+}
+
 impl<'a> RecordView<'a> {
     pub fn topic(&self) -> Cow<'a, str> {
-        String::from_utf8_lossy(self.topic_bytes)
+        utf8_or_lossy(self.topic_bytes)
     }
 
     pub fn properties(&self) -> Cow<'a, str> {
-        String::from_utf8_lossy(self.properties_bytes)
+        utf8_or_lossy(self.properties_bytes)
     }
 
     /// The property `name`, if present.
@@ -1000,6 +1023,10 @@ pub(crate) mod tests {
         let all: Vec<_> = properties(p).collect();
         assert_eq!(all, vec![("TAGS", "A"), ("KEYS", "k")]);
         assert_eq!(get_property(p, "KEYS"), Some("k"));
+        assert_eq!(
+            get_properties(p, ["KEYS", "NOPE", "TAGS"]),
+            [get_property(p, "KEYS"), None, get_property(p, "TAGS")]
+        );
         assert_eq!(
             without_property("WAIT\x01true\x02TAGS\x01A", "WAIT"),
             "TAGS\x01A"

@@ -26,6 +26,10 @@ pub(super) struct ScannedHeader {
 
 /// Reads `header` if it has the common shape; `None` means "use the general reader".
 pub(super) fn scan(header: &Bytes) -> Option<ScannedHeader> {
+    // One validation of the whole header (serde rejects invalid UTF-8 in a string; elsewhere
+    // the shape checks below reject any non-ASCII byte): strings are then cut from it without
+    // checking each, at ASCII delimiters, so on char boundaries.
+    std::str::from_utf8(header).ok()?;
     let mut s = Scanner {
         buf: header,
         src: header,
@@ -222,8 +226,7 @@ impl<'a> Scanner<'a> {
         match self.peek()? {
             b'"' => {
                 self.pos += 1;
-                let raw = std::str::from_utf8(&self.buf[start..start + run]).ok()?;
-                Some(Text::slice_of(self.src, raw))
+                Some(Text::slice_of(self.src, self.str_at(start, run)))
             }
             b'\\' => {
                 self.pos = start;
@@ -239,7 +242,17 @@ impl<'a> Scanner<'a> {
         let start = self.pos;
         let run = self.plain_run();
         self.eat(b'"')?;
-        std::str::from_utf8(&self.buf[start..start + run]).ok()
+        Some(self.str_at(start, run))
+    }
+
+    /// The text of `len` bytes at `start`, both at ASCII bytes (string delimiters).
+    #[inline(always)]
+    fn str_at(&self, start: usize, len: usize) -> &'a str {
+        let bytes = &self.buf[start..start + len];
+        debug_assert!(std::str::from_utf8(bytes).is_ok());
+        // SAFETY: `scan` checked that the whole buffer is UTF-8, and a range that starts and
+        // ends next to ASCII bytes (or at the buffer's ends) lies on char boundaries.
+        unsafe { std::str::from_utf8_unchecked(bytes) }
     }
 
     /// Skips the bytes that stand for themselves inside a string; stops at a quote, a
@@ -255,13 +268,19 @@ impl<'a> Scanner<'a> {
     }
 
     fn escaped_string(&mut self) -> Option<Text> {
-        let mut out = Vec::with_capacity(64);
+        // Unescaped, the string is no longer than the rest of the header: one allocation.
+        let mut out = Vec::with_capacity((self.buf.len() - self.pos).min(4096));
         loop {
             let from = self.pos;
             let run = self.plain_run();
             out.extend_from_slice(&self.buf[from..from + run]);
             match self.next()? {
-                b'"' => return String::from_utf8(out).ok().map(Text::from),
+                b'"' => {
+                    debug_assert!(std::str::from_utf8(&out).is_ok());
+                    // SAFETY: runs cut from the UTF-8 header at ASCII bytes (see `str_at`)
+                    // and whole chars encoded by `char::encode_utf8`.
+                    return Some(Text::from(unsafe { String::from_utf8_unchecked(out) }));
+                }
                 b'\\' => {
                     let c = match self.next()? {
                         b'"' => '"',
@@ -368,6 +387,18 @@ mod tests {
             "",
         ] {
             assert!(scan_str(header).is_none(), "{header}");
+        }
+        // Invalid UTF-8 anywhere (in a key, in a value, between tokens): the general reader
+        // decides.
+        for header in [
+            &b"{\"code\":1,\"remark\":\"a\xff\"}"[..],
+            b"{\"extFields\":{\"k\xc3\":\"v\"}}",
+            b"{\"extFields\":{\"k\":\"\xe2\x82\"}}",
+        ] {
+            assert!(
+                scan(&Bytes::copy_from_slice(header)).is_none(),
+                "{header:?}"
+            );
         }
         assert!(scan_str("{}").is_some());
         assert!(scan_str(r#"{"extFields":{}}"#)

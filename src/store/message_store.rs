@@ -1558,10 +1558,12 @@ impl MessageStore {
             if let Some(index) = &self.index {
                 let topic = record.topic();
                 let props = record.properties();
+                let [keys, uniq_key] =
+                    message::get_properties(&props, [property::KEYS, property::UNIQ_KEY]);
                 let request = IndexRequest {
                     topic: &topic,
-                    keys: message::get_property(&props, property::KEYS),
-                    uniq_key: message::get_property(&props, property::UNIQ_KEY),
+                    keys,
+                    uniq_key,
                     commit_log_offset: record.physical_offset,
                     store_timestamp: record.store_timestamp,
                     sys_flag: record.sys_flag,

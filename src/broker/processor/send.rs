@@ -109,7 +109,8 @@ pub(super) async fn send_message(
     }
 
     let props_in = header.properties.as_deref().unwrap_or("");
-    let wait_store = message::get_property(props_in, property::WAIT) != Some("false");
+    let [wait, tran_msg] = message::get_properties(props_in, [property::WAIT, property::TRAN_MSG]);
+    let wait_store = wait != Some("false");
     let mut sys_flag = header.sys_flag;
     if topic_config.multi_tag {
         sys_flag |= sys_flag::MULTI_TAGS;
@@ -122,7 +123,7 @@ pub(super) async fn send_message(
         properties: stored_properties(broker, props_in),
     };
     route_retry_and_dlq(broker, &header, &mut out, reconsume_times)?;
-    if message::get_property(props_in, property::TRAN_MSG) == Some("true") {
+    if tran_msg == Some("true") {
         if broker.with_cfg(|c| c.reject_transaction_message) {
             return Err(Failure::new(
                 ResponseCode::NO_PERMISSION,
@@ -132,13 +133,9 @@ pub(super) async fn send_message(
                 ),
             ));
         }
-        to_half_message(&mut out, message::get_property(props_in, property::WAIT));
+        to_half_message(&mut out, wait);
     } else {
-        apply_delay_level(
-            broker,
-            &mut out,
-            message::get_property(props_in, property::WAIT),
-        );
+        apply_delay_level(broker, &mut out, wait);
     }
     let msg = MessageToStore {
         topic: &out.topic,
