@@ -97,12 +97,13 @@ impl CommitLog {
 
     /// Appends the records of `msgs` contiguously in one file. `encode(i, slot, phys)` fills
     /// record `i` (whose size is `sizes[i]`) at physical offset `phys`. Caller holds the put lock.
+    /// Returns the physical offset of the first record (the others follow it back to back).
     pub fn append_with(
         &self,
         sizes: &[usize],
         store_timestamp: i64,
         mut encode: impl FnMut(usize, &mut [u8], i64),
-    ) -> Result<Vec<Appended>, StoreError> {
+    ) -> Result<i64, StoreError> {
         let total: usize = sizes.iter().sum();
         if total + END_FILE_MIN_BLANK_LENGTH > self.files.file_size() {
             return Err(StoreError::Corrupt {
@@ -127,22 +128,17 @@ impl CommitLog {
                 continue;
             }
             let mut at = pos;
-            let mut out = Vec::with_capacity(sizes.len());
             for (i, &size) in sizes.iter().enumerate() {
                 let phys = file.from_offset() + at as i64;
                 // SAFETY: the caller holds the put lock (single writer) and `at` is at or past
                 // the published position; the slot is published below, after it is filled.
                 let slot = unsafe { file.write_slot(at, size) };
                 encode(i, slot, phys);
-                out.push(Appended {
-                    phys_offset: phys,
-                    size,
-                });
                 at += size;
             }
             file.set_last_store_timestamp(store_timestamp);
             file.set_write_pos(at);
-            return Ok(out);
+            return Ok(file.from_offset() + pos as i64);
         }
     }
 
@@ -154,10 +150,10 @@ impl CommitLog {
         store_timestamp: i64,
     ) -> Result<Appended, StoreError> {
         let size = msg.encoded_len();
-        let appended = self.append_with(&[size], store_timestamp, |_, slot, phys| {
+        let phys_offset = self.append_with(&[size], store_timestamp, |_, slot, phys| {
             msg.encode(slot, queue_offset, phys, store_timestamp)
         })?;
-        Ok(appended[0])
+        Ok(Appended { phys_offset, size })
     }
 
     /// The record at `phys_offset`.

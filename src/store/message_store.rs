@@ -1025,16 +1025,18 @@ impl MessageStore {
             .map_err(|e| self.storage_failure(e))?;
         cq.prepare(base, msgs.len())
             .map_err(|e| self.storage_failure(e))?;
-        let appended = self
+        let mut phys_offset = self
             .commitlog
             .append_with(&sizes, store_ts, |i, slot, phys| {
                 msgs[i].encode(slot, base + i as i64, phys, store_ts)
             })
             .map_err(|e| self.storage_failure(e))?;
         let mut out = Vec::with_capacity(msgs.len());
-        for (i, (m, a)) in msgs.iter().zip(&appended).enumerate() {
+        for (i, (m, &size)) in msgs.iter().zip(&sizes).enumerate() {
+            let a = Appended { phys_offset, size };
+            phys_offset += size as i64;
             let tags_code = self.tags_code_for(m.topic, m.properties, store_ts);
-            write_cq(&cq, base + i as i64, *a, tags_code)?;
+            write_cq(&cq, base + i as i64, a, tags_code)?;
             out.push(PutOk {
                 phys_offset: a.phys_offset,
                 size: a.size,
