@@ -18,7 +18,6 @@ use memmap2::{MmapOptions, MmapRaw};
 
 use super::error::StoreError;
 use super::reuse::ReusePool;
-use super::warm::WarmWindow;
 
 /// The file name of a file starting at `offset`: 20 digits, zero-padded.
 pub fn file_name(offset: i64) -> String {
@@ -37,8 +36,6 @@ pub struct MappedFile {
     last_store_timestamp: AtomicI64,
     /// Bytes from the start known to have disk blocks (see [`Self::ensure_allocated`]).
     allocated: AtomicUsize,
-    /// Bytes from the start already pre-faulted (see [`Self::warm_to`]).
-    warmed: AtomicUsize,
     file: File,
 }
 
@@ -183,7 +180,6 @@ impl MappedFile {
             flushed_pos: AtomicUsize::new(0),
             last_store_timestamp: AtomicI64::new(0),
             allocated: AtomicUsize::new(0),
-            warmed: AtomicUsize::new(0),
             file,
         })
     }
@@ -309,37 +305,23 @@ impl MappedFile {
         Ok(written)
     }
 
-    /// Pre-faults the pages from the writer's position (or from where the last call stopped)
-    /// up to `end`, so appends there do not take page faults. Runs off the append path and is
-    /// safe while the writer stores into the file: it does not change the bytes.
-    pub fn warm_to(&self, end: usize) {
-        const PAGE: usize = 4096;
-        let start = self.warmed().max(self.write_pos() & !(PAGE - 1));
-        let end = end.div_ceil(PAGE).saturating_mul(PAGE).min(self.size);
-        if start >= end {
+    /// Touches every page so later appends do not take page faults (run off the append path).
+    pub fn warm(&self) {
+        let start = self.write_pos() & !4095;
+        if start >= self.size {
             return;
         }
-        // MADV_POPULATE_WRITE faults the pages in writable without changing their contents:
+        // MADV_POPULATE_WRITE faults every page in writable without changing its contents:
         // appends then never trap into the kernel (a first-touch fault on a shared file
-        // mapping costs far more than the copy). It also dirties them, so only a window ahead
-        // of the writer is warmed (see [`WarmWindow`]): a whole 1 GiB file would be a burst
-        // of page allocation and, at a low write rate, zeros written back to disk before the
-        // records are.
+        // mapping costs far more than the copy). Safe while the appender writes to the file.
+        let len = self.size - start;
         if self
             .map
-            .advise_range(memmap2::Advice::PopulateWrite, start, end - start)
+            .advise_range(memmap2::Advice::PopulateWrite, start, len)
             .is_err()
         {
-            let _ = self
-                .map
-                .advise_range(memmap2::Advice::WillNeed, start, end - start);
+            let _ = self.map.advise_range(memmap2::Advice::WillNeed, start, len);
         }
-        self.warmed.fetch_max(end, Ordering::AcqRel);
-    }
-
-    /// Bytes from the start already pre-faulted by [`Self::warm_to`].
-    pub fn warmed(&self) -> usize {
-        self.warmed.load(Ordering::Acquire)
     }
 }
 
@@ -442,10 +424,6 @@ pub struct MappedFileQueue {
     allocation_chunk: usize,
     /// Where retired files wait to become new ones (the CommitLog; see [`ReusePool`]).
     reuse: Option<Arc<ReusePool>>,
-    /// Keeps pages faulted in ahead of the writer (with preallocation; see [`WarmWindow`]).
-    warm: Option<WarmWindow>,
-    /// How much of a file prepared ahead is pre-faulted before it is needed.
-    warm_ahead: usize,
 }
 
 impl MappedFileQueue {
@@ -496,8 +474,6 @@ impl MappedFileQueue {
             preallocate: false,
             allocation_chunk: 0,
             reuse: None,
-            warm: None,
-            warm_ahead: 0,
         })
     }
 
@@ -583,21 +559,26 @@ impl MappedFileQueue {
             Some(last) => last.from_offset() + self.file_size as i64,
             None => start_offset - start_offset % self.file_size as i64,
         };
-        let file = match self.take_prepared(from) {
-            Some(f) => f,
-            None => MappedFile::create(
-                &self.dir.join(file_name(from)),
-                from,
-                self.file_size,
-                self.allocation_chunk == 0,
-            )?,
+        let (file, cold) = match self.take_prepared(from) {
+            Some(f) => (f, false),
+            None => (
+                MappedFile::create(
+                    &self.dir.join(file_name(from)),
+                    from,
+                    self.file_size,
+                    self.allocation_chunk == 0,
+                )?,
+                true,
+            ),
         };
         let file = Arc::new(file);
+        if cold && self.preallocate {
+            self.warm_in_background(&file);
+        }
         self.files
             .write()
             .unwrap_or_else(|p| p.into_inner())
             .push(file.clone());
-        self.follow_last();
         self.prepare_next(from + self.file_size as i64);
         Ok(file)
     }
@@ -652,8 +633,8 @@ impl MappedFileQueue {
         }
     }
 
-    /// Creates the file after the current one and warms its first pages in the background, so
-    /// the append path never waits for file creation or first-touch page faults.
+    /// Creates and warms the file after the current one in the background, so the append
+    /// path never waits for file creation or first-touch page faults.
     fn prepare_next(&self, from: i64) {
         if !self.writable || !self.preallocate {
             return;
@@ -663,7 +644,6 @@ impl MappedFileQueue {
         let allocate_all = self.allocation_chunk == 0;
         let slot = self.prepared.clone();
         let reuse = self.reuse.clone();
-        let warm_ahead = self.warm_ahead;
         let spawned = std::thread::Builder::new()
             .name("rmq-file-alloc".into())
             .spawn(move || {
@@ -679,7 +659,7 @@ impl MappedFileQueue {
                 }
                 match MappedFile::create(&path, from, size, allocate_all) {
                     Ok(file) => {
-                        file.warm_to(warm_ahead);
+                        file.warm();
                         *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(file);
                     }
                     Err(e) => tracing::warn!("could not prepare {}: {e}", path.display()),
@@ -726,8 +706,6 @@ impl MappedFileQueue {
             keep.push(f);
         }
         *files = keep;
-        drop(files);
-        self.follow_last();
         Ok(())
     }
 
@@ -775,11 +753,20 @@ impl MappedFileQueue {
         .map_err(|e| StoreError::io(path, e))
     }
 
-    /// Points the warming thread (if any) at the file appends go to next: the last file
-    /// unless it is full. Called at start-up and whenever the last file changes.
-    pub fn follow_last(&self) {
-        if let Some(warm) = &self.warm {
-            warm.follow(self.last().filter(|f| !f.is_full()));
+    /// Pre-faults the unwritten part of `file` on a helper thread (appends may run meanwhile).
+    fn warm_in_background(&self, file: &Arc<MappedFile>) {
+        let file = file.clone();
+        let _ = std::thread::Builder::new()
+            .name("rmq-file-warm".into())
+            .spawn(move || file.warm());
+    }
+
+    /// Pre-faults the file appends go to next (at start-up, off the serving path).
+    pub fn warm_last_in_background(&self) {
+        if let Some(last) = self.last().filter(|f| !f.is_full()) {
+            if self.writable && self.preallocate {
+                self.warm_in_background(&last);
+            }
         }
     }
 
@@ -796,19 +783,9 @@ impl MappedFileQueue {
         file.ensure_allocated(end, self.allocation_chunk)
     }
 
-    /// Creates each next file ahead of need from now on and keeps the pages ahead of the
-    /// writer faulted in (both off the append path; see [`WarmWindow`]).
-    pub fn with_preallocation(self) -> Self {
-        self.with_warm_window(super::warm::DEFAULT_AHEAD, super::warm::DEFAULT_STEP)
-    }
-
-    /// [`Self::with_preallocation`] with `ahead` bytes kept warm, `step` at a time.
-    pub fn with_warm_window(mut self, ahead: usize, step: usize) -> Self {
+    /// Creates each next file ahead of need from now on (off the append path).
+    pub fn with_preallocation(mut self) -> Self {
         self.preallocate = true;
-        if self.writable {
-            self.warm = WarmWindow::start(ahead, step);
-            self.warm_ahead = ahead;
-        }
         self
     }
 
@@ -846,8 +823,6 @@ impl MappedFileQueue {
             drop(f);
             std::fs::remove_file(&path).map_err(|e| StoreError::io(&path, e))?;
         }
-        drop(files);
-        self.follow_last();
         let _ = std::fs::remove_dir(&self.dir);
         Ok(())
     }
@@ -991,33 +966,6 @@ pub(crate) mod tests {
         assert_eq!(q.files().len(), 2);
         assert_eq!(q.files()[1].path(), next);
         std::fs::remove_dir_all(&dir).unwrap();
-    }
-
-    #[test]
-    fn a_preallocating_queue_warms_a_window_ahead_not_whole_files() {
-        let dir = tempfile::tempdir().unwrap();
-        let size = 1 << 20;
-        let q = MappedFileQueue::load(dir.path(), size, true)
-            .unwrap()
-            .with_warm_window(128 << 10, 32 << 10);
-        append(&q, &[7; 1000]);
-        let first = q.first().unwrap();
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        while first.warmed() < (128 << 10) {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "warmed {}",
-                first.warmed()
-            );
-            std::thread::sleep(std::time::Duration::from_millis(5));
-        }
-        std::thread::sleep(std::time::Duration::from_millis(60));
-        assert!(first.warmed() <= (256 << 10), "warmed {}", first.warmed());
-        // The next file, prepared ahead, has its first window warm and no more.
-        q.wait_prepared();
-        let prepared = q.prepared.lock().unwrap();
-        let next = prepared.as_ref().expect("a prepared next file");
-        assert_eq!(next.warmed(), 128 << 10);
     }
 
     #[test]

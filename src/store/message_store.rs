@@ -421,7 +421,7 @@ impl MessageStore {
             cfg,
         });
         store.recover(last_exit_ok)?;
-        store.commitlog.files().follow_last();
+        store.commitlog.files().warm_last_in_background();
         // Present while running; a clean shutdown removes it, so its presence at start means
         // the last run crashed.
         File::create(&abort_path).map_err(|e| StoreError::io(&abort_path, e))?;

@@ -13,7 +13,6 @@ pub mod message_store;
 pub mod reuse;
 pub mod salvage;
 pub mod truncate;
-pub mod warm;
 
 pub use error::StoreError;
 pub use message_store::{
