@@ -30,7 +30,7 @@ use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::io::IoSlice;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicI32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Waker};
 use std::time::{Duration, Instant};
@@ -148,6 +148,9 @@ struct Inner {
     queued_requests: AtomicUsize,
     /// Requests of the peer handled by a spawned task that has not finished.
     in_flight: AtomicUsize,
+    /// Set by the reader while it handles the frames of one read: frames queued meanwhile do
+    /// not wake the writer; the reader wakes it once when the read is handled.
+    batching: AtomicBool,
     /// Tasks waiting on `drained` (the reader paused, requests waiting for room); the writer
     /// and finishing requests notify only when someone waits.
     waiters: AtomicUsize,
@@ -250,7 +253,9 @@ impl Connection {
         };
         counter.fetch_add(cost, Ordering::Relaxed);
         self.lock_outbox().push_back(command);
-        self.inner.wake_writer.notify_one();
+        if !self.inner.batching.load(Ordering::Relaxed) {
+            self.inner.wake_writer.notify_one();
+        }
         Ok(())
     }
 
@@ -412,6 +417,7 @@ pub(crate) fn spawn<H: RequestHandler>(
             queued_responses: AtomicUsize::new(0),
             queued_requests: AtomicUsize::new(0),
             in_flight: AtomicUsize::new(0),
+            batching: AtomicBool::new(false),
             waiters: AtomicUsize::new(0),
             drained: Notify::new(),
             last_active_ms: AtomicU64::new(0),
@@ -461,12 +467,15 @@ async fn read_loop<H: RequestHandler>(
     // No buffer until bytes arrive: an idle connection costs its task and little else.
     let mut buf = BytesMut::new();
     loop {
-        while !conn.reading_paused() {
-            match command::decode_frame(&mut buf)? {
-                Some(cmd) => dispatch(conn, cmd, handler, tracker),
-                None => break,
-            }
+        let handled = handle_frames(conn, &mut buf, handler, tracker);
+        // Wake the writer once for all the answers of this read (one write, one wake-up of the
+        // peer). Checked after `batching` is cleared: a task that queued while it was set is
+        // seen here, one queueing later sees it cleared and wakes the writer itself (the
+        // outbox lock orders the two).
+        if !conn.lock_outbox().is_empty() {
+            conn.inner.wake_writer.notify_one();
         }
+        handled?;
         if conn.reading_paused() {
             // The peer is not reading its answers (or has too many requests waiting): take
             // nothing more from it until the writer has drained them. Idle timeout included:
@@ -526,6 +535,30 @@ async fn read_loop<H: RequestHandler>(
             Err(e) => return Err(e.into()),
         }
     }
+}
+
+/// Dispatches the complete frames in `buf` (while reading is not paused), with the writer's
+/// wake-ups held back: their answers go out together when the reader wakes the writer.
+fn handle_frames<H: RequestHandler>(
+    conn: &Connection,
+    buf: &mut BytesMut,
+    handler: &Arc<H>,
+    tracker: &TaskTracker,
+) -> Result<(), NetError> {
+    conn.inner.batching.store(true, Ordering::Relaxed);
+    let mut result = Ok(());
+    while !conn.reading_paused() {
+        match command::decode_frame(buf) {
+            Ok(Some(cmd)) => dispatch(conn, cmd, handler, tracker),
+            Ok(None) => break,
+            Err(e) => {
+                result = Err(e.into());
+                break;
+            }
+        }
+    }
+    conn.inner.batching.store(false, Ordering::Relaxed);
+    result
 }
 
 /// `buf`'s bytes (a partial frame, or none) in a buffer of their exact size.
