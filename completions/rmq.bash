@@ -5742,7 +5742,7 @@ _rmq() {
             return 0
             ;;
         rmq__subcmd__perf__subcmd__consume)
-            opts="-n -t -g -o -v -h -V --namesrv --timeout --serialize --topic --group --duration --count --from-earliest --output --verbose --help --version"
+            opts="-n -t -g -o -v -h -V --namesrv --timeout --serialize --workers --topic --group --duration --count --from-earliest --output --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -5762,6 +5762,10 @@ _rmq() {
                     ;;
                 --serialize)
                     COMPREPLY=($(compgen -W "json rocketmq" -- "${cur}"))
+                    return 0
+                    ;;
+                --workers)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --topic)
@@ -5860,7 +5864,7 @@ _rmq() {
             return 0
             ;;
         rmq__subcmd__perf__subcmd__produce)
-            opts="-n -t -s -o -v -h -V --namesrv --timeout --serialize --topic --inflight --size --count --duration --rate --mode --batch --keys --tags --output --verbose --help --version"
+            opts="-n -t -s -o -v -h -V --namesrv --timeout --serialize --workers --topic --inflight --size --count --duration --rate --mode --batch --keys --tags --output --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -5880,6 +5884,10 @@ _rmq() {
                     ;;
                 --serialize)
                     COMPREPLY=($(compgen -W "json rocketmq" -- "${cur}"))
+                    return 0
+                    ;;
+                --workers)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --topic)

@@ -46,8 +46,13 @@ impl ClientArgs {
 
 /// Runs a future to completion on a small runtime (commands are short-lived).
 pub fn block_on<F: std::future::Future>(f: F) -> anyhow::Result<F::Output> {
+    block_on_workers(2, f)
+}
+
+/// [`block_on`] with `workers` runtime threads.
+pub fn block_on_workers<F: std::future::Future>(workers: usize, f: F) -> anyhow::Result<F::Output> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+        .worker_threads(workers.max(1))
         .enable_all()
         .build()?;
     Ok(runtime.block_on(f))
