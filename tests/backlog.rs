@@ -363,7 +363,21 @@ fn check_group_moved_on(rt: &tokio::runtime::Runtime, ns: &str, count: u64) {
                 .result
                 .unwrap();
         }
-        let c = producer.client().clone();
+        producer.client().shutdown().await;
+    });
+    // The Java broker enters a stored message in its ConsumeQueue asynchronously (its reput
+    // thread), so a read right after the sends may end before the last of them: wait until the
+    // queues show all eight.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let total: i64 = offsets(rt, ns).iter().map(|(_, _, max)| max).sum();
+        if total as u64 == count + 8 || Instant::now() > deadline {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    rt.block_on(async {
+        let c = client(ns);
         let group = PullConsumer::new(c.clone(), SOURCE, GROUP);
         let queues = group.queues(None, None).await.unwrap();
         let mut reader = Reader::open(group, queues, None, true).await.unwrap();
