@@ -93,6 +93,11 @@ impl ExtFields {
         self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
     }
 
+    /// The entries as received, values as the [`Text`]s held (header decoders).
+    pub fn entries(&self) -> impl Iterator<Item = (&str, &Text)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
     pub fn len(&self) -> usize {
         self.0.len()
     }

@@ -216,10 +216,24 @@ macro_rules! command_header {
         impl $crate::protocol::header::CommandHeader for $name {
             const NAME: &'static str = $java;
 
-            #[allow(unused_variables)]
+            #[allow(unused_variables, unused_mut)]
             fn decode(ext: &$crate::protocol::ExtFields) -> Result<Self, $crate::protocol::ProtocolError> {
+                // One pass over the received fields, each key matched once (a `match` on the
+                // key), instead of a search of the fields per header field; a repeated key
+                // keeps its last value, as `ExtFields::get` does. Values are parsed after the
+                // pass, so only the value that counts is checked.
+                struct Raw<'a> {
+                    $($field: Option<&'a $crate::protocol::Text>,)*
+                }
+                let mut raw = Raw { $($field: None,)* };
+                for (key, value) in ext.entries() {
+                    match key {
+                        $($key => raw.$field = Some(value),)*
+                        _ => {}
+                    }
+                }
                 Ok(Self {
-                    $($field: <$ty as $crate::protocol::header::HeaderField>::read($java, $key, ext.get_text($key))?,)*
+                    $($field: <$ty as $crate::protocol::header::HeaderField>::read($java, $key, raw.$field)?,)*
                 })
             }
 
@@ -273,5 +287,26 @@ mod tests {
         let mut yes = ext;
         yes.insert("on", "TRUE");
         assert!(Probe::decode(&yes).unwrap().on);
+    }
+
+    #[test]
+    fn a_repeated_key_keeps_its_last_value_and_only_that_one_is_parsed() {
+        let mut ext = ExtFields::new();
+        ext.push("name", "first");
+        ext.push("count", "not a number");
+        ext.push("unknown", "ignored");
+        ext.push("on", "false");
+        ext.push("count", "7");
+        ext.push("name", "second");
+        let probe = Probe::decode(&ext).unwrap();
+        assert_eq!(probe.name, "second");
+        assert_eq!(probe.count, 7);
+        assert_eq!(probe.big, None);
+        assert!(!probe.on);
+        ext.push("count", "x");
+        assert!(
+            Probe::decode(&ext).is_err(),
+            "the last value counts, and it is invalid"
+        );
     }
 }
