@@ -74,24 +74,6 @@ for _ in $(seq 100); do grep -q "boot success" "$NS_LOG" && break; sleep 0.05; d
 NS="127.0.0.1:$(grep -o 'address [^ ]*' "$NS_LOG" | awk -F: '{print $NF}')"
 log "name server $NS"
 
-write_conf() { # dir port
-  mkdir -p "$1/store"
-  cat >"$1/broker.properties" <<EOF
-brokerClusterName=DefaultCluster
-brokerName=bench-broker
-brokerId=0
-brokerRole=ASYNC_MASTER
-flushDiskType=$FLUSH
-brokerIP1=127.0.0.1
-listenPort=$2
-namesrvAddr=$NS
-storePathRootDir=$1/store
-storePathCommitLog=$1/store/commitlog
-autoCreateTopicEnable=true
-diskMaxUsedSpaceRatio=95
-EOF
-}
-
 start_rmq() { # dir port -> pid
   "$RMQ" broker start -c "$1/broker.properties" -n "$NS" >"$1/broker.log" 2>&1 &
   echo $!
@@ -140,7 +122,7 @@ EOF
 run_broker() { # kind (rmq|java) -> writes $WORK/<kind>.json
   local kind=$1 dir=$WORK/$1 port pid t0 ready c0 c1 c2 c3
   port=$(free_port)
-  write_conf "$dir" "$port"
+  write_broker_conf "$dir" "$port"
   t0=$(now_ms)
   if [ "$kind" = rmq ]; then pid=$(start_rmq "$dir" "$port"); else pid=$(start_java "$dir" "$port"); fi
   PIDS+=("$pid")

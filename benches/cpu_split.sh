@@ -46,21 +46,7 @@ PIDS+=($!)
 for _ in $(seq 100); do grep -q "boot success" "$WORK/namesrv.log" && break; sleep 0.05; done
 NS="127.0.0.1:$(grep -o 'address [^ ]*' "$WORK/namesrv.log" | awk -F: '{print $NF}')"
 PORT=$(free_port)
-mkdir -p "$WORK/store"
-cat >"$WORK/broker.properties" <<EOF
-brokerClusterName=DefaultCluster
-brokerName=bench-broker
-brokerId=0
-brokerRole=ASYNC_MASTER
-flushDiskType=$FLUSH
-brokerIP1=127.0.0.1
-listenPort=$PORT
-namesrvAddr=$NS
-storePathRootDir=$WORK/store
-storePathCommitLog=$WORK/store/commitlog
-autoCreateTopicEnable=true
-diskMaxUsedSpaceRatio=95
-EOF
+write_broker_conf "$WORK" "$PORT"
 if [ "$KIND" = rmq ]; then
   "$RMQ" broker start -c "$WORK/broker.properties" -n "$NS" >"$WORK/broker.log" 2>&1 &
   BROKER=$!

@@ -38,6 +38,24 @@ wait_registered() { # namesrv broker_addr -> waits until the name server lists i
   return 1
 }
 
+write_broker_conf() { # dir port -> dir/broker.properties of a single master (uses NS, FLUSH)
+  mkdir -p "$1/store"
+  cat >"$1/broker.properties" <<EOF
+brokerClusterName=DefaultCluster
+brokerName=bench-broker
+brokerId=0
+brokerRole=ASYNC_MASTER
+flushDiskType=$FLUSH
+brokerIP1=127.0.0.1
+listenPort=$2
+namesrvAddr=$NS
+storePathRootDir=$1/store
+storePathCommitLog=$1/store/commitlog
+autoCreateTopicEnable=true
+diskMaxUsedSpaceRatio=95
+EOF
+}
+
 start_java() { # dir port -> pid
   local home=$1/rocketmq-home
   mkdir -p "$home/conf" "$1/home"
